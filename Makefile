@@ -1,0 +1,39 @@
+# The two commands from the README:
+#   make run   – the whole portal on the embedded demo stack (SQLite + filesystem broker)
+#   make test  – the whole test suite on the production stack (PostgreSQL + Redis + Chromium)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PORT ?= 8000
+
+# The test stack: started and configured by scripts/test-services.sh.
+TEST_DATABASE_URL ?= postgres://portal:portal@127.0.0.1:5432/portal
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+            DJANGO_SETTINGS_MODULE=neglect_portal.settings.test
+
+.PHONY: run test venv-dev check
+
+$(VENV)/.installed: requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/python manage.py migrate --noinput
+	$(VENV)/bin/python manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/python manage.py seed_demo
+	@echo ""
+	@echo "The portal is starting at http://127.0.0.1:$(PORT)/ (web, Celery worker and beat). Ctrl-C stops all three."
+	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+
+test: $(VENV)/.installed-dev
+	bash scripts/test-services.sh
+	$(TEST_ENV) $(VENV)/bin/python manage.py check
+	$(TEST_ENV) $(VENV)/bin/python manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)

@@ -1,0 +1,28 @@
+"""Audit receivers for sign-in events (framework events only; no business logic here)."""
+
+import time
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from audit import services as audit
+
+from .middleware import SESSION_STARTED_KEY
+
+
+@receiver(user_logged_in)
+def on_login(sender, request, user, **kwargs) -> None:
+    request.session[SESSION_STARTED_KEY] = time.time()
+    audit.record(actor=user, action="auth.login", request=request)
+
+
+@receiver(user_logged_out)
+def on_logout(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        audit.record(actor=user, action="auth.logout", request=request)
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    # The username typed is not stored: it may be a password typed in the wrong box.
+    audit.record(actor=None, action="auth.login_failed", request=request, outcome="failed")

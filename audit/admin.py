@@ -1,0 +1,22 @@
+"""Read-only admin list of audit events for administrators and auditors."""
+
+from django.contrib import admin
+
+from .models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "action", "outcome", "actor", "case", "ip_address")
+    list_filter = ("outcome", "action")
+    search_fields = ("action", "actor__username", "case__reference", "requested_case")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,1 @@
+"""Cases (households), the people in them, case teams, access grants and case dashboards."""

@@ -1,0 +1,8 @@
+"""App config for cases."""
+
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "cases"
+    verbose_name = "Cases"

@@ -1,0 +1,189 @@
+"""Forms for cases, households, teams and access grants. Forms validate; services save."""
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import Case, CaseMember, ClosureReason, HouseholdMember, Level, Person
+
+
+class DateInput(forms.DateInput):
+    """A native date picker: unambiguous to type, and read out properly by screen readers."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """Active staff of partner agencies, shown as 'Name – job, agency'."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=User.objects.none(), **kwargs)
+
+    def limit_to(self, queryset) -> None:
+        self.queryset = (
+            queryset.filter(is_active=True, agency__isnull=False)
+            .select_related("agency")
+            .order_by("last_name", "first_name")
+        )
+
+    def label_from_instance(self, user: User) -> str:
+        return f"{user.get_full_name()} – {user.display_role}, {user.agency.name}"
+
+
+class VersionedForm(forms.Form):
+    """Carries the version the user saw, so a stale save is refused instead of overwriting."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class CaseCreateForm(forms.Form):
+    level = forms.ChoiceField(label="Level of need", choices=Level.choices)
+    opened_on = forms.DateField(label="Date the case opened", widget=DateInput,
+                                initial=timezone.localdate)
+
+    def clean_opened_on(self):
+        opened_on = self.cleaned_data["opened_on"]
+        if opened_on > timezone.localdate():
+            raise forms.ValidationError("A case cannot open in the future.")
+        return opened_on
+
+
+class CaseEditForm(VersionedForm, CaseCreateForm):
+    field_order = ["level", "opened_on", "version"]
+
+
+class CaseCloseForm(VersionedForm):
+    closed_on = forms.DateField(label="Date closed", widget=DateInput, initial=timezone.localdate)
+    reason = forms.ChoiceField(label="Why is the case closing?", choices=ClosureReason.choices)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def clean_closed_on(self):
+        closed_on = self.cleaned_data["closed_on"]
+        if closed_on > timezone.localdate():
+            raise forms.ValidationError("A case cannot be closed on a future date.")
+        if closed_on < self.case.opened_on:
+            raise forms.ValidationError(
+                f"The case opened on {self.case.opened_on:%d/%m/%Y}; it cannot close before that."
+            )
+        return closed_on
+
+
+class HouseholdMemberForm(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(label="Surname", max_length=100)
+    relationship = forms.ChoiceField(label="Place in the household",
+                                     choices=HouseholdMember.Relationship.choices)
+    relationship_detail = forms.CharField(
+        label="Relationship (optional)", max_length=100, required=False,
+        help_text="For example 'mother of Amy', 'grandmother', 'mum's partner'.",
+    )
+    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput, required=False)
+    is_unborn = forms.BooleanField(label="Unborn baby", required=False)
+    expected_on = forms.DateField(label="Expected date of birth (unborn baby only)",
+                                  widget=DateInput, required=False)
+    sex = forms.ChoiceField(label="Sex (optional)", choices=[("", "Not recorded"), *Person.Sex.choices],
+                            required=False)
+    joined_on = forms.DateField(label="Living in the household since", widget=DateInput,
+                                initial=timezone.localdate)
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        dob, unborn, expected = data.get("date_of_birth"), data.get("is_unborn"), data.get("expected_on")
+        is_child = data.get("relationship") == HouseholdMember.Relationship.CHILD
+        if unborn:
+            if not is_child:
+                self.add_error("is_unborn", "Only a child can be recorded as an unborn baby.")
+            if expected is None:
+                self.add_error("expected_on", "Give the expected date of birth for an unborn baby.")
+            if dob:
+                self.add_error("date_of_birth", "An unborn baby has no date of birth yet.")
+        else:
+            if expected:
+                self.add_error("expected_on", "Only an unborn baby has an expected date of birth.")
+            if dob and dob > today:
+                self.add_error("date_of_birth", "A date of birth cannot be in the future. "
+                                                "For a baby not yet born, tick 'Unborn baby'.")
+            if is_child and dob is None and "date_of_birth" not in self.errors:
+                self.add_error("date_of_birth", "Give the child's date of birth.")
+        joined = data.get("joined_on")
+        if joined and joined > today:
+            self.add_error("joined_on", "This date cannot be in the future.")
+        return data
+
+
+class CaseMemberAddForm(forms.Form):
+    user = StaffChoiceField(label="Professional",
+                            help_text="Only active staff of partner agencies are listed.")
+    role = forms.ChoiceField(
+        label="Role on the case",
+        choices=[c for c in CaseMember.Role.choices if c[0] != CaseMember.Role.LEAD],
+    )
+    started_on = forms.DateField(label="On the team from", widget=DateInput, initial=timezone.localdate)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = case.members.filter(ended_on__isnull=True).values("user_id")
+        self.fields["user"].limit_to(User.objects.exclude(pk__in=current))
+
+    def clean_started_on(self):
+        started_on = self.cleaned_data["started_on"]
+        if started_on > timezone.localdate():
+            raise forms.ValidationError("The start date cannot be in the future.")
+        return started_on
+
+
+class CaseMemberEndForm(forms.Form):
+    ended_on = forms.DateField(label="Left the team on", widget=DateInput, initial=timezone.localdate)
+
+    def __init__(self, *args, member: CaseMember, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_ended_on(self):
+        ended_on = self.cleaned_data["ended_on"]
+        if ended_on < self.member.started_on:
+            raise forms.ValidationError(
+                f"They joined on {self.member.started_on:%d/%m/%Y}; the end date cannot be before that."
+            )
+        if ended_on > timezone.localdate():
+            raise forms.ValidationError("The end date cannot be in the future.")
+        return ended_on
+
+
+class LeadChangeForm(VersionedForm):
+    new_lead = StaffChoiceField(label="New lead professional")
+    keep_previous_on_team = forms.BooleanField(
+        label="Keep the previous lead on the team as a core group member", required=False, initial=True
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_lead"].limit_to(User.objects.exclude(pk=case.lead_professional_id))
+
+
+class AccessGrantForm(forms.Form):
+    user = StaffChoiceField(label="Who needs access")
+    reason = forms.CharField(label="Why do they need to see this case?", widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=2000)
+    hours = forms.IntegerField(label="For how many hours (1 to 24)", min_value=1, max_value=24, initial=8)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = case.members.filter(ended_on__isnull=True).values("user_id")
+        self.fields["user"].limit_to(User.objects.exclude(pk__in=current))
+
+
+class CaseFilterForm(forms.Form):
+    reference = forms.CharField(label="Case reference", required=False, max_length=20)
+    level = forms.ChoiceField(label="Level of need", choices=[("", "Any"), *Level.choices], required=False)
+    status = forms.ChoiceField(label="Status", required=False,
+                               choices=[("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")])
+    mine = forms.BooleanField(label="Only cases I am on the team for", required=False)

@@ -1,0 +1,238 @@
+"""Case (a household), Person, HouseholdMember, CaseMember (the case team) and AccessGrant.
+
+Rules about one row live here; workflows that write several rows live in cases/services.py.
+"""
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Level(models.TextChoices):
+    EARLY_HELP = "early_help", "Early help"
+    CHILD_IN_NEED = "child_in_need", "Child in need"
+    CHILD_PROTECTION = "child_protection", "Child protection"
+
+
+class ClosureReason(models.TextChoices):
+    """DfE children in need census closure codes (DOMAIN.md section 5)."""
+
+    RC1 = "RC1", "RC1 Adopted"
+    RC2 = "RC2", "RC2 Died"
+    RC3 = "RC3", "RC3 Child arrangements order"
+    RC4 = "RC4", "RC4 Special guardianship order"
+    RC5 = "RC5", "RC5 Moved to another local authority"
+    RC6 = "RC6", "RC6 Moved to adult social care"
+    RC7 = "RC7", "RC7 Services ceased, including no longer in need"
+    RC8 = "RC8", "RC8 Closed after assessment, no further action"
+    RC9 = "RC9", "RC9 Closed after assessment, referred to early help"
+
+
+class CaseReferenceCounter(models.Model):
+    """The last reference number issued per year; locked row by row so references never repeat."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    level = models.CharField("level of need", max_length=20, choices=Level.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    closure_reason = models.CharField(max_length=3, choices=ClosureReason.choices, blank=True)
+    lead_professional = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_cases"
+    )
+    lead_agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="led_cases"
+    )
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Optimistic lock: every update says which version it saw (cases/services.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-opened_on", "reference"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
+                name="cases_case_closed_after_opened",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="open", closed_on__isnull=True, closure_reason=""))
+                | (Q(status="closed") & Q(closed_on__isnull=False) & ~Q(closure_reason="")),
+                name="cases_case_closure_consistent",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "level"], name="cases_case_status_level")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Person(models.Model):
+    """A child or adult. One person can appear in several households over the years."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other or not known"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField("surname", max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    is_unborn = models.BooleanField("unborn baby", default=False)
+    expected_on = models.DateField("expected date of birth", null=True, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date_of_birth", "last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_unborn=False) | Q(expected_on__isnull=False, date_of_birth__isnull=True),
+                name="cases_person_unborn_has_expected_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, on: date) -> int | None:
+        """Whole years of age on a day; None for an unborn baby or an unknown date of birth."""
+        if self.is_unborn or self.date_of_birth is None:
+            return None
+        dob = self.date_of_birth
+        return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+    def age_label(self, on: date) -> str:
+        if self.is_unborn:
+            return f"Unborn (due {self.expected_on:%d/%m/%Y})" if self.expected_on else "Unborn"
+        age = self.age_on(on)
+        if age is None:
+            return "Age not known"
+        if age == 0:
+            months = (on.year - self.date_of_birth.year) * 12 + on.month - self.date_of_birth.month
+            months -= on.day < self.date_of_birth.day
+            return f"{months} month{'s' if months != 1 else ''}"
+        return f"{age}"
+
+
+class HouseholdMember(models.Model):
+    """A person's place in one case's household; joining and leaving are dated."""
+
+    class Relationship(models.TextChoices):
+        CHILD = "child", "Child"
+        PARENT = "parent", "Parent"
+        CARER = "carer", "Carer (including kinship or informal carer)"
+        PARTNER = "partner", "Partner of a parent"
+        OTHER_ADULT = "other_adult", "Other adult in the home"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="household")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="households")
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    relationship_detail = models.CharField(
+        max_length=100, blank=True, help_text="For example 'mother of Amy and Ben', 'grandmother'."
+    )
+    joined_on = models.DateField()
+    left_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["relationship", "person__date_of_birth"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "person"], name="cases_householdmember_once_per_case"
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="cases_householdmember_left_after_joined",
+            ),
+        ]
+
+    @property
+    def is_child(self) -> bool:
+        return self.relationship == self.Relationship.CHILD
+
+
+class CaseMember(models.Model):
+    """A professional on the case team. Ended rows are history: lead changes are never overwrites."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "Lead professional"
+        CORE_GROUP = "core_group", "Core group member"
+        CONTRIBUTOR = "contributor", "Contributor"
+        READ_ONLY = "read_only", "Read only"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        ordering = ["ended_on", "role", "user__last_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "user"],
+                condition=Q(ended_on__isnull=True),
+                name="cases_casemember_one_current_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(ended_on__isnull=True, role="lead"),
+                name="cases_casemember_one_current_lead",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="cases_casemember_ended_after_started",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "ended_on"], name="cases_member_user_current")]
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.role != self.Role.READ_ONLY
+
+
+class AccessGrant(models.Model):
+    """Time-limited read access for someone outside the team, given with a reason (audited)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="access_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_grants"
+    )
+    reason = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "expires_at"], name="cases_grant_user_expiry")]

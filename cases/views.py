@@ -1,0 +1,289 @@
+"""Case pages: home, case list, open a case, the case page, household, team, closure, who viewed.
+
+Every view that touches one case gets it through accounts.access.case_for_user.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.views import LoginView
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts import access
+from audit import selectors as audit_selectors
+from audit import services as audit
+
+from . import selectors, services
+from .forms import (
+    AccessGrantForm,
+    CaseCloseForm,
+    CaseCreateForm,
+    CaseEditForm,
+    CaseFilterForm,
+    CaseMemberAddForm,
+    CaseMemberEndForm,
+    HouseholdMemberForm,
+    LeadChangeForm,
+)
+from .models import Case
+
+INVALID = 400  # The one status for a form with errors, across the project (SECURITY.md R41).
+CASES_PER_PAGE = 25
+FORM_PAGE = "cases/form_page.html"
+
+# Title, button and one line of explanation for each form page (templates/cases/form_page.html).
+PAGES = {
+    "create": {"title": "Open a case", "submit_label": "Open the case",
+               "intro": "You will be the lead professional. Add the household's children and adults next."},
+    "edit": {"title": "Change case details", "submit_label": "Save changes"},
+    "close": {"title": "Close the case", "submit_label": "Close the case",
+              "intro": "Closing ends the plan and the monitoring for this household. It can be reopened as a new case."},
+    "household": {"title": "Add someone to the household", "submit_label": "Add to household",
+                  "add_another": True,
+                  "intro": "Record everyone who lives in the home, including informal carers and unborn babies."},
+    "team_add": {"title": "Add a professional to the case team", "submit_label": "Add to team"},
+    "team_end": {"title": "Remove from the case team", "submit_label": "Remove from team",
+                 "intro": "They keep their place in the team history but lose access to the case."},
+    "lead": {"title": "Change the lead professional", "submit_label": "Change lead",
+             "intro": "The lead professional co-ordinates the plan and receives the case's alerts."},
+    "grant": {"title": "Give temporary access", "submit_label": "Give access",
+              "intro": "For someone outside the team who needs to read this case for a short time. "
+                       "The reason is recorded and shown in the audit trail."},
+}
+
+
+def _form_page(request: HttpRequest, page: str, form, case: Case | None = None,
+               status: int = 200) -> HttpResponse:
+    if status == INVALID:
+        messages.error(request, "Please correct the problems shown below.")
+    return render(request, FORM_PAGE, {"case": case, "form": form, **PAGES[page]}, status=status)
+
+
+def _apply_service_errors(form, error: ValidationError) -> None:
+    """Put a service's refusal beside the field it concerns, or at the top of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _conflict(request: HttpRequest, case: Case, current: Case, submitted: dict) -> HttpResponse:
+    audit.record(actor=request.user, action="case.save_conflict", case=case, request=request,
+                 outcome="failed")
+    return render(request, "cases/conflict.html",
+                  {"case": case, "current": current, "submitted": submitted}, status=409)
+
+
+@login_not_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The login page before sign-in; the person's own cases after it."""
+    if not request.user.is_authenticated:
+        return LoginView.as_view()(request)
+    my_cases = selectors.case_list_for(request.user, mine_only=True)[:CASES_PER_PAGE]
+    return render(request, "cases/home.html", {
+        "my_cases": my_cases,
+        "counts": selectors.case_counts_for(request.user),
+        "today": timezone.localdate(),
+    })
+
+
+@require_http_methods(["GET"])
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    cases = selectors.case_list_for(
+        request.user,
+        status=filters.get("status") or "open",
+        level=filters.get("level") or "",
+        mine_only=filters.get("mine", False),
+        reference=filters.get("reference") or "",
+    )
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cases/case_list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def case_create(request: HttpRequest) -> HttpResponse:
+    if request.user.agency_id is None:
+        raise PermissionDenied("Only staff of a partner agency can open a case.")
+    form = CaseCreateForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "create", form, status=INVALID)
+        case = services.case_create(by=request.user, **form.cleaned_data)
+        messages.success(request, f"Case {case.reference} opened. Now add the people in the household.")
+        return redirect("cases:detail", reference=case.reference)
+    return _form_page(request, "create", form)
+
+
+@access.case_view(methods=("GET",))
+def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
+    return render(request, "cases/case_detail.html", {
+        "case": case,
+        "household": selectors.household_for(case),
+        "team": selectors.team_for(case),
+        "can_write": access.can_write(request.user, case),
+        "can_manage": access.can_manage_team(request.user, case),
+        "today": timezone.localdate(),
+    })
+
+
+@access.case_view(methods=("GET", "POST"), manage=True)
+def case_edit(request: HttpRequest, case: Case) -> HttpResponse:
+    initial = {"level": case.level, "opened_on": case.opened_on, "version": case.version}
+    form = CaseEditForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "edit", form, case, status=INVALID)
+        data = form.cleaned_data
+        try:
+            services.case_update(case=case, by=request.user, seen_version=data["version"],
+                                 level=data["level"], opened_on=data["opened_on"])
+        except services.VersionConflict as conflict:
+            return _conflict(request, case, conflict.current, {
+                "Level of need": dict(form.fields["level"].choices)[data["level"]],
+                "Date the case opened": data["opened_on"],
+            })
+        messages.success(request, "Case details saved.")
+        return redirect("cases:detail", reference=case.reference)
+    return _form_page(request, "edit", form, case)
+
+
+@access.case_view(methods=("GET", "POST"), manage=True)
+def case_close(request: HttpRequest, case: Case) -> HttpResponse:
+    if not case.is_open:
+        messages.info(request, "This case is already closed.")
+        return redirect("cases:detail", reference=case.reference)
+    form = CaseCloseForm(request.POST or None, case=case, initial={"version": case.version})
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "close", form, case, status=INVALID)
+        data = form.cleaned_data
+        try:
+            services.case_close(case=case, by=request.user, seen_version=data["version"],
+                                closed_on=data["closed_on"], reason=data["reason"])
+        except services.VersionConflict as conflict:
+            return _conflict(request, case, conflict.current, {
+                "Date closed": data["closed_on"], "Reason": data["reason"],
+            })
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, "close", form, case, status=INVALID)
+        messages.success(request, f"Case {case.reference} closed.")
+        return redirect("cases:detail", reference=case.reference)
+    return _form_page(request, "close", form, case)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def household_add(request: HttpRequest, case: Case) -> HttpResponse:
+    form = HouseholdMemberForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "household", form, case, status=INVALID)
+        data = form.cleaned_data
+        details = services.PersonDetails(
+            first_name=data["first_name"], last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"], is_unborn=data["is_unborn"],
+            expected_on=data["expected_on"], sex=data["sex"],
+        )
+        try:
+            services.household_member_add(
+                case=case, by=request.user, details=details, relationship=data["relationship"],
+                relationship_detail=data["relationship_detail"], joined_on=data["joined_on"],
+            )
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, "household", form, case, status=INVALID)
+        messages.success(request, "Added to the household.")
+        if "add_another" in request.POST:
+            return redirect("cases:household_add", reference=case.reference)
+        return redirect("cases:detail", reference=case.reference)
+    return _form_page(request, "household", form, case)
+
+
+@access.case_view(methods=("GET", "POST"), manage=True)
+def team_add(request: HttpRequest, case: Case) -> HttpResponse:
+    form = CaseMemberAddForm(request.POST or None, case=case)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "team_add", form, case, status=INVALID)
+        try:
+            member = services.case_member_add(case=case, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, "team_add", form, case, status=INVALID)
+        messages.success(request, f"{member.user.get_full_name()} added to the case team.")
+        return redirect("cases:detail", reference=case.reference)
+    return _form_page(request, "team_add", form, case)
+
+
+@access.case_view(methods=("GET", "POST"), manage=True)
+def team_end(request: HttpRequest, case: Case, member_id: int) -> HttpResponse:
+    member = get_object_or_404(case.members.select_related("user"), pk=member_id, ended_on__isnull=True)
+    form = CaseMemberEndForm(request.POST or None, member=member)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "team_end", form, case, status=INVALID)
+        try:
+            services.case_member_end(case=case, by=request.user, member=member, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, "team_end", form, case, status=INVALID)
+        messages.success(request, f"{member.user.get_full_name()} has left the case team.")
+        return redirect("cases:detail", reference=case.reference)
+    return _form_page(request, "team_end", form, case)
+
+
+@access.case_view(methods=("GET", "POST"), manage=True)
+def lead_change(request: HttpRequest, case: Case) -> HttpResponse:
+    form = LeadChangeForm(request.POST or None, case=case, initial={"version": case.version})
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "lead", form, case, status=INVALID)
+        data = form.cleaned_data
+        try:
+            services.lead_change(case=case, by=request.user, seen_version=data["version"],
+                                 new_lead=data["new_lead"], on=timezone.localdate(),
+                                 keep_previous_on_team=data["keep_previous_on_team"])
+        except services.VersionConflict as conflict:
+            return _conflict(request, case, conflict.current,
+                             {"New lead professional": data["new_lead"].get_full_name()})
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, "lead", form, case, status=INVALID)
+        messages.success(request, "Lead professional changed. The previous lead stays in the team history.")
+        return redirect("cases:detail", reference=case.reference)
+    return _form_page(request, "lead", form, case)
+
+
+@access.case_view(methods=("GET", "POST"), manage=True)
+def access_grant(request: HttpRequest, case: Case) -> HttpResponse:
+    form = AccessGrantForm(request.POST or None, case=case)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "grant", form, case, status=INVALID)
+        try:
+            grant = services.access_grant_create(case=case, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, "grant", form, case, status=INVALID)
+        until = timezone.localtime(grant.expires_at)
+        messages.success(request, f"Read access given until {until:%d/%m/%Y %H:%M}.")
+        return redirect("cases:detail", reference=case.reference)
+    return _form_page(request, "grant", form, case)
+
+
+@access.case_view(methods=("GET",), manage=True)
+def case_viewers(request: HttpRequest, case: Case) -> HttpResponse:
+    """Who has viewed this case: for the lead professional and managers only."""
+    page = Paginator(audit_selectors.case_viewers(case), 50).get_page(request.GET.get("page"))
+    return render(request, "cases/case_viewers.html", {"case": case, "page": page})

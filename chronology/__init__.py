@@ -1,0 +1,1 @@
+"""The multi-agency chronology: append-only entries, amendments, appointments (issue #4)."""

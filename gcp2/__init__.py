@@ -1,0 +1,1 @@
+"""Graded Care Profile 2 assessments per child (issue #5)."""

@@ -1,0 +1,29 @@
+"""Production hardening, applied on top of base when DJANGO_ENV=production.
+
+Refuses to start without a real SECRET_KEY and passes `manage.py check --deploy`.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import DEMO_SECRET_KEY, SECRET_KEY
+from .env import env_bool, env_int
+
+if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        "DJANGO_ENV=production needs SECRET_KEY set to a random value of at least 50 characters."
+    )
+
+DEBUG = False
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

@@ -1,0 +1,132 @@
+"""The URL walker: every URL of the project, as every persona (SECURITY.md R1, R2, R23).
+
+Each named URL must appear in PERMISSIONS; a new view that is not listed fails
+`test_every_url_is_in_the_permission_table`, so no view ships without an access decision.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from audit.models import AuditEvent
+from cases.models import Case
+
+# Access class of each URL. Case URLs: "read" (anyone who may see the case), "write" (members who
+# may add to it), "manage" (lead professional and managers). Others: "public", "login".
+PERMISSIONS = {
+    "home": "public",
+    "login": "public",
+    "logout": "post_only",
+    "healthz": "public",
+    "cases:list": "login",
+    "cases:create": "login",
+    "cases:detail": "read",
+    "cases:edit": "manage",
+    "cases:close": "manage",
+    "cases:household_add": "write",
+    "cases:team_add": "manage",
+    "cases:team_end": "manage",
+    "cases:lead_change": "manage",
+    "cases:access_grant": "manage",
+    "cases:viewers": "manage",
+}
+
+# Expected GET status for each persona on each case URL access class.
+EXPECTED = {
+    "read": {"lead": 200, "member": 200, "reader": 200, "manager": 200, "senior": 200,
+             "colleague": 404, "outsider": 404},
+    "write": {"lead": 200, "member": 200, "reader": 403, "manager": 200, "senior": 200,
+              "colleague": 404, "outsider": 404},
+    "manage": {"lead": 200, "member": 403, "reader": 403, "manager": 200, "senior": 200,
+               "colleague": 404, "outsider": 404},
+}
+SIGNED_IN_PERSONAS = ["lead", "member", "reader", "manager", "senior", "colleague", "outsider"]
+
+
+def _named_patterns(patterns=None, namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django's own admin has its own staff-only checks.
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _named_patterns(entry.url_patterns, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+def case_url_names() -> list[str]:
+    return sorted(name for name, pattern in _named_patterns() if "reference" in pattern.pattern.converters)
+
+
+def _case_url(name: str, case: Case) -> str:
+    kwargs = {"reference": case.reference}
+    if name == "cases:team_end":
+        kwargs["member_id"] = case.members.filter(ended_on__isnull=True).exclude(role="lead").first().pk
+    return reverse(name, kwargs=kwargs)
+
+
+def test_every_url_is_in_the_permission_table():
+    missing = sorted({name for name, _ in _named_patterns()} - set(PERMISSIONS))
+    assert not missing, f"Add these URLs to the walker's PERMISSIONS table: {missing}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", case_url_names())
+@pytest.mark.parametrize("persona", SIGNED_IN_PERSONAS)
+def test_case_url_as_persona(client, personas, case, persona, name):
+    client.force_login(personas[persona])
+    url = _case_url(name, case)
+    before = AuditEvent.objects.count()
+    response = client.get(url)
+    assert response.status_code == EXPECTED[PERMISSIONS[name]][persona], url
+    # Exactly one audit row for every request to a case URL: viewed, refused or denied.
+    events = list(AuditEvent.objects.order_by("-id")[: AuditEvent.objects.count() - before])
+    assert len(events) == 1, [e.action for e in events]
+    expected_action = {200: "case.viewed", 403: "access.refused_write", 404: "access.denied"}
+    assert events[0].action == expected_action[response.status_code]
+    assert events[0].actor == personas[persona]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", case_url_names())
+@pytest.mark.parametrize("persona", ["colleague", "outsider"])
+def test_outsiders_get_404_for_every_method(client, personas, case, persona, name):
+    client.force_login(personas[persona])
+    url = _case_url(name, case)
+    for method in ("get", "post", "put", "delete"):
+        assert getattr(client, method)(url).status_code == 404, (method, url)
+    assert Case.objects.get(pk=case.pk).version == case.version
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", case_url_names())
+def test_anonymous_and_deactivated_go_to_login(client, personas, case, name):
+    url = _case_url(name, case)
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    client.force_login(personas["deactivated"])
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", [n for n, p in PERMISSIONS.items() if p == "login"])
+def test_login_required_pages_send_anonymous_to_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_removed_member_loses_access_at_once(client, case, member, lead):
+    client.force_login(member)
+    assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 200
+    case.members.filter(user=member).update(ended_on=case.opened_on)
+    assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_outsider_list_shows_no_hidden_case(client, case, outsider):
+    client.force_login(outsider)
+    for url in (reverse("cases:list") + "?status=all", reverse("home")):
+        body = client.get(url).content.decode()
+        assert case.reference not in body
+        assert "Zephyrine" not in body
