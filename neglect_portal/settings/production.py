@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import DEMO_SECRET_KEY, SECRET_KEY
 from .env import env_bool, env_int
 
-if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 50:
+if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured(
         "DJANGO_ENV=production needs SECRET_KEY set to a random value of at least 50 characters."
     )

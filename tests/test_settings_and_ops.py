@@ -1,0 +1,162 @@
+"""Settings, health check, sessions and sign-out: what an operator and a signed-in person notice."""
+
+import os
+import secrets
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from cases.models import Case, CaseMember
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "portal.example.org",
+    "DATABASE_URL": "sqlite:////tmp/unused.sqlite3",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    # A deployment has neither the test settings nor the browser tests' async override.
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_mode_passes_check_deploy_with_no_warnings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("secret", ["", "short-key", "a" * 60])
+def test_production_mode_refuses_a_default_or_weak_secret_key(secret):
+    env = {**PRODUCTION_ENV, "SECRET_KEY": secret}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_seed_demo_refuses_in_production():
+    result = _manage("seed_demo", env=PRODUCTION_ENV)
+    assert result.returncode != 0
+    assert "refuses to run in production" in result.stderr
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_gives_practitioner_some_cases_only():
+    call_command("seed_demo")
+    counts = (User.objects.count(), Case.objects.count(), CaseMember.objects.count())
+    call_command("seed_demo")
+    assert (User.objects.count(), Case.objects.count(), CaseMember.objects.count()) == counts
+    assert 35 <= counts[1] <= 45
+    with_practitioner = Case.objects.filter(members__user__username="practitioner").distinct().count()
+    assert 0 < with_practitioner < counts[1]
+    for username in ("practitioner", "teacher", "lead", "manager", "senior", "admin"):
+        assert User.objects.get(username=username).check_password("demo")
+    manager = User.objects.get(username="manager")
+    assert User.objects.get(username="lead").team.manager == manager
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker_without_login(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"status": "ok", "database": True, "broker": True}
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.django_db
+def test_healthz_reports_a_broker_that_is_down(client):
+    from neglect_portal.celery import app
+
+    original = app.conf.broker_write_url
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # a real connection to a closed port
+    try:
+        response = client.get(reverse("healthz"))
+    finally:
+        app.conf.broker_write_url = original
+    assert response.status_code == 503
+    assert response.json()["broker"] is False and response.json()["database"] is True
+
+
+@pytest.mark.django_db
+def test_logout_is_post_only(client, lead):
+    client.force_login(lead)
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.get(reverse("cases:list")).status_code == 200  # still signed in
+    client.post(reverse("logout"))
+    response = client.get(reverse("cases:list"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def _sign_in(client):
+    return client.post(reverse("login"), {"username": "lead_p", "password": "correct-horse-battery"})
+
+
+@pytest.mark.django_db
+def test_idle_session_ends_after_30_minutes(client, lead, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    assert _sign_in(client).status_code == 302
+    time_machine.shift(timedelta(minutes=29))
+    assert client.get(reverse("cases:list")).status_code == 200
+    time_machine.shift(timedelta(minutes=31))
+    response = client.get(reverse("cases:list"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_session_ends_12_hours_after_sign_in_however_active(client, lead, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    _sign_in(client)
+    for _ in range(71):  # a request every 10 minutes for 11 h 50 min
+        time_machine.shift(timedelta(minutes=10))
+        assert client.get(reverse("cases:list")).status_code == 200
+    time_machine.shift(timedelta(minutes=11))
+    response = client.get(reverse("cases:list"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_home_is_the_login_page_before_sign_in_and_home_after(client, lead):
+    response = client.get("/")
+    assert response.status_code == 200 and b"Sign in" in response.content
+    _sign_in(client)
+    response = client.get("/")
+    assert b"Cases I am on the team for" in response.content
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_new_session_key_at_login(client, lead):
+    client.get("/")
+    client.cookies["sessionid"] = "attacker-chosen-key"
+    _sign_in(client)
+    assert client.cookies["sessionid"].value != "attacker-chosen-key"
+
+
+def test_settings_are_safe_by_default():
+    assert settings.DEBUG is False
+    assert settings.SESSION_COOKIE_AGE == 1800 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.X_FRAME_OPTIONS == "DENY"
+
+
+@override_settings(DEBUG=False)
+@pytest.mark.django_db
+def test_unknown_page_is_a_plain_404(client, lead):
+    client.force_login(lead)
+    response = client.get("/cases/NP-2026-99999/")
+    assert response.status_code == 404
+    assert b"There is no page at this address" in response.content
