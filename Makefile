@@ -12,7 +12,9 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
             DJANGO_SETTINGS_MODULE=neglect_portal.settings.test
 
-.PHONY: run test venv-dev check
+APPS := accounts audit cases chronology gcp2
+
+.PHONY: run test
 
 $(VENV)/.installed: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -36,4 +38,5 @@ test: $(VENV)/.installed-dev
 	bash scripts/test-services.sh
 	$(TEST_ENV) $(VENV)/bin/python manage.py check
 	$(TEST_ENV) $(VENV)/bin/python manage.py makemigrations --check --dry-run
+	$(VENV)/bin/bandit --quiet --recursive --severity-level medium $(APPS) neglect_portal
 	$(TEST_ENV) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)

@@ -92,3 +92,18 @@ class User(AbstractUser):
             and self.gcp2_licence_expires_on
             and self.gcp2_licence_expires_on >= on
         )
+
+
+class BackupCode(models.Model):
+    """A single-use recovery code for two-factor sign-in. Only a keyed hash is stored, never the code
+    (django-otp's static tokens are stored in plain text, so we keep our own)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="backup_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="accounts_backupcode_unique"),
+        ]

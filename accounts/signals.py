@@ -2,6 +2,7 @@
 
 import time
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -26,3 +27,8 @@ def on_logout(sender, request, user, **kwargs) -> None:
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     # The username typed is not stored: it may be a password typed in the wrong box.
     audit.record(actor=None, action="auth.login_failed", request=request, outcome="failed")
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender, request, username=None, ip_address=None, **kwargs) -> None:
+    audit.record(actor=None, action="auth.locked_out", request=request, outcome="denied")

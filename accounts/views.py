@@ -1,12 +1,28 @@
-"""Account-level views: the health check. Sign-in and sign-out are Django's own views."""
+"""Account-level views: the health check and two-factor sign-in. Sign-in, sign-out and passwords
+use Django's own views with our templates."""
 
+import base64
+
+import segno
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit import services as audit
 from neglect_portal.celery import app as celery_app
+
+from . import services
+from .forms import ConfirmDeviceForm, TokenForm
+
+SETUP_DEVICE_KEY = "mfa_setup_device_id"
 
 
 def _database_ok() -> bool:
@@ -36,3 +52,72 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy = all(checks.values())
     return JsonResponse({"status": "ok" if healthy else "degraded", **checks},
                         status=200 if healthy else 503)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
+@require_http_methods(["GET", "POST"])
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app. Someone already enrolled must verify before replacing it, so a
+    stolen password alone can never swap the second factor."""
+    if user_has_device(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('mfa_verify')}?next={reverse('mfa_setup')}")
+    form = ConfirmDeviceForm(request.POST or None)
+    device = None
+    device_id = request.session.get(SETUP_DEVICE_KEY)
+    if device_id:
+        device = TOTPDevice.objects.filter(pk=device_id, user=request.user, confirmed=False).first()
+    if request.method == "POST" and device is not None:
+        if form.is_valid():
+            codes = services.totp_device_confirm(user=request.user, device=device,
+                                                 token=form.cleaned_data["token"].strip(), request=request)
+            if codes is not None:
+                del request.session[SETUP_DEVICE_KEY]
+                otp_login(request, device)
+                return render(request, "accounts/mfa_backup_codes.html", {"codes": codes, "next": _safe_next(request)})
+            form.add_error("token", "That code did not match. Check the time on your phone and try the newest code.")
+        status = 400
+    else:
+        device = services.totp_device_start(user=request.user)
+        request.session[SETUP_DEVICE_KEY] = device.pk
+        status = 200
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, title="QR code for your authenticator app")
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(request, "accounts/mfa_setup.html",
+                  {"form": form, "qr_svg": qr_svg, "secret": secret, "next": _safe_next(request)},
+                  status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def mfa_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the app, or a single-use backup code."""
+    form = TokenForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            token = form.cleaned_data["token"].replace(" ", "")
+            device = match_token(request.user, token) if token.isdigit() else None
+            if device is None and services.backup_code_use(user=request.user, code=token, request=request):
+                device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+            if device is not None:
+                otp_login(request, device)
+                audit.record(actor=request.user, action="auth.mfa.verified", request=request)
+                return redirect(_safe_next(request))
+            audit.record(actor=request.user, action="auth.mfa.failed", request=request, outcome="failed")
+            form.add_error("token", "That code did not work. Try the newest code from your app.")
+        return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)}, status=400)
+    return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)})
+
+
+@require_http_methods(["POST"])
+def mfa_backup_codes(request: HttpRequest) -> HttpResponse:
+    """Replace the backup codes (only from a session that passed two-factor sign-in)."""
+    if not request.user.is_verified():
+        return redirect(f"{reverse('mfa_verify')}?next={reverse('home')}")
+    codes = services.backup_codes_replace(user=request.user, request=request)
+    return render(request, "accounts/mfa_backup_codes.html", {"codes": codes, "next": reverse("home")})

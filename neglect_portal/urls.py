@@ -1,17 +1,19 @@
-"""Top-level URLs: home, sign-in, health check, admin and each app's pages."""
+"""Top-level URLs: home, sign-in and passwords, two-factor, health check, admin and each app's pages."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts.views import healthz
+from accounts import views as account_views
 from cases.views import home
 
 urlpatterns = [
     path("", home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("healthz", healthz, name="healthz"),
+    # Django's sign-in, sign-out (POST only), password change and reset views, with our templates.
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/mfa/setup/", account_views.mfa_setup, name="mfa_setup"),
+    path("accounts/mfa/verify/", account_views.mfa_verify, name="mfa_verify"),
+    path("accounts/mfa/backup-codes/", account_views.mfa_backup_codes, name="mfa_backup_codes"),
+    path("healthz", account_views.healthz, name="healthz"),
     path("cases/", include("cases.urls")),
     path("admin/", admin.site.urls),
 ]

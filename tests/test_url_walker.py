@@ -17,6 +17,15 @@ PERMISSIONS = {
     "login": "public",
     "logout": "post_only",
     "healthz": "public",
+    "password_reset": "public",
+    "password_reset_done": "public",
+    "password_reset_confirm": "public",
+    "password_reset_complete": "public",
+    "password_change": "login",
+    "password_change_done": "login",
+    "mfa_setup": "login",
+    "mfa_verify": "login",
+    "mfa_backup_codes": "login_post",
     "cases:list": "login",
     "cases:create": "login",
     "cases:detail": "read",
@@ -84,6 +93,33 @@ def test_case_url_as_persona(client, personas, case, persona, name):
     expected_action = {200: "case.viewed", 403: "access.refused_write", 404: "access.denied"}
     assert events[0].action == expected_action[response.status_code]
     assert events[0].actor == personas[persona]
+    assert_security_headers(response, signed_in=True)
+
+
+def assert_security_headers(response, *, signed_in: bool) -> None:
+    """SECURITY.md R19: every response carries the CSP and framing headers."""
+    csp = response["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'",
+                      "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Request-ID"]
+    if signed_in:
+        assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", [n for n, p in PERMISSIONS.items() if p in ("public", "login")
+                                  and n != "password_reset_confirm"])
+def test_every_page_sends_security_headers(client, lead, name):
+    assert_security_headers(client.get(reverse(name)), signed_in=False)
+    client.force_login(lead)
+    response = client.get(reverse(name))
+    assert response.status_code < 500
+    assert_security_headers(response, signed_in=True)
 
 
 @pytest.mark.django_db

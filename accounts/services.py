@@ -1,0 +1,61 @@
+"""Workflows that write account security data: two-factor enrolment and backup codes."""
+
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit import services as audit
+
+from .models import BackupCode, User
+
+BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+
+
+def _hash_code(user: User, code: str) -> str:
+    normalised = code.replace("-", "").replace(" ", "").lower()
+    return salted_hmac("accounts.backup-code", f"{user.pk}:{normalised}").hexdigest()
+
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed authenticator for the user (replacing any earlier unconfirmed one)."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, device: TOTPDevice, token: str, request=None) -> list[str] | None:
+    """Confirm enrolment with a first code. Returns new backup codes, or None if the code is wrong."""
+    if not device.verify_token(token):
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    audit.record(actor=user, action="auth.mfa.enrolled", request=request)
+    return backup_codes_replace(user=user, request=request)
+
+
+@transaction.atomic
+def backup_codes_replace(*, user: User, request=None) -> list[str]:
+    """Issue a fresh set of backup codes; earlier ones stop working. Shown once, stored hashed."""
+    BackupCode.objects.filter(user=user).delete()
+    codes = [
+        "".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(10))
+        for _ in range(settings.MFA_BACKUP_CODE_COUNT)
+    ]
+    BackupCode.objects.bulk_create(BackupCode(user=user, code_hash=_hash_code(user, c)) for c in codes)
+    audit.record(actor=user, action="auth.mfa.backup_codes_issued", request=request)
+    return [f"{c[:5]}-{c[5:]}" for c in codes]
+
+
+def backup_code_use(*, user: User, code: str, request=None) -> bool:
+    """Spend one backup code. Compare-and-set on used_at: the same code never works twice."""
+    spent = BackupCode.objects.filter(
+        user=user, code_hash=_hash_code(user, code), used_at__isnull=True
+    ).update(used_at=timezone.now())
+    if spent:
+        audit.record(actor=user, action="auth.mfa.backup_code_used", request=request)
+    return bool(spent)

@@ -1,0 +1,172 @@
+"""Sign-in protection: lockout (django-axes), two-factor sign-in (django-otp) and password reset."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import BackupCode
+from audit.models import AuditEvent
+
+from .factories import UserFactory
+
+PASSWORD = "correct-horse-battery"
+
+
+def _login(client, username, password, ip="10.0.0.1", **headers):
+    return client.post(reverse("login"), {"username": username, "password": password},
+                       REMOTE_ADDR=ip, **headers)
+
+
+@pytest.mark.django_db
+def test_sixth_attempt_is_locked_even_with_the_right_password(client, lead, colleague):
+    statuses = [_login(client, "lead_p", "wrong").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 200, 429]  # the 5th failure locks
+    response = _login(client, "lead_p", PASSWORD)
+    assert response.status_code == 429
+    assert b"Sign-in paused" in response.content
+    assert AuditEvent.objects.filter(action="auth.locked_out").exists()
+    # A colleague on the same office address still signs in.
+    assert _login(client, "colleague_p", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_lockout_follows_the_username_to_another_address(client, lead):
+    for _ in range(5):
+        _login(client, "lead_p", "wrong", ip="10.0.0.1")
+    assert _login(client, "lead_p", PASSWORD, ip="10.9.9.9").status_code == 429
+
+
+@pytest.mark.django_db
+def test_lockout_lifts_after_the_cool_off(client, lead, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    for _ in range(5):
+        _login(client, "lead_p", "wrong")
+    assert _login(client, "lead_p", PASSWORD).status_code == 429
+    time_machine.shift(timedelta(minutes=31))
+    assert _login(client, "lead_p", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_password_spraying_from_one_address_is_stopped(client):
+    for n in range(25):
+        UserFactory(username=f"sprayed{n}")
+    statuses = [_login(client, f"sprayed{n}", "Winter2026!", ip="203.0.113.7").status_code for n in range(20)]
+    assert statuses == [200] * 19 + [429]  # the 20th failure from one address locks the address
+    assert _login(client, "sprayed21", PASSWORD, ip="203.0.113.7").status_code == 429
+    assert _login(client, "sprayed22", PASSWORD, ip="198.51.100.1").status_code == 302
+
+
+@pytest.mark.django_db
+def test_forged_forwarded_for_header_does_not_dodge_the_lockout(client, lead):
+    for n in range(5):
+        _login(client, "lead_p", "wrong", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert _login(client, "lead_p", PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
+
+
+@pytest.mark.django_db
+def test_unknown_user_and_wrong_password_look_the_same(client, lead):
+    unknown = _login(client, "nobody_here", "whatever", ip="10.1.1.1")
+    wrong = _login(client, "lead_p", "whatever", ip="10.1.1.2")
+    assert unknown.status_code == wrong.status_code == 200
+    assert unknown.context["form"].non_field_errors() == wrong.context["form"].non_field_errors()
+
+
+def _enrol(client, user):
+    """Sign in, set up an authenticator through the pages, and return (device, backup codes)."""
+    client.force_login(user)
+    client.get(reverse("mfa_setup"))
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    response = client.post(reverse("mfa_setup"), {"token": f"{totp(device.bin_key):06d}"})
+    assert response.status_code == 200, response.content
+    device.refresh_from_db()
+    assert device.confirmed
+    return device, response.context["codes"]
+
+
+@pytest.mark.django_db
+@override_settings(MFA_REQUIRED=True)
+def test_password_only_session_must_enrol_then_verify(client, lead):
+    _login(client, "lead_p", PASSWORD)
+    response = client.get(reverse("cases:list"))
+    assert response.status_code == 302 and response.url.startswith(reverse("mfa_setup"))
+    device, codes = _enrol(client, lead)
+    assert client.get(reverse("cases:list")).status_code == 200
+
+    client.post(reverse("logout"))
+    _login(client, "lead_p", PASSWORD)
+    response = client.get(reverse("cases:list"))
+    assert response.url.startswith(reverse("mfa_verify"))
+    # A password-only session cannot replace the enrolled device.
+    assert client.get(reverse("mfa_setup")).url.startswith(reverse("mfa_verify"))
+
+
+@pytest.mark.django_db
+@override_settings(MFA_REQUIRED=True)
+def test_a_totp_code_works_once(client, lead):
+    device, _ = _enrol(client, lead)
+    client.post(reverse("logout"))
+    _login(client, "lead_p", PASSWORD)
+    device.refresh_from_db()
+    # The enrolment code was already used: the same time step is refused.
+    code = f"{totp(device.bin_key, t0=device.t0, step=device.step):06d}"
+    assert client.post(reverse("mfa_verify"), {"token": code}).status_code == 400
+    device.last_t = device.last_t - 2  # next time step
+    device.save()
+    assert client.post(reverse("mfa_verify"), {"token": code}).status_code == 302
+    client.post(reverse("logout"))
+    _login(client, "lead_p", PASSWORD)
+    assert client.post(reverse("mfa_verify"), {"token": code}).status_code == 400
+
+
+@pytest.mark.django_db
+@override_settings(MFA_REQUIRED=True)
+def test_backup_code_works_once_and_is_stored_hashed(client, lead):
+    _, codes = _enrol(client, lead)
+    assert len(codes) == 10
+    stored = set(BackupCode.objects.filter(user=lead).values_list("code_hash", flat=True))
+    assert not {c.replace("-", "") for c in codes} & stored
+    client.post(reverse("logout"))
+    _login(client, "lead_p", PASSWORD)
+    assert client.post(reverse("mfa_verify"), {"token": codes[0]}).status_code == 302
+    assert client.get(reverse("cases:list")).status_code == 200
+    client.post(reverse("logout"))
+    _login(client, "lead_p", PASSWORD)
+    assert client.post(reverse("mfa_verify"), {"token": codes[0]}).status_code == 400
+    assert client.post(reverse("mfa_verify"), {"token": codes[1].upper()}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_password_reset_email_carries_only_the_link(client, lead):
+    lead.email = "leah@example.invalid"
+    lead.save()
+    response = client.post(reverse("password_reset"), {"email": "leah@example.invalid"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    text = message.subject + message.body
+    for personal in (lead.first_name, lead.last_name, lead.username):
+        assert personal not in text
+    assert "/accounts/reset/" in message.body
+
+
+@pytest.mark.django_db
+def test_password_change_refuses_short_passwords(client, lead):
+    client.force_login(lead)
+    response = client.post(reverse("password_change"), {
+        "old_password": PASSWORD, "new_password1": "short-pass", "new_password2": "short-pass"})
+    assert response.status_code == 200
+    assert "at least 12 characters" in str(response.context["form"].errors)
+
+
+def test_backup_code_alphabet_avoids_lookalikes():
+    from accounts.services import BACKUP_CODE_ALPHABET
+
+    assert not set("01ilo") & set(BACKUP_CODE_ALPHABET)
+    assert time.time() > 0
