@@ -1,16 +1,16 @@
-"""Workflows that write account security data: two-factor enrolment and backup codes."""
+"""Workflows that write account-level data: two-factor enrolment, backup codes, one-time form tokens."""
 
 import secrets
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit import services as audit
 
-from .models import BackupCode, User
+from .models import BackupCode, FormSubmission, User
 
 BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
@@ -59,3 +59,16 @@ def backup_code_use(*, user: User, code: str, request=None) -> bool:
     if spent:
         audit.record(actor=user, action="auth.mfa.backup_code_used", request=request)
     return bool(spent)
+
+
+class DuplicateSubmission(Exception):
+    """This form was already saved once; nothing more was written."""
+
+
+def submission_claim(*, token, by: User) -> None:
+    """Claim a form's one-time token; call inside the transaction that saves the form."""
+    try:
+        with transaction.atomic():
+            FormSubmission.objects.create(token=token, user=by)
+    except IntegrityError as exc:
+        raise DuplicateSubmission from exc

@@ -1,5 +1,7 @@
 """Forms for cases, households, teams and access grants. Forms validate; services save."""
 
+import uuid
+
 from django import forms
 from django.utils import timezone
 
@@ -34,13 +36,19 @@ class StaffChoiceField(forms.ModelChoiceField):
         return f"{user.get_full_name()} – {user.display_role}, {user.agency.name}"
 
 
+class OnceOnlyForm(forms.Form):
+    """Carries a one-time token so that posting the same form twice saves it once."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
 class VersionedForm(forms.Form):
     """Carries the version the user saw, so a stale save is refused instead of overwriting."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class CaseCreateForm(forms.Form):
+class CaseCreateForm(OnceOnlyForm):
     level = forms.ChoiceField(label="Level of need", choices=Level.choices)
     opened_on = forms.DateField(label="Date the case opened", widget=DateInput,
                                 initial=timezone.localdate)
@@ -52,7 +60,10 @@ class CaseCreateForm(forms.Form):
         return opened_on
 
 
-class CaseEditForm(VersionedForm, CaseCreateForm):
+class CaseEditForm(VersionedForm):
+    level = CaseCreateForm.base_fields["level"]
+    opened_on = CaseCreateForm.base_fields["opened_on"]
+    clean_opened_on = CaseCreateForm.clean_opened_on
     field_order = ["level", "opened_on", "version"]
 
 
@@ -75,7 +86,7 @@ class CaseCloseForm(VersionedForm):
         return closed_on
 
 
-class HouseholdMemberForm(forms.Form):
+class HouseholdMemberForm(OnceOnlyForm):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(label="Surname", max_length=100)
     relationship = forms.ChoiceField(label="Place in the household",

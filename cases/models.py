@@ -236,3 +236,4 @@ class AccessGrant(models.Model):
     class Meta:
         ordering = ["-granted_at"]
         indexes = [models.Index(fields=["user", "expires_at"], name="cases_grant_user_expiry")]
+

@@ -8,12 +8,14 @@ from django.contrib.auth.views import LoginView
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts import access
+from accounts import services as account_services
 from audit import selectors as audit_selectors
 from audit import services as audit
 
@@ -119,7 +121,14 @@ def case_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return _form_page(request, "create", form, status=INVALID)
-        case = services.case_create(by=request.user, **form.cleaned_data)
+        data = form.cleaned_data
+        with transaction.atomic():
+            try:
+                account_services.submission_claim(token=data["submission_token"], by=request.user)
+            except account_services.DuplicateSubmission:
+                messages.info(request, "That case was already opened; it was not opened twice.")
+                return redirect("cases:list")
+            case = services.case_create(by=request.user, level=data["level"], opened_on=data["opened_on"])
         messages.success(request, f"Case {case.reference} opened. Now add the people in the household.")
         return redirect("cases:detail", reference=case.reference)
     return _form_page(request, "create", form)
@@ -196,10 +205,15 @@ def household_add(request: HttpRequest, case: Case) -> HttpResponse:
             expected_on=data["expected_on"], sex=data["sex"],
         )
         try:
-            services.household_member_add(
-                case=case, by=request.user, details=details, relationship=data["relationship"],
-                relationship_detail=data["relationship_detail"], joined_on=data["joined_on"],
-            )
+            with transaction.atomic():
+                account_services.submission_claim(token=data["submission_token"], by=request.user)
+                services.household_member_add(
+                    case=case, by=request.user, details=details, relationship=data["relationship"],
+                    relationship_detail=data["relationship_detail"], joined_on=data["joined_on"],
+                )
+        except account_services.DuplicateSubmission:
+            messages.info(request, "This person was already added; they were not added twice.")
+            return redirect("cases:detail", reference=case.reference)
         except ValidationError as error:
             _apply_service_errors(form, error)
             return _form_page(request, "household", form, case, status=INVALID)

@@ -1,5 +1,6 @@
-"""factory_boy factories, one per model. Every value is synthetic."""
+"""factory_boy factories, one per model, and form helpers. Every value is synthetic."""
 
+import uuid
 from datetime import date, timedelta
 
 import factory
@@ -95,3 +96,8 @@ class HouseholdMemberFactory(DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     relationship = HouseholdMember.Relationship.CHILD
     joined_on = factory.SelfAttribute("case.opened_on")
+
+
+def once(data: dict) -> dict:
+    """Form data with a fresh one-time submission token, as the page would render it."""
+    return {**data, "submission_token": str(uuid.uuid4())}

@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from cases.models import Case, CaseMember, HouseholdMember, Person
 
-from .factories import CaseFactory, CaseMemberFactory, HouseholdMemberFactory, UserFactory
+from .factories import CaseFactory, CaseMemberFactory, HouseholdMemberFactory, UserFactory, once
 
 TODAY = timezone.localdate
 
@@ -23,7 +23,7 @@ def _detail(case):
 def test_open_a_case_makes_the_creator_lead(client, lead):
     client.force_login(lead)
     response = client.post(reverse("cases:create"),
-                           {"level": "child_in_need", "opened_on": TODAY().isoformat()})
+                           once({"level": "child_in_need", "opened_on": TODAY().isoformat()}))
     case = Case.objects.get()
     assert response.status_code == 302 and response.url == _detail(case)
     assert case.reference == f"NP-{TODAY().year}-00001"
@@ -36,8 +36,8 @@ def test_open_a_case_makes_the_creator_lead(client, lead):
 def test_references_are_sequential_per_year(client, lead):
     client.force_login(lead)
     for _ in range(3):
-        client.post(reverse("cases:create"), {"level": "early_help", "opened_on": TODAY().isoformat()})
-    client.post(reverse("cases:create"), {"level": "early_help", "opened_on": "2025-06-01"})
+        client.post(reverse("cases:create"), once({"level": "early_help", "opened_on": TODAY().isoformat()}))
+    client.post(reverse("cases:create"), once({"level": "early_help", "opened_on": "2025-06-01"}))
     refs = sorted(Case.objects.values_list("reference", flat=True))
     year = TODAY().year
     assert refs == ["NP-2025-00001", f"NP-{year}-00001", f"NP-{year}-00002", f"NP-{year}-00003"]
@@ -48,10 +48,11 @@ def test_add_two_children_and_an_unborn_baby(client, case, member):
     client.force_login(member)
     url = reverse("cases:household_add", args=[case.reference])
     base = {"relationship": "child", "joined_on": case.opened_on.isoformat(), "last_name": "Carter"}
-    assert client.post(url, {**base, "first_name": "Amy", "date_of_birth": "2019-03-02"}).status_code == 302
-    assert client.post(url, {**base, "first_name": "Ben", "date_of_birth": "02/03/2021"}).status_code == 302
+    assert client.post(url, once({**base, "first_name": "Amy", "date_of_birth": "2019-03-02"})).status_code == 302
+    assert client.post(url, once({**base, "first_name": "Ben", "date_of_birth": "02/03/2021"})).status_code == 302
     due = (TODAY() + timedelta(days=60)).isoformat()
-    assert client.post(url, {**base, "first_name": "Baby", "is_unborn": "on", "expected_on": due}).status_code == 302
+    assert client.post(url, once({**base, "first_name": "Baby", "is_unborn": "on",
+                                  "expected_on": due})).status_code == 302
     page = client.get(_detail(case)).content.decode()
     assert "Amy Carter" in page and "Ben Carter" in page and "Unborn" in page
     assert "2 Mar 2021" in page  # UK date format
@@ -65,12 +66,13 @@ def test_add_two_children_and_an_unborn_baby(client, case, member):
     ({"relationship": "cousin"}, "relationship"),                # tampered choice
     ({"is_unborn": "on", "expected_on": ""}, "expected_on"),     # unborn with no due date
     ({"first_name": "A" * 101}, "first_name"),                   # too long
+    ({"submission_token": "not-a-token"}, "submission_token"),   # tampered hidden field
 ])
 def test_household_bad_input_is_refused_and_nothing_saved(client, case, lead, bad, field):
     client.force_login(lead)
     before = Person.objects.count()
-    data = {"first_name": "Cara", "last_name": "Doe", "relationship": "child",
-            "date_of_birth": "2018-01-01", "joined_on": case.opened_on.isoformat(), **bad}
+    data = {**once({"first_name": "Cara", "last_name": "Doe", "relationship": "child",
+                    "date_of_birth": "2018-01-01", "joined_on": case.opened_on.isoformat()}), **bad}
     response = client.post(reverse("cases:household_add", args=[case.reference]), data)
     assert response.status_code == 400
     assert field in response.context["form"].errors
@@ -181,9 +183,9 @@ def test_tampered_hidden_version_is_refused(client, case, lead, version):
 @pytest.mark.django_db
 def test_reader_cannot_add_to_household(client, case, reader):
     client.force_login(reader)
-    response = client.post(reverse("cases:household_add", args=[case.reference]), {
+    response = client.post(reverse("cases:household_add", args=[case.reference]), once({
         "first_name": "X", "last_name": "Y", "relationship": "child", "date_of_birth": "2018-01-01",
-        "joined_on": case.opened_on.isoformat()})
+        "joined_on": case.opened_on.isoformat()}))
     assert response.status_code == 403
     assert not HouseholdMember.objects.filter(person__first_name="X").exists()
 

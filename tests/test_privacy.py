@@ -10,6 +10,8 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cases.models import Case
 
+from .factories import once
+
 CHILD = {"first_name": "Quillon", "last_name": "Marchbanks", "date_of_birth": "2018-04-09"}
 SENTINELS = ("Quillon", "Marchbanks", "2018-04-09", "09/04/2018")
 
@@ -28,11 +30,11 @@ def test_main_journeys_leave_no_personal_data_in_logs_urls_audit_or_email(client
 
     go("post", reverse("login"), {"username": "lead_p", "password": "wrong"})
     client.force_login(lead)
-    go("post", reverse("cases:create"), {"level": "child_protection", "opened_on": "2026-01-05"})
+    go("post", reverse("cases:create"), once({"level": "child_protection", "opened_on": "2026-01-05"}))
     case = Case.objects.get()
     add = reverse("cases:household_add", args=[case.reference])
-    go("post", add, {**CHILD, "relationship": "child", "joined_on": "2026-01-05"})
-    go("post", add, {**CHILD, "relationship": "child", "joined_on": "2099-01-05"})  # refused
+    go("post", add, once({**CHILD, "relationship": "child", "joined_on": "2026-01-05"}))
+    go("post", add, once({**CHILD, "relationship": "child", "joined_on": "2099-01-05"}))  # refused
     go("post", reverse("cases:team_add", args=[case.reference]),
        {"user": member.pk, "role": "core_group", "started_on": "2026-01-05"})
     for name in ("cases:detail", "cases:viewers"):
