@@ -65,3 +65,22 @@ def test_lead_opens_a_case_and_practitioner_finds_it(live_server, page: Page):
     expect(page.get_by_role("table", name="Cases I am on the team for")).to_contain_text(reference)
     page.get_by_role("link", name=reference).click()
     expect(page.get_by_role("table", name="People in the household")).to_contain_text("Ben Carter")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_script_in_a_name_is_shown_as_text_never_run(live_server, page: Page):
+    from .factories import CaseFactory, HouseholdMemberFactory
+
+    lead = UserFactory(username="lead")
+    case = CaseFactory(lead_professional=lead)
+    payload = "<script>alert('x')</script><img src=x onerror=alert(2)>"
+    HouseholdMemberFactory(case=case, person__first_name=payload[:100])
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    sign_in(page, live_server.url, "lead")
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    expect(page.get_by_role("table", name="People in the household")).to_contain_text("<script>alert('x')</script>")
+    assert dialogs == []
+    assert page.locator("main img[src='x']").count() == 0
