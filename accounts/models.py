@@ -74,6 +74,15 @@ class User(AbstractUser):
     gcp2_licence_area = models.CharField("GCP2 licence area", max_length=100, blank=True)
     gcp2_licence_expires_on = models.DateField("GCP2 licence expires", null=True, blank=True)
 
+    class NotificationPreference(models.TextChoices):
+        IMMEDIATE = "immediate", "Email me as soon as something needs my attention"
+        DAILY = "daily", "One email a day, with everything that needs my attention"
+
+    notification_preference = models.CharField(
+        "how to be told about alerts", max_length=10,
+        choices=NotificationPreference.choices, default=NotificationPreference.IMMEDIATE,
+    )
+
     class Meta:
         ordering = ["last_name", "first_name"]
 

@@ -198,3 +198,8 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(label="Status", required=False,
                                choices=[("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")])
     mine = forms.BooleanField(label="Only cases I am on the team for", required=False)
+
+
+class FlagAcknowledgeForm(forms.Form):
+    note = forms.CharField(label="What will you do about this?", max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -5,7 +5,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from accounts.access import cases_visible_to
 from accounts.models import User
 
-from .models import Case, CaseMember, HouseholdMember
+from .models import Case, CaseMember, Flag, HouseholdMember, Notification
 
 
 def _current_children() -> Prefetch:
@@ -71,3 +71,20 @@ def case_counts_for(user: User) -> dict[str, int]:
     )
     return counts
 
+
+
+def flags_for(case: Case) -> list[Flag]:
+    """Open flags first (unacknowledged at the top), then the last resolved ones."""
+    flags = case.flags.select_related("owner", "acknowledged_by")
+    open_flags = list(flags.filter(resolved_at__isnull=True).order_by("acknowledged_at", "-raised_at"))
+    return open_flags + list(flags.filter(resolved_at__isnull=False).order_by("-resolved_at")[:20])
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """The person's notifications with their flag and case, limited to cases they can still open."""
+    visible = cases_visible_to(user).values("pk")
+    return (
+        Notification.objects.filter(recipient=user, flag__case__in=visible)
+        .select_related("flag", "flag__case")
+        .order_by("-created_at")
+    )

@@ -22,7 +22,9 @@ from .models import (
     CaseMember,
     CaseReferenceCounter,
     ClosureReason,
+    Flag,
     HouseholdMember,
+    Notification,
     Person,
 )
 
@@ -225,3 +227,24 @@ def access_grant_create(*, case: Case, by: User, user: User, reason: str, hours:
     audit.record(actor=by, action="case.access_granted", case=case, target=grant,
                  data={"user_id": user.pk, "hours": hours})
     return grant
+
+
+@transaction.atomic
+def flag_acknowledge(*, case: Case, by: User, flag: Flag, note: str) -> Flag:
+    """The lead professional (or a manager) says what they will do about a flag."""
+    if not access.can_manage_team(by, case):
+        raise PermissionDenied("Only the lead professional or a manager can acknowledge a flag.")
+    if not note.strip():
+        raise ValidationError({"note": "Say what you will do about this."})
+    updated = Flag.objects.filter(pk=flag.pk, case=case, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=by, acknowledgement_note=note.strip())
+    if not updated:
+        raise ValidationError("This flag has already been acknowledged.")
+    audit.record(actor=by, action="cases.flag.acknowledged", case=case, target=flag,
+                 data={"rule": flag.rule})
+    flag.refresh_from_db()
+    return flag
+
+
+def notifications_mark_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

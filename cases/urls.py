@@ -30,4 +30,8 @@ urlpatterns = [
     path("<caseref:reference>/lead/", views.lead_change, name="lead_change"),
     path("<caseref:reference>/access/", views.access_grant, name="access_grant"),
     path("<caseref:reference>/viewers/", views.case_viewers, name="viewers"),
+    path("<caseref:reference>/flags/", views.case_flags, name="flags"),
+    path("<caseref:reference>/flags/<uuid:flag_id>/acknowledge/", views.flag_acknowledge,
+         name="flag_acknowledge"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -28,6 +28,7 @@ from .forms import (
     CaseFilterForm,
     CaseMemberAddForm,
     CaseMemberEndForm,
+    FlagAcknowledgeForm,
     HouseholdMemberForm,
     LeadChangeForm,
 )
@@ -52,6 +53,7 @@ PAGES = {
                  "intro": "They keep their place in the team history but lose access to the case."},
     "lead": {"title": "Change the lead professional", "submit_label": "Change lead",
              "intro": "The lead professional co-ordinates the plan and receives the case's alerts."},
+    "acknowledge": {"title": "Acknowledge a flag", "submit_label": "Acknowledge"},
     "grant": {"title": "Give temporary access", "submit_label": "Give access",
               "intro": "For someone outside the team who needs to read this case for a short time. "
                        "The reason is recorded and shown in the audit trail."},
@@ -142,6 +144,7 @@ def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
         "team": selectors.team_for(case),
         "can_write": access.can_write(request.user, case),
         "can_manage": access.can_manage_team(request.user, case),
+        "open_flags": case.flags.filter(resolved_at__isnull=True).count(),
         "today": timezone.localdate(),
     })
 
@@ -301,3 +304,40 @@ def case_viewers(request: HttpRequest, case: Case) -> HttpResponse:
     """Who has viewed this case: for the lead professional and managers only."""
     page = Paginator(audit_selectors.case_viewers(case), 50).get_page(request.GET.get("page"))
     return render(request, "cases/case_viewers.html", {"case": case, "page": page})
+
+
+@access.case_view(methods=("GET",))
+def case_flags(request: HttpRequest, case: Case) -> HttpResponse:
+    """What the monitoring rules noticed about this case, with each explanation."""
+    return render(request, "cases/case_flags.html", {
+        "case": case, "flags": selectors.flags_for(case),
+        "can_manage": access.can_manage_team(request.user, case),
+    })
+
+
+@access.case_view(methods=("GET", "POST"), manage=True)
+def flag_acknowledge(request: HttpRequest, case: Case, flag_id) -> HttpResponse:
+    flag = get_object_or_404(case.flags, pk=flag_id, resolved_at__isnull=True)
+    form = FlagAcknowledgeForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "acknowledge", form, case, status=INVALID)
+        try:
+            services.flag_acknowledge(case=case, by=request.user, flag=flag, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, "acknowledge", form, case, status=INVALID)
+        messages.success(request, "Flag acknowledged.")
+        return redirect("cases:flags", reference=case.reference)
+    return render(request, FORM_PAGE, {"case": case, "form": form, "flag": flag, **PAGES["acknowledge"],
+                                       "intro": flag.explanation})
+
+
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The person's own notifications. Marking them read is a POST (GET never writes)."""
+    if request.method == "POST":
+        services.notifications_mark_read(user=request.user)
+        return redirect("cases:notifications")
+    page = Paginator(selectors.notifications_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "cases/notifications.html", {"page": page})

@@ -211,8 +211,8 @@ def test_case_list_query_count_is_constant(client, lead, n_cases, django_assert_
         HouseholdMemberFactory.create_batch(2, case=case)
     client.force_login(lead)
     # session, user+agency, count for paging, cases with lead and agency, current children,
-    # then the session save (savepoint, update, release)
-    with django_assert_num_queries(8):
+    # unread notifications (header), then the session save (savepoint, update, release)
+    with django_assert_num_queries(9):
         response = client.get(reverse("cases:list"))
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(n_cases, 25)
@@ -223,8 +223,9 @@ def test_case_list_query_count_is_constant(client, lead, n_cases, django_assert_
 def test_home_query_count_is_constant(client, lead, n_cases, django_assert_num_queries):
     CaseFactory.create_batch(n_cases, lead_professional=lead)
     client.force_login(lead)
-    # session, user+agency, counts by level, my cases, their children, session save (3)
-    with django_assert_num_queries(8):
+    # session, user+agency, counts by level, my cases, their children, unread notifications,
+    # session save (3)
+    with django_assert_num_queries(9):
         assert client.get(reverse("home")).status_code == 200
 
 

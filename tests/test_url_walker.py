@@ -8,7 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
-from cases.models import Case
+from cases.models import Case, Flag
 
 # Access class of each URL. Case URLs: "read" (anyone who may see the case), "write" (members who
 # may add to it), "manage" (lead professional and managers). Others: "public", "login".
@@ -37,6 +37,9 @@ PERMISSIONS = {
     "cases:lead_change": "manage",
     "cases:access_grant": "manage",
     "cases:viewers": "manage",
+    "cases:flags": "read",
+    "cases:flag_acknowledge": "manage",
+    "cases:notifications": "login",
 }
 
 # Expected GET status for each persona on each case URL access class.
@@ -70,6 +73,10 @@ def _case_url(name: str, case: Case) -> str:
     kwargs = {"reference": case.reference}
     if name == "cases:team_end":
         kwargs["member_id"] = case.members.filter(ended_on__isnull=True).exclude(role="lead").first().pk
+    if name == "cases:flag_acknowledge":
+        flag, _ = Flag.objects.get_or_create(case=case, rule=Flag.Rule.NEW_BABY, subject="walker",
+                                             defaults={"owner": case.lead_professional, "explanation": "x"})
+        kwargs["flag_id"] = flag.pk
     return reverse(name, kwargs=kwargs)
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from .env import env_bool, env_int, env_list, env_str
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cases.context_processors.unread_notifications",
             ],
         },
     },
@@ -202,7 +204,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Email ------------------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:pass@mail.example.org:587. Default: printed to the console.
 if env_str("EMAIL_URL"):
-    vars().update(_env.email_url("EMAIL_URL"))
+    _email = _env.email_url("EMAIL_URL")
+    if _email.get("EMAIL_FILE_PATH"):
+        # django-environ drops the leading slash of filemail:///abs/path; keep the path absolute.
+        _email["EMAIL_FILE_PATH"] = "/" + _email["EMAIL_FILE_PATH"].lstrip("/")
+    vars().update(_email)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "neglect-portal@localhost")
@@ -226,6 +232,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Keep the visibility timeout above any countdown we use (SECURITY.md R36).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Tests give each real worker its own queue so that parallel test runs never share tasks.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -235,9 +243,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The single beat schedule. Monitoring sweeps, notification sending and escalation join it
-# as they are built (see the README's "Background jobs").
-CELERY_BEAT_SCHEDULE: dict = {}
+# The single beat schedule (see the README's "Background jobs").
+CELERY_BEAT_SCHEDULE = {
+    # Every 15 min: run the monitoring rules. Overlapping runs are harmless (unique open flags).
+    "sweep": {"task": "cases.tasks.sweep", "schedule": crontab(minute="*/15")},
+    # Every 5 min: drain the notification outbox, so nothing waits long after a broker outage.
+    "send-notifications": {"task": "cases.tasks.send_notifications", "schedule": crontab(minute="*/5")},
+    # 07:00 each day: one email per person who chose a daily digest.
+    "daily-digests": {"task": "cases.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+}
 
 # --- Logging: IDs only, never personal data -------------------------------------------------------
 # JSON lines with the request id (accounts/logging.py); set LOG_FORMAT=plain for a terminal.
@@ -267,3 +281,5 @@ LOGGING = {
 
 # --- Portal settings ------------------------------------------------------------------------------
 CASE_REFERENCE_PREFIX = env_str("CASE_REFERENCE_PREFIX", "NP")
+# The address people use to reach the portal, for links in emails.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")

@@ -1,0 +1,183 @@
+"""Monitoring rules and the sweep that turns them into flags.
+
+Each rule is one set-based query over all open cases that returns a `Finding` per condition that
+holds now. The sweep inserts a flag for each new finding (the partial unique constraint makes a
+second or parallel sweep a no-op), resolves open flags whose condition no longer holds, and queues
+one notification per new flag for its owner. Nothing here loops over cases issuing queries.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, Max, OuterRef, Q
+from django.utils import timezone
+
+from .models import Case, CaseMember, Flag, HouseholdMember, MonitoringSettings, Notification
+
+
+@dataclass(frozen=True)
+class Finding:
+    case_id: object
+    subject: str
+    owner_id: int
+    explanation: str
+    evidence: list = field(default_factory=list)
+
+
+def _months_ago(today: date, months: int) -> date:
+    """The same day `months` calendar months earlier, clamped to the month's end."""
+    month_index = today.year * 12 + today.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for day in (today.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _uk(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def lead_churn(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """Three or more changes of lead professional in 12 months (the first lead is not a change)."""
+    since = _months_ago(today, config.lead_changes_window_months)
+    rows = (
+        CaseMember.objects.filter(role=CaseMember.Role.LEAD, started_on__gte=since,
+                                  started_on__gt=F("case__opened_on"), case__status=Case.Status.OPEN)
+        .values("case_id", "case__lead_professional_id")
+        .annotate(changes=Count("id"), latest=Max("started_on"))
+        .filter(changes__gte=config.lead_changes_threshold)
+    )
+    for row in rows:
+        yield Finding(
+            case_id=row["case_id"], subject="case", owner_id=row["case__lead_professional_id"],
+            explanation=(
+                f"The lead professional has changed {row['changes']} times since {_uk(since)} "
+                f"(the alert starts at {config.lead_changes_threshold}). Frequent handovers are linked to "
+                "drift: check that the plan, the chronology and the child's views were handed over. "
+                "This clears when fewer changes fall within the period."
+            ),
+            evidence=[{"changes": row["changes"], "since": since.isoformat(),
+                       "latest_change": row["latest"].isoformat()}],
+        )
+
+
+def rereferral(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """A child in an open case was in another case that closed less than N months before it opened."""
+    window_days = round(config.rereferral_window_months * 365.25 / 12)
+    earlier = HouseholdMember.objects.filter(
+        person=OuterRef("person"),
+        case__status=Case.Status.CLOSED,
+        case__closed_on__lte=OuterRef("case__opened_on"),
+        case__closed_on__gte=ExpressionWrapper(OuterRef("case__opened_on") - timedelta(days=window_days),
+                                               output_field=DateField()),
+    ).exclude(case=OuterRef("case"))
+    rows = (
+        HouseholdMember.objects.filter(relationship=HouseholdMember.Relationship.CHILD,
+                                       case__status=Case.Status.OPEN)
+        .filter(Exists(earlier))
+        .values("case_id", "person_id", "case__lead_professional_id", "case__opened_on")
+    )
+    for row in rows:
+        yield Finding(
+            case_id=row["case_id"], subject=f"child:{row['person_id']}",
+            owner_id=row["case__lead_professional_id"],
+            explanation=(
+                "A child in this household was in a case that closed less than "
+                f"{config.rereferral_window_months} months before this case opened on "
+                f"{_uk(row['case__opened_on'])}. Read the earlier case's history and ask what has changed "
+                "since it closed. Acknowledge this with what you have done."
+            ),
+            evidence=[{"person_id": str(row["person_id"])}],
+        )
+
+
+def new_baby(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """A baby (unborn or under one) joined a household after its case opened: review the plan."""
+    one_year_ago = _months_ago(today, 12)
+    rows = (
+        HouseholdMember.objects.filter(relationship=HouseholdMember.Relationship.CHILD,
+                                       case__status=Case.Status.OPEN, left_on__isnull=True,
+                                       joined_on__gt=F("case__opened_on"))
+        .filter(Q(person__is_unborn=True) | Q(person__date_of_birth__gt=one_year_ago))
+        .values("case_id", "person_id", "case__lead_professional_id", "joined_on", "person__is_unborn")
+    )
+    for row in rows:
+        kind = "An expected baby" if row["person__is_unborn"] else "A baby under one"
+        yield Finding(
+            case_id=row["case_id"], subject=f"child:{row['person_id']}",
+            owner_id=row["case__lead_professional_id"],
+            explanation=(
+                f"{kind} joined this household on {_uk(row['joined_on'])}, after the case opened. Babies are "
+                "most at risk from neglect: review the plan, invite the health visitor and make sure the "
+                "baby has their own assessment. Acknowledge this when the plan has been reviewed."
+            ),
+            evidence=[{"person_id": str(row["person_id"]), "joined_on": row["joined_on"].isoformat()}],
+        )
+
+
+RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
+    Flag.Rule.LEAD_CHURN: lead_churn,
+    Flag.Rule.REREFERRAL: rereferral,
+    Flag.Rule.NEW_BABY: new_baby,
+}
+
+
+@dataclass
+class SweepResult:
+    raised: int = 0
+    resolved: int = 0
+    still_open: int = 0
+
+
+def sweep(today: date | None = None) -> SweepResult:
+    """Run every rule once. Safe to run twice at the same time and to re-run after a crash:
+    each rule's changes are one transaction, and inserts ignore flags that are already open."""
+    today = today or timezone.localdate()
+    config = MonitoringSettings.load()
+    result = SweepResult()
+    for rule, find in RULES.items():
+        raised, resolved, still_open = _apply_rule(rule, list(find(today, config)))
+        result.raised += raised
+        result.resolved += resolved
+        result.still_open += still_open
+    return result
+
+
+@transaction.atomic
+def _apply_rule(rule: str, findings: list[Finding]) -> tuple[int, int, int]:
+    now = timezone.now()
+    current = {(str(f.case_id), f.subject) for f in findings}
+    open_flags = {
+        (str(case_id), subject): pk
+        for pk, case_id, subject in Flag.objects.filter(rule=rule, resolved_at__isnull=True)
+        .values_list("pk", "case_id", "subject")
+    }
+    cleared = [pk for key, pk in open_flags.items() if key not in current]
+    resolved = Flag.objects.filter(pk__in=cleared, resolved_at__isnull=True).update(
+        resolved_at=now, resolution="The condition no longer holds.")
+    new = [f for f in findings if (str(f.case_id), f.subject) not in open_flags]
+    # ignore_conflicts: a parallel sweep may have inserted the same open flag a moment ago.
+    Flag.objects.bulk_create(
+        [Flag(case_id=f.case_id, rule=rule, subject=f.subject, owner_id=f.owner_id,
+              explanation=f.explanation, evidence=f.evidence) for f in new],
+        ignore_conflicts=True,
+    )
+    _queue_notifications(rule)
+    return len(new), resolved, len(open_flags) - len(cleared)
+
+
+def _queue_notifications(rule: str) -> None:
+    """One outbox row per open flag for its owner; the unique constraint stops duplicates."""
+    missing = Flag.objects.filter(rule=rule, resolved_at__isnull=True).exclude(
+        Exists(Notification.objects.filter(flag=OuterRef("pk"), recipient=OuterRef("owner")))
+    ).values_list("pk", "owner_id")
+    Notification.objects.bulk_create(
+        [Notification(flag_id=pk, recipient_id=owner_id) for pk, owner_id in missing],
+        ignore_conflicts=True,
+    )

@@ -1,0 +1,262 @@
+"""Monitoring rules, flags and the notification outbox: each rule on both sides of its threshold,
+idempotent and parallel sweeps, clearing, acknowledging, and at-least-once email delivery."""
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection, connections
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from cases import monitoring
+from cases.models import Case, CaseMember, Flag, Notification
+from cases.notifications import send_due
+
+from .factories import CaseFactory, CaseMemberFactory, HouseholdMemberFactory, PersonFactory, UserFactory
+
+TODAY = date(2026, 11, 25)
+
+
+def _open_flags(rule=None):
+    flags = Flag.objects.filter(resolved_at__isnull=True)
+    return flags.filter(rule=rule) if rule else flags
+
+
+def _lead_changes(case, dates):
+    """Hand the case from lead to lead on the given dates (history rows, as lead_change keeps them)."""
+    previous = case.members.get(role=CaseMember.Role.LEAD, ended_on__isnull=True)
+    for day in dates:
+        previous.ended_on = day
+        previous.save()
+        new_lead = UserFactory()
+        previous = CaseMemberFactory(case=case, user=new_lead, role=CaseMember.Role.LEAD, started_on=day)
+        Case.objects.filter(pk=case.pk).update(lead_professional=new_lead)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("changes, flagged", [(2, False), (3, True)])
+def test_lead_churn_threshold(changes, flagged):
+    case = CaseFactory(opened_on=date(2025, 6, 1))
+    _lead_changes(case, [date(2026, 1, 10), date(2026, 4, 2), date(2026, 9, 30)][:changes])
+    monitoring.sweep(TODAY)
+    assert _open_flags(Flag.Rule.LEAD_CHURN).exists() == flagged
+
+
+@pytest.mark.django_db
+def test_lead_churn_counts_only_the_last_12_months():
+    case = CaseFactory(opened_on=date(2024, 6, 1))
+    _lead_changes(case, [date(2025, 11, 24), date(2026, 4, 2), date(2026, 9, 30)])  # first is 12 months + 1 day ago
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.LEAD_CHURN).exists()
+    monitoring.sweep(date(2026, 11, 24))  # a day earlier, all three are inside the window
+    flag = _open_flags(Flag.Rule.LEAD_CHURN).get()
+    assert "changed 3 times" in flag.explanation
+    assert flag.owner == Case.objects.get(pk=case.pk).lead_professional
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("closed_days_before, flagged", [(330, True), (400, False)])
+def test_rereferral_within_12_months(closed_days_before, flagged):
+    child = PersonFactory(date_of_birth=date(2018, 1, 1))
+    new_case = CaseFactory(opened_on=date(2026, 10, 1))
+    old_case = CaseFactory(opened_on=date(2024, 1, 1), status="closed", closure_reason="RC7",
+                           closed_on=new_case.opened_on - timedelta(days=closed_days_before))
+    HouseholdMemberFactory(case=old_case, person=child)
+    HouseholdMemberFactory(case=new_case, person=child)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.REREFERRAL)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().case_id == new_case.pk and flags.get().subject == f"child:{child.pk}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("born, unborn, joined_after_opening, flagged", [
+    (date(2026, 10, 1), False, True, True),    # a new baby moved in
+    (None, True, True, True),                  # an expected baby added
+    (date(2026, 10, 1), False, False, False),  # the baby was there when the case opened
+    (date(2025, 11, 1), False, True, False),   # over one year old
+])
+def test_new_baby_rule(born, unborn, joined_after_opening, flagged):
+    case = CaseFactory(opened_on=date(2026, 9, 1))
+    person = PersonFactory(date_of_birth=born, is_unborn=unborn,
+                           expected_on=date(2027, 2, 1) if unborn else None)
+    HouseholdMemberFactory(case=case, person=person,
+                           joined_on=date(2026, 10, 2) if joined_after_opening else case.opened_on)
+    monitoring.sweep(TODAY)
+    assert _open_flags(Flag.Rule.NEW_BABY).exists() == flagged
+
+
+def _baby_case(**case_kwargs):
+    case = CaseFactory(opened_on=date(2026, 9, 1), **case_kwargs)
+    member = HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=date(2026, 10, 1)),
+                                    joined_on=date(2026, 10, 2))
+    return case, member
+
+
+@pytest.mark.django_db
+def test_a_second_sweep_raises_nothing_new_and_a_cleared_condition_resolves_the_flag():
+    case, member = _baby_case()
+    first = monitoring.sweep(TODAY)
+    second = monitoring.sweep(TODAY)
+    assert (first.raised, second.raised, second.still_open) == (1, 0, 1)
+    assert Flag.objects.count() == 1 and Notification.objects.count() == 1
+    member.left_on = TODAY
+    member.save()
+    third = monitoring.sweep(TODAY)
+    assert third.resolved == 1
+    flag = Flag.objects.get()
+    assert flag.resolved_at and "no longer holds" in flag.resolution
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_the_same_moment_raise_each_flag_once():
+    if connection.vendor != "postgresql":
+        pytest.fail("This test needs PostgreSQL: run it through `make test`.")
+    for _ in range(5):
+        _baby_case()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            monitoring.sweep(TODAY)
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Flag.objects.count() == 5
+    assert Notification.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_sweep_query_count_does_not_grow_with_cases():
+    from django.test.utils import CaptureQueriesContext
+
+    monitoring.MonitoringSettings.load()
+    counts = {}
+    for total in (10, 200):
+        while Case.objects.count() < total:
+            _baby_case()
+        with CaptureQueriesContext(connection) as queries:
+            result = monitoring.sweep(TODAY)
+        counts[total] = len(queries)
+        assert result.raised == (10 if total == 10 else 190)
+    assert counts[10] == counts[200], counts
+
+
+@pytest.mark.django_db
+def test_notification_email_has_counts_and_a_link_only(settings):
+    settings.PORTAL_BASE_URL = "https://portal.example.org"
+    case, member = _baby_case()
+    case.lead_professional.email = "lead@example.invalid"
+    case.lead_professional.save()
+    monitoring.sweep(TODAY)
+    assert send_due() == 1
+    assert send_due() == 0  # nothing is sent twice
+    message = mail.outbox[0]
+    assert message.to == ["lead@example.invalid"]
+    assert "1 new item" in message.body and "https://portal.example.org/cases/notifications/" in message.body
+    for personal in (member.person.first_name, member.person.last_name, case.reference):
+        assert personal not in message.subject + message.body
+    assert Notification.objects.get().status == Notification.Status.SENT
+
+
+@pytest.mark.django_db
+def test_daily_digest_people_are_not_emailed_straight_away():
+    case, _ = _baby_case()
+    case.lead_professional.notification_preference = "daily"
+    case.lead_professional.save()
+    monitoring.sweep(TODAY)
+    assert send_due("immediate") == 0
+    assert send_due("daily") == 1
+
+
+@pytest.mark.django_db
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
+                   EMAIL_PORT=1, EMAIL_TIMEOUT=2)
+def test_mail_server_down_retries_then_marks_failed():
+    _baby_case()
+    monitoring.sweep(TODAY)
+    for attempt in range(1, 6):
+        assert send_due() == 0
+        note = Notification.objects.get()
+        assert note.attempts == attempt
+    assert note.status == Notification.Status.FAILED
+    assert send_due() == 0
+
+
+@pytest.mark.django_db
+def test_a_crash_after_claiming_is_resent_when_the_lease_expires(time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    _baby_case()
+    monitoring.sweep(TODAY)
+    # A sender claimed the row and died before sending.
+    Notification.objects.update(lease_until=timezone.now() + timedelta(minutes=5), attempts=1)
+    assert send_due() == 0 and not mail.outbox
+    time_machine.shift(timedelta(minutes=6))
+    assert send_due() == 1 and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_lead_acknowledges_a_flag_with_a_note(client, lead):
+    case, _ = _baby_case(lead_professional=lead)
+    monitoring.sweep(TODAY)
+    flag = Flag.objects.get()
+    client.force_login(lead)
+    page = client.get(reverse("cases:flags", args=[case.reference])).content.decode()
+    assert "New or expected baby" in page and "review the plan" in page
+    url = reverse("cases:flag_acknowledge", args=[case.reference, flag.pk])
+    assert client.post(url, {"note": ""}).status_code == 400
+    assert client.post(url, {"note": "Plan review booked for Friday"}).status_code == 302
+    flag.refresh_from_db()
+    assert flag.acknowledged_by == lead and flag.acknowledgement_note == "Plan review booked for Friday"
+    assert AuditEvent.objects.filter(action="cases.flag.acknowledged", case=case).exists()
+    again = client.post(url, {"note": "again"})
+    assert again.status_code == 400 and b"already been acknowledged" in again.content
+
+
+@pytest.mark.django_db
+def test_member_can_read_flags_but_not_acknowledge(client, case, member):
+    HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=timezone.localdate() - timedelta(days=30)),
+                           joined_on=timezone.localdate())
+    monitoring.sweep()
+    flag = Flag.objects.get(case=case)
+    client.force_login(member)
+    assert client.get(reverse("cases:flags", args=[case.reference])).status_code == 200
+    assert client.post(reverse("cases:flag_acknowledge", args=[case.reference, flag.pk]),
+                       {"note": "x"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_notifications_page_and_unread_count(client, lead):
+    _baby_case(lead_professional=lead)
+    monitoring.sweep(TODAY)
+    client.force_login(lead)
+    page = client.get(reverse("cases:notifications")).content.decode()
+    assert "New or expected baby" in page and "1<span class=\"visually-hidden\"> unread" in page
+    client.post(reverse("cases:notifications"))
+    page = client.get(reverse("cases:notifications")).content.decode()
+    assert "visually-hidden\"> unread" not in page
+
+
+@pytest.mark.django_db
+def test_sweep_command_reports_counts(capsys):
+    _baby_case()
+    call_command("sweep", "--no-send")
+    assert "Flags raised: 1, cleared: 0" in capsys.readouterr().out
+    call_command("sweep", "--no-send")
+    assert "Flags raised: 0, cleared: 0, left open: 1" in capsys.readouterr().out
