@@ -28,6 +28,16 @@ def plans_for(case: Case) -> QuerySet[Plan]:
     return case.plans.select_related("created_by").prefetch_related(Prefetch("outcomes", queryset=outcomes))
 
 
+def plans_with_progress(case: Case) -> list[Plan]:
+    """`plans_for`, with each outcome's latest rating as `outcome.latest_rating` (None before any review)."""
+    plans = list(plans_for(case))
+    for plan in plans:
+        for outcome in plan.outcomes.all():
+            ratings = outcome.ratings.all()
+            outcome.latest_rating = ratings[len(ratings) - 1] if ratings else None
+    return plans
+
+
 def meetings_for(case: Case) -> QuerySet[Meeting]:
     """All meetings of a case, waiting ones first (soonest due), then held ones (latest first)."""
     return (

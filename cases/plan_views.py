@@ -55,7 +55,7 @@ def _outcomes(formset) -> list[plan_services.OutcomeDetails]:
 
 @access.case_view(methods=("GET",))
 def plan(request: HttpRequest, case: Case) -> HttpResponse:
-    plans = list(plan_selectors.plans_for(case))
+    plans = plan_selectors.plans_with_progress(case)
     return render(request, "cases/plan.html", {
         "case": case, "plans": plans, "current": next((p for p in plans if p.is_current), None),
         "can_write": access.can_write(request.user, case), "today": timezone.localdate(),
