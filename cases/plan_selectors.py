@@ -6,13 +6,14 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 
-from . import workdays
+from . import timescale_defaults, workdays
 from .deadlines import DueStatus, due_status
 from .models import Action, Case, Meeting, MeetingKind, Outcome, OutcomeRating, Plan, Timescale
 
 
 def timescale(key: str) -> Timescale:
-    return Timescale.objects.get(key=key)
+    """The timescale in use; its default (unsaved) if the row is missing, e.g. in a database just flushed."""
+    return Timescale.objects.filter(key=key).first() or Timescale(key=key, **timescale_defaults.as_fields(key))
 
 
 def current_plan(case: Case) -> Plan | None:

@@ -39,6 +39,23 @@ def _render(request: HttpRequest, template: str, case: Case, status: int = 200, 
     return render(request, template, {"case": case, **context}, status=status)
 
 
+def _form_flow(request: HttpRequest, case: Case, page: dict, save, success: str, done) -> HttpResponse:
+    """GET shows the form; POST validates it and calls `save(cleaned_data)`, then `done()` redirects.
+    Bad input and a service's refusal re-render the form with 400 and what was typed."""
+    form = page["form"]
+    if request.method != "POST":
+        return _render(request, FORM_PAGE, case, **page)
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return done()
+    return _render(request, FORM_PAGE, case, INVALID, **page)
+
+
 def _to_plan(case: Case) -> HttpResponse:
     return redirect("cases:plan", reference=case.reference)
 
@@ -116,20 +133,16 @@ def action_add(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
     plan = get_object_or_404(case.plans, pk=plan_id, ended_on__isnull=True)
     form = ActionForm(request.POST or None, plan=plan)
     page = {"title": "Add an action to the plan", "submit_label": "Add the action", "form": form,
+            "add_another": True,
             "intro": "Every action has an owner (a person, an agency or both) and a date it is due by."}
-    if request.method == "POST":
-        if not form.is_valid():
-            return _render(request, FORM_PAGE, case, INVALID, **page)
-        try:
-            plan_services.action_add(plan=plan, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-            return _render(request, FORM_PAGE, case, INVALID, **page)
-        messages.success(request, "Action added to the plan.")
+
+    def done() -> HttpResponse:
         if "add_another" in request.POST:
             return redirect("cases:action_add", reference=case.reference, plan_id=plan.pk)
         return _to_plan(case)
-    return _render(request, FORM_PAGE, case, add_another=True, **page)
+
+    return _form_flow(request, case, page, lambda data: plan_services.action_add(
+        plan=plan, by=request.user, **data), "Action added to the plan.", done)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -139,18 +152,8 @@ def action_update(request: HttpRequest, case: Case, action_id: int) -> HttpRespo
     form = ActionStatusForm(request.POST or None, initial={"status": action.status})
     page = {"title": "Update an action", "submit_label": "Save", "form": form,
             "intro": f"{action.description} (due by {action.due_on:%d/%m/%Y})"}
-    if request.method == "POST":
-        if not form.is_valid():
-            return _render(request, FORM_PAGE, case, INVALID, **page)
-        try:
-            plan_services.action_update(action=action, by=request.user, on=timezone.localdate(),
-                                        **form.cleaned_data)
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-            return _render(request, FORM_PAGE, case, INVALID, **page)
-        messages.success(request, "Action updated.")
-        return _to_plan(case)
-    return _render(request, FORM_PAGE, case, **page)
+    return _form_flow(request, case, page, lambda data: plan_services.action_update(
+        action=action, by=request.user, on=timezone.localdate(), **data), "Action updated.", lambda: _to_plan(case))
 
 
 @access.case_view(methods=("GET",))
@@ -187,17 +190,8 @@ def meeting_schedule(request: HttpRequest, case: Case) -> HttpResponse:
     page = {"title": "Schedule a meeting", "submit_label": "Schedule", "form": form,
             "intro": "For a meeting no timescale schedules, such as the first strategy discussion. Meetings that "
                      "follow one another are scheduled when the earlier one is recorded."}
-    if request.method == "POST":
-        if not form.is_valid():
-            return _render(request, FORM_PAGE, case, INVALID, **page)
-        try:
-            plan_services.meeting_schedule(case=case, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-            return _render(request, FORM_PAGE, case, INVALID, **page)
-        messages.success(request, "Meeting scheduled.")
-        return _to_meetings(case)
-    return _render(request, FORM_PAGE, case, **page)
+    return _form_flow(request, case, page, lambda data: plan_services.meeting_schedule(
+        case=case, by=request.user, **data), "Meeting scheduled.", lambda: _to_meetings(case))
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -215,23 +209,16 @@ def meeting_record(request: HttpRequest, case: Case) -> HttpResponse:
         intro += " Rate progress on every outcome of the plan."
     page = {"title": f"Record a {label[0].lower()}{label[1:]}", "submit_label": "Save", "form": form,
             "intro": intro}
-    if request.method == "POST":
-        if not form.is_valid():
-            return _render(request, FORM_PAGE, case, INVALID, **page)
-        data = form.cleaned_data
-        try:
-            meeting = plan_services.meeting_record(
-                case=case, by=request.user, kind=kind, held_on=data["held_on"], attendees=data["attendees"],
-                invited_agencies=list(data["invited_agencies"]), decisions=data["decisions"],
-                actions_agreed=data["actions_agreed"], is_closing_review=data.get("is_closing_review", False),
-                schedule_next=data["schedule_next"],
-                ratings={pk: plan_services.Rating(*r) for pk, r in form.ratings().items()})
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-            return _render(request, FORM_PAGE, case, INVALID, **page)
-        messages.success(request, f"{meeting.get_kind_display()} recorded.")
-        return _to_meetings(case)
-    return _render(request, FORM_PAGE, case, **page)
+
+    def save(data):
+        plan_services.meeting_record(
+            case=case, by=request.user, kind=kind, held_on=data["held_on"], attendees=data["attendees"],
+            invited_agencies=list(data["invited_agencies"]), decisions=data["decisions"],
+            actions_agreed=data["actions_agreed"], is_closing_review=data.get("is_closing_review", False),
+            schedule_next=data["schedule_next"],
+            ratings={pk: plan_services.Rating(*r) for pk, r in form.ratings().items()})
+
+    return _form_flow(request, case, page, save, f"{label} recorded.", lambda: _to_meetings(case))
 
 
 @access.case_view(methods=("GET", "POST"), supervise=True)
@@ -240,18 +227,10 @@ def supervision_record(request: HttpRequest, case: Case) -> HttpResponse:
     page = {"title": "Record case supervision", "submit_label": "Save", "form": form,
             "intro": f"Reflective supervision with {case.lead_professional.get_full_name()}, the lead professional. "
                      f"Only the lead professional and their managers can read it."}
-    if request.method == "POST":
-        if not form.is_valid():
-            return _render(request, FORM_PAGE, case, INVALID, **page)
-        try:
-            plan_services.meeting_record(case=case, by=request.user, kind=MeetingKind.SUPERVISION,
-                                         attendees=case.lead_professional.get_full_name(), **form.cleaned_data)
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-            return _render(request, FORM_PAGE, case, INVALID, **page)
-        messages.success(request, "Supervision recorded. The next one has been scheduled.")
-        return _to_meetings(case)
-    return _render(request, FORM_PAGE, case, **page)
+    return _form_flow(request, case, page, lambda data: plan_services.meeting_record(
+        case=case, by=request.user, kind=MeetingKind.SUPERVISION,
+        attendees=case.lead_professional.get_full_name(), **data),
+        "Supervision recorded. The next one has been scheduled.", lambda: _to_meetings(case))
 
 
 @require_http_methods(["GET"])

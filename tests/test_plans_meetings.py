@@ -387,3 +387,10 @@ def test_plan_and_meeting_pages_run_a_constant_number_of_queries(client, cp_case
     small = [_count_queries(client, url) for url in urls]
     grow(8)
     assert [_count_queries(client, url) for url in urls] == small
+
+
+@pytest.mark.django_db
+def test_a_missing_timescale_row_falls_back_to_its_default(cp_case, lead):
+    Timescale.objects.filter(key="first_core_group").delete()
+    hold(cp_case, lead, "icpc", date(2026, 12, 21))
+    assert waiting(cp_case, "core_group").due_on == date(2027, 1, 7)
