@@ -63,12 +63,18 @@ def can_manage_team(user: User, case: Case) -> bool:
     """Lead professional and managers change the team, the lead and the case's status."""
     if case.lead_professional_id == user.pk:
         return True
+    return manages_lead(user, case)
+
+
+def manages_lead(user: User, case: Case) -> bool:
+    """The lead professional's team manager, or a senior manager of the lead agency: they supervise."""
     return Case.objects.filter(_management_condition(user), pk=case.pk).exists()
 
 
 def case_for_user(request: HttpRequest, reference: str, *, write: bool = False,
-                  manage: bool = False) -> Case:
-    """The only way a view gets a Case. 404 to outsiders, 403 to members who may not write.
+                  manage: bool = False, supervise: bool = False) -> Case:
+    """The only way a view gets a Case. 404 to outsiders, 403 to members who may not write
+    (or, with `supervise`, to anyone but the lead's managers).
 
     Every call leaves exactly one audit row: viewed (GET), accessed (other methods), refused or denied.
     """
@@ -83,7 +89,7 @@ def case_for_user(request: HttpRequest, reference: str, *, write: bool = False,
         raise Http404("No case found")
     if (write and not can_write(request.user, case)) or (
         manage and not can_manage_team(request.user, case)
-    ):
+    ) or (supervise and not manages_lead(request.user, case)):
         audit.record(actor=request.user, action="access.refused_write", case=case,
                      request=request, outcome="denied",
                      data={"path": request.path}, using=settings.AUDIT_DB_ALIAS)
@@ -93,7 +99,8 @@ def case_for_user(request: HttpRequest, reference: str, *, write: bool = False,
     return case
 
 
-def case_view(*, methods: tuple[str, ...] = ("GET",), write: bool = False, manage: bool = False):
+def case_view(*, methods: tuple[str, ...] = ("GET",), write: bool = False, manage: bool = False,
+              supervise: bool = False):
     """Decorate a case page: the view receives the case from `case_for_user` instead of its reference.
 
     The access check runs before the method check, so an outsider gets 404 for every method;
@@ -103,7 +110,7 @@ def case_view(*, methods: tuple[str, ...] = ("GET",), write: bool = False, manag
     def decorator(view):
         @wraps(view)
         def wrapper(request: HttpRequest, reference: str, **kwargs):
-            case = case_for_user(request, reference, write=write, manage=manage)
+            case = case_for_user(request, reference, write=write, manage=manage, supervise=supervise)
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
             return view(request, case, **kwargs)

@@ -13,8 +13,8 @@ from faker import Faker
 
 from accounts.models import Agency, Team, User
 
-from . import services
-from .models import Case, CaseMember, Level
+from . import plan_services, services
+from .models import REVIEW_KINDS, Case, CaseMember, Level, MeetingKind
 
 DEMO_PASSWORD = "demo"
 SEED = 20261125
@@ -210,9 +210,134 @@ def seed(today: date) -> int:
         _household(rng, fake, case, lead, today)
         # practitioner (health visitor) sits on roughly half the teams, never on every case.
         _case_team(rng, case, lead, staff, with_practitioner=index % 2 == 0, with_teacher=index % 3 == 0)
-        if index % 10 == 9:
-            services.case_close(case=case, by=lead, seen_version=case.version,
-                                closed_on=min(today, opened_on + timedelta(days=rng.randint(60, 200))),
+        closing = index % 10 == 9
+        closed_on = min(today, opened_on + timedelta(days=rng.randint(60, 200))) if closing else None
+        # Each household's plan has its own generator, so plans never shift the households after them.
+        _plans_and_meetings(random.Random(SEED + index), case, lead, staff, agencies, today, closed_on)
+        if closing:
+            services.case_close(case=case, by=lead, seen_version=case.version, closed_on=closed_on,
                                 reason=rng.choice(["RC7", "RC8", "RC9", "RC5"]))
     return HOUSEHOLDS
+
+
+# --- Plans, meetings and reviews --------------------------------------------------------------------
+
+# What must change, and how everyone will know: outcomes as the neglect reviews ask them to be written.
+OUTCOMES = [
+    ("The children eat breakfast and have a school meal or packed lunch every school day",
+     "School and the health visitor see it; breakfast club and lunch records"),
+    ("The home is safe and clean: rubbish cleared, no exposed wiring, a working cooker and beds for each child",
+     "Unannounced visits find it so, bedrooms included, on three visits in a row"),
+    ("The children are at school every day and on time", "Attendance above 95% for six weeks in a row"),
+    ("Every health appointment is kept and immunisations are up to date",
+     "GP and health visitor records show no missed appointment for three months"),
+    ("The children have clean clothes suitable for the weather and are bathed regularly",
+     "School and nursery report no hygiene concerns for four weeks"),
+    ("Dental treatment for the children's tooth decay is completed", "The dentist confirms the treatment"),
+    ("Mum takes part in the drug and alcohol service every week", "The keyworker confirms attendance"),
+]
+# What will be done, and who owns it (a username, or an agency name when the agency owns it).
+ACTIONS = [
+    ("Unannounced home visits every two weeks, seeing each child and their bedroom", "lead"),
+    ("Breakfast club place and a daily check that the children have eaten", SCHOOL),
+    ("Book the children's dental appointments and go with the family", HEALTH),
+    ("Weigh and measure the baby every two weeks", "hv2"),
+    ("Inspect and complete the housing repairs", HOUSING),
+    ("Home routines programme with the parents, weekly for eight weeks", VOLUNTARY),
+]
+CATEGORY_WEIGHTS = [("NEG", 50), ("EMO", 35), ("PHY", 7), ("SAB", 4), ("MUL", 4)]  # DOMAIN.md section 9
+RATING_WEIGHTS = [("progressing", 45), ("no_change", 30), ("achieved", 15), ("worse", 10)]
+
+
+def _invited(rng: random.Random, case: Case, agencies) -> list:
+    """The team's agencies; health is left out now and then, as the reviews found it was."""
+    invited = {m.user.agency for m in case.members.filter(ended_on__isnull=True).select_related("user__agency")}
+    if rng.random() < 0.15:
+        return [a for a in invited if a.kind != "health"]
+    return [*invited, agencies[HEALTH]]
+
+
+def _hold(rng: random.Random, case: Case, by: User, kind: str, held_on: date, agencies, *,
+          closing: bool = False):
+    plan = case.plans.filter(ended_on__isnull=True).first()
+    ratings = {}
+    if plan is not None and kind in REVIEW_KINDS:
+        for outcome in plan.outcomes.all():
+            rating = "achieved" if closing else _weighted(rng, RATING_WEIGHTS)
+            ratings[outcome.pk] = plan_services.Rating(rating, "")
+    supervision = kind == MeetingKind.SUPERVISION
+    return plan_services.meeting_record(
+        case=case, by=by, kind=kind, held_on=held_on, ratings=ratings, is_closing_review=closing,
+        schedule_next=not closing, invited_agencies=[] if supervision else _invited(rng, case, agencies),
+        attendees=f"{case.lead_professional.get_full_name()} (lead professional), parents, core group",
+        decisions="Plan to continue; actions reviewed." if not closing else "Outcomes achieved: the case can close.",
+        reflections="What is daily life like for the children now? Is this real change or compliance?"
+        if supervision else "",
+    )
+
+
+def _hold_what_is_due(rng, case: Case, by_kind: dict[str, User], until: date, agencies) -> None:
+    """Hold each waiting meeting due by `until`, around its due date; holding schedules the next."""
+    while True:
+        waiting = (case.meetings.filter(kind__in=by_kind, held_on__isnull=True, due_on__lte=until)
+                   .order_by("due_on").first())
+        if waiting is None:
+            return
+        held_on = max(case.opened_on, waiting.due_on - timedelta(days=rng.randint(0, 3)))
+        _hold(rng, case, by_kind[waiting.kind], waiting.kind, held_on, agencies)
+
+
+def _plan(rng: random.Random, case: Case, lead: User, staff, agencies, started_on: date, today: date) -> None:
+    kind = case.level
+    category = _weighted(rng, CATEGORY_WEIGHTS) if kind == Level.CHILD_PROTECTION else ""
+    outcomes = [
+        plan_services.OutcomeDetails(what, started_on + timedelta(days=rng.randint(60, 270)), how)
+        for what, how in rng.sample(OUTCOMES, k=rng.randint(2, 3))
+    ]
+    plan = plan_services.plan_create(case=case, by=lead, kind=kind, category=category, started_on=started_on,
+                                     outcomes=outcomes)
+    for outcome in plan.outcomes.all():
+        for description, owner in rng.sample(ACTIONS, k=rng.randint(1, 2)):
+            owner_user = lead if owner == "lead" else staff.get(owner)
+            due_on = started_on + timedelta(days=rng.randint(14, 120))
+            action = plan_services.action_add(plan=plan, by=lead, outcome=outcome, description=description,
+                                              owner_user=owner_user, owner_agency=agencies.get(owner),
+                                              due_on=due_on)
+            # Most past actions are done; the rest are overdue, as in real plans.
+            if due_on < today and rng.random() < 0.6:
+                plan_services.action_update(action=action, by=lead, status="done", on=due_on)
+
+
+def _plans_and_meetings(rng: random.Random, case: Case, lead: User, staff, agencies, today: date,
+                        closed_on: date | None) -> None:
+    """Strategy discussion, conferences, plan, reviews and supervision up to today (or the closure).
+
+    A quarter of the households drift: their reviews stop two months ago, so they show as overdue.
+    """
+    until = (closed_on - timedelta(days=14)) if closed_on else today
+    if rng.random() < 0.25 and not closed_on:
+        until = today - timedelta(days=60)
+    if case.level == Level.CHILD_PROTECTION:
+        strategy_on = min(today, case.opened_on + timedelta(days=rng.randint(0, 2)))
+        _hold(rng, case, lead, MeetingKind.STRATEGY_DISCUSSION, strategy_on, agencies)
+        _hold_what_is_due(rng, case, {MeetingKind.INITIAL_CONFERENCE: lead}, until, agencies)
+        icpc = case.meetings.filter(kind=MeetingKind.INITIAL_CONFERENCE, held_on__isnull=False).first()
+        if icpc is not None:
+            _plan(rng, case, lead, staff, agencies, icpc.held_on, today)
+        review_kinds = {MeetingKind.REVIEW_CONFERENCE: lead, MeetingKind.CORE_GROUP: lead}
+    else:
+        started_on = min(today, case.opened_on + timedelta(days=rng.randint(5, 20)))
+        _plan(rng, case, lead, staff, agencies, started_on, today)
+        review_kinds = {MeetingKind.CIN_REVIEW if case.level == Level.CHILD_IN_NEED
+                        else MeetingKind.EARLY_HELP_REVIEW: lead}
+    _hold_what_is_due(rng, case, review_kinds, until, agencies)
+    manager = User.objects.filter(managed_teams__id=lead.team_id).first() if lead.team_id else None
+    first_supervision = case.opened_on + timedelta(days=rng.randint(5, 25))
+    if manager is not None and first_supervision <= until:
+        _hold(rng, case, manager, MeetingKind.SUPERVISION, first_supervision, agencies)
+        _hold_what_is_due(rng, case, {MeetingKind.SUPERVISION: manager}, until, agencies)
+    if closed_on is not None:
+        closing_kind = next(iter(review_kinds))
+        _hold(rng, case, lead, closing_kind, max(case.opened_on, closed_on - timedelta(days=rng.randint(1, 5))),
+              agencies, closing=True)
 

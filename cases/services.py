@@ -9,13 +9,15 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
 from audit import services as audit
 
+from . import plan_selectors
 from .models import (
     AccessGrant,
     Case,
@@ -98,6 +100,9 @@ def case_close(*, case: Case, by: User, seen_version: int, closed_on: date, reas
         raise ValidationError({"reason": "Choose a closure reason from the list."})
     if closed_on < case.opened_on:
         raise ValidationError({"closed_on": "The case cannot close before it opened."})
+    # Nothing closes without a review (DOMAIN.md: "Review before closure or transfer").
+    if problem := plan_selectors.closing_review_problem(case=case, on=closed_on):
+        raise ValidationError(f"The case cannot close yet. {problem}")
     updated = Case.objects.filter(pk=case.pk, version=seen_version, status=Case.Status.OPEN).update(
         status=Case.Status.CLOSED, closed_on=closed_on, closure_reason=reason,
         version=F("version") + 1,
@@ -105,6 +110,9 @@ def case_close(*, case: Case, by: User, seen_version: int, closed_on: date, reas
     if not updated:
         raise VersionConflict(Case.objects.get(pk=case.pk))
     audit.record(actor=by, action="case.closed", case=case, target=case, data={"reason": reason})
+    # A plan does not outlive its case.
+    case.plans.filter(ended_on__isnull=True).update(
+        ended_on=Greatest(F("started_on"), Value(closed_on)), version=F("version") + 1)
     case.refresh_from_db()
     return case
 
@@ -191,6 +199,11 @@ def lead_change(*, case: Case, by: User, seen_version: int, new_lead: User, on: 
         raise ValidationError({"new_lead": "This person is already the lead professional."})
     if new_lead.agency_id is None or not new_lead.is_active:
         raise ValidationError({"new_lead": "The new lead must be an active member of an agency."})
+    # A lead in another agency is a transfer, which needs a closing review like a closure does.
+    if new_lead.agency_id != case.lead_agency_id and (
+        problem := plan_selectors.closing_review_problem(case=case, on=on)
+    ):
+        raise ValidationError(f"The case cannot transfer to another agency yet. {problem}")
     updated = Case.objects.filter(pk=case.pk, version=seen_version).update(
         lead_professional=new_lead, lead_agency_id=new_lead.agency_id, version=F("version") + 1
     )

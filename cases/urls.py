@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import views
+from . import plan_views, views
 
 
 class CaseReferenceConverter:
@@ -34,4 +34,16 @@ urlpatterns = [
     path("<caseref:reference>/flags/<uuid:flag_id>/acknowledge/", views.flag_acknowledge,
          name="flag_acknowledge"),
     path("notifications/", views.notifications, name="notifications"),
+    # Plans, meetings and supervision (cases/plan_views.py)
+    path("timescales/", plan_views.timescales, name="timescales"),
+    path("<caseref:reference>/plan/", plan_views.plan, name="plan"),
+    path("<caseref:reference>/plan/new/", plan_views.plan_create, name="plan_create"),
+    path("<caseref:reference>/plan/<uuid:plan_id>/edit/", plan_views.plan_edit, name="plan_edit"),
+    path("<caseref:reference>/plan/<uuid:plan_id>/actions/add/", plan_views.action_add, name="action_add"),
+    path("<caseref:reference>/plan/actions/<int:action_id>/", plan_views.action_update, name="action_update"),
+    path("<caseref:reference>/meetings/", plan_views.meetings, name="meetings"),
+    path("<caseref:reference>/meetings/schedule/", plan_views.meeting_schedule, name="meeting_schedule"),
+    path("<caseref:reference>/meetings/record/", plan_views.meeting_record, name="meeting_record"),
+    path("<caseref:reference>/meetings/<uuid:meeting_id>/", plan_views.meeting_detail, name="meeting_detail"),
+    path("<caseref:reference>/supervision/record/", plan_views.supervision_record, name="supervision_record"),
 ]

@@ -19,7 +19,7 @@ from accounts import services as account_services
 from audit import selectors as audit_selectors
 from audit import services as audit
 
-from . import selectors, services
+from . import plan_selectors, selectors, services
 from .forms import (
     AccessGrantForm,
     CaseCloseForm,
@@ -138,14 +138,16 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 @access.case_view(methods=("GET",))
 def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
+    can_manage, today = access.can_manage_team(request.user, case), timezone.localdate()
     return render(request, "cases/case_detail.html", {
         "case": case,
         "household": selectors.household_for(case),
         "team": selectors.team_for(case),
         "can_write": access.can_write(request.user, case),
-        "can_manage": access.can_manage_team(request.user, case),
+        "can_manage": can_manage,
         "open_flags": case.flags.filter(resolved_at__isnull=True).count(),
-        "today": timezone.localdate(),
+        "today": today,
+        "summary": plan_selectors.plan_summary(case, today, show_supervision=can_manage),
     })
 
 
@@ -176,6 +178,10 @@ def case_close(request: HttpRequest, case: Case) -> HttpResponse:
         messages.info(request, "This case is already closed.")
         return redirect("cases:detail", reference=case.reference)
     form = CaseCloseForm(request.POST or None, case=case, initial={"version": case.version})
+    if request.method == "GET" and (
+        problem := plan_selectors.closing_review_problem(case=case, on=timezone.localdate())
+    ):
+        messages.warning(request, f"The case cannot close yet. {problem}")
     if request.method == "POST":
         if not form.is_valid():
             return _form_page(request, "close", form, case, status=INVALID)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Agency, Team, User
-from cases.models import Case, CaseMember, HouseholdMember, Person
+from cases.models import Action, Case, CaseMember, ClosureDay, HouseholdMember, Meeting, Outcome, OutcomeRating, Person, Plan
 
 
 class AgencyFactory(DjangoModelFactory):
@@ -96,6 +96,69 @@ class HouseholdMemberFactory(DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     relationship = HouseholdMember.Relationship.CHILD
     joined_on = factory.SelfAttribute("case.opened_on")
+
+
+class PlanFactory(DjangoModelFactory):
+    class Meta:
+        model = Plan
+
+    case = factory.SubFactory(CaseFactory)
+    kind = "child_protection"
+    category = "NEG"
+    started_on = factory.SelfAttribute("case.opened_on")
+    created_by = factory.SelfAttribute("case.lead_professional")
+
+
+class OutcomeFactory(DjangoModelFactory):
+    class Meta:
+        model = Outcome
+
+    plan = factory.SubFactory(PlanFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    what_must_change = "The children have clean clothes and eat breakfast every school day"
+    by_when = factory.LazyAttribute(lambda o: o.plan.started_on + timedelta(days=90))
+    how_we_will_know = "School reports it each week"
+
+
+class ActionFactory(DjangoModelFactory):
+    class Meta:
+        model = Action
+
+    outcome = factory.SubFactory(OutcomeFactory)
+    description = "Health visitor visits weekly"
+    owner_user = factory.SelfAttribute("outcome.plan.case.lead_professional")
+    due_on = factory.LazyAttribute(lambda a: a.outcome.plan.started_on + timedelta(days=30))
+    created_by = factory.SelfAttribute("outcome.plan.created_by")
+
+
+class MeetingFactory(DjangoModelFactory):
+    """A review conference waiting to be held, due in a fortnight."""
+
+    class Meta:
+        model = Meeting
+
+    case = factory.SubFactory(CaseFactory)
+    kind = "rcpc"
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+    due_basis = "date set by the test"
+
+
+class OutcomeRatingFactory(DjangoModelFactory):
+    class Meta:
+        model = OutcomeRating
+
+    meeting = factory.SubFactory(MeetingFactory, held_on=factory.LazyFunction(timezone.localdate))
+    outcome = factory.SubFactory(OutcomeFactory)
+    rating = OutcomeRating.Rating.PROGRESSING
+
+
+class ClosureDayFactory(DjangoModelFactory):
+    class Meta:
+        model = ClosureDay
+        django_get_or_create = ("day",)
+
+    day = date(2027, 1, 4)
+    description = "Council office closure"
 
 
 def once(data: dict) -> dict:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from cases import plan_services
 from cases.models import Case, CaseMember, HouseholdMember, Person
 
 from .factories import CaseFactory, CaseMemberFactory, HouseholdMemberFactory, UserFactory, once
@@ -158,6 +159,9 @@ def test_close_with_unknown_reason_is_refused(client, case, lead):
 
 @pytest.mark.django_db
 def test_close_before_opening_is_refused_and_valid_close_is_audited(client, case, lead):
+    # Nothing closes without a recent closing review (tests/test_plans_meetings.py has the refusals).
+    plan_services.meeting_record(case=case, by=lead, kind="rcpc", held_on=TODAY(), attendees="Team",
+                                 decisions="Close", is_closing_review=True, schedule_next=False)
     client.force_login(lead)
     url = reverse("cases:close", args=[case.reference])
     early = (case.opened_on - timedelta(days=1)).isoformat()

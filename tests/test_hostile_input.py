@@ -52,10 +52,8 @@ def test_case_forms_survive_hostile_input(client, case, lead, name):
     client.force_login(lead)
     url = _case_url(name, case)
     page = client.get(url)
-    if "form" not in page.context:  # a read-only page: POST is simply not allowed
-        assert client.post(url, {"x": SCRIPT}).status_code == 405
-        return
-    fields = list(page.context["form"].fields)
+    # A page without a form (a list, or a chooser) still gets hostile posts: 405 or a clear 4xx.
+    fields = list(page.context["form"].fields) if "form" in page.context else ["kind", "x"]
 
     @settings(max_examples=25, deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

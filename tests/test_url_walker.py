@@ -10,6 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from audit.models import AuditEvent
 from cases.models import Case, Flag
 
+from .factories import ActionFactory, MeetingFactory, PlanFactory
+
 # Access class of each URL. Case URLs: "read" (anyone who may see the case), "write" (members who
 # may add to it), "manage" (lead professional and managers). Others: "public", "login".
 PERMISSIONS = {
@@ -40,6 +42,17 @@ PERMISSIONS = {
     "cases:flags": "read",
     "cases:flag_acknowledge": "manage",
     "cases:notifications": "login",
+    "cases:timescales": "login",
+    "cases:plan": "read",
+    "cases:plan_create": "write",
+    "cases:plan_edit": "write",
+    "cases:action_add": "write",
+    "cases:action_update": "write",
+    "cases:meetings": "read",
+    "cases:meeting_schedule": "write",
+    "cases:meeting_record": "write",
+    "cases:meeting_detail": "read",
+    "cases:supervision_record": "supervise",
 }
 
 # Expected GET status for each persona on each case URL access class.
@@ -50,6 +63,9 @@ EXPECTED = {
               "colleague": 404, "outsider": 404},
     "manage": {"lead": 200, "member": 403, "reader": 403, "manager": 200, "senior": 200,
                "colleague": 404, "outsider": 404},
+    # Case supervision: only the lead professional's team manager and senior managers.
+    "supervise": {"lead": 403, "member": 403, "reader": 403, "manager": 200, "senior": 200,
+                  "colleague": 404, "outsider": 404},
 }
 SIGNED_IN_PERSONAS = ["lead", "member", "reader", "manager", "senior", "colleague", "outsider"]
 
@@ -77,6 +93,12 @@ def _case_url(name: str, case: Case) -> str:
         flag, _ = Flag.objects.get_or_create(case=case, rule=Flag.Rule.NEW_BABY, subject="walker",
                                              defaults={"owner": case.lead_professional, "explanation": "x"})
         kwargs["flag_id"] = flag.pk
+    if name in ("cases:plan_edit", "cases:action_add"):
+        kwargs["plan_id"] = (case.plans.first() or PlanFactory(case=case)).pk
+    if name == "cases:action_update":
+        kwargs["action_id"] = ActionFactory(outcome__plan=case.plans.first() or PlanFactory(case=case)).pk
+    if name == "cases:meeting_detail":
+        kwargs["meeting_id"] = MeetingFactory(case=case).pk
     return reverse(name, kwargs=kwargs)
 
 

@@ -1,0 +1,110 @@
+"""Monitoring rows: the partnership's thresholds, flags raised by cases/monitoring.py, and the
+notification outbox that tells people about them."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .core import Case
+
+
+
+class MonitoringSettings(models.Model):
+    """The partnership's thresholds for the monitoring rules: one row, edited in the admin.
+
+    Defaults follow the issue and ../shared/DOMAIN.md; every number here is a local choice.
+    """
+
+    lead_changes_threshold = models.PositiveSmallIntegerField(
+        "changes of lead professional that flag a case", default=3)
+    lead_changes_window_months = models.PositiveSmallIntegerField(
+        "changes of lead professional: look back (months)", default=12)
+    rereferral_window_months = models.PositiveSmallIntegerField(
+        "new case after a closure within (months)", default=12)
+    acknowledge_within_working_days = models.PositiveSmallIntegerField(
+        "flags unacknowledged after (working days) go to the team manager", default=5)
+    notification_max_attempts = models.PositiveSmallIntegerField(
+        "email attempts before a notification is marked failed", default=5)
+
+    class Meta:
+        verbose_name = "monitoring settings"
+        verbose_name_plural = "monitoring settings"
+
+    def __str__(self) -> str:
+        return "Monitoring settings"
+
+    @classmethod
+    def load(cls) -> "MonitoringSettings":
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+
+class Flag(models.Model):
+    """Something a monitoring rule noticed about a case. One open flag per (case, rule, subject):
+    a re-run or a parallel sweep cannot raise it twice (partial unique constraint)."""
+
+    class Rule(models.TextChoices):
+        LEAD_CHURN = "lead_churn", "Frequent changes of lead professional"
+        REREFERRAL = "rereferral", "New case soon after a previous one closed"
+        NEW_BABY = "new_baby", "New or expected baby in the household"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="flags")
+    rule = models.CharField(max_length=40, choices=Rule.choices)
+    subject = models.CharField(max_length=80, help_text="What the flag is about, e.g. child:<uuid>.")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="flags")
+    explanation = models.TextField()
+    evidence = models.JSONField(default=list, blank=True)
+    raised_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                        null=True, blank=True, related_name="+")
+    acknowledgement_note = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=200, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "rule", "subject"], condition=Q(resolved_at__isnull=True),
+                                    name="cases_flag_one_open"),
+        ]
+        indexes = [models.Index(fields=["rule", "resolved_at"], name="cases_flag_rule_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} ({self.case.reference})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class Notification(models.Model):
+    """An outbox row: one per (recipient, flag). The sender claims it with a lease and marks it sent
+    only once the mail server has accepted it, so a crash means a resend, never a loss."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="notifications")
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True, help_text="Which sender run holds the lease.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "flag"], name="cases_notification_once"),
+        ]
+        indexes = [models.Index(fields=["status", "lease_until"], name="cases_notification_outbox")]

@@ -1,0 +1,240 @@
+"""Plan, meeting and supervision pages of a case, and the timescales page.
+
+Every case page gets its case through accounts.access.case_view; nested rows are fetched through it.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts import access
+from audit import services as audit
+
+from . import plan_selectors, plan_services
+from .models import REVIEW_KINDS, Action, Case, MeetingKind, Timescale
+from .plan_forms import (
+    ActionForm,
+    ActionStatusForm,
+    MeetingRecordForm,
+    MeetingScheduleForm,
+    PlanEditForm,
+    PlanForm,
+    SupervisionForm,
+    outcome_formset,
+)
+from .services import VersionConflict
+from .views import FORM_PAGE, INVALID, _apply_service_errors
+
+PLAN_FORM = "cases/plan_form.html"
+TIMESCALE_NOTE = ("Due dates are worked out from the local timescales when a meeting is scheduled and then kept: "
+                  "if an administrator changes a timescale, meetings already scheduled keep their date.")
+
+
+def _render(request: HttpRequest, template: str, case: Case, status: int = 200, **context) -> HttpResponse:
+    if status == INVALID:
+        messages.error(request, "Please correct the problems shown below.")
+    return render(request, template, {"case": case, **context}, status=status)
+
+
+def _form_flow(request: HttpRequest, case: Case, page: dict, save, success: str, done) -> HttpResponse:
+    """GET shows the form; POST validates it and calls `save(cleaned_data)`, then `done()` redirects.
+    Bad input and a service's refusal re-render the form with 400 and what was typed."""
+    form = page["form"]
+    if request.method != "POST":
+        return _render(request, FORM_PAGE, case, **page)
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return done()
+    return _render(request, FORM_PAGE, case, INVALID, **page)
+
+
+def _to_plan(case: Case) -> HttpResponse:
+    return redirect("cases:plan", reference=case.reference)
+
+
+def _to_meetings(case: Case) -> HttpResponse:
+    return redirect("cases:meetings", reference=case.reference)
+
+
+def _outcomes(formset) -> list[plan_services.OutcomeDetails]:
+    return [plan_services.OutcomeDetails(what_must_change=o["what_must_change"], by_when=o["by_when"],
+                                         how_we_will_know=o["how_we_will_know"], outcome_id=o.get("outcome_id"))
+            for o in formset.outcomes()]
+
+
+@access.case_view(methods=("GET",))
+def plan(request: HttpRequest, case: Case) -> HttpResponse:
+    plans = plan_selectors.plans_with_progress(case)
+    return render(request, "cases/plan.html", {
+        "case": case, "plans": plans, "current": next((p for p in plans if p.is_current), None),
+        "can_write": access.can_write(request.user, case), "today": timezone.localdate(),
+    })
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def plan_create(request: HttpRequest, case: Case) -> HttpResponse:
+    initial = {"kind": case.level}
+    form, formset = PlanForm(request.POST or None, initial=initial), outcome_formset(request.POST or None, extra=3)
+    page = {"title": "Start a plan", "submit_label": "Save the plan", "form": form, "formset": formset}
+    if request.method == "POST":
+        if not (form.is_valid() and formset.is_valid()):
+            return _render(request, PLAN_FORM, case, INVALID, **page)
+        try:
+            plan_services.plan_create(case=case, by=request.user, **form.cleaned_data, outcomes=_outcomes(formset))
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _render(request, PLAN_FORM, case, INVALID, **page)
+        messages.success(request, "Plan saved. Now add the actions: who will do what, by when.")
+        return _to_plan(case)
+    return _render(request, PLAN_FORM, case, **page)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
+    plan = get_object_or_404(case.plans, pk=plan_id)
+    initial = {"kind": plan.kind, "category": plan.category, "started_on": plan.started_on,
+               "ended_on": plan.ended_on, "version": plan.version}
+    form = PlanEditForm(request.POST or None, initial=initial)
+    formset = outcome_formset(request.POST or None, plan=plan, extra=1)
+    page = {"title": "Change the plan", "submit_label": "Save the plan", "form": form, "formset": formset}
+    if request.method == "POST":
+        if not (form.is_valid() and formset.is_valid()):
+            return _render(request, PLAN_FORM, case, INVALID, **page)
+        data = form.cleaned_data
+        try:
+            plan_services.plan_update(
+                plan=plan, by=request.user, seen_version=data["version"], kind=data["kind"],
+                category=data["category"], started_on=data["started_on"], ended_on=data["ended_on"],
+                outcomes=_outcomes(formset))
+        except VersionConflict as conflict:
+            audit.record(actor=request.user, action="case.plan.save_conflict", case=case, target=plan,
+                         request=request, outcome="failed")
+            current = plan_selectors.plans_for(case).get(pk=conflict.current.pk)
+            return render(request, "cases/plan_conflict.html",
+                          {"case": case, "current": current, "submitted": _outcomes(formset)}, status=409)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _render(request, PLAN_FORM, case, INVALID, **page)
+        messages.success(request, "Plan saved.")
+        return _to_plan(case)
+    return _render(request, PLAN_FORM, case, **page)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def action_add(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
+    plan = get_object_or_404(case.plans, pk=plan_id, ended_on__isnull=True)
+    form = ActionForm(request.POST or None, plan=plan)
+    page = {"title": "Add an action to the plan", "submit_label": "Add the action", "form": form,
+            "add_another": True,
+            "intro": "Every action has an owner (a person, an agency or both) and a date it is due by."}
+
+    def done() -> HttpResponse:
+        if "add_another" in request.POST:
+            return redirect("cases:action_add", reference=case.reference, plan_id=plan.pk)
+        return _to_plan(case)
+
+    return _form_flow(request, case, page, lambda data: plan_services.action_add(
+        plan=plan, by=request.user, **data), "Action added to the plan.", done)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def action_update(request: HttpRequest, case: Case, action_id: int) -> HttpResponse:
+    action = get_object_or_404(Action.objects.filter(outcome__plan__case=case).select_related("outcome__plan"),
+                               pk=action_id)
+    form = ActionStatusForm(request.POST or None, initial={"status": action.status})
+    page = {"title": "Update an action", "submit_label": "Save", "form": form,
+            "intro": f"{action.description} (due by {action.due_on:%d/%m/%Y})"}
+    return _form_flow(request, case, page, lambda data: plan_services.action_update(
+        action=action, by=request.user, on=timezone.localdate(), **data), "Action updated.", lambda: _to_plan(case))
+
+
+@access.case_view(methods=("GET",))
+def meetings(request: HttpRequest, case: Case) -> HttpResponse:
+    show_supervision = access.can_manage_team(request.user, case)
+    all_meetings = [m for m in plan_selectors.meetings_for(case)
+                    if show_supervision or m.kind != MeetingKind.SUPERVISION]
+    return render(request, "cases/meetings.html", {
+        "case": case, "today": timezone.localdate(), "note": TIMESCALE_NOTE,
+        "waiting": [m for m in all_meetings if not m.is_held],
+        "held": sorted((m for m in all_meetings if m.is_held), key=lambda m: m.held_on, reverse=True),
+        "can_write": access.can_write(request.user, case),
+        "can_supervise": access.manages_lead(request.user, case),
+    })
+
+
+@access.case_view(methods=("GET",))
+def meeting_detail(request: HttpRequest, case: Case, meeting_id) -> HttpResponse:
+    meeting = get_object_or_404(plan_selectors.meetings_for(case), pk=meeting_id)
+    # Supervision is the manager's reflective space with the lead: not for the wider team.
+    if meeting.kind == MeetingKind.SUPERVISION and not access.can_manage_team(request.user, case):
+        raise Http404("No meeting found")
+    return render(request, "cases/meeting_detail.html", {
+        "case": case, "meeting": meeting, "today": timezone.localdate(),
+        "ratings": meeting.ratings.select_related("outcome"),
+        "scheduled_next": meeting.scheduled_next.all(),
+        "health_invited": any(a.kind == "health" for a in meeting.invited_agencies.all()),
+    })
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def meeting_schedule(request: HttpRequest, case: Case) -> HttpResponse:
+    form = MeetingScheduleForm(request.POST or None, case=case, initial={"kind": request.GET.get("kind")})
+    page = {"title": "Schedule a meeting", "submit_label": "Schedule", "form": form,
+            "intro": "For a meeting no timescale schedules, such as the first strategy discussion. Meetings that "
+                     "follow one another are scheduled when the earlier one is recorded."}
+    return _form_flow(request, case, page, lambda data: plan_services.meeting_schedule(
+        case=case, by=request.user, **data), "Meeting scheduled.", lambda: _to_meetings(case))
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def meeting_record(request: HttpRequest, case: Case) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    if kind not in MeetingKind.values or kind == MeetingKind.SUPERVISION:
+        # First step: which meeting? (a link per kind, so the form can ask only what that meeting needs)
+        kinds = [(value, label) for value, label in MeetingKind.choices if value != MeetingKind.SUPERVISION]
+        return render(request, "cases/meeting_choose.html", {"case": case, "kinds": kinds})
+    plan = plan_selectors.current_plan(case)
+    form = MeetingRecordForm(request.POST or None, case=case, kind=kind, plan=plan)
+    label = MeetingKind(kind).label
+    intro = "Recording it schedules the next meeting, with its due date worked out from the local timescales."
+    if kind in REVIEW_KINDS and plan is not None:
+        intro += " Rate progress on every outcome of the plan."
+    page = {"title": f"Record a {label[0].lower()}{label[1:]}", "submit_label": "Save", "form": form,
+            "intro": intro}
+
+    def save(data):
+        plan_services.meeting_record(
+            case=case, by=request.user, kind=kind, held_on=data["held_on"], attendees=data["attendees"],
+            invited_agencies=list(data["invited_agencies"]), decisions=data["decisions"],
+            actions_agreed=data["actions_agreed"], is_closing_review=data.get("is_closing_review", False),
+            schedule_next=data["schedule_next"],
+            ratings={pk: plan_services.Rating(*r) for pk, r in form.ratings().items()})
+
+    return _form_flow(request, case, page, save, f"{label} recorded.", lambda: _to_meetings(case))
+
+
+@access.case_view(methods=("GET", "POST"), supervise=True)
+def supervision_record(request: HttpRequest, case: Case) -> HttpResponse:
+    form = SupervisionForm(request.POST or None, case=case)
+    page = {"title": "Record case supervision", "submit_label": "Save", "form": form,
+            "intro": f"Reflective supervision with {case.lead_professional.get_full_name()}, the lead professional. "
+                     f"Only the lead professional and their managers can read it."}
+    return _form_flow(request, case, page, lambda data: plan_services.meeting_record(
+        case=case, by=request.user, kind=MeetingKind.SUPERVISION,
+        attendees=case.lead_professional.get_full_name(), **data),
+        "Supervision recorded. The next one has been scheduled.", lambda: _to_meetings(case))
+
+
+@require_http_methods(["GET"])
+def timescales(request: HttpRequest) -> HttpResponse:
+    return render(request, "cases/timescales.html", {
+        "timescales": Timescale.objects.order_by("source", "key"), "note": TIMESCALE_NOTE,
+    })
