@@ -6,15 +6,19 @@ Proportions follow ../shared/DOMAIN.md section 9 (levels, family sizes, plan len
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
 from accounts.models import Agency, Team, User
+from gcp2.models import AreaGrade, Assessment, SubAreaGrade
+from gcp2.services import add_months, repeat_interval_months
+from gcp2.structure import AREAS
 
 from . import plan_services, services
-from .models import REVIEW_KINDS, Case, CaseMember, Level, MeetingKind
+from .models import REVIEW_KINDS, Case, CaseMember, HouseholdMember, Level, MeetingKind
 
 DEMO_PASSWORD = "demo"
 SEED = 20261125
@@ -217,6 +221,7 @@ def seed(today: date) -> int:
         if closing:
             services.case_close(case=case, by=lead, seen_version=case.version, closed_on=closed_on,
                                 reason=rng.choice(["RC7", "RC8", "RC9", "RC5"]))
+    _gcp2_assessments(rng, staff, today)
     return HOUSEHOLDS
 
 
@@ -340,4 +345,57 @@ def _plans_and_meetings(rng: random.Random, case: Case, lead: User, staff, agenc
         closing_kind = next(iter(review_kinds))
         _hold(rng, case, lead, closing_kind, max(case.opened_on, closed_on - timedelta(days=rng.randint(1, 5))),
               agencies, closing=True)
+
+
+# Baseline and repeat area grades for the three GCP2 demo families (1 best, 5 worst).
+GCP2_STORIES = [("improving", 4, 2), ("worsening", 3, 4), ("unchanged", 3, 3)]
+
+
+def _gcp2_completed(case: Case, child, assessor: User, ended_on: date, area_base: int,
+                    offsets: dict[str, int], previous: Assessment | None) -> Assessment:
+    """One completed GCP2, written directly so that its dates lie in the past (demo data only)."""
+    completed_on = ended_on + timedelta(days=2)
+    assessment = Assessment.objects.create(
+        case=case, child=child, started_by=assessor, kind="repeat" if previous else "baseline",
+        previous=previous, observation_started_on=ended_on - timedelta(days=21),
+        observation_ended_on=ended_on, visits=5,
+        strengths="Carer keeps every appointment offered and is warm with the child.",
+        child_views="Talks about home, school and friends when seen alone.",
+    )
+    for area in AREAS:
+        for sub in area.sub_areas:
+            grade = max(1, min(5, area_base + offsets[sub.code]))
+            SubAreaGrade.objects.create(assessment=assessment, sub_area=sub.code, grade=grade,
+                                        evidence=f"{sub.name}: seen on the visits in the window.")
+        AreaGrade.objects.create(assessment=assessment, area=area.code, grade=area_base,
+                                 rationale=f"{area.name}: judged over all five visits.")
+    Assessment.objects.filter(pk=assessment.pk).update(
+        status=Assessment.Status.COMPLETED, completed_by=assessor, version=2,
+        completed_at=timezone.make_aware(datetime.combine(completed_on, time(15, 0))),
+        repeat_due_on=add_months(completed_on, repeat_interval_months(case)),
+    )
+    return assessment
+
+
+def _gcp2_assessments(rng: random.Random, staff: dict[str, User], today: date) -> None:
+    """GCP2 baselines and repeats for every born child in three families led by `lead` (with the
+    health visitor on the team): one improving, one getting worse, one unchanged. Other households
+    have none, so the "no GCP2 yet" warnings show too."""
+    lead, practitioner = staff["lead"], staff["practitioner"]
+    cases = (Case.objects.filter(lead_professional=lead, status=Case.Status.OPEN,
+                                 level__in=[Level.CHILD_PROTECTION, Level.CHILD_IN_NEED],
+                                 members__user=practitioner, members__ended_on__isnull=True,
+                                 opened_on__lte=today - timedelta(days=150))
+             .order_by("reference")[: len(GCP2_STORIES)])
+    for case, (_story, baseline, repeat) in zip(cases, GCP2_STORIES):
+        # Children born before the baseline's window; a newer baby simply has no GCP2 yet.
+        children = case.household.filter(
+            relationship=HouseholdMember.Relationship.CHILD,
+            person__date_of_birth__lte=today - timedelta(days=140),
+        ).select_related("person")
+        for member in children:
+            offsets = {sub.code: rng.choice([-1, 0, 0, 0, 1]) for area in AREAS for sub in area.sub_areas}
+            first = _gcp2_completed(case, member.person, lead, today - timedelta(days=110), baseline,
+                                    offsets, None)
+            _gcp2_completed(case, member.person, lead, today - timedelta(days=12), repeat, offsets, first)
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/mfa/backup-codes/", account_views.mfa_backup_codes, name="mfa_backup_codes"),
     path("healthz", account_views.healthz, name="healthz"),
     path("cases/", include("cases.urls")),
+    path("cases/<caseref:reference>/gcp2/", include("gcp2.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,8 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Agency, Team, User
 from cases.models import Action, Case, CaseMember, ClosureDay, HouseholdMember, Meeting, Outcome, OutcomeRating, Person, Plan
+from gcp2.models import AreaGrade, Assessment, Descriptor, SubAreaGrade
+from gcp2.structure import AREAS, SUB_AREAS
 
 
 class AgencyFactory(DjangoModelFactory):
@@ -164,3 +166,62 @@ class ClosureDayFactory(DjangoModelFactory):
 def once(data: dict) -> dict:
     """Form data with a fresh one-time submission token, as the page would render it."""
     return {**data, "submission_token": str(uuid.uuid4())}
+
+
+# --- GCP2 -------------------------------------------------------------------------------------------
+
+class DescriptorFactory(DjangoModelFactory):
+    class Meta:
+        model = Descriptor
+
+    sub_area = "A1"
+    grade = 1
+    text = "Synthetic descriptor text for tests."
+
+
+class AssessmentFactory(DjangoModelFactory):
+    """A draft with all 17 grade rows, blank. `grades=` fills them: an int for every sub-area and
+    area, or a dict of code -> grade (missing codes stay blank). `completed=True` then locks it."""
+
+    class Meta:
+        model = Assessment
+        skip_postgeneration_save = True
+
+    case = factory.SubFactory(CaseFactory)
+    child = factory.LazyAttribute(
+        lambda a: a.case.household.filter(relationship="child").first().person
+    )
+    kind = Assessment.Kind.BASELINE
+    started_by = factory.SelfAttribute("case.lead_professional")
+    observation_started_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=20))
+    observation_ended_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=2))
+    visits = 4
+    strengths = "Warm relationship with the child."
+    child_views = "Likes school."
+
+    @factory.post_generation
+    def grades(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        values = extracted if isinstance(extracted, dict) else {
+            code: extracted for code in [s.code for s in SUB_AREAS] + [a.code for a in AREAS]
+        } if extracted else {}
+        SubAreaGrade.objects.bulk_create(
+            SubAreaGrade(assessment=obj, sub_area=s.code, grade=values.get(s.code),
+                         evidence="Seen on visits." if values.get(s.code) else "")
+            for s in SUB_AREAS
+        )
+        AreaGrade.objects.bulk_create(
+            AreaGrade(assessment=obj, area=a.code, grade=values.get(a.code),
+                      rationale="Judged on all visits." if values.get(a.code) else "")
+            for a in AREAS
+        )
+
+    @factory.post_generation
+    def completed(obj, create, extracted, **kwargs):
+        if create and extracted:
+            Assessment.objects.filter(pk=obj.pk).update(
+                status=Assessment.Status.COMPLETED, completed_at=timezone.now(),
+                completed_by=obj.started_by, version=obj.version + 1,
+            )
+            obj.refresh_from_db()

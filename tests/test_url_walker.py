@@ -4,6 +4,8 @@ Each named URL must appear in PERMISSIONS; a new view that is not listed fails
 `test_every_url_is_in_the_permission_table`, so no view ships without an access decision.
 """
 
+from datetime import date
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -11,6 +13,8 @@ from audit.models import AuditEvent
 from cases.models import Case, Flag
 
 from .factories import ActionFactory, MeetingFactory, PlanFactory
+
+from .factories import AssessmentFactory
 
 # Access class of each URL. Case URLs: "read" (anyone who may see the case), "write" (members who
 # may add to it), "manage" (lead professional and managers). Others: "public", "login".
@@ -53,7 +57,20 @@ PERMISSIONS = {
     "cases:meeting_record": "write",
     "cases:meeting_detail": "read",
     "cases:supervision_record": "supervise",
+    "gcp2:overview": "read",
+    "gcp2:start": "assess",
+    "gcp2:detail": "read",
+    "gcp2:details": "assess",
+    "gcp2:area": "assess",
+    "gcp2:complete": "assess",
+    "gcp2:correct": "assess",
+    "gcp2:assessment_pdf": "read",
+    "gcp2:comparison": "read",
+    "gcp2:comparison_pdf": "read",
 }
+
+# Printing writes its own audit row (what was printed) after the page's access row.
+PRINT_AUDIT = {"gcp2:assessment_pdf": "gcp2.assessment.printed", "gcp2:comparison_pdf": "gcp2.comparison.printed"}
 
 # Expected GET status for each persona on each case URL access class.
 EXPECTED = {
@@ -61,6 +78,10 @@ EXPECTED = {
              "colleague": 404, "outsider": 404},
     "write": {"lead": 200, "member": 200, "reader": 403, "manager": 200, "senior": 200,
               "colleague": 404, "outsider": 404},
+    # "assess": GCP2 changes: "write" plus a current GCP2 licence. The walker licenses every persona
+    # for these URLs, so it checks the case access; tests/test_gcp2_views.py checks the licence.
+    "assess": {"lead": 200, "member": 200, "reader": 403, "manager": 200, "senior": 200,
+               "colleague": 404, "outsider": 404},
     "manage": {"lead": 200, "member": 403, "reader": 403, "manager": 200, "senior": 200,
                "colleague": 404, "outsider": 404},
     # Case supervision: only the lead professional's team manager and senior managers.
@@ -99,7 +120,22 @@ def _case_url(name: str, case: Case) -> str:
         kwargs["action_id"] = ActionFactory(outcome__plan=case.plans.first() or PlanFactory(case=case)).pk
     if name == "cases:meeting_detail":
         kwargs["meeting_id"] = MeetingFactory(case=case).pk
+    if name in ("gcp2:details", "gcp2:area", "gcp2:complete"):
+        kwargs["assessment_id"] = AssessmentFactory(case=case).pk  # a draft
+    if name in ("gcp2:detail", "gcp2:correct", "gcp2:assessment_pdf"):
+        kwargs["assessment_id"] = AssessmentFactory(case=case, grades=2, completed=True).pk
+    if name == "gcp2:area":
+        kwargs["area"] = "A"
+    if name in ("gcp2:comparison", "gcp2:comparison_pdf"):
+        kwargs["person_id"] = case.household.get(relationship="child").person_id
     return reverse(name, kwargs=kwargs)
+
+
+def _license(users) -> None:
+    for user in users:
+        user.gcp2_trained_on = date(2025, 1, 6)
+        user.gcp2_licence_expires_on = date(2099, 12, 31)
+        user.save()
 
 
 def test_every_url_is_in_the_permission_table():
@@ -111,6 +147,8 @@ def test_every_url_is_in_the_permission_table():
 @pytest.mark.parametrize("name", case_url_names())
 @pytest.mark.parametrize("persona", SIGNED_IN_PERSONAS)
 def test_case_url_as_persona(client, personas, case, persona, name):
+    if PERMISSIONS[name] == "assess":
+        _license(personas.values())
     client.force_login(personas[persona])
     url = _case_url(name, case)
     before = AuditEvent.objects.count()
@@ -118,6 +156,9 @@ def test_case_url_as_persona(client, personas, case, persona, name):
     assert response.status_code == EXPECTED[PERMISSIONS[name]][persona], url
     # Exactly one audit row for every request to a case URL: viewed, refused or denied.
     events = list(AuditEvent.objects.order_by("-id")[: AuditEvent.objects.count() - before])
+    if name in PRINT_AUDIT and response.status_code == 200:
+        assert events[0].action == PRINT_AUDIT[name] and events[0].actor == personas[persona]
+        events = events[1:]
     assert len(events) == 1, [e.action for e in events]
     expected_action = {200: "case.viewed", 403: "access.refused_write", 404: "access.denied"}
     assert events[0].action == expected_action[response.status_code]

@@ -1,0 +1,51 @@
+/* Keeps what an assessor types in a GCP2 draft form in this browser tab (sessionStorage) until it is
+   saved, so a timed-out session or a page left by mistake loses nothing. The copy is put back only
+   onto the same version of the draft it was typed against: if someone saved since, the server's
+   newer values stay and the copy is dropped. sessionStorage ends with the tab. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form.gcp2-draft-form[data-draft-key]");
+  if (!form || !window.sessionStorage) { return; }
+  var key = form.getAttribute("data-draft-key");
+  var versionInput = form.querySelector("input[name=version]");
+  var version = versionInput ? versionInput.value : "";
+
+  function fields() {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrfmiddlewaretoken" && el.name !== "version" && el.type !== "submit";
+    });
+  }
+
+  function snapshot() {
+    var values = {};
+    fields().forEach(function (el) {
+      if (el.type === "radio") {
+        if (el.checked) { values[el.name] = el.value; } else if (!(el.name in values)) { values[el.name] = ""; }
+      } else {
+        values[el.name] = el.value;
+      }
+    });
+    return values;
+  }
+
+  var original = JSON.stringify(snapshot());
+  var stored = null;
+  try { stored = JSON.parse(window.sessionStorage.getItem(key) || "null"); } catch (e) { stored = null; }
+  if (stored && stored.version === version && JSON.stringify(stored.values) !== original) {
+    fields().forEach(function (el) {
+      if (!(el.name in stored.values)) { return; }
+      if (el.type === "radio") { el.checked = el.value === stored.values[el.name]; }
+      else { el.value = stored.values[el.name]; }
+    });
+    var notice = form.querySelector(".gcp2-restored");
+    if (notice) { notice.classList.remove("d-none"); }
+  } else {
+    window.sessionStorage.removeItem(key);
+  }
+
+  function keep() {
+    window.sessionStorage.setItem(key, JSON.stringify({ version: version, values: snapshot() }));
+  }
+  form.addEventListener("input", keep);
+  form.addEventListener("change", keep);
+})();
