@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("cases/", include("cases.urls")),
+    path("cases/", include("chronology.urls")),
     path("admin/", admin.site.urls),
 ]

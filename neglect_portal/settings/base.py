@@ -207,3 +207,9 @@ LOGGING = {
 
 # --- Portal settings ------------------------------------------------------------------------------
 CASE_REFERENCE_PREFIX = env_str("CASE_REFERENCE_PREFIX", "NP")
+
+# --- Chronology (issue #4) -------------------------------------------------------------------------
+# A spell longer than this many days with no entry from any agency shows as a gap on the timeline.
+CHRONOLOGY_GAP_DAYS = env_int("CHRONOLOGY_GAP_DAYS", 28)
+# Partner CSV imports larger than this are refused before they are read (bytes; default 5 MB).
+CHRONOLOGY_IMPORT_MAX_BYTES = env_int("CHRONOLOGY_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
