@@ -12,6 +12,7 @@ from django.db import transaction
 from faker import Faker
 
 from accounts.models import Agency, Team, User
+from chronology.demo import seed_chronology
 
 from . import services
 from .models import Case, CaseMember, Level
@@ -214,5 +215,5 @@ def seed(today: date) -> int:
             services.case_close(case=case, by=lead, seen_version=case.version,
                                 closed_on=min(today, opened_on + timedelta(days=rng.randint(60, 200))),
                                 reason=rng.choice(["RC7", "RC8", "RC9", "RC5"]))
-    return HOUSEHOLDS
+    return HOUSEHOLDS + seed_chronology(staff=staff, today=today)
 
