@@ -247,7 +247,7 @@ def _import_one(case: Case, by: User, row) -> None:
         )
         if values["outcome"]:
             appointment_record_outcome(appointment=appointment, by=by, outcome=values["outcome"],
-                                       external_reference=ref)
+                                       note=values["what_happened"], external_reference=ref)
         return
     values.pop("kind", None)
     entry_create(case=case, by=by, external_reference=ref, **values)
