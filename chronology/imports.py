@@ -205,6 +205,8 @@ def check_rows(case: Case, rows: list[dict]) -> list[ImportRow]:
             values["reason_given"] = row.get("reason_given", "")
             if not values["hospital"]:
                 problems.append("hospital is missing for an A&E attendance.")
+            if len(values["hospital"]) > 200 or len(values["reason_given"]) > 500:
+                problems.append("hospital (200 characters) or reason_given (500 characters) is too long.")
             if future:
                 problems.append("event_date is in the future: only attendances that have happened can be imported.")
             if not values["what_happened"] and values["hospital"]:

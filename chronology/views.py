@@ -276,6 +276,10 @@ def export_csv(request: HttpRequest, case: Case) -> HttpResponse:
     return _export(request, case, "csv")
 
 
+def _rows(rows: list) -> str:
+    return f"{len(rows)} row{'' if len(rows) == 1 else 's'}"
+
+
 @access.case_view(methods=("GET", "POST"), write=True)
 def import_csv(request: HttpRequest, case: Case) -> HttpResponse:
     if request.user.agency_id is None:
@@ -295,11 +299,14 @@ def import_csv(request: HttpRequest, case: Case) -> HttpResponse:
             return render(request, "chronology/import.html", context, status=refusal.status)
         report = services.import_rows(case=case, by=request.user, rows=imports.check_rows(case, rows))
         context["report"] = report
+        summary = f"{_rows(report.imported)} imported"
+        if report.skipped:
+            summary += f"; {_rows(report.skipped)} already imported before, skipped"
         if report.refused:
-            messages.warning(request, f"{len(report.imported)} rows imported; {len(report.refused)} rows "
-                                      "had problems and were not imported. Fix them and upload the file again: "
-                                      "rows already imported will be skipped.")
+            messages.warning(request, f"{summary}; {_rows(report.refused)} had problems and were not "
+                                      "imported. Fix them and upload the file again: rows already imported "
+                                      "will be skipped.")
         else:
-            messages.success(request, f"{len(report.imported)} rows imported.")
+            messages.success(request, f"{summary}.")
         return render(request, "chronology/import.html", context)
     return render(request, "chronology/import.html", context)

@@ -107,7 +107,8 @@ def test_rows_checked_for_missing_and_repeated_values(client, case, member):
     rows = [_row(child, 1), _row(child, 2, external_reference="EXT-0001"),
             _row(child, 3, external_reference=""), _row(child, 4, event_date=future),
             _row(child, 5, record_type="ae_attendance"), _row(child, 6, record_type="letter"),
-            _row(child, 7, event_time="25:99"), _row(child, 8, neglect_forms="physical;spiritual")]
+            _row(child, 7, event_time="25:99"), _row(child, 8, neglect_forms="physical;spiritual"),
+            _row(child, 9, record_type="ae_attendance", hospital="H" * 201)]
     client.force_login(member)
     report = _upload(client, case, _csv(rows)).context["report"]
     assert len(report.imported) == 1
@@ -119,6 +120,7 @@ def test_rows_checked_for_missing_and_repeated_values(client, case, member):
     assert "record_type 'letter'" in problems[7]
     assert "'25:99' is not a time" in problems[8]
     assert "'spiritual'" in problems[9]
+    assert "too long" in problems[10]
 
 
 @pytest.mark.django_db
