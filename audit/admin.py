@@ -5,12 +5,8 @@ from django.contrib import admin
 from .models import AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "action", "outcome", "actor", "case", "ip_address")
-    list_filter = ("outcome", "action")
-    search_fields = ("action", "actor__username", "case__reference", "requested_case")
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For append-only rows: the admin lists and shows them, and offers no add, change or delete."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -20,3 +16,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "action", "outcome", "actor", "case", "ip_address")
+    list_filter = ("outcome", "action")
+    search_fields = ("action", "actor__username", "case__reference", "requested_case")
+    date_hierarchy = "at"

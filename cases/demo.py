@@ -16,6 +16,7 @@ from accounts.models import Agency, Team, User
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.services import add_months, repeat_interval_months
 from gcp2.structure import AREAS
+from chronology.demo import seed_chronology
 
 from . import plan_services, services
 from .models import REVIEW_KINDS, Case, CaseMember, HouseholdMember, Level, MeetingKind
@@ -222,7 +223,13 @@ def seed(today: date) -> int:
             services.case_close(case=case, by=lead, seen_version=case.version, closed_on=closed_on,
                                 reason=rng.choice(["RC7", "RC8", "RC9", "RC5"]))
     _gcp2_assessments(rng, staff, today)
-    return HOUSEHOLDS
+    extra = seed_chronology(staff=staff, today=today)
+    # The chronology's own demo families (a returning family, the import sample) get plans too.
+    new_cases = Case.objects.filter(status=Case.Status.OPEN, meetings__isnull=True).order_by("reference")
+    for index, case in enumerate(new_cases):
+        _plans_and_meetings(random.Random(SEED + HOUSEHOLDS + index), case, case.lead_professional, staff,
+                            agencies, today, None)
+    return HOUSEHOLDS + extra
 
 
 # --- Plans, meetings and reviews --------------------------------------------------------------------

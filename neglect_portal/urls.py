@@ -16,5 +16,6 @@ urlpatterns = [
     path("healthz", account_views.healthz, name="healthz"),
     path("cases/", include("cases.urls")),
     path("cases/<caseref:reference>/gcp2/", include("gcp2.urls")),
+    path("cases/", include("chronology.urls")),
     path("admin/", admin.site.urls),
 ]

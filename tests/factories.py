@@ -11,6 +11,7 @@ from accounts.models import Agency, Team, User
 from cases.models import Action, Case, CaseMember, ClosureDay, HouseholdMember, Meeting, Outcome, OutcomeRating, Person, Plan
 from gcp2.models import AreaGrade, Assessment, Descriptor, SubAreaGrade
 from gcp2.structure import AREAS, SUB_AREAS
+from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType
 
 
 class AgencyFactory(DjangoModelFactory):
@@ -225,3 +226,59 @@ class AssessmentFactory(DjangoModelFactory):
                 completed_by=obj.started_by, version=obj.version + 1,
             )
             obj.refresh_from_db()
+
+
+class EntryFactory(DjangoModelFactory):
+    """A chronology entry by the case's lead. Pass children=[person, ...] to link children."""
+
+    class Meta:
+        model = Entry
+        skip_postgeneration_save = True
+
+    case = factory.SubFactory(CaseFactory)
+    occurred_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=3))
+    recorded_at = factory.LazyFunction(timezone.now)
+    recorded_by = factory.SelfAttribute("case.lead_professional")
+    source_agency = factory.SelfAttribute("recorded_by.agency")
+    author_role = factory.SelfAttribute("recorded_by.display_role")
+    event_type = EventType.CONCERN
+    what_happened = "Home was cold; no food in the fridge."
+    significance = Entry.Significance.MEDIUM
+
+    @factory.post_generation
+    def children(obj, create, extracted, **kwargs):
+        if create and extracted:
+            EntryChild.objects.bulk_create([EntryChild(entry=obj, person=p) for p in extracted])
+
+
+class EntryChildFactory(DjangoModelFactory):
+    class Meta:
+        model = EntryChild
+
+    entry = factory.SubFactory(EntryFactory)
+    person = factory.SubFactory(PersonFactory)
+
+
+class AmendmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Amendment
+
+    entry = factory.SubFactory(EntryFactory)
+    text = "Corrected: the fridge had milk but no food."
+    reason = "Visit note misread."
+    amended_by = factory.SelfAttribute("entry.recorded_by")
+    amended_by_agency = factory.SelfAttribute("amended_by.agency")
+    amended_by_role = "Social worker"
+    amended_at = factory.LazyFunction(timezone.now)
+
+
+class AppointmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Appointment
+
+    case = factory.SubFactory(CaseFactory)
+    child = factory.SubFactory(PersonFactory)
+    agency = factory.SelfAttribute("case.lead_agency")
+    kind = Appointment.Kind.DENTAL
+    scheduled_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
+    booked_by = factory.SelfAttribute("case.lead_professional")

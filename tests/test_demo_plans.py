@@ -11,7 +11,7 @@ from cases.models import Action, Case, Meeting
 @pytest.mark.django_db
 def test_demo_cases_have_plans_reviews_and_closing_reviews():
     today = timezone.localdate()
-    assert demo.seed(today) == demo.HOUSEHOLDS
+    assert demo.seed(today) == Case.objects.count() >= demo.HOUSEHOLDS
     open_cases = Case.objects.filter(status="open")
     for case in open_cases.exclude(level="child_protection"):
         assert case.plans.filter(ended_on__isnull=True).exists(), case.reference

@@ -290,3 +290,9 @@ GCP2_REPEAT_MONTHS_CHILD_PROTECTION = env_int("GCP2_REPEAT_MONTHS_CHILD_PROTECTI
 GCP2_REPEAT_MONTHS_OTHER = env_int("GCP2_REPEAT_MONTHS_OTHER", 6)
 GCP2_MIN_VISITS = env_int("GCP2_MIN_VISITS", 4)
 GCP2_MAX_WINDOW_DAYS = env_int("GCP2_MAX_WINDOW_DAYS", 28)
+
+# --- Chronology (issue #4) -------------------------------------------------------------------------
+# A spell longer than this many days with no entry from any agency shows as a gap on the timeline.
+CHRONOLOGY_GAP_DAYS = env_int("CHRONOLOGY_GAP_DAYS", 28)
+# Partner CSV imports larger than this are refused before they are read (bytes; default 5 MB).
+CHRONOLOGY_IMPORT_MAX_BYTES = env_int("CHRONOLOGY_IMPORT_MAX_BYTES", 5 * 1024 * 1024)

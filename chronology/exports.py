@@ -1,0 +1,77 @@
+"""Print and export of a (filtered) timeline: an A4 PDF through WeasyPrint and a CSV file.
+
+The PDF carries the protective marking, the case reference, page numbers and who printed it
+when on every page. CSS comes from disk (static/portal/print.css), never over HTTP.
+"""
+
+import csv
+
+from django.contrib.staticfiles import finders
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+CSV_COLUMNS = ["case_reference", "event_date", "date_precision", "period_end", "event_time", "event_type",
+               "children", "agency", "recorded_by", "role", "recorded_at", "what_happened",
+               "original_text", "amendment_reason", "impact", "impact_detail", "neglect_forms",
+               "action_taken", "significance", "hospital", "reason_given", "external_reference"]
+
+
+def safe_cell(value) -> str:
+    """Neutralise spreadsheet formulas: a cell starting = + - @ would run when opened."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _filename(case, suffix: str) -> str:
+    return f"chronology-{case.reference}-{timezone.localdate():%Y%m%d}.{suffix}"
+
+
+def csv_response(case, entries) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(case, "csv")}"'
+    response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        latest = entry.latest_amendment
+        writer.writerow([safe_cell(value) for value in (
+            entry.case.reference, entry.occurred_on.isoformat(), entry.get_date_precision_display(),
+            entry.occurred_until.isoformat() if entry.occurred_until else "",
+            entry.occurred_at.strftime("%H:%M") if entry.occurred_at else "",
+            entry.get_event_type_display(),
+            "; ".join(f"{c.first_name} {c.last_name}" for c in entry.child_list),
+            entry.source_agency.name, entry.recorded_by.get_full_name(), entry.author_role,
+            timezone.localtime(entry.recorded_at).strftime("%Y-%m-%d %H:%M"),
+            entry.current_text, entry.what_happened if latest else "", latest.reason if latest else "",
+            entry.get_impact_display(), entry.impact_detail, "; ".join(entry.neglect_forms),
+            entry.action_taken, entry.get_significance_display(), entry.hospital, entry.reason_given,
+            entry.external_reference,
+        )])
+    return response
+
+
+def render_pdf(request: HttpRequest, case, entries, *, export_id) -> bytes:
+    from weasyprint import CSS, HTML  # heavy import: only when someone prints
+    from weasyprint.urls import URLFetcher
+
+    # Local files only: nothing in a printed chronology can make the server fetch a URL.
+    local_only = URLFetcher(allowed_protocols={"file"})
+
+    printed_at = timezone.localtime()
+    html = render_to_string("chronology/print.html", {
+        "case": case, "entries": entries, "printed_at": printed_at, "printed_by": request.user,
+        "export_id": export_id,
+    })
+    stylesheet = CSS(filename=finders.find("portal/print.css"), url_fetcher=local_only)
+    return HTML(string=html, base_url=str(finders.find("portal")), url_fetcher=local_only).write_pdf(
+        stylesheets=[stylesheet])
+
+
+def pdf_response(request: HttpRequest, case, entries, *, export_id) -> HttpResponse:
+    response = HttpResponse(render_pdf(request, case, entries, export_id=export_id),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(case, "pdf")}"'
+    return response

@@ -1,0 +1,289 @@
+"""Writes to the chronology: entries, amendments, appointments and their outcomes.
+
+Other features call `entry_create` to put their own events on the timeline (assessments, meetings,
+plan changes). Each service is atomic and writes its audit row in the same transaction.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Agency, User
+from audit import services as audit
+from cases.models import Case, HouseholdMember, Level, Person
+
+from .models import Amendment, Appointment, Entry, EntryChild, EventType, NeglectForm
+
+
+def _household_children(case: Case, people: Iterable[Person] | None = None):
+    members = HouseholdMember.objects.filter(case=case, relationship=HouseholdMember.Relationship.CHILD)
+    if people is None:
+        return members.filter(left_on__isnull=True)
+    return members.filter(person__in=list(people))
+
+
+def _check_choice(value: str, choices, field: str, message: str) -> None:
+    if value not in choices.values:
+        raise ValidationError({field: message})
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    case: Case,
+    by: User,
+    event_type: str,
+    occurred_on: date,
+    children: Iterable[Person],
+    what_happened: str,
+    significance: str = Entry.Significance.MEDIUM,
+    date_precision: str = Entry.Precision.EXACT,
+    occurred_until: date | None = None,
+    occurred_at: time | None = None,
+    whole_household: bool = False,
+    neglect_forms: Iterable[str] = (),
+    impact: str = Entry.Impact.NOT_KNOWN,
+    impact_detail: str = "",
+    action_taken: str = "",
+    hospital: str = "",
+    reason_given: str = "",
+    appointment: Appointment | None = None,
+    external_reference: str = "",
+) -> Entry:
+    """Add one entry to a case's chronology and audit it. Entries are never changed afterwards.
+
+    `children` are Person rows who must be children in the case's household; with
+    `whole_household=True` every child now living there is added as well. The author, their
+    agency and job title come from `by` (the signed-in user, never the form).
+    Raises ValidationError (keyed by argument name) on anything a form should have caught.
+    """
+    if by.agency_id is None:
+        raise ValidationError("Only staff of a partner agency can add to the chronology.")
+    _check_choice(event_type, EventType, "event_type", "Choose what kind of event this was.")
+    _check_choice(significance, Entry.Significance, "significance", "Choose low, medium or high.")
+    _check_choice(date_precision, Entry.Precision, "date_precision", "Choose how exact the date is.")
+    _check_choice(impact, Entry.Impact, "impact", "Choose the impact on the child.")
+    forms = set(neglect_forms)
+    if forms - set(NeglectForm.values):
+        raise ValidationError({"neglect_forms": "Choose forms of neglect from the list."})
+    if occurred_on > timezone.localdate():
+        raise ValidationError({"occurred_on": "The event cannot be in the future."})
+    if occurred_until and occurred_until < occurred_on:
+        raise ValidationError({"occurred_until": "The end of the period cannot be before its start."})
+    if not what_happened.strip():
+        raise ValidationError({"what_happened": "Say what happened."})
+    if date_precision == Entry.Precision.MONTH:
+        occurred_on = occurred_on.replace(day=1)  # only the month is known: file it at its start
+
+    people = list(children)
+    links = list(_household_children(case, people).values_list("person_id", flat=True))
+    if len(set(links)) != len({p.pk for p in people}):
+        raise ValidationError({"children": "Choose children who live in this household."})
+    if whole_household:
+        links += list(_household_children(case).values_list("person_id", flat=True))
+    if not links:
+        raise ValidationError({"children": "Choose at least one child, or the whole household."})
+
+    entry = Entry.objects.create(
+        case=case,
+        occurred_on=occurred_on,
+        occurred_at=occurred_at,
+        date_precision=date_precision,
+        occurred_until=occurred_until,
+        recorded_at=timezone.now(),
+        recorded_by=by,
+        source_agency_id=by.agency_id,
+        author_role=by.display_role[:100],
+        event_type=event_type,
+        whole_household=whole_household,
+        what_happened=what_happened.strip(),
+        impact=impact,
+        impact_detail=impact_detail.strip(),
+        action_taken=action_taken.strip(),
+        significance=significance,
+        hospital=hospital.strip(),
+        reason_given=reason_given.strip(),
+        appointment=appointment,
+        external_reference=external_reference.strip(),
+        **{f"neglect_{form}": True for form in forms},
+    )
+    EntryChild.objects.bulk_create([EntryChild(entry=entry, person_id=pk) for pk in sorted(set(links), key=str)])
+    audit.record(actor=by, action="chronology.entry.created", case=case, target=entry,
+                 data={"event_type": event_type, "imported": bool(external_reference)})
+    return entry
+
+
+@transaction.atomic
+def entry_amend(*, entry: Entry, by: User, text: str, reason: str) -> Amendment:
+    """Correct an entry's account. The original text stays on the entry and stays readable."""
+    if by.agency_id is None:
+        raise ValidationError("Only staff of a partner agency can amend the chronology.")
+    if not text.strip():
+        raise ValidationError({"text": "Write the corrected account."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the entry needs correcting."})
+    amendment = Amendment.objects.create(
+        entry=entry, text=text.strip(), reason=reason.strip(), amended_by=by,
+        amended_by_agency_id=by.agency_id, amended_by_role=by.display_role[:100],
+        amended_at=timezone.now(),
+    )
+    audit.record(actor=by, action="chronology.entry.amended", case=entry.case, target=entry,
+                 data={"amendment_id": str(amendment.pk)})
+    return amendment
+
+
+@transaction.atomic
+def appointment_create(*, case: Case, by: User, child: Person, agency: Agency, kind: str,
+                       scheduled_on: date, scheduled_at: time | None = None, notes: str = "",
+                       external_reference: str = "") -> Appointment:
+    """Book an appointment for a child of the household (nothing goes on the timeline until
+    its outcome is known)."""
+    _check_choice(kind, Appointment.Kind, "kind", "Choose the type of appointment.")
+    if not _household_children(case, [child]).exists():
+        raise ValidationError({"child": "Choose a child who lives in this household."})
+    appointment = Appointment.objects.create(
+        case=case, child=child, agency=agency, kind=kind, scheduled_on=scheduled_on,
+        scheduled_at=scheduled_at, notes=notes.strip(), booked_by=by,
+        external_reference=external_reference.strip(),
+    )
+    audit.record(actor=by, action="chronology.appointment.created", case=case, target=appointment,
+                 data={"kind": kind})
+    return appointment
+
+
+OUTCOME_WORDS = {
+    Appointment.Outcome.ATTENDED: "{child} attended the {kind} appointment.",
+    Appointment.Outcome.WAS_NOT_BROUGHT: "{child} was not brought to the {kind} appointment.",
+    Appointment.Outcome.CANCELLED_BY_FAMILY: "The family cancelled {child}'s {kind} appointment.",
+    Appointment.Outcome.CANCELLED_BY_SERVICE: "The service cancelled {child}'s {kind} appointment.",
+    Appointment.Outcome.RESCHEDULED: "{child}'s {kind} appointment was rescheduled.",
+}
+
+
+@transaction.atomic
+def appointment_record_outcome(*, appointment: Appointment, by: User, outcome: str, note: str = "",
+                               rescheduled_on: date | None = None,
+                               external_reference: str = "") -> Entry:
+    """Record what happened to an appointment, once, and write it on the chronology.
+
+    "Was not brought" is the words for a child (DOMAIN.md section 6). On a child protection
+    case one missed appointment is significant; elsewhere it is a medium concern. Rescheduling
+    with a new date books the new appointment too.
+    """
+    _check_choice(outcome, Appointment.Outcome, "outcome", "Choose what happened.")
+    today = timezone.localdate()
+    missed_or_met = outcome in (Appointment.Outcome.ATTENDED, Appointment.Outcome.WAS_NOT_BROUGHT)
+    if missed_or_met and appointment.scheduled_on > today:
+        raise ValidationError({"outcome": "This appointment has not happened yet: record "
+                                          "a cancellation or a new date instead."})
+    if outcome == Appointment.Outcome.RESCHEDULED and rescheduled_on and rescheduled_on < today:
+        raise ValidationError({"rescheduled_on": "The new date cannot be in the past."})
+    new_appointment = None
+    if outcome == Appointment.Outcome.RESCHEDULED and rescheduled_on:
+        new_appointment = Appointment.objects.create(
+            case=appointment.case, child=appointment.child, agency=appointment.agency,
+            kind=appointment.kind, scheduled_on=rescheduled_on, notes=appointment.notes, booked_by=by,
+        )
+    # Compare-and-set: two people recording the same outcome at once write one entry, not two.
+    claimed = Appointment.objects.filter(pk=appointment.pk, outcome="").update(
+        outcome=outcome, outcome_recorded_by=by, outcome_recorded_at=timezone.now(),
+        rescheduled_to=new_appointment,
+    )
+    if not claimed:
+        raise ValidationError("The outcome of this appointment has already been recorded.")
+    wnb = outcome == Appointment.Outcome.WAS_NOT_BROUGHT
+    if wnb:
+        significance = "high" if appointment.case.level == Level.CHILD_PROTECTION else "medium"
+    else:
+        significance = "low"
+    text = OUTCOME_WORDS[outcome].format(child=appointment.child.first_name,
+                                         kind=appointment.get_kind_display())
+    if new_appointment:
+        text += f" New date: {rescheduled_on:%d/%m/%Y}."
+    if note.strip():
+        text += f" {note.strip()}"
+    entry = entry_create(
+        case=appointment.case, by=by, event_type=EventType.APPOINTMENT,
+        occurred_on=min(appointment.scheduled_on, today), occurred_at=appointment.scheduled_at,
+        children=[appointment.child], what_happened=text, significance=significance,
+        neglect_forms=[NeglectForm.MEDICAL] if wnb else [],
+        impact=Entry.Impact.NEGATIVE if wnb else Entry.Impact.NOT_KNOWN,
+        action_taken="", appointment=appointment, external_reference=external_reference,
+    )
+    audit.record(actor=by, action="chronology.appointment.outcome_recorded", case=appointment.case,
+                 target=appointment, data={"outcome": outcome, "entry_id": str(entry.pk)})
+    appointment.refresh_from_db()
+    return entry
+
+
+@dataclass
+class ImportReport:
+    imported: list = field(default_factory=list)  # ImportRow
+    skipped: list = field(default_factory=list)  # already imported before
+    refused: list = field(default_factory=list)  # rows with problems
+
+    @property
+    def total(self) -> int:
+        return len(self.imported) + len(self.skipped) + len(self.refused)
+
+
+def _already_imported(agency_id: int, ref: str) -> bool:
+    return (Entry.objects.filter(source_agency_id=agency_id, external_reference=ref).exists()
+            or Appointment.objects.filter(agency_id=agency_id, external_reference=ref).exists())
+
+
+def _import_one(case: Case, by: User, row) -> None:
+    values = dict(row.values)
+    ref = row.external_reference
+    if row.record_type == "appointment":
+        appointment = appointment_create(
+            case=case, by=by, child=values["children"][0], agency=by.agency, kind=values["kind"],
+            scheduled_on=values["occurred_on"], scheduled_at=values["occurred_at"],
+            notes=values["what_happened"][:500], external_reference=ref,
+        )
+        if values["outcome"]:
+            appointment_record_outcome(appointment=appointment, by=by, outcome=values["outcome"],
+                                       note=values["what_happened"], external_reference=ref)
+        return
+    values.pop("kind", None)
+    entry_create(case=case, by=by, external_reference=ref, **values)
+
+
+@transaction.atomic
+def import_rows(*, case: Case, by: User, rows: list) -> ImportReport:
+    """Save the checked rows of a partner's CSV (chronology.imports.check_rows) into a case.
+
+    Rows with problems are not saved; rows whose external reference this agency already
+    imported are skipped, so importing the same file twice adds nothing. Each row is saved in
+    its own savepoint: a row the services refuse is reported, the others still go in.
+    """
+    if by.agency_id is None:
+        raise ValidationError("Only staff of a partner agency can import into the chronology.")
+    report = ImportReport()
+    for row in rows:
+        if row.problems:
+            report.refused.append(row)
+            continue
+        if _already_imported(by.agency_id, row.external_reference):
+            report.skipped.append(row)
+            continue
+        try:
+            with transaction.atomic():
+                _import_one(case, by, row)
+        except ValidationError as error:
+            row.problems.extend(error.messages)
+            report.refused.append(row)
+        except IntegrityError:
+            # Another upload of the same reference won the race: it is in, so this one is a skip.
+            report.skipped.append(row)
+        else:
+            report.imported.append(row)
+    audit.record(actor=by, action="chronology.import.completed", case=case, data={
+        "imported": len(report.imported), "skipped": len(report.skipped), "refused": len(report.refused),
+        "refused_rows": [row.number for row in report.refused],
+    })
+    return report

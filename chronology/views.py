@@ -1,0 +1,312 @@
+"""Chronology pages: the merged timeline and its views, entries and amendments, log a concern,
+appointments and outcomes, a child's page, PDF/CSV export and the partner import.
+
+Every view gets its case from accounts.access (404 to outsiders, audited); entries and
+appointments are fetched through that case.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts import access
+from audit import services as audit
+from cases.models import Case
+from cases.views import FORM_PAGE, INVALID, _apply_service_errors
+
+from . import exports, imports, selectors, services
+from .forms import (
+    AmendmentForm,
+    AppointmentForm,
+    ConcernForm,
+    EntryForm,
+    ImportForm,
+    OutcomeForm,
+    TimelineFilterForm,
+)
+from .models import Appointment, Entry
+
+ENTRIES_PER_PAGE = 50
+
+PAGES = {
+    "concern": {"title": "Log a concern", "submit_label": "Add to the chronology",
+                "intro": "Record what you saw or heard, when, and which children it is about. "
+                         "It goes on the shared multi-agency chronology straight away and cannot be "
+                         "edited afterwards, only corrected with an amendment."},
+    "entry": {"title": "Add a chronology entry", "submit_label": "Add to the chronology",
+              "intro": "For a full record: periods, times, A&E attendances. For a quick note use "
+                       "'Log a concern'."},
+    "amend": {"title": "Correct an entry", "submit_label": "Add the correction",
+              "intro": "The original stays on the chronology, marked as corrected, with your reason."},
+    "appointment": {"title": "Add an appointment", "submit_label": "Add the appointment"},
+    "outcome": {"title": "Record the appointment's outcome", "submit_label": "Record outcome",
+                "intro": "The outcome is added to the chronology. Use 'Was not brought' when a child "
+                         "missed an appointment their carer should have taken them to."},
+}
+
+
+def _form_page(request, page: str, form, case: Case, status: int = 200, **extra) -> HttpResponse:
+    if status == INVALID:
+        messages.error(request, "Please correct the problems shown below.")
+    return render(request, FORM_PAGE, {"case": case, "form": form, **PAGES[page], **extra}, status=status)
+
+
+def _filters(request: HttpRequest, case: Case) -> tuple[TimelineFilterForm, selectors.TimelineFilters]:
+    form = TimelineFilterForm(request.GET or None, case=case)
+    if not form.is_valid():
+        return form, selectors.TimelineFilters()
+    data = form.cleaned_data
+    return form, selectors.TimelineFilters(
+        child=data["child"].pk if data["child"] else None,
+        agency=data["agency"].pk if data["agency"] else None,
+        event_type=data["event_type"], neglect_form=data["neglect_form"],
+        significance=data["significance"], date_from=data["date_from"], date_to=data["date_to"],
+    )
+
+
+def _rows_with_gaps(entries, gaps, *, last_page: bool) -> list[tuple[str, object]]:
+    """Interleave gap bands with a page of entries: a gap shows just before the entry ending it."""
+    by_end = {gap.before: gap for gap in gaps}
+    rows, shown = [], set()
+    for entry in entries:
+        gap = by_end.get(entry.occurred_on)
+        if gap and gap.before not in shown:
+            rows.append(("gap", gap))
+            shown.add(gap.before)
+        rows.append(("entry", entry))
+    if last_page and gaps and gaps[-1].before not in shown and gaps[-1].before == timezone.localdate():
+        rows.append(("gap", gaps[-1]))
+    return rows
+
+
+def _timeline_page(request: HttpRequest, case: Case, *, title: str, active: str, preset: dict,
+                   intro: str = "") -> HttpResponse:
+    form, filters = _filters(request, case)
+    if preset:
+        filters = selectors.TimelineFilters(**{**filters.__dict__, **preset})
+    timeline = selectors.timeline_for(case, filters)
+    page = Paginator(timeline.entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "chronology/timeline.html", {
+        "case": case, "form": form, "page": page, "query": query.urlencode(), "title": title, "active": active,
+        "intro": intro, "rows": _rows_with_gaps(page.object_list, timeline.gaps, last_page=not page.has_next()),
+        "gaps": timeline.gaps, "duplicates": timeline.duplicates,
+        "duplicate_numbers": timeline.duplicate_numbers(), "has_history": bool(timeline.history_ids),
+        "gap_days": settings.CHRONOLOGY_GAP_DAYS, "can_write": access.can_write(request.user, case),
+    })
+
+
+@access.case_view(methods=("GET",))
+def timeline(request: HttpRequest, case: Case) -> HttpResponse:
+    return _timeline_page(request, case, title="Multi-agency chronology", active="timeline", preset={})
+
+
+@access.case_view(methods=("GET",))
+def significant(request: HttpRequest, case: Case) -> HttpResponse:
+    return _timeline_page(
+        request, case, title="Significant events", active="significant", preset={"significance": Entry.Significance.HIGH},
+        intro="Entries every agency marked as highly significant: the chronology a conference reads.",
+    )
+
+
+@access.case_view(methods=("GET",))
+def emotional(request: HttpRequest, case: Case) -> HttpResponse:
+    """Every observation tagged emotional neglect, collated per child: single observations mean
+    little until they are read together."""
+    entries = list(selectors.emotional_observations(case))
+    by_child = {}
+    for entry in entries:
+        for child in entry.child_list:
+            by_child.setdefault(child, []).append(entry)
+    return render(request, "chronology/emotional.html", {
+        "case": case, "entries": entries, "active": "emotional",
+        "by_child": sorted(by_child.items(), key=lambda item: (item[0].first_name, str(item[0].pk))),
+    })
+
+
+def _entry_in_scope(case: Case, entry_id) -> Entry:
+    """An entry of this case, or of one of its earlier closed cases (family history, read-only)."""
+    scope = [case.pk, *selectors.history_case_ids(case)]
+    entries = selectors.with_details(Entry.objects.filter(case_id__in=scope))
+    return get_object_or_404(entries, pk=entry_id)
+
+
+@access.case_view(methods=("GET",))
+def entry_detail(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
+    entry = _entry_in_scope(case, entry_id)
+    return render(request, "chronology/entry_detail.html", {
+        "case": case, "entry": entry, "is_history": entry.case_id != case.pk,
+        "can_write": access.can_write(request.user, case),
+    })
+
+
+def _save_entry(request: HttpRequest, case: Case, page: str, form_class) -> HttpResponse:
+    form = form_class(request.POST or None, case=case)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, page, form, case, status=INVALID)
+        try:
+            entry = services.entry_create(case=case, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, page, form, case, status=INVALID)
+        messages.success(request, "Added to the chronology.")
+        return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
+    return _form_page(request, page, form, case)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def concern(request: HttpRequest, case: Case) -> HttpResponse:
+    return _save_entry(request, case, "concern", ConcernForm)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def entry_new(request: HttpRequest, case: Case) -> HttpResponse:
+    return _save_entry(request, case, "entry", EntryForm)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def entry_amend(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
+    # Only this case's own entries: an earlier case's history is read-only here.
+    entry = get_object_or_404(case.entries, pk=entry_id)
+    form = AmendmentForm(request.POST or None, initial={"text": entry.current_text})
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "amend", form, case, status=INVALID)
+        try:
+            services.entry_amend(entry=entry, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, "amend", form, case, status=INVALID)
+        messages.success(request, "Correction added. The original is still shown with it.")
+        return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
+    return _form_page(request, "amend", form, case)
+
+
+@access.case_view(methods=("GET",))
+def appointments(request: HttpRequest, case: Case) -> HttpResponse:
+    page = Paginator(selectors.appointments_for(case), ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "chronology/appointments.html", {
+        "case": case, "page": page, "can_write": access.can_write(request.user, case),
+        "active": "appointments",
+    })
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def appointment_new(request: HttpRequest, case: Case) -> HttpResponse:
+    form = AppointmentForm(request.POST or None, case=case, initial={"agency": request.user.agency_id})
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "appointment", form, case, status=INVALID)
+        try:
+            services.appointment_create(case=case, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, "appointment", form, case, status=INVALID)
+        messages.success(request, "Appointment added. Record its outcome once it has happened.")
+        return redirect("chronology:appointments", reference=case.reference)
+    return _form_page(request, "appointment", form, case)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def appointment_outcome(request: HttpRequest, case: Case, appointment_id) -> HttpResponse:
+    appointment = get_object_or_404(case.appointments.select_related("child", "agency"), pk=appointment_id)
+    if appointment.outcome:
+        messages.info(request, f"The outcome was already recorded: {appointment.get_outcome_display()}.")
+        return redirect("chronology:appointments", reference=case.reference)
+    form = OutcomeForm(request.POST or None)
+    about = (f"{appointment.child.first_name}: {appointment.get_kind_display()} with "
+             f"{appointment.agency.name}, {appointment.scheduled_on:%d/%m/%Y}. {PAGES['outcome']['intro']}")
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "outcome", form, case, status=INVALID, intro=about)
+        try:
+            services.appointment_record_outcome(appointment=appointment, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, "outcome", form, case, status=INVALID, intro=about)
+        messages.success(request, "Outcome recorded and added to the chronology.")
+        return redirect("chronology:appointments", reference=case.reference)
+    return _form_page(request, "outcome", form, case, intro=about)
+
+
+@access.case_view(methods=("GET",))
+def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
+    member = selectors.child_for_case(case, person_id)
+    if member is None:
+        raise Http404("No such child in this household")
+    today = timezone.localdate()
+    timeline = selectors.timeline_for(case, selectors.TimelineFilters(child=member.person_id), today=today)
+    page = Paginator(timeline.entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "chronology/child.html", {
+        "case": case, "member": member, "person": member.person, "today": today,
+        "counts": selectors.child_counts(case, member.person, today=today),
+        "appointments": selectors.appointments_for(case, child=member.person),
+        "page": page, "can_write": access.can_write(request.user, case),
+    })
+
+
+def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
+    _, filters = _filters(request, case)
+    entries = list(selectors.timeline_for(case, filters).entries)
+    # The audit row comes first so that its ID can be printed on the export as its watermark.
+    event = audit.record(
+        actor=request.user, action="chronology.exported", case=case, request=request,
+        data={"format": kind, "entry_ids": [str(e.pk) for e in entries],
+              "filters": sorted(k for k, v in filters.__dict__.items() if v)},
+        using=settings.AUDIT_DB_ALIAS,
+    )
+    if kind == "pdf":
+        return exports.pdf_response(request, case, entries, export_id=event.pk)
+    return exports.csv_response(case, entries)
+
+
+@access.case_view(methods=("GET",), write=True)
+def export_pdf(request: HttpRequest, case: Case) -> HttpResponse:
+    return _export(request, case, "pdf")
+
+
+@access.case_view(methods=("GET",), write=True)
+def export_csv(request: HttpRequest, case: Case) -> HttpResponse:
+    return _export(request, case, "csv")
+
+
+def _rows(rows: list) -> str:
+    return f"{len(rows)} row{'' if len(rows) == 1 else 's'}"
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def import_csv(request: HttpRequest, case: Case) -> HttpResponse:
+    if request.user.agency_id is None:
+        raise PermissionDenied("Only staff of a partner agency can import into the chronology.")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"case": case, "form": form, "columns": imports.COLUMNS, "active": "import",
+               "max_mb": settings.CHRONOLOGY_IMPORT_MAX_BYTES / 1_048_576}
+    if request.method == "POST":
+        if not form.is_valid():
+            messages.error(request, "Please correct the problems shown below.")
+            return render(request, "chronology/import.html", context, status=INVALID)
+        try:
+            rows = imports.read_upload(form.cleaned_data["file"])
+        except imports.UploadRefused as refusal:
+            form.add_error("file", str(refusal))
+            messages.error(request, "The file was not imported. Nothing has been added.")
+            return render(request, "chronology/import.html", context, status=refusal.status)
+        report = services.import_rows(case=case, by=request.user, rows=imports.check_rows(case, rows))
+        context["report"] = report
+        summary = f"{_rows(report.imported)} imported"
+        if report.skipped:
+            summary += f"; {_rows(report.skipped)} already imported before, skipped"
+        if report.refused:
+            messages.warning(request, f"{summary}; {_rows(report.refused)} had problems and were not "
+                                      "imported. Fix them and upload the file again: rows already imported "
+                                      "will be skipped.")
+        else:
+            messages.success(request, f"{summary}.")
+        return render(request, "chronology/import.html", context)
+    return render(request, "chronology/import.html", context)

@@ -1,0 +1,181 @@
+"""Partner CSV import: every row checked, good rows in, bad rows reported by number and reason,
+the same file twice adds nothing, and bad files get a clear message (never a 500)."""
+
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from audit.models import AuditEvent
+from cases.models import Case
+from chronology.imports import COLUMNS
+from chronology.models import Appointment, Entry
+
+from .conftest import SENTINEL_CHILD_NAME
+
+SAMPLE = Path(__file__).resolve().parent.parent / "docs" / "sample-import.csv"
+
+
+def _child(case):
+    return case.household.get(person__first_name=SENTINEL_CHILD_NAME).person
+
+
+def _row(child, n, **extra):
+    day = timezone.localdate() - timedelta(days=n + 1)
+    row = {"record_type": "event", "external_reference": f"EXT-{n:04d}", "event_date": day.strftime("%d/%m/%Y"),
+           "event_type": "home_visit", "child_first_name": child.first_name, "child_surname": child.last_name,
+           "child_date_of_birth": child.date_of_birth.strftime("%d/%m/%Y"),
+           "what_happened": f"Imported visit {n}", "significance": "medium"}
+    row.update(extra)
+    return row
+
+
+def _csv(rows, columns=COLUMNS) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _upload(client, case, content: bytes, name="export.csv"):
+    return client.post(reverse("chronology:import", args=[case.reference]),
+                       {"file": SimpleUploadedFile(name, content, content_type="text/csv")})
+
+
+@pytest.mark.django_db
+def test_the_same_file_twice_adds_nothing_the_second_time(client, case, member):
+    child = _child(case)
+    rows = [_row(child, n) for n in range(5)]
+    rows.append(_row(child, 5, record_type="appointment", appointment_type="dental",
+                     appointment_outcome="Was not brought"))
+    rows.append(_row(child, 6, record_type="ae_attendance", hospital="Northbridge General",
+                     reason_given="Fell down stairs", event_time="21:05"))
+    content = _csv(rows)
+    client.force_login(member)
+    first = _upload(client, case, content)
+    assert first.status_code == 200
+    assert len(first.context["report"].imported) == 7
+    counts = (Entry.objects.count(), Appointment.objects.count())
+    assert counts == (7, 1)
+    second = _upload(client, case, content)
+    assert second.status_code == 200
+    assert len(second.context["report"].imported) == 0 and len(second.context["report"].skipped) == 7
+    assert (Entry.objects.count(), Appointment.objects.count()) == counts
+    entry = Entry.objects.get(external_reference="EXT-0000")
+    assert (entry.recorded_by, entry.source_agency) == (member, member.agency)
+    assert Appointment.objects.get().outcome == "was_not_brought"
+    assert Entry.objects.get(event_type="ae_attendance").hospital == "Northbridge General"
+    assert AuditEvent.objects.filter(action="chronology.import.completed").count() == 2
+
+
+@pytest.mark.django_db
+def test_three_bad_rows_among_twenty(client, case, member):
+    child = _child(case)
+    rows = [_row(child, n) for n in range(20)]
+    rows[3]["event_date"] = "31/02/2026"                      # file row 5
+    rows[9]["child_first_name"] = "Nobody"                    # file row 11
+    rows[14]["event_type"] = "picnic"                         # file row 16
+    client.force_login(member)
+    response = _upload(client, case, _csv(rows))
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert len(report.imported) == 17 and Entry.objects.count() == 17
+    assert [(row.number, row.external_reference) for row in report.refused] == [
+        (5, "EXT-0003"), (11, "EXT-0009"), (16, "EXT-0014")]
+    body = response.content.decode()
+    assert "&#x27;31/02/2026&#x27; is not a real date" in body
+    assert "No child in this household has that first name, surname and date of birth." in body
+    assert "event_type &#x27;picnic&#x27; is not one of" in body
+    # Fixed rows go in on the next upload; the 17 are skipped, not doubled.
+    rows[3]["event_date"], rows[9]["child_first_name"], rows[14]["event_type"] = "01/02/2026", child.first_name, "other"
+    again = _upload(client, case, _csv(rows)).context["report"]
+    assert (len(again.imported), len(again.skipped), len(again.refused)) == (3, 17, 0)
+    assert Entry.objects.count() == 20
+
+
+@pytest.mark.django_db
+def test_rows_checked_for_missing_and_repeated_values(client, case, member):
+    child = _child(case)
+    future = (timezone.localdate() + timedelta(days=3)).strftime("%d/%m/%Y")
+    rows = [_row(child, 1), _row(child, 2, external_reference="EXT-0001"),
+            _row(child, 3, external_reference=""), _row(child, 4, event_date=future),
+            _row(child, 5, record_type="ae_attendance"), _row(child, 6, record_type="letter"),
+            _row(child, 7, event_time="25:99"), _row(child, 8, neglect_forms="physical;spiritual"),
+            _row(child, 9, record_type="ae_attendance", hospital="H" * 201)]
+    client.force_login(member)
+    report = _upload(client, case, _csv(rows)).context["report"]
+    assert len(report.imported) == 1
+    problems = {row.number: " ".join(row.problems) for row in report.refused}
+    assert "also used on row 2" in problems[3]
+    assert "external_reference is missing" in problems[4]
+    assert "in the future" in problems[5]
+    assert "hospital is missing" in problems[6]
+    assert "record_type 'letter'" in problems[7]
+    assert "'25:99' is not a time" in problems[8]
+    assert "'spiritual'" in problems[9]
+    assert "too long" in problems[10]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("content, name, status, message", [
+    (b"x" * (20 * 1024 * 1024), "big.csv", 413, "the limit is 5.0 MB"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "photo.csv", 400, "binary data"),
+    (b"MZ\x90\x00\x03\x00\x00\x00", "export.exe", 400, "Only CSV files can be imported"),
+    (b"date,child,notes\n01/02/2026,Amy,seen\n", "export.csv", 400, "missing column(s): record_type"),
+    ("record_type,external_reference\n".encode("utf-16"), "export.csv", 400, "binary data"),
+    (b"\xff\xfe\xfa not utf8", "export.csv", 400, "could not be read as text"),
+    (b"", "empty.csv", 400, "The submitted file is empty"),
+])
+def test_bad_files_are_refused_with_a_clear_message(client, case, member, content, name, status, message):
+    client.force_login(member)
+    response = _upload(client, case, content, name=name)
+    assert response.status_code == status
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_wrong_headers_name_the_columns(client, case, member):
+    client.force_login(member)
+    columns = [c for c in COLUMNS if c != "child_date_of_birth"] + ["nhs_number"]
+    response = _upload(client, case, _csv([], columns=columns))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "missing column(s): child_date_of_birth" in body and "unknown column(s): nhs_number" in body
+
+
+@pytest.mark.django_db
+def test_reader_and_outsider_cannot_import(client, case, reader, outsider):
+    content = _csv([_row(_child(case), 1)])
+    client.force_login(reader)
+    assert _upload(client, case, content).status_code == 403
+    client.force_login(outsider)
+    assert _upload(client, case, content).status_code == 404
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_seed_fills_chronologies_and_the_sample_file_imports_cleanly(client):
+    from cases.demo import seed
+
+    today = timezone.localdate()
+    seed(today)
+    open_cases = Case.objects.filter(status="open", household__relationship="child").distinct()
+    per_case = [case.entries.count() for case in open_cases]
+    assert min(per_case) >= 10 and max(per_case) <= 70
+    assert Appointment.objects.filter(outcome="was_not_brought").exists()
+    assert Entry.objects.filter(event_type="ae_attendance").exists()
+    assert Entry.objects.filter(neglect_emotional=True, event_type="observation").exists()
+    assert Entry.objects.values("source_agency").distinct().count() >= 5
+    sample_case = Case.objects.get(household__person__first_name="Ruby", household__person__last_name="Ashworth")
+    client.force_login(User.objects.get(username="practitioner"))
+    response = _upload(client, sample_case, SAMPLE.read_bytes(), name="sample-import.csv")
+    report = response.context["report"]
+    assert report.refused == [] and len(report.imported) == 8

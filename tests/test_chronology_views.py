@@ -1,0 +1,317 @@
+"""The chronology as practitioners use it: log a concern, appointments and "was not brought",
+A&E, a child's page, the merged timeline with filters, gaps, duplicates and family history."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from cases.models import Case
+from chronology.models import Appointment, Entry, EntryChild, EventType
+
+from .conftest import SENTINEL_CHILD_NAME
+from .factories import (
+    AgencyFactory,
+    AppointmentFactory,
+    CaseFactory,
+    EntryFactory,
+    HouseholdMemberFactory,
+    UserFactory,
+)
+
+TODAY = timezone.localdate
+
+
+def _child(case):
+    return case.household.get(person__first_name=SENTINEL_CHILD_NAME).person
+
+
+def _concern(child, **extra):
+    return {"event_type": "concern", "occurred_on": TODAY().isoformat(), "children": [str(child.pk)],
+            "what_happened": "Amy said she had no breakfast again.", "impact": "negative",
+            "significance": "medium", "neglect_forms": ["physical"], **extra}
+
+
+@pytest.mark.django_db
+def test_log_a_concern_records_the_signed_in_author(client, case, member, lead):
+    child = _child(case)
+    client.force_login(member)
+    response = client.post(reverse("chronology:concern", args=[case.reference]),
+                           _concern(child, recorded_by=lead.pk, source_agency=lead.agency_id,
+                                    author_role="Police officer", case="NP-2026-99999"))
+    entry = Entry.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("chronology:entry", args=[case.reference, entry.pk])
+    assert (entry.case, entry.recorded_by, entry.source_agency, entry.author_role) == (
+        case, member, member.agency, "Health visitor")
+    assert list(entry.children.all()) == [child] and entry.neglect_physical
+    assert AuditEvent.objects.filter(action="chronology.entry.created", target_id=str(entry.pk)).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad, field", [
+    ({"children": []}, "children"),
+    ({"occurred_on": "31/02/2026"}, "occurred_on"),
+    ({"occurred_on": "2099-01-01"}, "occurred_on"),
+    ({"significance": "urgent"}, "significance"),
+    ({"what_happened": ""}, "what_happened"),
+])
+def test_invalid_concern_keeps_the_draft(client, case, member, bad, field):
+    client.force_login(member)
+    data = _concern(_child(case))
+    data.update(bad)
+    if field != "what_happened":
+        data["what_happened"] = "Draft text that must not be lost"
+    response = client.post(reverse("chronology:concern", args=[case.reference]), data)
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert b"Please correct the problems shown below" in response.content
+    if field != "what_happened":
+        assert b"Draft text that must not be lost" in response.content
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_child_from_another_household_is_refused(client, case, member):
+    stranger = HouseholdMemberFactory().person
+    client.force_login(member)
+    response = client.post(reverse("chronology:concern", args=[case.reference]), _concern(stranger))
+    assert response.status_code == 400
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_whole_household_links_every_child(client, case, member):
+    second = HouseholdMemberFactory(case=case).person
+    client.force_login(member)
+    response = client.post(reverse("chronology:concern", args=[case.reference]),
+                           _concern(_child(case), children=[], whole_household="on"))
+    assert response.status_code == 302
+    entry = Entry.objects.get()
+    assert entry.whole_household and set(entry.children.all()) == {_child(case), second}
+
+
+@pytest.mark.django_db
+def test_reader_cannot_log_a_concern(client, case, reader):
+    client.force_login(reader)
+    response = client.post(reverse("chronology:concern", args=[case.reference]), _concern(_child(case)))
+    assert response.status_code == 403
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_full_entry_for_an_ae_attendance_needs_a_hospital(client, case, member):
+    client.force_login(member)
+    url = reverse("chronology:entry_new", args=[case.reference])
+    data = {**_concern(_child(case)), "event_type": "ae_attendance", "date_precision": "exact",
+            "occurred_at": "23:15", "reason_given": "Fell off the sofa"}
+    assert client.post(url, data).status_code == 400
+    assert client.post(url, {**data, "hospital": "Northbridge General"}).status_code == 302
+    entry = Entry.objects.get()
+    assert (entry.event_type, entry.hospital, entry.occurred_at.strftime("%H:%M")) == (
+        "ae_attendance", "Northbridge General", "23:15")
+
+
+@pytest.mark.django_db
+def test_was_not_brought_writes_an_entry_and_counts_on_the_childs_page(client, case, member):
+    child = _child(case)
+    client.force_login(member)
+    response = client.post(reverse("chronology:appointment_new", args=[case.reference]), {
+        "child": child.pk, "kind": "dental", "agency": member.agency_id,
+        "scheduled_on": (TODAY() - timedelta(days=2)).isoformat(),
+    })
+    assert response.status_code == 302
+    appointment = Appointment.objects.get()
+    url = reverse("chronology:appointment_outcome", args=[case.reference, appointment.pk])
+    assert client.post(url, {"outcome": "was_not_brought"}).status_code == 302
+    entry = Entry.objects.get()
+    assert entry.appointment == appointment and entry.event_type == EventType.APPOINTMENT
+    assert "was not brought" in entry.what_happened and entry.significance == "high"  # CP case
+    # The outcome is recorded once: a second post changes nothing.
+    client.post(url, {"outcome": "attended"})
+    appointment.refresh_from_db()
+    assert appointment.outcome == "was_not_brought" and Entry.objects.count() == 1
+    page = client.get(reverse("chronology:child", args=[case.reference, child.pk]))
+    assert page.context["counts"].was_not_brought == 1
+    assert "Was not brought" in page.content.decode()
+    assert "did not attend" not in page.content.decode().lower()
+
+
+@pytest.mark.django_db
+def test_future_appointment_cannot_be_attended_yet(client, case, member):
+    appointment = AppointmentFactory(case=case, child=_child(case), scheduled_on=TODAY() + timedelta(days=5))
+    client.force_login(member)
+    url = reverse("chronology:appointment_outcome", args=[case.reference, appointment.pk])
+    assert client.post(url, {"outcome": "attended"}).status_code == 400
+    new_date = (TODAY() + timedelta(days=20)).isoformat()
+    assert client.post(url, {"outcome": "rescheduled", "rescheduled_on": new_date}).status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.rescheduled_to.scheduled_on.isoformat() == new_date
+    assert appointment.rescheduled_to.outcome == ""
+
+
+@pytest.mark.django_db
+def test_child_page_counts_only_the_last_12_months(client, case, lead):
+    child = _child(case)
+    for days in (10, 200, 400):
+        AppointmentFactory(case=case, child=child, scheduled_on=TODAY() - timedelta(days=days),
+                           outcome="was_not_brought")
+        EntryFactory(case=case, children=[child], event_type="ae_attendance", hospital="General",
+                     occurred_on=TODAY() - timedelta(days=days))
+    AppointmentFactory(case=case, child=child, outcome="attended")
+    client.force_login(lead)
+    counts = client.get(reverse("chronology:child", args=[case.reference, child.pk])).context["counts"]
+    assert (counts.was_not_brought, counts.ae_attendances) == (2, 2)
+
+
+@pytest.mark.django_db
+def test_child_page_is_404_for_someone_outside_the_household(client, case, lead):
+    client.force_login(lead)
+    other_child = HouseholdMemberFactory().person
+    assert client.get(reverse("chronology:child", args=[case.reference, other_child.pk])).status_code == 404
+    adult = HouseholdMemberFactory(case=case, relationship="parent").person
+    assert client.get(reverse("chronology:child", args=[case.reference, adult.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_case_page_links_each_child_to_their_page(client, case, lead):
+    client.force_login(lead)
+    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert reverse("chronology:child", args=[case.reference, _child(case).pk]) in page
+    assert reverse("chronology:concern", args=[case.reference]) in page
+
+
+@pytest.mark.django_db
+def test_entry_from_another_case_is_404(client, case, lead):
+    other = EntryFactory(case=CaseFactory(lead_professional=lead))
+    client.force_login(lead)
+    assert client.get(reverse("chronology:entry", args=[case.reference, other.pk])).status_code == 404
+    assert client.post(reverse("chronology:amend", args=[case.reference, other.pk]),
+                       {"text": "x", "reason": "y"}).status_code == 404
+
+
+def _timeline(client, case, **params):
+    return client.get(reverse("chronology:timeline", args=[case.reference]), params)
+
+
+@pytest.mark.django_db
+def test_timeline_merges_agencies_sorted_by_event_date(client, case, lead, member):
+    child = _child(case)
+    EntryFactory(case=case, children=[child], occurred_on=TODAY() - timedelta(days=5), what_happened="second")
+    EntryFactory(case=case, children=[child], recorded_by=member, occurred_on=TODAY() - timedelta(days=9),
+                 what_happened="first")
+    client.force_login(lead)
+    entries = list(_timeline(client, case).context["page"].object_list)
+    assert [e.what_happened for e in entries] == ["first", "second"]
+    assert {e.source_agency for e in entries} == {lead.agency, member.agency}
+
+
+@pytest.mark.django_db
+def test_timeline_filters(client, case, lead, member):
+    child = _child(case)
+    sibling = HouseholdMemberFactory(case=case).person
+    EntryFactory(case=case, children=[child], what_happened="about the first child", significance="high")
+    EntryFactory(case=case, children=[sibling], recorded_by=member, event_type="home_visit",
+                 neglect_emotional=True, what_happened="about the sibling",
+                 occurred_on=TODAY() - timedelta(days=40))
+    client.force_login(lead)
+
+    def texts(**params):
+        return [e.what_happened for e in _timeline(client, case, **params).context["page"].object_list]
+
+    assert texts(child=child.pk) == ["about the first child"]
+    assert texts(agency=member.agency_id) == ["about the sibling"]
+    assert texts(event_type="home_visit") == ["about the sibling"]
+    assert texts(neglect_form="emotional") == ["about the sibling"]
+    assert texts(significance="high") == ["about the first child"]
+    assert texts(date_from=(TODAY() - timedelta(days=10)).isoformat()) == ["about the first child"]
+    assert texts(date_to=(TODAY() - timedelta(days=10)).isoformat()) == ["about the sibling"]
+    # A bad filter value is ignored with a message by the field, never a 500.
+    assert _timeline(client, case, date_from="31/02/2026").status_code == 200
+
+
+@pytest.mark.django_db
+def test_timeline_shows_gaps_and_groups_duplicates(client, case, lead, member):
+    child = _child(case)
+    day = TODAY() - timedelta(days=60)
+    EntryFactory(case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General")
+    EntryFactory(case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General",
+                 recorded_by=member)
+    EntryFactory(case=case, children=[child], occurred_on=TODAY() - timedelta(days=2))
+    client.force_login(lead)
+    response = _timeline(client, case)
+    assert [g.days for g in response.context["gaps"]] == [58]
+    [group] = response.context["duplicates"]
+    assert len(group.entry_ids) == 2
+    body = response.content.decode()
+    assert "Gap: no entry from any agency for 58 days" in body
+    assert body.count("Possible duplicate, group 1") == 2  # both shown, neither hidden
+
+
+@pytest.mark.django_db
+def test_family_history_from_an_earlier_closed_case(client, case, lead, outsider):
+    child = _child(case)
+    earlier = CaseFactory(lead_professional=UserFactory(username="old_lead"), status=Case.Status.CLOSED,
+                          opened_on=TODAY() - timedelta(days=900), closed_on=TODAY() - timedelta(days=500),
+                          closure_reason="RC7")
+    HouseholdMemberFactory(case=earlier, person=child)
+    old = EntryFactory(case=earlier, children=[child], occurred_on=TODAY() - timedelta(days=700),
+                       what_happened="Earlier episode: school raised hunger.")
+    still_open = CaseFactory(lead_professional=UserFactory(username="other_lead"))
+    HouseholdMemberFactory(case=still_open, person=child)
+    EntryFactory(case=still_open, children=[child], what_happened="Another open case's note")
+    client.force_login(lead)
+    body = _timeline(client, case).content.decode()
+    assert "Earlier episode: school raised hunger." in body
+    assert f"Earlier case {earlier.reference}" in body
+    assert "Another open case&#x27;s note" not in body and "Another open case's note" not in body
+    detail = client.get(reverse("chronology:entry", args=[case.reference, old.pk]))
+    assert detail.status_code == 200 and b"cannot be changed here" in detail.content
+    assert client.get(reverse("chronology:amend", args=[case.reference, old.pk])).status_code == 404
+    client.force_login(outsider)
+    assert client.get(reverse("chronology:entry", args=[case.reference, old.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_significant_and_emotional_views(client, case, lead):
+    child = _child(case)
+    EntryFactory(case=case, children=[child], significance="high", what_happened="Disclosure at school")
+    EntryFactory(case=case, children=[child], significance="low", neglect_emotional=True,
+                 event_type="observation", what_happened="Flat affect, no eye contact with mum")
+    client.force_login(lead)
+    significant = client.get(reverse("chronology:significant", args=[case.reference])).content.decode()
+    assert "Disclosure at school" in significant and "Flat affect" not in significant
+    emotional = client.get(reverse("chronology:emotional", args=[case.reference])).content.decode()
+    assert "Flat affect" in emotional and "Disclosure at school" not in emotional
+    assert f"{SENTINEL_CHILD_NAME}" in emotional and "1 observation" in emotional
+
+
+def _bulk_entries(case, child, agencies, n):
+    today = TODAY()
+    entries = Entry.objects.bulk_create([
+        Entry(case=case, occurred_on=today - timedelta(days=i % 700), recorded_at=timezone.now(),
+              recorded_by=case.lead_professional, source_agency=agencies[i % len(agencies)],
+              author_role="Social worker", event_type=EventType.values[i % 14], what_happened=f"Entry {i}",
+              significance="medium")
+        for i in range(n)
+    ])
+    EntryChild.objects.bulk_create([EntryChild(entry=e, person=child) for e in entries])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n_entries", [20, 2000])
+def test_timeline_query_count_does_not_grow(client, case, lead, n_entries, django_assert_num_queries):
+    agencies = [lead.agency, AgencyFactory(name="Health"), AgencyFactory(name="School")]
+    _bulk_entries(case, _child(case), agencies, n_entries)
+    client.force_login(lead)
+    url = reverse("chronology:timeline", args=[case.reference])
+    # session, user, case (+ lead, team, agency), audit row, history cases, gap/duplicate rows,
+    # their children, can_write, count, page of entries, their children, their amendments,
+    # filter choices (children, agencies), unread notifications (header)
+    with django_assert_num_queries(18):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == min(n_entries, 50)
+    assert response.context["page"].paginator.count == n_entries
