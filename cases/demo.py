@@ -14,11 +14,12 @@ from faker import Faker
 
 from accounts.models import Agency, Team, User
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
-from gcp2.services import add_months, repeat_interval_months
+from gcp2.services import repeat_interval_months
 from gcp2.structure import AREAS
 from chronology.demo import seed_chronology
 
 from . import plan_services, services
+from .workdays import add_months
 from .models import REVIEW_KINDS, Case, CaseMember, HouseholdMember, Level, MeetingKind
 
 DEMO_PASSWORD = "demo"

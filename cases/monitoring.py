@@ -15,6 +15,7 @@ from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, Max
 from django.utils import timezone
 
 from .models import Case, CaseMember, Flag, HouseholdMember, MonitoringSettings, Notification
+from .workdays import months_later, uk
 
 
 @dataclass(frozen=True)
@@ -28,19 +29,7 @@ class Finding:
 
 def _months_ago(today: date, months: int) -> date:
     """The same day `months` calendar months earlier, clamped to the month's end."""
-    month_index = today.year * 12 + today.month - 1 - months
-    year, month = divmod(month_index, 12)
-    month += 1
-    for day in (today.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def _uk(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return months_later(today, -months)
 
 
 def lead_churn(today: date, config: MonitoringSettings) -> Iterable[Finding]:
@@ -57,7 +46,7 @@ def lead_churn(today: date, config: MonitoringSettings) -> Iterable[Finding]:
         yield Finding(
             case_id=row["case_id"], subject="case", owner_id=row["case__lead_professional_id"],
             explanation=(
-                f"The lead professional has changed {row['changes']} times since {_uk(since)} "
+                f"The lead professional has changed {row['changes']} times since {uk(since)} "
                 f"(the alert starts at {config.lead_changes_threshold}). Frequent handovers are linked to "
                 "drift: check that the plan, the chronology and the child's views were handed over. "
                 "This clears when fewer changes fall within the period."
@@ -90,7 +79,7 @@ def rereferral(today: date, config: MonitoringSettings) -> Iterable[Finding]:
             explanation=(
                 "A child in this household was in a case that closed less than "
                 f"{config.rereferral_window_months} months before this case opened on "
-                f"{_uk(row['case__opened_on'])}. Read the earlier case's history and ask what has changed "
+                f"{uk(row['case__opened_on'])}. Read the earlier case's history and ask what has changed "
                 "since it closed. Acknowledge this with what you have done."
             ),
             evidence=[{"person_id": str(row["person_id"])}],
@@ -113,7 +102,7 @@ def new_baby(today: date, config: MonitoringSettings) -> Iterable[Finding]:
             case_id=row["case_id"], subject=f"child:{row['person_id']}",
             owner_id=row["case__lead_professional_id"],
             explanation=(
-                f"{kind} joined this household on {_uk(row['joined_on'])}, after the case opened. Babies are "
+                f"{kind} joined this household on {uk(row['joined_on'])}, after the case opened. Babies are "
                 "most at risk from neglect: review the plan, invite the health visitor and make sure the "
                 "baby has their own assessment. Acknowledge this when the plan has been reviewed."
             ),

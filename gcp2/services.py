@@ -5,7 +5,6 @@ writes its audit row in the same transaction. Drafts are saved with a version ch
 raises VersionConflict and writes nothing.
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +17,10 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import User
 from audit import services as audit
+from chronology import services as chronology
+from chronology.models import Entry, EventType
 from cases.models import Case, Level, Person
+from cases.workdays import add_months
 
 from .models import AreaGrade, Assessment, SubAreaGrade
 from .structure import AREA_BY_CODE, AREAS, BEST, SUB_AREAS, WORST
@@ -44,13 +46,6 @@ class Details:
     visits: int | None
     strengths: str
     child_views: str
-
-
-def add_months(day: date, months: int) -> date:
-    """Calendar months, clamped to the month's end: 30 Nov + 3 months = 28 Feb (or 29)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def repeat_interval_months(case: Case) -> int:
@@ -214,13 +209,25 @@ def missing_for_completion(assessment: Assessment) -> list[str]:
 
 
 def _record_completion_in_chronology(assessment: Assessment, by: User) -> None:
-    """The chronology entry for a completed GCP2 (event type "assessment").
-
-    The chronology app is merged separately; until then this writes the audit row only.
-    """
+    """The chronology entry for a completed GCP2 (event type "assessment"), with its area grades,
+    so that the timeline shows when care was measured and what was found."""
     audit.record(actor=by, action="gcp2.assessment.completed", case=assessment.case,
                  target=assessment, data={"child_id": str(assessment.child_id), "kind": assessment.kind,
                                           "supersedes_id": str(assessment.supersedes_id or "")})
+    grades = dict(assessment.area_grades.values_list("area", "grade"))
+    names = {area.code: area.name.lower() for area in AREAS}
+    summary = ", ".join(f"{code} {names[code]} {grades[code]}" for code in sorted(grades))
+    kind = "correction of a " if assessment.supersedes_id else ""
+    window = (f"{assessment.observation_started_on:%d/%m/%Y} to {assessment.observation_ended_on:%d/%m/%Y}, "
+              f"{assessment.visits} visits")
+    chronology.entry_create(
+        case=assessment.case, by=by, event_type=EventType.ASSESSMENT,
+        occurred_on=assessment.observation_ended_on, children=[assessment.child],
+        what_happened=(f"Graded Care Profile 2 ({kind}{assessment.get_kind_display().lower()}) completed "
+                       f"({window}). Area grades (1 best, 5 worst): {summary}."),
+        significance=Entry.Significance.HIGH if max(grades.values()) >= 4 else Entry.Significance.MEDIUM,
+        impact=Entry.Impact.NEGATIVE if max(grades.values()) >= 3 else Entry.Impact.NOT_KNOWN,
+    )
 
 
 @transaction.atomic

@@ -144,6 +144,12 @@ def test_assessor_records_a_full_gcp2_part_by_part(client, case, assessor):
     assert set(assessment.area_grades.values_list("grade", flat=True)) == {3}
     assert AuditEvent.objects.filter(action="gcp2.assessment.completed", case=case).count() == 1
     assert AuditEvent.objects.filter(action="gcp2.assessment.saved", case=case).count() == 5
+    # Completing writes the assessment into the case's chronology, with its area grades.
+    entry = case.entries.get(event_type="assessment")
+    assert list(entry.children.all()) == [assessment.child]
+    assert "Graded Care Profile 2 (baseline) completed" in entry.what_happened
+    assert "A physical care 3" in entry.what_happened and "D developmental care 3" in entry.what_happened
+    assert entry.recorded_by == assessor
 
 
 @pytest.mark.django_db
@@ -339,13 +345,12 @@ def test_simultaneous_draft_saves_on_postgres_one_wins():
 # --- Repeat schedule ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("start, months, due", [
-    (date(2026, 11, 30), 3, date(2027, 2, 28)),
-    (date(2027, 11, 30), 3, date(2028, 2, 29)),
-    (date(2026, 8, 31), 6, date(2027, 2, 28)),
+    (date(2026, 11, 30), 3, date(2027, 2, 26)),  # 28 Feb 2027 is a Sunday: back to Friday
+    (date(2027, 11, 30), 3, date(2028, 2, 29)),  # clamped to the leap day, a Tuesday
     (date(2026, 1, 15), 3, date(2026, 4, 15)),
     (date(2026, 12, 31), 6, date(2027, 6, 30)),
 ])
-def test_add_months_clamps_to_month_end(start, months, due):
+def test_repeat_due_dates_use_calendar_months_and_working_days(start, months, due):
     assert services.add_months(start, months) == due
 
 
