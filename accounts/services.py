@@ -1,6 +1,7 @@
 """Workflows that write account-level data: two-factor enrolment, backup codes, one-time form tokens."""
 
 import secrets
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -72,3 +73,12 @@ def submission_claim(*, token, by: User) -> None:
             FormSubmission.objects.create(token=token, user=by)
     except IntegrityError as exc:
         raise DuplicateSubmission from exc
+
+
+@contextmanager
+def saved_once(*, token, by: User):
+    """Run a form's save in one transaction with the claim of its one-time token: a second post of
+    the same form raises DuplicateSubmission and saves nothing."""
+    with transaction.atomic():
+        submission_claim(token=token, by=by)
+        yield

@@ -8,7 +8,6 @@ from django.contrib.auth.views import LoginView
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -124,13 +123,12 @@ def case_create(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             return _form_page(request, "create", form, status=INVALID)
         data = form.cleaned_data
-        with transaction.atomic():
-            try:
-                account_services.submission_claim(token=data["submission_token"], by=request.user)
-            except account_services.DuplicateSubmission:
-                messages.info(request, "That case was already opened; it was not opened twice.")
-                return redirect("cases:list")
-            case = services.case_create(by=request.user, level=data["level"], opened_on=data["opened_on"])
+        try:
+            with account_services.saved_once(token=data["submission_token"], by=request.user):
+                case = services.case_create(by=request.user, level=data["level"], opened_on=data["opened_on"])
+        except account_services.DuplicateSubmission:
+            messages.info(request, "That case was already opened; it was not opened twice.")
+            return redirect("cases:list")
         messages.success(request, f"Case {case.reference} opened. Now add the people in the household.")
         return redirect("cases:detail", reference=case.reference)
     return _form_page(request, "create", form)
@@ -214,8 +212,7 @@ def household_add(request: HttpRequest, case: Case) -> HttpResponse:
             expected_on=data["expected_on"], sex=data["sex"],
         )
         try:
-            with transaction.atomic():
-                account_services.submission_claim(token=data["submission_token"], by=request.user)
+            with account_services.saved_once(token=data["submission_token"], by=request.user):
                 services.household_member_add(
                     case=case, by=request.user, details=details, relationship=data["relationship"],
                     relationship_detail=data["relationship_detail"], joined_on=data["joined_on"],

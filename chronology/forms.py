@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Agency
-from cases.forms import DateInput
+from cases.forms import DateInput, OnceOnlyForm
 from cases.models import Case, HouseholdMember, Person
 
 from .models import Appointment, Entry, EventType, NeglectForm
@@ -36,7 +36,7 @@ def _not_future(value):
     return value
 
 
-class ConcernForm(forms.Form):
+class ConcernForm(OnceOnlyForm):
     """The quick 'log a concern' form: the few things a practitioner knows straight away."""
 
     event_type = forms.ChoiceField(label="What kind of event", choices=EventType.choices,
@@ -103,14 +103,14 @@ class EntryForm(ConcernForm):
         return data
 
 
-class AmendmentForm(forms.Form):
+class AmendmentForm(OnceOnlyForm):
     text = forms.CharField(label="Corrected account", max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
                            help_text="This will be shown in place of the original, which stays readable.")
     reason = forms.CharField(label="Why does it need correcting?", max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(OnceOnlyForm):
     child = forms.ModelChoiceField(label="Child", queryset=Person.objects.none())
     kind = forms.ChoiceField(label="Type of appointment", choices=Appointment.Kind.choices)
     agency = forms.ModelChoiceField(label="With which agency", queryset=Agency.objects.filter(is_active=True))

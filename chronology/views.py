@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts import access
+from accounts import services as account_services
 from audit import services as audit
 from cases.models import Case
 from cases.views import FORM_PAGE, INVALID, _apply_service_errors
@@ -150,8 +151,13 @@ def _save_entry(request: HttpRequest, case: Case, page: str, form_class) -> Http
     if request.method == "POST":
         if not form.is_valid():
             return _form_page(request, page, form, case, status=INVALID)
+        data = dict(form.cleaned_data)
         try:
-            entry = services.entry_create(case=case, by=request.user, **form.cleaned_data)
+            with account_services.saved_once(token=data.pop("submission_token"), by=request.user):
+                entry = services.entry_create(case=case, by=request.user, **data)
+        except account_services.DuplicateSubmission:
+            messages.info(request, "This was already added to the chronology; it was not added twice.")
+            return redirect("chronology:timeline", reference=case.reference)
         except ValidationError as error:
             _apply_service_errors(form, error)
             return _form_page(request, page, form, case, status=INVALID)
@@ -178,8 +184,13 @@ def entry_amend(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return _form_page(request, "amend", form, case, status=INVALID)
+        data = dict(form.cleaned_data)
         try:
-            services.entry_amend(entry=entry, by=request.user, **form.cleaned_data)
+            with account_services.saved_once(token=data.pop("submission_token"), by=request.user):
+                services.entry_amend(entry=entry, by=request.user, **data)
+        except account_services.DuplicateSubmission:
+            messages.info(request, "This correction was already added; it was not added twice.")
+            return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
         except ValidationError as error:
             _apply_service_errors(form, error)
             return _form_page(request, "amend", form, case, status=INVALID)
@@ -203,8 +214,13 @@ def appointment_new(request: HttpRequest, case: Case) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return _form_page(request, "appointment", form, case, status=INVALID)
+        data = dict(form.cleaned_data)
         try:
-            services.appointment_create(case=case, by=request.user, **form.cleaned_data)
+            with account_services.saved_once(token=data.pop("submission_token"), by=request.user):
+                services.appointment_create(case=case, by=request.user, **data)
+        except account_services.DuplicateSubmission:
+            messages.info(request, "This appointment was already added; it was not added twice.")
+            return redirect("chronology:appointments", reference=case.reference)
         except ValidationError as error:
             _apply_service_errors(form, error)
             return _form_page(request, "appointment", form, case, status=INVALID)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import uuid
+
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
@@ -67,7 +69,8 @@ def test_queryset_update_is_refused(entry):
 def test_amendment_keeps_the_original_and_is_audited(client, entry, member):
     client.force_login(member)
     url = reverse("chronology:amend", args=[entry.case.reference, entry.pk])
-    response = client.post(url, {"text": "The fridge had milk but no other food.", "reason": "Misread my notes."})
+    response = client.post(url, {"text": "The fridge had milk but no other food.", "reason": "Misread my notes.",
+                                 "submission_token": str(uuid.uuid4())})
     assert response.status_code == 302
     page = client.get(reverse("chronology:entry", args=[entry.case.reference, entry.pk])).content.decode()
     assert "The fridge had milk but no other food." in page
@@ -83,7 +86,7 @@ def test_amendment_keeps_the_original_and_is_audited(client, entry, member):
 def test_amendment_without_reason_is_refused(client, entry, member):
     client.force_login(member)
     url = reverse("chronology:amend", args=[entry.case.reference, entry.pk])
-    response = client.post(url, {"text": "New text", "reason": ""})
+    response = client.post(url, {"text": "New text", "reason": "", "submission_token": str(uuid.uuid4())})
     assert response.status_code == 400
     assert "reason" in response.context["form"].errors
     assert b"New text" in response.content

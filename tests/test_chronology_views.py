@@ -3,6 +3,8 @@ A&E, a child's page, the merged timeline with filters, gaps, duplicates and fami
 
 from datetime import timedelta
 
+import uuid
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +31,7 @@ def _child(case):
 
 
 def _concern(child, **extra):
-    return {"event_type": "concern", "occurred_on": TODAY().isoformat(), "children": [str(child.pk)],
+    return {"submission_token": str(uuid.uuid4()), "event_type": "concern", "occurred_on": TODAY().isoformat(), "children": [str(child.pk)],
             "what_happened": "Amy said she had no breakfast again.", "impact": "negative",
             "significance": "medium", "neglect_forms": ["physical"], **extra}
 
@@ -109,6 +111,7 @@ def test_full_entry_for_an_ae_attendance_needs_a_hospital(client, case, member):
             "occurred_at": "23:15", "reason_given": "Fell off the sofa"}
     assert client.post(url, data).status_code == 400
     assert client.post(url, {**data, "hospital": "Northbridge General"}).status_code == 302
+    assert client.post(url, {**data, "hospital": "Northbridge General"}).status_code == 302  # double click
     entry = Entry.objects.get()
     assert (entry.event_type, entry.hospital, entry.occurred_at.strftime("%H:%M")) == (
         "ae_attendance", "Northbridge General", "23:15")
@@ -119,7 +122,7 @@ def test_was_not_brought_writes_an_entry_and_counts_on_the_childs_page(client, c
     child = _child(case)
     client.force_login(member)
     response = client.post(reverse("chronology:appointment_new", args=[case.reference]), {
-        "child": child.pk, "kind": "dental", "agency": member.agency_id,
+        "submission_token": str(uuid.uuid4()), "child": child.pk, "kind": "dental", "agency": member.agency_id,
         "scheduled_on": (TODAY() - timedelta(days=2)).isoformat(),
     })
     assert response.status_code == 302
