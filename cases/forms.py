@@ -37,9 +37,12 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 
 class OnceOnlyForm(forms.Form):
-    """Carries a one-time token so that posting the same form twice saves it once."""
+    """Carries a one-time token so that posting the same form twice saves it once.
 
-    submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    Every page renders the token; a post without one (not from our pages) is simply not protected.
+    """
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
 
 
 class VersionedForm(forms.Form):

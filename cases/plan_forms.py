@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.models import Agency, User
 
 from . import workdays
-from .forms import DateInput, StaffChoiceField, VersionedForm
+from .forms import DateInput, OnceOnlyForm, StaffChoiceField, VersionedForm
 from .models import REVIEW_KINDS, AbuseCategory, Action, Case, Level, MeetingKind, OutcomeRating, Plan
 
 TEXT = {"rows": 2}
@@ -32,6 +32,10 @@ class PlanForm(forms.Form):
         if started and started > timezone.localdate():
             self.add_error("started_on", "Record a plan once it has started.")
         return data
+
+
+class PlanCreateForm(OnceOnlyForm, PlanForm):
+    """A new plan, posted once however often the button is pressed."""
 
 
 class PlanEditForm(VersionedForm, PlanForm):
@@ -84,7 +88,7 @@ def outcome_formset(data=None, *, plan: Plan | None = None, extra: int = 2):
     return formset_class(data, initial=initial, prefix="outcomes")
 
 
-class ActionForm(forms.Form):
+class ActionForm(OnceOnlyForm):
     outcome = forms.ModelChoiceField(label="For which outcome", queryset=None)
     description = forms.CharField(label="What will be done", max_length=2000, widget=forms.Textarea(attrs=TEXT))
     owner_user = StaffChoiceField(label="Owner (person on the case team)", required=False)
@@ -111,14 +115,14 @@ class ActionForm(forms.Form):
         return data
 
 
-class ActionStatusForm(forms.Form):
+class ActionStatusForm(OnceOnlyForm):
     status = forms.ChoiceField(label="Status", choices=Action.Status.choices)
 
 
 TEAM_MEETING_KINDS = [c for c in MeetingKind.choices if c[0] != MeetingKind.SUPERVISION]
 
 
-class MeetingScheduleForm(forms.Form):
+class MeetingScheduleForm(OnceOnlyForm):
     kind = forms.ChoiceField(label="Meeting", choices=TEAM_MEETING_KINDS)
     due_on = forms.DateField(label="Due by", widget=DateInput)
 
@@ -138,7 +142,7 @@ class AgencyChoices(forms.ModelMultipleChoiceField):
         return f"{agency.name} ({agency.get_kind_display().lower()})"
 
 
-class HeldOnForm(forms.Form):
+class HeldOnForm(OnceOnlyForm):
     held_on = forms.DateField(label="Held on", widget=DateInput, initial=timezone.localdate)
 
     def __init__(self, *args, case: Case, **kwargs):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts import access
+from accounts import services as account_services
 from audit import services as audit
 
 from . import plan_selectors, plan_services
@@ -21,7 +22,7 @@ from .plan_forms import (
     MeetingRecordForm,
     MeetingScheduleForm,
     PlanEditForm,
-    PlanForm,
+    PlanCreateForm,
     SupervisionForm,
     outcome_formset,
 )
@@ -46,8 +47,13 @@ def _form_flow(request: HttpRequest, case: Case, page: dict, save, success: str,
     if request.method != "POST":
         return _render(request, FORM_PAGE, case, **page)
     if form.is_valid():
+        data = dict(form.cleaned_data)
         try:
-            save(form.cleaned_data)
+            with account_services.saved_once(token=data.pop("submission_token"), by=request.user):
+                save(data)
+        except account_services.DuplicateSubmission:
+            messages.info(request, "This was already saved; it was not saved twice.")
+            return done()
         except ValidationError as error:
             _apply_service_errors(form, error)
         else:
@@ -82,13 +88,18 @@ def plan(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("GET", "POST"), write=True)
 def plan_create(request: HttpRequest, case: Case) -> HttpResponse:
     initial = {"kind": case.level}
-    form, formset = PlanForm(request.POST or None, initial=initial), outcome_formset(request.POST or None, extra=3)
+    form, formset = PlanCreateForm(request.POST or None, initial=initial), outcome_formset(request.POST or None, extra=3)
     page = {"title": "Start a plan", "submit_label": "Save the plan", "form": form, "formset": formset}
     if request.method == "POST":
         if not (form.is_valid() and formset.is_valid()):
             return _render(request, PLAN_FORM, case, INVALID, **page)
+        data = dict(form.cleaned_data)
         try:
-            plan_services.plan_create(case=case, by=request.user, **form.cleaned_data, outcomes=_outcomes(formset))
+            with account_services.saved_once(token=data.pop("submission_token"), by=request.user):
+                plan_services.plan_create(case=case, by=request.user, **data, outcomes=_outcomes(formset))
+        except account_services.DuplicateSubmission:
+            messages.info(request, "This plan was already saved; it was not saved twice.")
+            return _to_plan(case)
         except ValidationError as error:
             _apply_service_errors(form, error)
             return _render(request, PLAN_FORM, case, INVALID, **page)

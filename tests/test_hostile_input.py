@@ -111,3 +111,19 @@ def test_duplicate_submission_of_a_new_child_is_refused_the_second_time(client, 
 def test_malformed_ids_are_404(client, lead, path):
     client.force_login(lead)
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+def test_double_submitted_meeting_is_recorded_once(client, case, lead):
+    """A core group recorded twice by a double click (same one-time token) is saved once."""
+    client.force_login(lead)
+    url = reverse("cases:meeting_record", args=[case.reference]) + "?kind=core_group"
+    form = client.get(url).context["form"]
+    data = once({"held_on": case.opened_on.isoformat(), "attendees": "Lead, health visitor",
+                 "decisions": "Continue the plan", "schedule_next": "on"})
+    data.update({name: "" for name in form.fields if name not in data and name.startswith("rating_")})
+    first = client.post(url, data)
+    assert first.status_code == 302, first.content.decode()[:500]
+    second = client.post(url, data, follow=True)
+    assert b"it was not saved twice" in second.content
+    assert case.meetings.filter(kind="core_group", held_on__isnull=False).count() == 1
