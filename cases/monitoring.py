@@ -14,7 +14,9 @@ from django.db import transaction
 from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, Max, OuterRef, Q
 from django.utils import timezone
 
-from .models import Case, CaseMember, Flag, HouseholdMember, MonitoringSettings, Notification
+from chronology.models import Appointment
+
+from .models import AbuseCategory, Case, CaseMember, Flag, HouseholdMember, Level, MonitoringSettings, Notification, Plan
 
 
 @dataclass(frozen=True)
@@ -121,10 +123,50 @@ def new_baby(today: date, config: MonitoringSettings) -> Iterable[Finding]:
         )
 
 
+def _on_neglect_plan():
+    """True for rows whose case has a current child protection plan under the neglect category."""
+    return Exists(Plan.objects.filter(case=OuterRef("case_id"), ended_on__isnull=True,
+                                      kind=Level.CHILD_PROTECTION, category=AbuseCategory.NEG))
+
+
+def was_not_brought(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """Missed appointments in the last 12 months: one is enough on a neglect child protection plan,
+    two for any other child. Every kind of appointment (GP, dental, hospital...) counts alike."""
+    since = _months_ago(today, config.was_not_brought_window_months)
+    rows = (
+        Appointment.objects.filter(case__status=Case.Status.OPEN, outcome=Appointment.Outcome.WAS_NOT_BROUGHT,
+                                   scheduled_on__gte=since, scheduled_on__lte=today)
+        .values("case_id", "child_id", "case__lead_professional_id")
+        .annotate(missed=Count("id"), latest=Max("scheduled_on"), neglect_plan=_on_neglect_plan())
+        .filter(Q(neglect_plan=True, missed__gte=config.was_not_brought_neglect_plan_threshold)
+                | Q(missed__gte=config.was_not_brought_threshold))
+    )
+    for row in rows:
+        threshold = (config.was_not_brought_neglect_plan_threshold if row["neglect_plan"]
+                     else config.was_not_brought_threshold)
+        context = ("The child is on a child protection plan for neglect, so "
+                   if row["neglect_plan"] else "For a child who is not on a neglect child protection plan ")
+        yield Finding(
+            case_id=row["case_id"], subject=f"child:{row['child_id']}",
+            owner_id=row["case__lead_professional_id"],
+            explanation=(
+                f"Missed appointments: a child in this household was not brought to {row['missed']} "
+                f"appointment{'s' if row['missed'] != 1 else ''} since {_uk(since)}, the latest on "
+                f"{_uk(row['latest'])}. {context}the alert starts at {threshold}. Find out why, rebook "
+                "the appointment and tell the service that the child was not brought. This clears when "
+                f"fewer missed appointments fall within the last {config.was_not_brought_window_months} "
+                "months."
+            ),
+            evidence=[{"person_id": str(row["child_id"]), "missed": row["missed"], "since": since.isoformat(),
+                       "latest": row["latest"].isoformat(), "neglect_plan": row["neglect_plan"]}],
+        )
+
+
 RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
     Flag.Rule.LEAD_CHURN: lead_churn,
     Flag.Rule.REREFERRAL: rereferral,
     Flag.Rule.NEW_BABY: new_baby,
+    Flag.Rule.WAS_NOT_BROUGHT: was_not_brought,
 }
 
 

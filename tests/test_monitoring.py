@@ -17,7 +17,19 @@ from cases import monitoring
 from cases.models import Case, CaseMember, Flag, Notification
 from cases.notifications import send_due
 
-from .factories import CaseFactory, CaseMemberFactory, HouseholdMemberFactory, PersonFactory, UserFactory
+from .factories import (
+    ActionFactory,
+    AppointmentFactory,
+    AssessmentFactory,
+    CaseFactory,
+    CaseMemberFactory,
+    EntryFactory,
+    HouseholdMemberFactory,
+    MeetingFactory,
+    PersonFactory,
+    PlanFactory,
+    UserFactory,
+)
 
 TODAY = date(2026, 11, 25)
 
@@ -260,3 +272,66 @@ def test_sweep_command_reports_counts(capsys):
     assert "Flags raised: 1, cleared: 0" in capsys.readouterr().out
     call_command("sweep", "--no-send")
     assert "Flags raised: 0, cleared: 0, left open: 1" in capsys.readouterr().out
+
+
+# --- Rules of issue #7 ---------------------------------------------------------------------------
+
+def _child_case(level="child_protection", **case_kwargs):
+    case = CaseFactory(opened_on=date(2025, 1, 6), level=level, **case_kwargs)
+    child = HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=date(2019, 5, 17))).person
+    return case, child
+
+
+def _missed(case, child, *days, kind="dental"):
+    for day in days:
+        AppointmentFactory(case=case, child=child, kind=kind, scheduled_on=day, outcome="was_not_brought")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("neglect_plan, missed_on, flagged", [
+    (True, [date(2025, 11, 25)], True),                        # one, exactly 12 months ago, on a neglect plan
+    (True, [date(2025, 11, 24)], False),                       # one, 12 months and a day ago
+    (False, [date(2026, 3, 2)], False),                        # one is not enough without a neglect plan
+    (False, [date(2025, 11, 25), date(2026, 3, 2)], True),     # two in 12 months
+    (False, [date(2025, 11, 24), date(2026, 3, 2)], False),    # the first fell out of the window
+])
+def test_was_not_brought_thresholds(neglect_plan, missed_on, flagged):
+    case, child = _child_case()
+    if neglect_plan:
+        PlanFactory(case=case, kind="child_protection", category="NEG")
+    _missed(case, child, *missed_on)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.WAS_NOT_BROUGHT)
+    assert flags.exists() == flagged
+    if flagged:
+        flag = flags.get()
+        assert flag.subject == f"child:{child.pk}" and flag.owner == case.lead_professional
+        assert "Missed appointments" in flag.explanation and "25 Nov 2025" in flag.explanation
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("plan_kwargs", [
+    {"kind": "child_protection", "category": "PHY"},                        # another category
+    {"kind": "child_in_need", "category": ""},                              # not child protection
+    {"kind": "child_protection", "category": "NEG", "ended_on": date(2026, 6, 1)},  # plan ended
+])
+def test_one_missed_appointment_needs_a_current_neglect_plan(plan_kwargs):
+    case, child = _child_case()
+    PlanFactory(case=case, started_on=date(2025, 2, 1), **plan_kwargs)
+    _missed(case, child, date(2026, 10, 1))
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.WAS_NOT_BROUGHT).exists()
+
+
+@pytest.mark.django_db
+def test_dental_and_health_appointments_count_alike_and_attended_ones_do_not():
+    case, child = _child_case()
+    _missed(case, child, date(2026, 5, 1), kind="dental")
+    AppointmentFactory(case=case, child=child, scheduled_on=date(2026, 6, 1), outcome="attended")
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.WAS_NOT_BROUGHT).exists()
+    _missed(case, child, date(2026, 7, 1), kind="gp")
+    monitoring.sweep(TODAY)
+    assert "2 appointments" in _open_flags(Flag.Rule.WAS_NOT_BROUGHT).get().explanation
+    monitoring.sweep(date(2027, 5, 2))  # the dental one has left the window: the flag clears
+    assert not _open_flags(Flag.Rule.WAS_NOT_BROUGHT).exists()

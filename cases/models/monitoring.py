@@ -23,6 +23,12 @@ class MonitoringSettings(models.Model):
         "changes of lead professional: look back (months)", default=12)
     rereferral_window_months = models.PositiveSmallIntegerField(
         "new case after a closure within (months)", default=12)
+    was_not_brought_window_months = models.PositiveSmallIntegerField(
+        "missed appointments: look back (months)", default=12)
+    was_not_brought_neglect_plan_threshold = models.PositiveSmallIntegerField(
+        "missed appointments that flag a child on a neglect child protection plan", default=1)
+    was_not_brought_threshold = models.PositiveSmallIntegerField(
+        "missed appointments that flag any other child", default=2)
     acknowledge_within_working_days = models.PositiveSmallIntegerField(
         "flags unacknowledged after (working days) go to the team manager", default=5)
     notification_max_attempts = models.PositiveSmallIntegerField(
@@ -49,6 +55,7 @@ class Flag(models.Model):
         LEAD_CHURN = "lead_churn", "Frequent changes of lead professional"
         REREFERRAL = "rereferral", "New case soon after a previous one closed"
         NEW_BABY = "new_baby", "New or expected baby in the household"
+        WAS_NOT_BROUGHT = "was_not_brought", "Missed appointments (was not brought)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="flags")
