@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, Max, OuterRef, Q
 from django.utils import timezone
 
-from chronology.models import Appointment
+from chronology.models import Appointment, EntryChild, Entry, EventType
 
 from .models import AbuseCategory, Case, CaseMember, Flag, HouseholdMember, Level, MonitoringSettings, Notification, Plan
 
@@ -162,11 +162,62 @@ def was_not_brought(today: date, config: MonitoringSettings) -> Iterable[Finding
         )
 
 
+def no_access(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """Two or more no-access visits to the household in 3 months."""
+    since = _months_ago(today, config.no_access_window_months)
+    rows = (
+        Entry.objects.filter(case__status=Case.Status.OPEN, event_type=EventType.NO_ACCESS_VISIT,
+                             occurred_on__gte=since, occurred_on__lte=today)
+        .values("case_id", "case__lead_professional_id")
+        .annotate(visits=Count("id"), latest=Max("occurred_on"))
+        .filter(visits__gte=config.no_access_threshold)
+    )
+    for row in rows:
+        yield Finding(
+            case_id=row["case_id"], subject="case", owner_id=row["case__lead_professional_id"],
+            explanation=(
+                f"No-access visits: {row['visits']} visits since {_uk(since)} found no one in or were refused "
+                f"entry, the latest on {_uk(row['latest'])} (the alert starts at {config.no_access_threshold}). "
+                "Repeated no access can hide a child: arrange an unannounced visit and tell the core group. "
+                f"This clears when fewer no-access visits fall within the last {config.no_access_window_months} "
+                "months."
+            ),
+            evidence=[{"visits": row["visits"], "since": since.isoformat(), "latest": row["latest"].isoformat()}],
+        )
+
+
+def ae_attendances(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """A child with three or more A&E attendances in 12 months."""
+    since = _months_ago(today, config.ae_window_months)
+    rows = (
+        EntryChild.objects.filter(entry__case__status=Case.Status.OPEN, entry__event_type=EventType.AE_ATTENDANCE,
+                                  entry__occurred_on__gte=since, entry__occurred_on__lte=today)
+        .values("entry__case_id", "person_id", "entry__case__lead_professional_id")
+        .annotate(attendances=Count("entry_id", distinct=True), latest=Max("entry__occurred_on"))
+        .filter(attendances__gte=config.ae_threshold)
+    )
+    for row in rows:
+        yield Finding(
+            case_id=row["entry__case_id"], subject=f"child:{row['person_id']}",
+            owner_id=row["entry__case__lead_professional_id"],
+            explanation=(
+                f"A&E attendances: a child in this household went to A&E {row['attendances']} times since "
+                f"{_uk(since)}, the latest on {_uk(row['latest'])} (the alert starts at {config.ae_threshold}). "
+                "Look at the reasons given together: repeated accidents can point to poor supervision. "
+                f"This clears when fewer attendances fall within the last {config.ae_window_months} months."
+            ),
+            evidence=[{"person_id": str(row["person_id"]), "attendances": row["attendances"],
+                       "since": since.isoformat(), "latest": row["latest"].isoformat()}],
+        )
+
+
 RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
     Flag.Rule.LEAD_CHURN: lead_churn,
     Flag.Rule.REREFERRAL: rereferral,
     Flag.Rule.NEW_BABY: new_baby,
     Flag.Rule.WAS_NOT_BROUGHT: was_not_brought,
+    Flag.Rule.NO_ACCESS: no_access,
+    Flag.Rule.AE_ATTENDANCES: ae_attendances,
 }
 
 

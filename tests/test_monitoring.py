@@ -335,3 +335,41 @@ def test_dental_and_health_appointments_count_alike_and_attended_ones_do_not():
     assert "2 appointments" in _open_flags(Flag.Rule.WAS_NOT_BROUGHT).get().explanation
     monitoring.sweep(date(2027, 5, 2))  # the dental one has left the window: the flag clears
     assert not _open_flags(Flag.Rule.WAS_NOT_BROUGHT).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("visits_on, flagged", [
+    ([date(2026, 8, 25), date(2026, 11, 20)], True),    # two, the first exactly 3 months ago
+    ([date(2026, 8, 24), date(2026, 11, 20)], False),   # the first is 3 months and a day ago
+    ([date(2026, 11, 20)], False),                      # only one
+])
+def test_no_access_visits_threshold(visits_on, flagged):
+    case, child = _child_case()
+    for day in visits_on:
+        EntryFactory(case=case, event_type="no_access_visit", occurred_on=day)
+    EntryFactory(case=case, event_type="home_visit", occurred_on=date(2026, 10, 1))  # other visits don't count
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.NO_ACCESS)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == "case" and "No-access visits: 2 visits" in flags.get().explanation
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("attended_on, flagged", [
+    ([date(2025, 11, 25), date(2026, 4, 1), date(2026, 9, 1)], True),   # three, the first exactly 12 months ago
+    ([date(2025, 11, 24), date(2026, 4, 1), date(2026, 9, 1)], False),  # the first is outside the window
+    ([date(2026, 4, 1), date(2026, 9, 1)], False),                      # two
+])
+def test_ae_attendances_threshold(attended_on, flagged):
+    case, child = _child_case()
+    sibling = HouseholdMemberFactory(case=case).person
+    for day in attended_on:
+        EntryFactory(case=case, event_type="ae_attendance", occurred_on=day, hospital="General", children=[child])
+    EntryFactory(case=case, event_type="ae_attendance", occurred_on=date(2026, 10, 1), hospital="General",
+                 children=[sibling])  # a sibling's attendance is the sibling's
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.AE_ATTENDANCES)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"child:{child.pk}" and "A&E 3 times" in flags.get().explanation

@@ -12,6 +12,26 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='monitoringsettings',
+            name='ae_threshold',
+            field=models.PositiveSmallIntegerField(default=3, verbose_name='A&E attendances that flag a child'),
+        ),
+        migrations.AddField(
+            model_name='monitoringsettings',
+            name='ae_window_months',
+            field=models.PositiveSmallIntegerField(default=12, verbose_name='A&E attendances: look back (months)'),
+        ),
+        migrations.AddField(
+            model_name='monitoringsettings',
+            name='no_access_threshold',
+            field=models.PositiveSmallIntegerField(default=2, verbose_name='no-access visits that flag a case'),
+        ),
+        migrations.AddField(
+            model_name='monitoringsettings',
+            name='no_access_window_months',
+            field=models.PositiveSmallIntegerField(default=3, verbose_name='no-access visits: look back (months)'),
+        ),
+        migrations.AddField(
+            model_name='monitoringsettings',
             name='was_not_brought_neglect_plan_threshold',
             field=models.PositiveSmallIntegerField(default=1, verbose_name='missed appointments that flag a child on a neglect child protection plan'),
         ),
@@ -28,6 +48,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='flag',
             name='rule',
-            field=models.CharField(choices=[('lead_churn', 'Frequent changes of lead professional'), ('rereferral', 'New case soon after a previous one closed'), ('new_baby', 'New or expected baby in the household'), ('was_not_brought', 'Missed appointments (was not brought)')], max_length=40),
+            field=models.CharField(choices=[('lead_churn', 'Frequent changes of lead professional'), ('rereferral', 'New case soon after a previous one closed'), ('new_baby', 'New or expected baby in the household'), ('was_not_brought', 'Missed appointments (was not brought)'), ('no_access', 'Repeated no-access visits'), ('ae_attendances', 'Repeated A&E attendances')], max_length=40),
         ),
     ]

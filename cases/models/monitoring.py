@@ -29,6 +29,14 @@ class MonitoringSettings(models.Model):
         "missed appointments that flag a child on a neglect child protection plan", default=1)
     was_not_brought_threshold = models.PositiveSmallIntegerField(
         "missed appointments that flag any other child", default=2)
+    no_access_threshold = models.PositiveSmallIntegerField(
+        "no-access visits that flag a case", default=2)
+    no_access_window_months = models.PositiveSmallIntegerField(
+        "no-access visits: look back (months)", default=3)
+    ae_threshold = models.PositiveSmallIntegerField(
+        "A&E attendances that flag a child", default=3)
+    ae_window_months = models.PositiveSmallIntegerField(
+        "A&E attendances: look back (months)", default=12)
     acknowledge_within_working_days = models.PositiveSmallIntegerField(
         "flags unacknowledged after (working days) go to the team manager", default=5)
     notification_max_attempts = models.PositiveSmallIntegerField(
@@ -56,6 +64,8 @@ class Flag(models.Model):
         REREFERRAL = "rereferral", "New case soon after a previous one closed"
         NEW_BABY = "new_baby", "New or expected baby in the household"
         WAS_NOT_BROUGHT = "was_not_brought", "Missed appointments (was not brought)"
+        NO_ACCESS = "no_access", "Repeated no-access visits"
+        AE_ATTENDANCES = "ae_attendances", "Repeated A&E attendances"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="flags")
