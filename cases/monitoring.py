@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from chronology.models import Appointment, EntryChild, Entry, EventType
 
-from .models import AbuseCategory, Case, CaseMember, Flag, HouseholdMember, Level, MonitoringSettings, Notification, Plan
+from . import workdays
+from .models import REVIEW_KINDS, AbuseCategory, Action, Meeting, MeetingKind, Case, CaseMember, Flag, HouseholdMember, Level, MonitoringSettings, Notification, Plan
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,86 @@ def ae_attendances(today: date, config: MonitoringSettings) -> Iterable[Finding]
         )
 
 
+def _waiting_meetings(today: date):
+    return Meeting.objects.filter(case__status=Case.Status.OPEN, held_on__isnull=True, due_on__lt=today).values(
+        "id", "case_id", "case__lead_professional_id", "kind", "due_on")
+
+
+def meeting_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """A meeting or review (not supervision, which has its own rule) past its due date and not held."""
+    for row in _waiting_meetings(today).exclude(kind=MeetingKind.SUPERVISION):
+        kind = MeetingKind(row["kind"]).label
+        yield Finding(
+            case_id=row["case_id"], subject=f"meeting:{row['id']}", owner_id=row["case__lead_professional_id"],
+            explanation=(
+                f"Meeting overdue: the {kind.lower()} was due by {_uk(row['due_on'])} and has not been recorded "
+                "as held. Hold it, or record it if it has taken place. This clears when it is recorded as held."
+            ),
+            evidence=[{"meeting_id": str(row["id"]), "kind": row["kind"], "due_on": row["due_on"].isoformat()}],
+        )
+
+
+def supervision_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """Case supervision past its due date and not held: a sign of drift."""
+    for row in _waiting_meetings(today).filter(kind=MeetingKind.SUPERVISION):
+        yield Finding(
+            case_id=row["case_id"], subject=f"meeting:{row['id']}", owner_id=row["case__lead_professional_id"],
+            explanation=(
+                f"Supervision overdue: case supervision was due by {_uk(row['due_on'])} and has not been "
+                "recorded. Reflective supervision is how drift is noticed: book it with your team manager. "
+                "This clears when the supervision is recorded."
+            ),
+            evidence=[{"meeting_id": str(row["id"]), "due_on": row["due_on"].isoformat()}],
+        )
+
+
+def action_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """An action of the current plan past its due date and not done."""
+    rows = (
+        Action.objects.filter(outcome__plan__case__status=Case.Status.OPEN, outcome__plan__ended_on__isnull=True,
+                              due_on__lt=today)
+        .exclude(status=Action.Status.DONE)
+        .values("id", "outcome__plan__case_id", "outcome__plan__case__lead_professional_id", "outcome__number",
+                "due_on", "status")
+    )
+    for row in rows:
+        status = Action.Status(row["status"]).label.lower()
+        yield Finding(
+            case_id=row["outcome__plan__case_id"], subject=f"action:{row['id']}",
+            owner_id=row["outcome__plan__case__lead_professional_id"],
+            explanation=(
+                f"Plan action overdue: an action under outcome {row['outcome__number']} was due by "
+                f"{_uk(row['due_on'])} and is {status}. Ask its owner what is in the way, and agree a new date "
+                "at the next review if needed. This clears when the action is marked done."
+            ),
+            evidence=[{"action_id": row["id"], "outcome": row["outcome__number"],
+                       "due_on": row["due_on"].isoformat(), "status": row["status"]}],
+        )
+
+
+def review_due_soon(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """A reminder that a review is due within N working days (today included)."""
+    cal = workdays.working_calendar(fresh=True)
+    # Due within N working days <=> due before working day N + 1 (cases/deadlines.py counts the same way).
+    before = cal.add_working_days(today, config.review_due_soon_working_days + 1)
+    rows = (
+        Meeting.objects.filter(case__status=Case.Status.OPEN, held_on__isnull=True, kind__in=REVIEW_KINDS,
+                               due_on__gte=today, due_on__lt=before)
+        .values("id", "case_id", "case__lead_professional_id", "kind", "due_on")
+    )
+    for row in rows:
+        kind = MeetingKind(row["kind"]).label
+        yield Finding(
+            case_id=row["case_id"], subject=f"meeting:{row['id']}", owner_id=row["case__lead_professional_id"],
+            explanation=(
+                f"Review due soon: the {kind.lower()} is due by {_uk(row['due_on'])}, within "
+                f"{config.review_due_soon_working_days} working days. Check that invitations and reports are "
+                "out. This clears when the review is held (or, if it is not, when it becomes overdue)."
+            ),
+            evidence=[{"meeting_id": str(row["id"]), "kind": row["kind"], "due_on": row["due_on"].isoformat()}],
+        )
+
+
 RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
     Flag.Rule.LEAD_CHURN: lead_churn,
     Flag.Rule.REREFERRAL: rereferral,
@@ -218,6 +299,10 @@ RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
     Flag.Rule.WAS_NOT_BROUGHT: was_not_brought,
     Flag.Rule.NO_ACCESS: no_access,
     Flag.Rule.AE_ATTENDANCES: ae_attendances,
+    Flag.Rule.MEETING_OVERDUE: meeting_overdue,
+    Flag.Rule.ACTION_OVERDUE: action_overdue,
+    Flag.Rule.SUPERVISION_OVERDUE: supervision_overdue,
+    Flag.Rule.REVIEW_DUE_SOON: review_due_soon,
 }
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases import monitoring
-from cases.models import Case, CaseMember, Flag, Notification
+from cases.models import Action, Case, CaseMember, Flag, Meeting, Notification
 from cases.notifications import send_due
 
 from .factories import (
@@ -373,3 +373,58 @@ def test_ae_attendances_threshold(attended_on, flagged):
     assert flags.exists() == flagged
     if flagged:
         assert flags.get().subject == f"child:{child.pk}" and "A&E 3 times" in flags.get().explanation
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind, rule", [("rcpc", Flag.Rule.MEETING_OVERDUE),
+                                        ("supervision", Flag.Rule.SUPERVISION_OVERDUE)])
+@pytest.mark.parametrize("due_on, flagged", [(date(2026, 11, 24), True), (date(2026, 11, 25), False)])
+def test_meeting_and_supervision_overdue(kind, rule, due_on, flagged):
+    case, _ = _child_case()
+    meeting = MeetingFactory(case=case, kind=kind, due_on=due_on)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(rule)
+    assert flags.exists() == flagged
+    other = Flag.Rule.SUPERVISION_OVERDUE if rule == Flag.Rule.MEETING_OVERDUE else Flag.Rule.MEETING_OVERDUE
+    assert not _open_flags(other).exists()
+    if flagged:
+        assert flags.get().subject == f"meeting:{meeting.pk}" and "24 Nov 2026" in flags.get().explanation
+        Meeting.objects.filter(pk=meeting.pk).update(held_on=TODAY)
+        monitoring.sweep(TODAY)
+        assert not _open_flags(rule).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("due_on, status, flagged", [
+    (date(2026, 11, 24), "in_progress", True),
+    (date(2026, 11, 24), "not_done", True),
+    (date(2026, 11, 25), "not_started", False),   # due today is not yet overdue
+])
+def test_action_overdue(due_on, status, flagged):
+    case, _ = _child_case()
+    action = ActionFactory(outcome__plan__case=case, due_on=due_on, status=status)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.ACTION_OVERDUE)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"action:{action.pk}"
+        Action.objects.filter(pk=action.pk).update(status="done", completed_on=TODAY)
+        monitoring.sweep(TODAY)
+        assert not _open_flags(Flag.Rule.ACTION_OVERDUE).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("due_on, flagged", [
+    (date(2026, 12, 2), True),    # Wed 25 Nov + 5 working days
+    (date(2026, 12, 3), False),   # 6 working days away
+    (date(2026, 11, 25), True),   # due today
+])
+def test_review_due_soon(due_on, flagged):
+    case, _ = _child_case()
+    meeting = MeetingFactory(case=case, kind="cin_review", due_on=due_on)
+    MeetingFactory(case=case, kind="supervision", due_on=date(2026, 11, 27))  # supervision is not a review
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.REVIEW_DUE_SOON)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"meeting:{meeting.pk}"

@@ -37,6 +37,8 @@ class MonitoringSettings(models.Model):
         "A&E attendances that flag a child", default=3)
     ae_window_months = models.PositiveSmallIntegerField(
         "A&E attendances: look back (months)", default=12)
+    review_due_soon_working_days = models.PositiveSmallIntegerField(
+        "remind the lead professional this many working days before a review is due", default=5)
     acknowledge_within_working_days = models.PositiveSmallIntegerField(
         "flags unacknowledged after (working days) go to the team manager", default=5)
     notification_max_attempts = models.PositiveSmallIntegerField(
@@ -66,6 +68,10 @@ class Flag(models.Model):
         WAS_NOT_BROUGHT = "was_not_brought", "Missed appointments (was not brought)"
         NO_ACCESS = "no_access", "Repeated no-access visits"
         AE_ATTENDANCES = "ae_attendances", "Repeated A&E attendances"
+        MEETING_OVERDUE = "meeting_overdue", "Meeting or review overdue"
+        ACTION_OVERDUE = "action_overdue", "Plan action overdue"
+        SUPERVISION_OVERDUE = "supervision_overdue", "Case supervision overdue"
+        REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="flags")
