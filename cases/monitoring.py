@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, Max, OuterRef, Q
 from django.utils import timezone
 
-from chronology.models import Appointment, EntryChild, Entry, EventType
+from chronology.models import Appointment, Entry, EntryChild, EventType
+from gcp2.models import Assessment
 
 from . import workdays
 from .models import REVIEW_KINDS, AbuseCategory, Action, Meeting, MeetingKind, Case, CaseMember, Flag, HouseholdMember, Level, MonitoringSettings, Notification, Plan
@@ -292,6 +293,58 @@ def review_due_soon(today: date, config: MonitoringSettings) -> Iterable[Finding
         )
 
 
+def _current_completed_assessments():
+    """Completed assessments of children still in an open case's household that no completed correction
+    replaces and no later completed assessment of the same child follows."""
+    completed = Assessment.objects.filter(status=Assessment.Status.COMPLETED)
+    replaced = completed.filter(supersedes=OuterRef("pk"))
+    later = completed.filter(case=OuterRef("case"), child=OuterRef("child")).filter(
+        Q(observation_ended_on__gt=OuterRef("observation_ended_on"))
+        | Q(observation_ended_on=OuterRef("observation_ended_on"), completed_at__gt=OuterRef("completed_at"))
+    ).exclude(supersedes=OuterRef("pk"))
+    in_household = HouseholdMember.objects.filter(case=OuterRef("case"), person=OuterRef("child"),
+                                                  left_on__isnull=True)
+    return completed.filter(case__status=Case.Status.OPEN).filter(Exists(in_household)).exclude(
+        Exists(replaced)).exclude(Exists(later))
+
+
+def gcp2_repeat_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """The child's latest completed GCP2 has passed its repeat date with no newer completed one."""
+    rows = _current_completed_assessments().filter(repeat_due_on__lt=today).values(
+        "id", "case_id", "child_id", "case__lead_professional_id", "repeat_due_on", "observation_ended_on")
+    for row in rows:
+        yield Finding(
+            case_id=row["case_id"], subject=f"child:{row['child_id']}", owner_id=row["case__lead_professional_id"],
+            explanation=(
+                "GCP2 repeat overdue: a child's latest Graded Care Profile 2 (observations ended "
+                f"{_uk(row['observation_ended_on'])}) was due to be repeated by {_uk(row['repeat_due_on'])}. "
+                "Without a repeat nobody can tell whether care is improving. This clears when a repeat "
+                "assessment is completed."
+            ),
+            evidence=[{"person_id": str(row["child_id"]), "assessment_id": str(row["id"]),
+                       "repeat_due_on": row["repeat_due_on"].isoformat()}],
+        )
+
+
+def long_cp_plan(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """A child protection plan that has been open for more than 12 months."""
+    since = _months_ago(today, config.long_plan_months)
+    rows = Plan.objects.filter(case__status=Case.Status.OPEN, kind=Level.CHILD_PROTECTION, ended_on__isnull=True,
+                               started_on__lt=since).values("id", "case_id", "case__lead_professional_id",
+                                                            "started_on", "category")
+    for row in rows:
+        yield Finding(
+            case_id=row["case_id"], subject=f"plan:{row['id']}", owner_id=row["case__lead_professional_id"],
+            explanation=(
+                f"Child protection plan open a long time: the plan started on {_uk(row['started_on'])}, more than "
+                f"{config.long_plan_months} months ago. Ask at the next conference what has changed for the "
+                "child and whether legal planning should be considered. This clears when the plan ends."
+            ),
+            evidence=[{"plan_id": str(row["id"]), "started_on": row["started_on"].isoformat(),
+                       "category": row["category"]}],
+        )
+
+
 RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
     Flag.Rule.LEAD_CHURN: lead_churn,
     Flag.Rule.REREFERRAL: rereferral,
@@ -303,6 +356,8 @@ RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
     Flag.Rule.ACTION_OVERDUE: action_overdue,
     Flag.Rule.SUPERVISION_OVERDUE: supervision_overdue,
     Flag.Rule.REVIEW_DUE_SOON: review_due_soon,
+    Flag.Rule.GCP2_REPEAT_OVERDUE: gcp2_repeat_overdue,
+    Flag.Rule.LONG_CP_PLAN: long_cp_plan,
 }
 
 

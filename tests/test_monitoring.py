@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases import monitoring
-from cases.models import Action, Case, CaseMember, Flag, Meeting, Notification
+from cases.models import Action, Case, CaseMember, Flag, Meeting, Notification, Plan
 from cases.notifications import send_due
 
 from .factories import (
@@ -428,3 +428,52 @@ def test_review_due_soon(due_on, flagged):
     assert flags.exists() == flagged
     if flagged:
         assert flags.get().subject == f"meeting:{meeting.pk}"
+
+
+def _gcp2(case, child, ended_on, grades=2, **kwargs):
+    return AssessmentFactory(case=case, child=child, observation_started_on=ended_on - timedelta(days=20),
+                             observation_ended_on=ended_on, grades=grades, completed=True, **kwargs)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("repeat_due_on, flagged", [(date(2026, 11, 24), True), (date(2026, 11, 25), False)])
+def test_gcp2_repeat_overdue(repeat_due_on, flagged):
+    case, child = _child_case()
+    _gcp2(case, child, date(2026, 5, 1), repeat_due_on=repeat_due_on)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.GCP2_REPEAT_OVERDUE)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"child:{child.pk}" and "24 Nov 2026" in flags.get().explanation
+
+
+@pytest.mark.django_db
+def test_gcp2_repeat_overdue_clears_with_a_newer_assessment_but_not_with_a_correction():
+    case, child = _child_case()
+    first = _gcp2(case, child, date(2026, 3, 1), repeat_due_on=date(2026, 9, 1), kind="baseline")
+    correction = _gcp2(case, child, date(2026, 3, 1), repeat_due_on=date(2026, 9, 1), kind="baseline",
+                       supersedes=first, correction_reason="Wrong child views recorded.")
+    monitoring.sweep(TODAY)
+    assert _open_flags(Flag.Rule.GCP2_REPEAT_OVERDUE).get().evidence[0]["assessment_id"] == str(correction.pk)
+    _gcp2(case, child, date(2026, 11, 20), repeat_due_on=date(2027, 5, 20), kind="repeat", previous=correction)
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.GCP2_REPEAT_OVERDUE).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("started_on, kind, category, flagged", [
+    (date(2025, 11, 24), "child_protection", "NEG", True),    # 12 months and a day
+    (date(2025, 11, 25), "child_protection", "EMO", False),   # exactly 12 months
+    (date(2025, 1, 1), "child_in_need", "", False),           # not a child protection plan
+])
+def test_long_child_protection_plan(started_on, kind, category, flagged):
+    case, _ = _child_case()
+    plan = PlanFactory(case=case, kind=kind, category=category, started_on=started_on)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.LONG_CP_PLAN)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"plan:{plan.pk}" and "24 Nov 2025" in flags.get().explanation
+        Plan.objects.filter(pk=plan.pk).update(ended_on=TODAY)
+        monitoring.sweep(TODAY)
+        assert not _open_flags(Flag.Rule.LONG_CP_PLAN).exists()

@@ -22,6 +22,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='monitoringsettings',
+            name='long_plan_months',
+            field=models.PositiveSmallIntegerField(default=12, verbose_name='child protection plan open longer than (months)'),
+        ),
+        migrations.AddField(
+            model_name='monitoringsettings',
             name='no_access_threshold',
             field=models.PositiveSmallIntegerField(default=2, verbose_name='no-access visits that flag a case'),
         ),
@@ -53,6 +58,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='flag',
             name='rule',
-            field=models.CharField(choices=[('lead_churn', 'Frequent changes of lead professional'), ('rereferral', 'New case soon after a previous one closed'), ('new_baby', 'New or expected baby in the household'), ('was_not_brought', 'Missed appointments (was not brought)'), ('no_access', 'Repeated no-access visits'), ('ae_attendances', 'Repeated A&E attendances'), ('meeting_overdue', 'Meeting or review overdue'), ('action_overdue', 'Plan action overdue'), ('supervision_overdue', 'Case supervision overdue'), ('review_due_soon', 'Review due soon')], max_length=40),
+            field=models.CharField(choices=[('lead_churn', 'Frequent changes of lead professional'), ('rereferral', 'New case soon after a previous one closed'), ('new_baby', 'New or expected baby in the household'), ('was_not_brought', 'Missed appointments (was not brought)'), ('no_access', 'Repeated no-access visits'), ('ae_attendances', 'Repeated A&E attendances'), ('meeting_overdue', 'Meeting or review overdue'), ('action_overdue', 'Plan action overdue'), ('supervision_overdue', 'Case supervision overdue'), ('review_due_soon', 'Review due soon'), ('gcp2_repeat_overdue', 'GCP2 repeat assessment overdue'), ('long_cp_plan', 'Child protection plan open a long time')], max_length=40),
         ),
     ]

@@ -39,6 +39,8 @@ class MonitoringSettings(models.Model):
         "A&E attendances: look back (months)", default=12)
     review_due_soon_working_days = models.PositiveSmallIntegerField(
         "remind the lead professional this many working days before a review is due", default=5)
+    long_plan_months = models.PositiveSmallIntegerField(
+        "child protection plan open longer than (months)", default=12)
     acknowledge_within_working_days = models.PositiveSmallIntegerField(
         "flags unacknowledged after (working days) go to the team manager", default=5)
     notification_max_attempts = models.PositiveSmallIntegerField(
@@ -72,6 +74,8 @@ class Flag(models.Model):
         ACTION_OVERDUE = "action_overdue", "Plan action overdue"
         SUPERVISION_OVERDUE = "supervision_overdue", "Case supervision overdue"
         REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
+        GCP2_REPEAT_OVERDUE = "gcp2_repeat_overdue", "GCP2 repeat assessment overdue"
+        LONG_CP_PLAN = "long_cp_plan", "Child protection plan open a long time"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="flags")
