@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, Max, OuterRef, Q
+from django.db.models import Count, Value, DateField, Exists, ExpressionWrapper, F, Max, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chronology.models import Appointment, Entry, EntryChild, EventType
@@ -345,6 +346,51 @@ def long_cp_plan(today: date, config: MonitoringSettings) -> Iterable[Finding]:
         )
 
 
+def _last_day_inside(cal: workdays.WorkingCalendar, today: date, limit_wd: int) -> date:
+    """The earliest date from which today is at most `limit_wd` working days on: anything before it is
+    more than `limit_wd` working days ago (day 0 is the date itself, cases/workdays.py)."""
+    day, counted = today, 0
+    while True:
+        if cal.is_working_day(day):
+            counted += 1
+            if counted > limit_wd:
+                return day
+        day -= timedelta(days=1)
+
+
+def no_contact(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """No chronology entry (from any agency) for longer than the case's level allows; a case with no
+    entries at all counts from the day it opened."""
+    cal = workdays.working_calendar(fresh=True)
+    limits = {Level.CHILD_PROTECTION: config.no_contact_child_protection_working_days,
+              Level.CHILD_IN_NEED: config.no_contact_child_in_need_working_days,
+              Level.EARLY_HELP: config.no_contact_early_help_working_days}
+    too_old = Q()
+    for level, limit in limits.items():
+        too_old |= Q(level=level, last_contact__lt=_last_day_inside(cal, today, limit))
+    rows = (
+        Case.objects.filter(status=Case.Status.OPEN)
+        .annotate(last_contact=Coalesce(Max("entries__occurred_on", filter=Q(entries__occurred_on__lte=today)),
+                                        F("opened_on"), output_field=DateField()))
+        .filter(too_old)
+        .values("id", "lead_professional_id", "level", "last_contact")
+    )
+    for row in rows:
+        limit = limits[row["level"]]
+        level = Level(row["level"]).label.lower()
+        yield Finding(
+            case_id=row["id"], subject="case", owner_id=row["lead_professional_id"],
+            explanation=(
+                f"No recent contact: the last chronology entry for this household is dated "
+                f"{_uk(row['last_contact'])}, more than {limit} working days ago (the limit for {level}). "
+                "Visit the family and record it, or record the contact another agency has had. This clears "
+                "when an entry dated within the limit is added."
+            ),
+            evidence=[{"last_contact": row["last_contact"].isoformat(), "limit_working_days": limit,
+                       "level": row["level"]}],
+        )
+
+
 RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
     Flag.Rule.LEAD_CHURN: lead_churn,
     Flag.Rule.REREFERRAL: rereferral,
@@ -358,6 +404,7 @@ RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
     Flag.Rule.REVIEW_DUE_SOON: review_due_soon,
     Flag.Rule.GCP2_REPEAT_OVERDUE: gcp2_repeat_overdue,
     Flag.Rule.LONG_CP_PLAN: long_cp_plan,
+    Flag.Rule.NO_CONTACT: no_contact,
 }
 
 

@@ -16,6 +16,7 @@ from audit.models import AuditEvent
 from cases import monitoring
 from cases.models import Action, Case, CaseMember, Flag, Meeting, Notification, Plan
 from cases.notifications import send_due
+from cases.workdays import working_days_between
 
 from .factories import (
     ActionFactory,
@@ -108,6 +109,7 @@ def _baby_case(**case_kwargs):
     case = CaseFactory(opened_on=date(2026, 9, 1), **case_kwargs)
     member = HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=date(2026, 10, 1)),
                                     joined_on=date(2026, 10, 2))
+    EntryFactory(case=case, occurred_on=TODAY - timedelta(days=1))  # recent contact: only the baby rule fires
     return case, member
 
 
@@ -245,6 +247,7 @@ def test_lead_acknowledges_a_flag_with_a_note(client, lead):
 def test_member_can_read_flags_but_not_acknowledge(client, case, member):
     HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=timezone.localdate() - timedelta(days=30)),
                            joined_on=timezone.localdate())
+    EntryFactory(case=case, occurred_on=timezone.localdate())
     monitoring.sweep()
     flag = Flag.objects.get(case=case)
     client.force_login(member)
@@ -477,3 +480,40 @@ def test_long_child_protection_plan(started_on, kind, category, flagged):
         Plan.objects.filter(pk=plan.pk).update(ended_on=TODAY)
         monitoring.sweep(TODAY)
         assert not _open_flags(Flag.Rule.LONG_CP_PLAN).exists()
+
+
+def _working_days_before(today, n):
+    """The date exactly n working days before `today` (workdays.working_days_between(it, today) == n)."""
+    day = today
+    while working_days_between(day, today) < n:
+        day -= timedelta(days=1)
+    return day
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("level, limit", [("child_protection", 20), ("child_in_need", 40), ("early_help", 40)])
+@pytest.mark.parametrize("extra, flagged", [(0, False), (1, True)])
+def test_no_contact_by_level(level, limit, extra, flagged):
+    case, _ = _child_case(level=level)
+    last = _working_days_before(TODAY, limit + extra)
+    assert working_days_between(last, TODAY) == limit + extra
+    EntryFactory(case=case, occurred_on=last)
+    EntryFactory(case=case, occurred_on=last - timedelta(days=100))
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.NO_CONTACT)
+    assert flags.exists() == flagged
+    if flagged:
+        assert f"more than {limit} working days" in flags.get().explanation
+        EntryFactory(case=case, occurred_on=TODAY)
+        monitoring.sweep(TODAY)
+        assert not _open_flags(Flag.Rule.NO_CONTACT).exists()
+
+
+@pytest.mark.django_db
+def test_no_contact_counts_from_opening_when_there_are_no_entries():
+    CaseFactory(opened_on=_working_days_before(TODAY, 20))
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.NO_CONTACT).exists()
+    CaseFactory(opened_on=_working_days_before(TODAY, 21))
+    monitoring.sweep(TODAY)
+    assert _open_flags(Flag.Rule.NO_CONTACT).count() == 1

@@ -37,6 +37,21 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='monitoringsettings',
+            name='no_contact_child_in_need_working_days',
+            field=models.PositiveSmallIntegerField(default=40, verbose_name='no chronology entry for longer than (working days): child in need'),
+        ),
+        migrations.AddField(
+            model_name='monitoringsettings',
+            name='no_contact_child_protection_working_days',
+            field=models.PositiveSmallIntegerField(default=20, verbose_name='no chronology entry for longer than (working days): child protection'),
+        ),
+        migrations.AddField(
+            model_name='monitoringsettings',
+            name='no_contact_early_help_working_days',
+            field=models.PositiveSmallIntegerField(default=40, verbose_name='no chronology entry for longer than (working days): early help'),
+        ),
+        migrations.AddField(
+            model_name='monitoringsettings',
             name='review_due_soon_working_days',
             field=models.PositiveSmallIntegerField(default=5, verbose_name='remind the lead professional this many working days before a review is due'),
         ),
@@ -58,6 +73,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='flag',
             name='rule',
-            field=models.CharField(choices=[('lead_churn', 'Frequent changes of lead professional'), ('rereferral', 'New case soon after a previous one closed'), ('new_baby', 'New or expected baby in the household'), ('was_not_brought', 'Missed appointments (was not brought)'), ('no_access', 'Repeated no-access visits'), ('ae_attendances', 'Repeated A&E attendances'), ('meeting_overdue', 'Meeting or review overdue'), ('action_overdue', 'Plan action overdue'), ('supervision_overdue', 'Case supervision overdue'), ('review_due_soon', 'Review due soon'), ('gcp2_repeat_overdue', 'GCP2 repeat assessment overdue'), ('long_cp_plan', 'Child protection plan open a long time')], max_length=40),
+            field=models.CharField(choices=[('lead_churn', 'Frequent changes of lead professional'), ('rereferral', 'New case soon after a previous one closed'), ('new_baby', 'New or expected baby in the household'), ('was_not_brought', 'Missed appointments (was not brought)'), ('no_access', 'Repeated no-access visits'), ('ae_attendances', 'Repeated A&E attendances'), ('meeting_overdue', 'Meeting or review overdue'), ('action_overdue', 'Plan action overdue'), ('supervision_overdue', 'Case supervision overdue'), ('review_due_soon', 'Review due soon'), ('gcp2_repeat_overdue', 'GCP2 repeat assessment overdue'), ('long_cp_plan', 'Child protection plan open a long time'), ('no_contact', 'No recent contact recorded')], max_length=40),
         ),
     ]

@@ -41,6 +41,12 @@ class MonitoringSettings(models.Model):
         "remind the lead professional this many working days before a review is due", default=5)
     long_plan_months = models.PositiveSmallIntegerField(
         "child protection plan open longer than (months)", default=12)
+    no_contact_child_protection_working_days = models.PositiveSmallIntegerField(
+        "no chronology entry for longer than (working days): child protection", default=20)
+    no_contact_child_in_need_working_days = models.PositiveSmallIntegerField(
+        "no chronology entry for longer than (working days): child in need", default=40)
+    no_contact_early_help_working_days = models.PositiveSmallIntegerField(
+        "no chronology entry for longer than (working days): early help", default=40)
     acknowledge_within_working_days = models.PositiveSmallIntegerField(
         "flags unacknowledged after (working days) go to the team manager", default=5)
     notification_max_attempts = models.PositiveSmallIntegerField(
@@ -76,6 +82,7 @@ class Flag(models.Model):
         REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
         GCP2_REPEAT_OVERDUE = "gcp2_repeat_overdue", "GCP2 repeat assessment overdue"
         LONG_CP_PLAN = "long_cp_plan", "Child protection plan open a long time"
+        NO_CONTACT = "no_contact", "No recent contact recorded"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="flags")
