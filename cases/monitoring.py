@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chronology.models import Appointment, Entry, EntryChild, EventType
-from gcp2.models import Assessment
+from gcp2.models import AreaGrade, Assessment
 
 from . import workdays
 from .models import REVIEW_KINDS, AbuseCategory, Action, Meeting, MeetingKind, Case, CaseMember, Flag, HouseholdMember, Level, MonitoringSettings, Notification, Plan
@@ -294,19 +294,24 @@ def review_due_soon(today: date, config: MonitoringSettings) -> Iterable[Finding
         )
 
 
-def _current_completed_assessments():
-    """Completed assessments of children still in an open case's household that no completed correction
-    replaces and no later completed assessment of the same child follows."""
+def _completed_in_household():
+    """Completed assessments, not replaced by a completed correction, of children still in an open case's
+    household."""
     completed = Assessment.objects.filter(status=Assessment.Status.COMPLETED)
     replaced = completed.filter(supersedes=OuterRef("pk"))
+    in_household = HouseholdMember.objects.filter(case=OuterRef("case"), person=OuterRef("child"),
+                                                  left_on__isnull=True)
+    return completed.filter(case__status=Case.Status.OPEN).filter(Exists(in_household)).exclude(Exists(replaced))
+
+
+def _current_completed_assessments():
+    """Of those, each child's latest: no later completed assessment of the same child follows."""
+    completed = Assessment.objects.filter(status=Assessment.Status.COMPLETED)
     later = completed.filter(case=OuterRef("case"), child=OuterRef("child")).filter(
         Q(observation_ended_on__gt=OuterRef("observation_ended_on"))
         | Q(observation_ended_on=OuterRef("observation_ended_on"), completed_at__gt=OuterRef("completed_at"))
     ).exclude(supersedes=OuterRef("pk"))
-    in_household = HouseholdMember.objects.filter(case=OuterRef("case"), person=OuterRef("child"),
-                                                  left_on__isnull=True)
-    return completed.filter(case__status=Case.Status.OPEN).filter(Exists(in_household)).exclude(
-        Exists(replaced)).exclude(Exists(later))
+    return _completed_in_household().exclude(Exists(later))
 
 
 def gcp2_repeat_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]:
@@ -391,6 +396,49 @@ def no_contact(today: date, config: MonitoringSettings) -> Iterable[Finding]:
         )
 
 
+def gcp2_drift(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """A child's last two completed GCP2s: no area better in the latest, and an area at 3 or worse.
+
+    One query reads the area grades of every current completed assessment on open cases, ordered so
+    that each child's assessments arrive together, oldest first; only the last two are compared."""
+    rows = (
+        AreaGrade.objects.filter(assessment__in=_completed_in_household())
+        .order_by("assessment__case_id", "assessment__child_id", "assessment__observation_ended_on",
+                  "assessment__completed_at", "assessment_id", "area")
+        .values_list("assessment__case_id", "assessment__child_id", "assessment__case__lead_professional_id",
+                     "assessment_id", "assessment__observation_ended_on", "area", "grade")
+    )
+    children: dict = {}
+    for case_id, child_id, owner_id, assessment_id, ended_on, area, grade in rows.iterator():
+        history = children.setdefault((case_id, child_id), {"owner": owner_id, "assessments": []})["assessments"]
+        if not history or history[-1]["id"] != assessment_id:
+            history.append({"id": assessment_id, "ended_on": ended_on, "grades": {}})
+            del history[:-2]  # only the last two matter
+        history[-1]["grades"][area] = grade
+    for (case_id, child_id), found in children.items():
+        if len(found["assessments"]) < 2:
+            continue
+        before, latest = found["assessments"]
+        shared = [a for a in latest["grades"] if latest["grades"][a] and before["grades"].get(a)]
+        better = [a for a in shared if latest["grades"][a] < before["grades"][a]]
+        concern = sorted(a for a, g in latest["grades"].items() if g and g >= config.drift_concern_grade)
+        if better or not concern:
+            continue
+        yield Finding(
+            case_id=case_id, subject=f"child:{child_id}", owner_id=found["owner"],
+            explanation=(
+                "Drift: a child's last two Graded Care Profile 2 assessments (observations ended "
+                f"{_uk(before['ended_on'])} and {_uk(latest['ended_on'])}) show no area better, and area "
+                f"{', '.join(concern)} is graded {config.drift_concern_grade} or worse. Discuss at the next "
+                "review or supervision whether to continue, step up or start legal planning. This clears "
+                "when a newer assessment shows an area better, or none graded "
+                f"{config.drift_concern_grade} or worse."
+            ),
+            evidence=[{"person_id": str(child_id), "assessment_ids": [str(before["id"]), str(latest["id"])],
+                       "areas_of_concern": concern}],
+        )
+
+
 RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
     Flag.Rule.LEAD_CHURN: lead_churn,
     Flag.Rule.REREFERRAL: rereferral,
@@ -405,6 +453,7 @@ RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
     Flag.Rule.GCP2_REPEAT_OVERDUE: gcp2_repeat_overdue,
     Flag.Rule.LONG_CP_PLAN: long_cp_plan,
     Flag.Rule.NO_CONTACT: no_contact,
+    Flag.Rule.GCP2_DRIFT: gcp2_drift,
 }
 
 

@@ -517,3 +517,36 @@ def test_no_contact_counts_from_opening_when_there_are_no_entries():
     CaseFactory(opened_on=_working_days_before(TODAY, 21))
     monitoring.sweep(TODAY)
     assert _open_flags(Flag.Rule.NO_CONTACT).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("before, after, flagged", [
+    ({"A": 3, "B": 2, "C": 2, "D": 2}, {"A": 3, "B": 2, "C": 2, "D": 2}, True),    # same, A at 3
+    ({"A": 3, "B": 2, "C": 2, "D": 2}, {"A": 4, "B": 2, "C": 2, "D": 2}, True),    # worse
+    ({"A": 3, "B": 3, "C": 2, "D": 2}, {"A": 3, "B": 2, "C": 2, "D": 2}, False),   # B got better
+    ({"A": 2, "B": 2, "C": 2, "D": 2}, {"A": 2, "B": 2, "C": 2, "D": 2}, False),   # nothing at 3 or worse
+])
+def test_gcp2_drift(before, after, flagged):
+    case, child = _child_case()
+    first = _gcp2(case, child, date(2026, 3, 1), grades=before, kind="baseline")
+    _gcp2(case, child, date(2026, 9, 1), grades=after, kind="repeat", previous=first)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.GCP2_DRIFT)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"child:{child.pk}" and "area A" in flags.get().explanation
+
+
+@pytest.mark.django_db
+def test_gcp2_drift_compares_only_the_last_two_and_needs_two():
+    case, child = _child_case()
+    first = _gcp2(case, child, date(2026, 1, 1), grades={"A": 4, "B": 2, "C": 2, "D": 2}, kind="baseline")
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.GCP2_DRIFT).exists()  # a baseline alone is not drift
+    second = _gcp2(case, child, date(2026, 5, 1), grades={"A": 3, "B": 2, "C": 2, "D": 2}, kind="repeat",
+                   previous=first)
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.GCP2_DRIFT).exists()  # A improved
+    _gcp2(case, child, date(2026, 9, 1), grades={"A": 3, "B": 2, "C": 2, "D": 2}, kind="repeat", previous=second)
+    monitoring.sweep(TODAY)
+    assert _open_flags(Flag.Rule.GCP2_DRIFT).exists()  # the last two: no change, A still 3

@@ -47,6 +47,8 @@ class MonitoringSettings(models.Model):
         "no chronology entry for longer than (working days): child in need", default=40)
     no_contact_early_help_working_days = models.PositiveSmallIntegerField(
         "no chronology entry for longer than (working days): early help", default=40)
+    drift_concern_grade = models.PositiveSmallIntegerField(
+        "GCP2 drift: an area graded this or worse, with no area better than last time", default=3)
     acknowledge_within_working_days = models.PositiveSmallIntegerField(
         "flags unacknowledged after (working days) go to the team manager", default=5)
     notification_max_attempts = models.PositiveSmallIntegerField(
@@ -83,6 +85,7 @@ class Flag(models.Model):
         GCP2_REPEAT_OVERDUE = "gcp2_repeat_overdue", "GCP2 repeat assessment overdue"
         LONG_CP_PLAN = "long_cp_plan", "Child protection plan open a long time"
         NO_CONTACT = "no_contact", "No recent contact recorded"
+        GCP2_DRIFT = "gcp2_drift", "No improvement between GCP2 assessments (drift)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="flags")
