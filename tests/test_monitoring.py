@@ -162,14 +162,37 @@ def test_sweep_query_count_does_not_grow_with_cases():
 
     monitoring.MonitoringSettings.load()
     counts = {}
-    for total in (10, 200):
-        while Case.objects.count() < total:
+    for size, total in enumerate((10, 200), start=1):
+        while Case.objects.count() < total + size - 1:
             _baby_case()
+        # One more case that fires every other rule too, so each rule's query runs with rows to return.
+        _every_rule_case()
         with CaptureQueriesContext(connection) as queries:
             result = monitoring.sweep(TODAY)
         counts[total] = len(queries)
-        assert result.raised == (10 if total == 10 else 190)
+        assert _open_flags(Flag.Rule.NEW_BABY).count() == total
+        assert {rule for rule in Flag.Rule.values if not _open_flags(rule).exists()} <= {
+            Flag.Rule.LEAD_CHURN, Flag.Rule.REREFERRAL}
+        assert result.raised > 0
     assert counts[10] == counts[200], counts
+
+
+def _every_rule_case():
+    """One case that trips each rule of issue #7 (no recent contact: it has no entries)."""
+    case, child = _child_case()
+    PlanFactory(case=case, started_on=date(2025, 1, 6))  # neglect, over 12 months
+    _missed(case, child, date(2026, 10, 1))
+    for day in (date(2026, 9, 1), date(2026, 9, 15)):
+        EntryFactory(case=case, event_type="no_access_visit", occurred_on=day)
+    for day in (date(2026, 2, 1), date(2026, 5, 1), date(2026, 8, 1)):
+        EntryFactory(case=case, event_type="ae_attendance", occurred_on=day, hospital="General", children=[child])
+    Case.objects.filter(pk=case.pk).update(level="early_help")  # last entry 15 Sep 2026: over 40 working days
+    MeetingFactory(case=case, kind="rcpc", due_on=date(2026, 11, 1))
+    MeetingFactory(case=case, kind="supervision", due_on=date(2026, 11, 1))
+    MeetingFactory(case=case, kind="core_group", due_on=date(2026, 11, 30))
+    ActionFactory(outcome__plan=case.plans.get(), due_on=date(2026, 11, 1))
+    first = _gcp2(case, child, date(2026, 1, 1), grades=3, kind="baseline", repeat_due_on=date(2026, 7, 1))
+    _gcp2(case, child, date(2026, 4, 1), grades=3, kind="repeat", previous=first, repeat_due_on=date(2026, 10, 1))
 
 
 @pytest.mark.django_db
