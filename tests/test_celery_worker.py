@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import tasks
 from cases.models import Flag, Notification
 from cases.notifications import send_due
 from neglect_portal.celery import app
 
-from .factories import CaseFactory, HouseholdMemberFactory, PersonFactory, UserFactory
+from .factories import CaseFactory, EntryFactory, HouseholdMemberFactory, PersonFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,8 @@ def _baby_case(**kwargs):
     case = CaseFactory(opened_on=date(2026, 9, 1), **kwargs)
     HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=date(2026, 10, 1)),
                            joined_on=date(2026, 10, 2))
+    # Recent contact, so that only the new-baby rule fires (not "no recent contact").
+    EntryFactory(case=case, occurred_on=timezone.localdate())
     return case
 
 

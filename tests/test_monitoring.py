@@ -14,10 +14,23 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases import monitoring
-from cases.models import Case, CaseMember, Flag, Notification
+from cases.models import Action, Case, CaseMember, Flag, Meeting, Notification, Plan
 from cases.notifications import send_due
+from cases.workdays import working_days_between
 
-from .factories import CaseFactory, CaseMemberFactory, HouseholdMemberFactory, PersonFactory, UserFactory
+from .factories import (
+    ActionFactory,
+    AppointmentFactory,
+    AssessmentFactory,
+    CaseFactory,
+    CaseMemberFactory,
+    EntryFactory,
+    HouseholdMemberFactory,
+    MeetingFactory,
+    PersonFactory,
+    PlanFactory,
+    UserFactory,
+)
 
 TODAY = date(2026, 11, 25)
 
@@ -96,6 +109,7 @@ def _baby_case(**case_kwargs):
     case = CaseFactory(opened_on=date(2026, 9, 1), **case_kwargs)
     member = HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=date(2026, 10, 1)),
                                     joined_on=date(2026, 10, 2))
+    EntryFactory(case=case, occurred_on=TODAY - timedelta(days=1))  # recent contact: only the baby rule fires
     return case, member
 
 
@@ -148,14 +162,37 @@ def test_sweep_query_count_does_not_grow_with_cases():
 
     monitoring.MonitoringSettings.load()
     counts = {}
-    for total in (10, 200):
-        while Case.objects.count() < total:
+    for size, total in enumerate((10, 200), start=1):
+        while Case.objects.count() < total + size - 1:
             _baby_case()
+        # One more case that fires every other rule too, so each rule's query runs with rows to return.
+        _every_rule_case()
         with CaptureQueriesContext(connection) as queries:
             result = monitoring.sweep(TODAY)
         counts[total] = len(queries)
-        assert result.raised == (10 if total == 10 else 190)
+        assert _open_flags(Flag.Rule.NEW_BABY).count() == total
+        assert {rule for rule in Flag.Rule.values if not _open_flags(rule).exists()} <= {
+            Flag.Rule.LEAD_CHURN, Flag.Rule.REREFERRAL}
+        assert result.raised > 0
     assert counts[10] == counts[200], counts
+
+
+def _every_rule_case():
+    """One case that trips each rule of issue #7 (no recent contact: it has no entries)."""
+    case, child = _child_case()
+    PlanFactory(case=case, started_on=date(2025, 1, 6))  # neglect, over 12 months
+    _missed(case, child, date(2026, 10, 1))
+    for day in (date(2026, 9, 1), date(2026, 9, 15)):
+        EntryFactory(case=case, event_type="no_access_visit", occurred_on=day)
+    for day in (date(2026, 2, 1), date(2026, 5, 1), date(2026, 8, 1)):
+        EntryFactory(case=case, event_type="ae_attendance", occurred_on=day, hospital="General", children=[child])
+    Case.objects.filter(pk=case.pk).update(level="early_help")  # last entry 15 Sep 2026: over 40 working days
+    MeetingFactory(case=case, kind="rcpc", due_on=date(2026, 11, 1))
+    MeetingFactory(case=case, kind="supervision", due_on=date(2026, 11, 1))
+    MeetingFactory(case=case, kind="core_group", due_on=date(2026, 11, 30))
+    ActionFactory(outcome__plan=case.plans.get(), due_on=date(2026, 11, 1))
+    first = _gcp2(case, child, date(2026, 1, 1), grades=3, kind="baseline", repeat_due_on=date(2026, 7, 1))
+    _gcp2(case, child, date(2026, 4, 1), grades=3, kind="repeat", previous=first, repeat_due_on=date(2026, 10, 1))
 
 
 @pytest.mark.django_db
@@ -233,6 +270,7 @@ def test_lead_acknowledges_a_flag_with_a_note(client, lead):
 def test_member_can_read_flags_but_not_acknowledge(client, case, member):
     HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=timezone.localdate() - timedelta(days=30)),
                            joined_on=timezone.localdate())
+    EntryFactory(case=case, occurred_on=timezone.localdate())
     monitoring.sweep()
     flag = Flag.objects.get(case=case)
     client.force_login(member)
@@ -260,3 +298,278 @@ def test_sweep_command_reports_counts(capsys):
     assert "Flags raised: 1, cleared: 0" in capsys.readouterr().out
     call_command("sweep", "--no-send")
     assert "Flags raised: 0, cleared: 0, left open: 1" in capsys.readouterr().out
+
+
+# --- Rules of issue #7 ---------------------------------------------------------------------------
+
+def _child_case(level="child_protection", **case_kwargs):
+    case = CaseFactory(opened_on=date(2025, 1, 6), level=level, **case_kwargs)
+    child = HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=date(2019, 5, 17))).person
+    return case, child
+
+
+def _missed(case, child, *days, kind="dental"):
+    for day in days:
+        AppointmentFactory(case=case, child=child, kind=kind, scheduled_on=day, outcome="was_not_brought")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("neglect_plan, missed_on, flagged", [
+    (True, [date(2025, 11, 25)], True),                        # one, exactly 12 months ago, on a neglect plan
+    (True, [date(2025, 11, 24)], False),                       # one, 12 months and a day ago
+    (False, [date(2026, 3, 2)], False),                        # one is not enough without a neglect plan
+    (False, [date(2025, 11, 25), date(2026, 3, 2)], True),     # two in 12 months
+    (False, [date(2025, 11, 24), date(2026, 3, 2)], False),    # the first fell out of the window
+])
+def test_was_not_brought_thresholds(neglect_plan, missed_on, flagged):
+    case, child = _child_case()
+    if neglect_plan:
+        PlanFactory(case=case, kind="child_protection", category="NEG")
+    _missed(case, child, *missed_on)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.WAS_NOT_BROUGHT)
+    assert flags.exists() == flagged
+    if flagged:
+        flag = flags.get()
+        assert flag.subject == f"child:{child.pk}" and flag.owner == case.lead_professional
+        assert "Missed appointments" in flag.explanation and "25 Nov 2025" in flag.explanation
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("plan_kwargs", [
+    {"kind": "child_protection", "category": "PHY"},                        # another category
+    {"kind": "child_in_need", "category": ""},                              # not child protection
+    {"kind": "child_protection", "category": "NEG", "ended_on": date(2026, 6, 1)},  # plan ended
+])
+def test_one_missed_appointment_needs_a_current_neglect_plan(plan_kwargs):
+    case, child = _child_case()
+    PlanFactory(case=case, started_on=date(2025, 2, 1), **plan_kwargs)
+    _missed(case, child, date(2026, 10, 1))
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.WAS_NOT_BROUGHT).exists()
+
+
+@pytest.mark.django_db
+def test_dental_and_health_appointments_count_alike_and_attended_ones_do_not():
+    case, child = _child_case()
+    _missed(case, child, date(2026, 5, 1), kind="dental")
+    AppointmentFactory(case=case, child=child, scheduled_on=date(2026, 6, 1), outcome="attended")
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.WAS_NOT_BROUGHT).exists()
+    _missed(case, child, date(2026, 7, 1), kind="gp")
+    monitoring.sweep(TODAY)
+    assert "2 appointments" in _open_flags(Flag.Rule.WAS_NOT_BROUGHT).get().explanation
+    monitoring.sweep(date(2027, 5, 2))  # the dental one has left the window: the flag clears
+    assert not _open_flags(Flag.Rule.WAS_NOT_BROUGHT).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("visits_on, flagged", [
+    ([date(2026, 8, 25), date(2026, 11, 20)], True),    # two, the first exactly 3 months ago
+    ([date(2026, 8, 24), date(2026, 11, 20)], False),   # the first is 3 months and a day ago
+    ([date(2026, 11, 20)], False),                      # only one
+])
+def test_no_access_visits_threshold(visits_on, flagged):
+    case, child = _child_case()
+    for day in visits_on:
+        EntryFactory(case=case, event_type="no_access_visit", occurred_on=day)
+    EntryFactory(case=case, event_type="home_visit", occurred_on=date(2026, 10, 1))  # other visits don't count
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.NO_ACCESS)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == "case" and "No-access visits: 2 visits" in flags.get().explanation
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("attended_on, flagged", [
+    ([date(2025, 11, 25), date(2026, 4, 1), date(2026, 9, 1)], True),   # three, the first exactly 12 months ago
+    ([date(2025, 11, 24), date(2026, 4, 1), date(2026, 9, 1)], False),  # the first is outside the window
+    ([date(2026, 4, 1), date(2026, 9, 1)], False),                      # two
+])
+def test_ae_attendances_threshold(attended_on, flagged):
+    case, child = _child_case()
+    sibling = HouseholdMemberFactory(case=case).person
+    for day in attended_on:
+        EntryFactory(case=case, event_type="ae_attendance", occurred_on=day, hospital="General", children=[child])
+    EntryFactory(case=case, event_type="ae_attendance", occurred_on=date(2026, 10, 1), hospital="General",
+                 children=[sibling])  # a sibling's attendance is the sibling's
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.AE_ATTENDANCES)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"child:{child.pk}" and "A&E 3 times" in flags.get().explanation
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind, rule", [("rcpc", Flag.Rule.MEETING_OVERDUE),
+                                        ("supervision", Flag.Rule.SUPERVISION_OVERDUE)])
+@pytest.mark.parametrize("due_on, flagged", [(date(2026, 11, 24), True), (date(2026, 11, 25), False)])
+def test_meeting_and_supervision_overdue(kind, rule, due_on, flagged):
+    case, _ = _child_case()
+    meeting = MeetingFactory(case=case, kind=kind, due_on=due_on)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(rule)
+    assert flags.exists() == flagged
+    other = Flag.Rule.SUPERVISION_OVERDUE if rule == Flag.Rule.MEETING_OVERDUE else Flag.Rule.MEETING_OVERDUE
+    assert not _open_flags(other).exists()
+    if flagged:
+        assert flags.get().subject == f"meeting:{meeting.pk}" and "24 Nov 2026" in flags.get().explanation
+        Meeting.objects.filter(pk=meeting.pk).update(held_on=TODAY)
+        monitoring.sweep(TODAY)
+        assert not _open_flags(rule).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("due_on, status, flagged", [
+    (date(2026, 11, 24), "in_progress", True),
+    (date(2026, 11, 24), "not_done", True),
+    (date(2026, 11, 25), "not_started", False),   # due today is not yet overdue
+])
+def test_action_overdue(due_on, status, flagged):
+    case, _ = _child_case()
+    action = ActionFactory(outcome__plan__case=case, due_on=due_on, status=status)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.ACTION_OVERDUE)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"action:{action.pk}"
+        Action.objects.filter(pk=action.pk).update(status="done", completed_on=TODAY)
+        monitoring.sweep(TODAY)
+        assert not _open_flags(Flag.Rule.ACTION_OVERDUE).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("due_on, flagged", [
+    (date(2026, 12, 2), True),    # Wed 25 Nov + 5 working days
+    (date(2026, 12, 3), False),   # 6 working days away
+    (date(2026, 11, 25), True),   # due today
+])
+def test_review_due_soon(due_on, flagged):
+    case, _ = _child_case()
+    meeting = MeetingFactory(case=case, kind="cin_review", due_on=due_on)
+    MeetingFactory(case=case, kind="supervision", due_on=date(2026, 11, 27))  # supervision is not a review
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.REVIEW_DUE_SOON)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"meeting:{meeting.pk}"
+
+
+def _gcp2(case, child, ended_on, grades=2, **kwargs):
+    return AssessmentFactory(case=case, child=child, observation_started_on=ended_on - timedelta(days=20),
+                             observation_ended_on=ended_on, grades=grades, completed=True, **kwargs)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("repeat_due_on, flagged", [(date(2026, 11, 24), True), (date(2026, 11, 25), False)])
+def test_gcp2_repeat_overdue(repeat_due_on, flagged):
+    case, child = _child_case()
+    _gcp2(case, child, date(2026, 5, 1), repeat_due_on=repeat_due_on)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.GCP2_REPEAT_OVERDUE)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"child:{child.pk}" and "24 Nov 2026" in flags.get().explanation
+
+
+@pytest.mark.django_db
+def test_gcp2_repeat_overdue_clears_with_a_newer_assessment_but_not_with_a_correction():
+    case, child = _child_case()
+    first = _gcp2(case, child, date(2026, 3, 1), repeat_due_on=date(2026, 9, 1), kind="baseline")
+    correction = _gcp2(case, child, date(2026, 3, 1), repeat_due_on=date(2026, 9, 1), kind="baseline",
+                       supersedes=first, correction_reason="Wrong child views recorded.")
+    monitoring.sweep(TODAY)
+    assert _open_flags(Flag.Rule.GCP2_REPEAT_OVERDUE).get().evidence[0]["assessment_id"] == str(correction.pk)
+    _gcp2(case, child, date(2026, 11, 20), repeat_due_on=date(2027, 5, 20), kind="repeat", previous=correction)
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.GCP2_REPEAT_OVERDUE).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("started_on, kind, category, flagged", [
+    (date(2025, 11, 24), "child_protection", "NEG", True),    # 12 months and a day
+    (date(2025, 11, 25), "child_protection", "EMO", False),   # exactly 12 months
+    (date(2025, 1, 1), "child_in_need", "", False),           # not a child protection plan
+])
+def test_long_child_protection_plan(started_on, kind, category, flagged):
+    case, _ = _child_case()
+    plan = PlanFactory(case=case, kind=kind, category=category, started_on=started_on)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.LONG_CP_PLAN)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"plan:{plan.pk}" and "24 Nov 2025" in flags.get().explanation
+        Plan.objects.filter(pk=plan.pk).update(ended_on=TODAY)
+        monitoring.sweep(TODAY)
+        assert not _open_flags(Flag.Rule.LONG_CP_PLAN).exists()
+
+
+def _working_days_before(today, n):
+    """The date exactly n working days before `today` (workdays.working_days_between(it, today) == n)."""
+    day = today
+    while working_days_between(day, today) < n:
+        day -= timedelta(days=1)
+    return day
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("level, limit", [("child_protection", 20), ("child_in_need", 40), ("early_help", 40)])
+@pytest.mark.parametrize("extra, flagged", [(0, False), (1, True)])
+def test_no_contact_by_level(level, limit, extra, flagged):
+    case, _ = _child_case(level=level)
+    last = _working_days_before(TODAY, limit + extra)
+    assert working_days_between(last, TODAY) == limit + extra
+    EntryFactory(case=case, occurred_on=last)
+    EntryFactory(case=case, occurred_on=last - timedelta(days=100))
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.NO_CONTACT)
+    assert flags.exists() == flagged
+    if flagged:
+        assert f"more than {limit} working days" in flags.get().explanation
+        EntryFactory(case=case, occurred_on=TODAY)
+        monitoring.sweep(TODAY)
+        assert not _open_flags(Flag.Rule.NO_CONTACT).exists()
+
+
+@pytest.mark.django_db
+def test_no_contact_counts_from_opening_when_there_are_no_entries():
+    CaseFactory(opened_on=_working_days_before(TODAY, 20))
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.NO_CONTACT).exists()
+    CaseFactory(opened_on=_working_days_before(TODAY, 21))
+    monitoring.sweep(TODAY)
+    assert _open_flags(Flag.Rule.NO_CONTACT).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("before, after, flagged", [
+    ({"A": 3, "B": 2, "C": 2, "D": 2}, {"A": 3, "B": 2, "C": 2, "D": 2}, True),    # same, A at 3
+    ({"A": 3, "B": 2, "C": 2, "D": 2}, {"A": 4, "B": 2, "C": 2, "D": 2}, True),    # worse
+    ({"A": 3, "B": 3, "C": 2, "D": 2}, {"A": 3, "B": 2, "C": 2, "D": 2}, False),   # B got better
+    ({"A": 2, "B": 2, "C": 2, "D": 2}, {"A": 2, "B": 2, "C": 2, "D": 2}, False),   # nothing at 3 or worse
+])
+def test_gcp2_drift(before, after, flagged):
+    case, child = _child_case()
+    first = _gcp2(case, child, date(2026, 3, 1), grades=before, kind="baseline")
+    _gcp2(case, child, date(2026, 9, 1), grades=after, kind="repeat", previous=first)
+    monitoring.sweep(TODAY)
+    flags = _open_flags(Flag.Rule.GCP2_DRIFT)
+    assert flags.exists() == flagged
+    if flagged:
+        assert flags.get().subject == f"child:{child.pk}" and "area A" in flags.get().explanation
+
+
+@pytest.mark.django_db
+def test_gcp2_drift_compares_only_the_last_two_and_needs_two():
+    case, child = _child_case()
+    first = _gcp2(case, child, date(2026, 1, 1), grades={"A": 4, "B": 2, "C": 2, "D": 2}, kind="baseline")
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.GCP2_DRIFT).exists()  # a baseline alone is not drift
+    second = _gcp2(case, child, date(2026, 5, 1), grades={"A": 3, "B": 2, "C": 2, "D": 2}, kind="repeat",
+                   previous=first)
+    monitoring.sweep(TODAY)
+    assert not _open_flags(Flag.Rule.GCP2_DRIFT).exists()  # A improved
+    _gcp2(case, child, date(2026, 9, 1), grades={"A": 3, "B": 2, "C": 2, "D": 2}, kind="repeat", previous=second)
+    monitoring.sweep(TODAY)
+    assert _open_flags(Flag.Rule.GCP2_DRIFT).exists()  # the last two: no change, A still 3

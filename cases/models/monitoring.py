@@ -23,6 +23,32 @@ class MonitoringSettings(models.Model):
         "changes of lead professional: look back (months)", default=12)
     rereferral_window_months = models.PositiveSmallIntegerField(
         "new case after a closure within (months)", default=12)
+    was_not_brought_window_months = models.PositiveSmallIntegerField(
+        "missed appointments: look back (months)", default=12)
+    was_not_brought_neglect_plan_threshold = models.PositiveSmallIntegerField(
+        "missed appointments that flag a child on a neglect child protection plan", default=1)
+    was_not_brought_threshold = models.PositiveSmallIntegerField(
+        "missed appointments that flag any other child", default=2)
+    no_access_threshold = models.PositiveSmallIntegerField(
+        "no-access visits that flag a case", default=2)
+    no_access_window_months = models.PositiveSmallIntegerField(
+        "no-access visits: look back (months)", default=3)
+    ae_threshold = models.PositiveSmallIntegerField(
+        "A&E attendances that flag a child", default=3)
+    ae_window_months = models.PositiveSmallIntegerField(
+        "A&E attendances: look back (months)", default=12)
+    review_due_soon_working_days = models.PositiveSmallIntegerField(
+        "remind the lead professional this many working days before a review is due", default=5)
+    long_plan_months = models.PositiveSmallIntegerField(
+        "child protection plan open longer than (months)", default=12)
+    no_contact_child_protection_working_days = models.PositiveSmallIntegerField(
+        "no chronology entry for longer than (working days): child protection", default=20)
+    no_contact_child_in_need_working_days = models.PositiveSmallIntegerField(
+        "no chronology entry for longer than (working days): child in need", default=40)
+    no_contact_early_help_working_days = models.PositiveSmallIntegerField(
+        "no chronology entry for longer than (working days): early help", default=40)
+    drift_concern_grade = models.PositiveSmallIntegerField(
+        "GCP2 drift: an area graded this or worse, with no area better than last time", default=3)
     acknowledge_within_working_days = models.PositiveSmallIntegerField(
         "flags unacknowledged after (working days) go to the team manager", default=5)
     notification_max_attempts = models.PositiveSmallIntegerField(
@@ -49,6 +75,17 @@ class Flag(models.Model):
         LEAD_CHURN = "lead_churn", "Frequent changes of lead professional"
         REREFERRAL = "rereferral", "New case soon after a previous one closed"
         NEW_BABY = "new_baby", "New or expected baby in the household"
+        WAS_NOT_BROUGHT = "was_not_brought", "Missed appointments (was not brought)"
+        NO_ACCESS = "no_access", "Repeated no-access visits"
+        AE_ATTENDANCES = "ae_attendances", "Repeated A&E attendances"
+        MEETING_OVERDUE = "meeting_overdue", "Meeting or review overdue"
+        ACTION_OVERDUE = "action_overdue", "Plan action overdue"
+        SUPERVISION_OVERDUE = "supervision_overdue", "Case supervision overdue"
+        REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
+        GCP2_REPEAT_OVERDUE = "gcp2_repeat_overdue", "GCP2 repeat assessment overdue"
+        LONG_CP_PLAN = "long_cp_plan", "Child protection plan open a long time"
+        NO_CONTACT = "no_contact", "No recent contact recorded"
+        GCP2_DRIFT = "gcp2_drift", "No improvement between GCP2 assessments (drift)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="flags")
