@@ -1,6 +1,9 @@
-"""Forms for two-factor sign-in."""
+"""Forms for signing in: username and password, then two-factor codes."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from .models import User
 
 
 class TokenForm(forms.Form):
@@ -17,3 +20,18 @@ class ConfirmDeviceForm(forms.Form):
         error_messages={"invalid": "Enter the 6-digit code your app shows."},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with the username's length enforced before anything else sees it.
+
+    Django sets the length only as an HTML attribute here; an over-long username would otherwise
+    reach the lockout records (255 characters) and fail there.
+    """
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > User._meta.get_field("username").max_length:
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                        params={"username": self.username_field.verbose_name})
+        return username

@@ -1,4 +1,5 @@
-"""Admin for administrators: the local timescales (seeded with the statutory defaults) and local closure days.
+"""Admin for administrators: the local timescales (seeded with the statutory defaults), local closure days,
+the monitoring thresholds and the escalation ladder.
 
 Changes are audited. Timescales can be changed but not added or removed: each one is used by the scheduler.
 """
@@ -8,7 +9,7 @@ from django.contrib import admin
 from audit import services as audit
 
 from . import workdays
-from .models import ClosureDay, Timescale
+from .models import ClosureDay, EscalationStage, MonitoringSettings, Timescale
 
 
 @admin.register(Timescale)
@@ -56,3 +57,29 @@ class ClosureDayAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+@admin.register(MonitoringSettings)
+class MonitoringSettingsAdmin(admin.ModelAdmin):
+    """One row of thresholds for the monitoring rules (the README lists each rule and its setting)."""
+
+    def has_add_permission(self, request) -> bool:
+        return not MonitoringSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        audit.record(actor=request.user, action="cases.monitoring_settings.changed", target=obj,
+                     data={"fields": form.changed_data})
+
+
+@admin.register(EscalationStage)
+class EscalationStageAdmin(admin.ModelAdmin):
+    list_display = ("order", "name", "responder", "respond_within_working_days")
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        audit.record(actor=request.user, action="cases.escalation_stage.changed", target=obj,
+                     data={"fields": form.changed_data})

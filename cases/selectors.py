@@ -5,7 +5,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from accounts.access import cases_visible_to
 from accounts.models import User
 
-from .models import Case, CaseMember, Flag, HouseholdMember, Notification
+from .models import Case, CaseMember, Escalation, Flag, HouseholdMember, Notification
 
 
 def _current_children() -> Prefetch:
@@ -84,7 +84,12 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     """The person's notifications with their flag and case, limited to cases they can still open."""
     visible = cases_visible_to(user).values("pk")
     return (
-        Notification.objects.filter(recipient=user, flag__case__in=visible)
-        .select_related("flag", "flag__case")
+        Notification.objects.filter(Q(flag__case__in=visible) | Q(escalation__case__in=visible), recipient=user)
+        .select_related("flag", "flag__case", "escalation", "escalation__case")
         .order_by("-created_at")
     )
+
+
+def escalations_for(case: Case) -> QuerySet[Escalation]:
+    return (case.escalations.select_related("stage", "raised_by", "resolved_by", "flag")
+            .prefetch_related("responses__by", "responses__stage").order_by("status", "-created_at"))

@@ -40,3 +40,16 @@ def send_daily_digests() -> int:
     from .notifications import send_due
 
     return send_due(User.NotificationPreference.DAILY)
+
+
+@shared_task(acks_late=True)
+def advance_escalations() -> dict:
+    """Unacknowledged flags and long plans escalate; unanswered stages move up; then notify."""
+    from .escalations import run_ladder
+
+    result = run_ladder()
+    try:
+        send_notifications.delay()
+    except OperationalError:
+        log.warning("Broker unavailable after the escalation run; notifications wait for the next drain")
+    return result

@@ -34,6 +34,12 @@ urlpatterns = [
     path("<caseref:reference>/flags/<uuid:flag_id>/acknowledge/", views.flag_acknowledge,
          name="flag_acknowledge"),
     path("notifications/", views.notifications, name="notifications"),
+    path("<caseref:reference>/escalations/", views.escalations, name="escalations"),
+    path("<caseref:reference>/escalations/raise/", views.escalation_raise, name="escalation_raise"),
+    path("<caseref:reference>/escalations/<uuid:escalation_id>/respond/", views.escalation_respond,
+         name="escalation_respond"),
+    path("<caseref:reference>/escalations/<uuid:escalation_id>/move-up/", views.escalation_move_up,
+         name="escalation_move_up"),
     # Plans, meetings and supervision (cases/plan_views.py)
     path("timescales/", plan_views.timescales, name="timescales"),
     path("<caseref:reference>/plan/", plan_views.plan, name="plan"),

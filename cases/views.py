@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts import access
+from accounts.forms import SignInForm
 from accounts import services as account_services
 from audit import selectors as audit_selectors
 from audit import services as audit
 
+from . import escalations as ladder
 from . import plan_selectors, selectors, services
 from .forms import (
     AccessGrantForm,
@@ -27,6 +29,8 @@ from .forms import (
     CaseFilterForm,
     CaseMemberAddForm,
     CaseMemberEndForm,
+    EscalationRaiseForm,
+    EscalationRespondForm,
     FlagAcknowledgeForm,
     HouseholdMemberForm,
     LeadChangeForm,
@@ -53,6 +57,10 @@ PAGES = {
     "lead": {"title": "Change the lead professional", "submit_label": "Change lead",
              "intro": "The lead professional co-ordinates the plan and receives the case's alerts."},
     "acknowledge": {"title": "Acknowledge a flag", "submit_label": "Acknowledge"},
+    "escalate": {"title": "Raise an escalation", "submit_label": "Raise the escalation",
+                 "intro": "Use this when the case is stuck: a plan that is not working, an agency not doing its "
+                          "part, or a disagreement. It goes first to the lead professional, then up the ladder "
+                          "to managers if nobody answers in time."},
     "grant": {"title": "Give temporary access", "submit_label": "Give access",
               "intro": "For someone outside the team who needs to read this case for a short time. "
                        "The reason is recorded and shown in the audit trail."},
@@ -86,7 +94,7 @@ def _conflict(request: HttpRequest, case: Case, current: Case, submitted: dict) 
 def home(request: HttpRequest) -> HttpResponse:
     """The login page before sign-in; the person's own cases after it."""
     if not request.user.is_authenticated:
-        return LoginView.as_view()(request)
+        return LoginView.as_view(authentication_form=SignInForm)(request)
     my_cases = selectors.case_list_for(request.user, mine_only=True)[:CASES_PER_PAGE]
     return render(request, "cases/home.html", {
         "my_cases": my_cases,
@@ -144,6 +152,7 @@ def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
         "can_write": access.can_write(request.user, case),
         "can_manage": can_manage,
         "open_flags": case.flags.filter(resolved_at__isnull=True).count(),
+        "open_escalations": case.escalations.filter(status="open").count(),
         "today": today,
         "summary": plan_selectors.plan_summary(case, today, show_supervision=can_manage),
     })
@@ -344,3 +353,76 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return redirect("cases:notifications")
     page = Paginator(selectors.notifications_for(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "cases/notifications.html", {"page": page})
+
+
+def _escalations_page(request: HttpRequest, case: Case, failed: tuple | None = None,
+                      status: int = 200) -> HttpResponse:
+    """The case's escalations, each open one with a response form for those who may answer it."""
+    items = list(selectors.escalations_for(case))
+    for item in items:
+        item.can_respond = item.is_open and ladder.can_respond(request.user, item)
+        if failed and failed[0] == item.pk:
+            item.respond_form = failed[1]
+        else:
+            item.respond_form = EscalationRespondForm(auto_id=f"id_%s_{item.pk.hex[:8]}")
+    return render(request, "cases/escalations.html", {
+        "case": case, "escalations": items, "can_write": access.can_write(request.user, case),
+    }, status=status)
+
+
+@access.case_view(methods=("GET",))
+def escalations(request: HttpRequest, case: Case) -> HttpResponse:
+    return _escalations_page(request, case)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def escalation_raise(request: HttpRequest, case: Case) -> HttpResponse:
+    form = EscalationRaiseForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _form_page(request, "escalate", form, case, status=INVALID)
+        try:
+            with account_services.saved_once(token=form.cleaned_data["submission_token"], by=request.user):
+                escalation = ladder.escalation_raise(case=case, by=request.user, concern=form.cleaned_data["concern"])
+        except account_services.DuplicateSubmission:
+            return redirect("cases:escalations", reference=case.reference)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+            return _form_page(request, "escalate", form, case, status=INVALID)
+        messages.success(request, f"Escalation raised. {escalation.stage}: due by {escalation.stage_due_on:%d/%m/%Y}.")
+        return redirect("cases:escalations", reference=case.reference)
+    return _form_page(request, "escalate", form, case)
+
+
+@access.case_view(methods=("POST",))
+def escalation_respond(request: HttpRequest, case: Case, escalation_id) -> HttpResponse:
+    """Answer a stage (anyone who can see the case may try; the service checks it is their stage)."""
+    escalation = get_object_or_404(case.escalations.select_related("stage", "case"), pk=escalation_id)
+    form = EscalationRespondForm(request.POST, auto_id=f"id_%s_{escalation.pk.hex[:8]}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with account_services.saved_once(token=data["submission_token"], by=request.user):
+                ladder.escalation_respond(escalation=escalation, by=request.user, text=data["text"],
+                                          resolve=data["resolve"], outcome=data["outcome"])
+        except account_services.DuplicateSubmission:
+            return redirect("cases:escalations", reference=case.reference)
+        except ValidationError as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, "Response recorded.")
+            return redirect("cases:escalations", reference=case.reference)
+    messages.error(request, "Please correct the problems shown below.")
+    return _escalations_page(request, case, failed=(escalation.pk, form), status=INVALID)
+
+
+@access.case_view(methods=("POST",))
+def escalation_move_up(request: HttpRequest, case: Case, escalation_id) -> HttpResponse:
+    escalation = get_object_or_404(case.escalations.select_related("stage", "case"), pk=escalation_id)
+    try:
+        escalation = ladder.escalation_move_up(escalation=escalation, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("cases:escalations", reference=case.reference)
+    messages.success(request, f"Moved to {escalation.stage}.")
+    return redirect("cases:escalations", reference=case.reference)

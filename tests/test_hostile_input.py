@@ -84,6 +84,14 @@ def test_account_and_create_forms_survive_hostile_input(client, lead, name):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("username", ["A" * 5000, "\x00", "é\u0301" * 200])
+def test_overlong_or_odd_usernames_get_the_normal_refusal(client, username):
+    response = client.post(reverse("login"), {"username": username, "password": "x"}, REMOTE_ADDR="192.0.2.51")
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+@pytest.mark.django_db
 @given(data=_hostile_forms(["username", "password"]))
 @settings(max_examples=30, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
-from cases.models import Case, Flag
+from cases.models import Case, Escalation, EscalationStage, Flag
 
 from .factories import (ActionFactory, AppointmentFactory, AssessmentFactory, EntryFactory, MeetingFactory,
                         PlanFactory)
@@ -45,6 +45,10 @@ PERMISSIONS = {
     "cases:flags": "read",
     "cases:flag_acknowledge": "manage",
     "cases:notifications": "login",
+    "cases:escalations": "read",
+    "cases:escalation_raise": "write",
+    "cases:escalation_respond": "read_post",
+    "cases:escalation_move_up": "read_post",
     "cases:timescales": "login",
     "cases:plan": "read",
     "cases:plan_create": "write",
@@ -91,6 +95,9 @@ EXTRA_AUDIT = {
 
 # Expected GET status for each persona on each case URL access class.
 EXPECTED = {
+    # POST-only actions: a GET is refused with 405, but only after the access check (outsiders: 404).
+    "read_post": {"lead": 405, "member": 405, "reader": 405, "manager": 405, "senior": 405,
+                  "colleague": 404, "outsider": 404},
     "read": {"lead": 200, "member": 200, "reader": 200, "manager": 200, "senior": 200,
              "colleague": 404, "outsider": 404},
     "write": {"lead": 200, "member": 200, "reader": 403, "manager": 200, "senior": 200,
@@ -127,6 +134,11 @@ def _case_url(name: str, case: Case) -> str:
     kwargs = {"reference": case.reference}
     if name == "cases:team_end":
         kwargs["member_id"] = case.members.filter(ended_on__isnull=True).exclude(role="lead").first().pk
+    if name in ("cases:escalation_respond", "cases:escalation_move_up"):
+        kwargs["escalation_id"] = Escalation.objects.get_or_create(
+            case=case, subject="walker", defaults={
+                "source": "raised", "concern": "x", "stage": EscalationStage.objects.get(order=1),
+                "stage_started_on": case.opened_on, "stage_due_on": case.opened_on, "stage_due_basis": "x"})[0].pk
     if name == "cases:flag_acknowledge":
         flag, _ = Flag.objects.get_or_create(case=case, rule=Flag.Rule.NEW_BABY, subject="walker",
                                              defaults={"owner": case.lead_professional, "explanation": "x"})
@@ -179,7 +191,7 @@ def test_case_url_as_persona(client, personas, case, persona, name):
     response = client.get(url)
     assert response.status_code == EXPECTED[PERMISSIONS[name]][persona], url
     events = list(AuditEvent.objects.order_by("id")[before:])
-    expected_action = {200: "case.viewed", 403: "access.refused_write", 404: "access.denied"}
+    expected_action = {200: "case.viewed", 405: "case.viewed", 403: "access.refused_write", 404: "access.denied"}
     extra = EXTRA_AUDIT.get(name, []) if response.status_code == 200 else []
     # Exactly one row for the access (plus, for exports, the export itself), all by this persona.
     assert [e.action for e in events] == [expected_action[response.status_code], *extra]

@@ -1,5 +1,5 @@
 """The cases app's rows: households and teams (core), plans, meetings and reviews, timescales,
-monitoring flags and notifications.
+monitoring flags and notifications, escalations.
 
 Split by subject; everything is importable from `cases.models` as before.
 """
@@ -14,6 +14,7 @@ from .core import (
     Level,
     Person,
 )
+from .escalations import Escalation, EscalationResponse, EscalationStage
 from .meetings import REVIEW_KINDS, Meeting, MeetingKind, OutcomeRating
 from .monitoring import Flag, MonitoringSettings, Notification
 from .plans import AbuseCategory, Action, Outcome, Plan
@@ -21,6 +22,6 @@ from .timescales import ClosureDay, Timescale
 
 __all__ = [
     "AbuseCategory", "AccessGrant", "Action", "Case", "CaseMember", "CaseReferenceCounter", "ClosureDay",
-    "ClosureReason", "Flag", "HouseholdMember", "MonitoringSettings", "Notification", "Level", "Meeting", "MeetingKind", "Outcome", "OutcomeRating",
+    "ClosureReason", "Escalation", "EscalationResponse", "EscalationStage", "Flag", "HouseholdMember", "MonitoringSettings", "Notification", "Level", "Meeting", "MeetingKind", "Outcome", "OutcomeRating",
     "Person", "Plan", "REVIEW_KINDS", "Timescale",
 ]

@@ -120,7 +120,7 @@ class Flag(models.Model):
 
 
 class Notification(models.Model):
-    """An outbox row: one per (recipient, flag). The sender claims it with a lease and marks it sent
+    """An outbox row: one per (recipient, flag), or per (recipient, escalation, stage). The sender claims it with a lease and marks it sent
     only once the mail server has accepted it, so a crash means a resend, never a loss."""
 
     class Status(models.TextChoices):
@@ -130,7 +130,11 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications")
-    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="notifications")
+    # About a flag, or about an escalation reaching a stage (one row per person per stage).
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True)
+    escalation = models.ForeignKey("cases.Escalation", on_delete=models.CASCADE, related_name="notifications",
+                                   null=True, blank=True)
+    stage_order = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -142,6 +146,12 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "flag"], name="cases_notification_once"),
+            models.UniqueConstraint(fields=["recipient", "flag"], condition=Q(flag__isnull=False),
+                                    name="cases_notification_once"),
+            models.UniqueConstraint(fields=["recipient", "escalation", "stage_order"],
+                                    condition=Q(escalation__isnull=False),
+                                    name="cases_notification_once_per_stage"),
+            models.CheckConstraint(condition=Q(flag__isnull=False) ^ Q(escalation__isnull=False),
+                                   name="cases_notification_flag_or_escalation"),
         ]
         indexes = [models.Index(fields=["status", "lease_until"], name="cases_notification_outbox")]

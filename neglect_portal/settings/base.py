@@ -249,6 +249,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "cases.tasks.sweep", "schedule": crontab(minute="*/15")},
     # Every 5 min: drain the notification outbox, so nothing waits long after a broker outage.
     "send-notifications": {"task": "cases.tasks.send_notifications", "schedule": crontab(minute="*/5")},
+    # Hourly: flags left unacknowledged and long plans escalate; unanswered stages move up.
+    "advance-escalations": {"task": "cases.tasks.advance_escalations", "schedule": crontab(minute=5)},
     # 07:00 each day: one email per person who chose a daily digest.
     "daily-digests": {"task": "cases.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
 }
