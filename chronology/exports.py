@@ -1,7 +1,8 @@
 """Print and export of a (filtered) timeline: an A4 PDF through WeasyPrint and a CSV file.
 
 The PDF carries the protective marking, the case reference, page numbers and who printed it
-when on every page. CSS comes from disk (static/portal/print.css), never over HTTP.
+when on every page; the CSV's first line says the same. CSS comes from disk
+(static/portal/print.css), never over HTTP.
 """
 
 import csv
@@ -29,11 +30,19 @@ def _filename(case, suffix: str) -> str:
     return f"chronology-{case.reference}-{timezone.localdate():%Y%m%d}.{suffix}"
 
 
-def csv_response(case, entries) -> HttpResponse:
+def csv_watermark(user, export_id) -> str:
+    """The first line of every CSV export: its marking, who exported it, when, and its audit number."""
+    agency = user.agency.name if user.agency_id else "no agency"
+    return (f"OFFICIAL-SENSITIVE. Exported by {user.get_full_name() or user.username} ({agency}) at "
+            f"{timezone.localtime():%d/%m/%Y %H:%M}, export {export_id}. Do not copy or forward.")
+
+
+def csv_response(case, entries, *, user, export_id) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(case, "csv")}"'
     response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
     writer = csv.writer(response)
+    writer.writerow([csv_watermark(user, export_id)])
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         latest = entry.latest_amendment

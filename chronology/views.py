@@ -279,7 +279,7 @@ def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
     )
     if kind == "pdf":
         return exports.pdf_response(request, case, entries, export_id=event.pk)
-    return exports.csv_response(case, entries)
+    return exports.csv_response(case, entries, user=request.user, export_id=event.pk)
 
 
 @access.case_view(methods=("GET",), write=True)

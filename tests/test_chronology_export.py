@@ -79,7 +79,13 @@ def test_csv_export_neutralises_formulas(client, case, lead):
     client.force_login(lead)
     response = client.get(reverse("chronology:export_csv", args=[case.reference]))
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    text = response.content.decode("utf-8-sig")
+    first_line, rest = text.split("\r\n", 1)
+    watermark = next(csv.reader([first_line]))[0]
+    export = AuditEvent.objects.get(action="chronology.exported")
+    assert watermark.startswith("OFFICIAL-SENSITIVE. Exported by " + lead.get_full_name())
+    assert f"export {export.pk}" in watermark
+    rows = list(csv.DictReader(io.StringIO(rest)))
     assert len(rows) == 1
     assert rows[0]["what_happened"].startswith("'=HYPERLINK")
     assert rows[0]["action_taken"] == "'+44 7700 900123"
