@@ -573,3 +573,33 @@ def test_gcp2_drift_compares_only_the_last_two_and_needs_two():
     _gcp2(case, child, date(2026, 9, 1), grades={"A": 3, "B": 2, "C": 2, "D": 2}, kind="repeat", previous=second)
     monitoring.sweep(TODAY)
     assert _open_flags(Flag.Rule.GCP2_DRIFT).exists()  # the last two: no change, A still 3
+
+
+@pytest.mark.django_db
+def test_a_sweep_that_dies_half_way_then_runs_again_ends_like_a_clean_run(monkeypatch):
+    """Each rule commits on its own: a crash after some rules loses nothing and a re-run completes
+    the rest without doubling what the first run saved."""
+    _baby_case()
+    churn = CaseFactory(opened_on=date(2025, 6, 1))
+    _lead_changes(churn, [date(2026, 1, 10), date(2026, 4, 2), date(2026, 9, 30)])
+    clean = monitoring.sweep(TODAY)
+    expected = sorted(Flag.objects.values_list("rule", "case_id", "subject"))
+    expected_notes = Notification.objects.count()
+    Notification.objects.all().delete()
+    Flag.objects.all().delete()
+
+    rules = list(monitoring.RULES.items())
+    crash_at = len(rules) // 2
+
+    def crash(today, config):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setitem(monitoring.RULES, rules[crash_at][0], crash)
+    with pytest.raises(RuntimeError):
+        monitoring.sweep(TODAY)
+    monkeypatch.undo()
+    assert Flag.objects.count() < len(expected)  # the crash left the sweep unfinished
+    monitoring.sweep(TODAY)
+    assert sorted(Flag.objects.values_list("rule", "case_id", "subject")) == expected
+    assert Notification.objects.count() == expected_notes
+    assert clean.raised == len(expected)
