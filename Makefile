@@ -30,6 +30,7 @@ run: $(VENV)/.installed
 	$(VENV)/bin/python manage.py migrate --noinput
 	$(VENV)/bin/python manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/python manage.py seed_demo
+	$(VENV)/bin/python manage.py sweep --no-send
 	@echo ""
 	@echo "The portal is starting at http://127.0.0.1:$(PORT)/ (web, Celery worker and beat). Ctrl-C stops all three."
 	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile

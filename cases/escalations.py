@@ -22,6 +22,24 @@ from .models import Case, Escalation, EscalationResponse, EscalationStage, Flag,
 from .workdays import add_working_days, months_later, uk, working_calendar
 
 LONG_CP_PLAN_MONTHS = 18
+# The default ladder (DOMAIN.md section 8, Lincolnshire): (order, name, who answers, working days).
+DEFAULT_STAGES = [
+    (1, "Practitioner to practitioner", EscalationStage.Responder.LEAD, 2),
+    (2, "Manager to manager", EscalationStage.Responder.TEAM_MANAGER, 5),
+    (3, "Senior manager to senior manager", EscalationStage.Responder.SENIOR_MANAGER, 2),
+    (4, "Independently chaired partnership meeting", EscalationStage.Responder.CHAIR, 10),
+]
+
+
+def _stage(responder: str | None = None) -> EscalationStage:
+    """The first stage (or the first answered by `responder`). The migration seeds the ladder; if
+    an administrator emptied it, the default ladder is put back rather than refusing to escalate."""
+    if not EscalationStage.objects.exists():
+        EscalationStage.objects.bulk_create(
+            [EscalationStage(order=o, name=n, responder=r, respond_within_working_days=d)
+             for o, n, r, d in DEFAULT_STAGES], ignore_conflicts=True)
+    stages = EscalationStage.objects.order_by("order")
+    return (stages.filter(responder=responder) if responder else stages).first() or stages.first()
 
 
 def responders(escalation: Escalation) -> QuerySet[User]:
@@ -84,7 +102,7 @@ def escalation_raise(*, case: Case, by: User, concern: str) -> Escalation:
         raise PermissionDenied("Only members of the case team can raise an escalation.")
     if not concern.strip():
         raise ValidationError({"concern": "Say what is stuck and what you want to happen."})
-    stage = EscalationStage.objects.order_by("order").first()
+    stage = _stage()
     escalation = _open(case=case, source=Escalation.Source.RAISED, subject=f"raised:{uuid.uuid4()}",
                        concern=concern.strip(), stage=stage, today=timezone.localdate(), raised_by=by)
     _chronology(escalation, by, f"Escalation raised ({stage}): {escalation.concern}")
@@ -175,7 +193,7 @@ def escalate_unacknowledged_flags(today: date) -> int:
     """Flags unacknowledged for more than N working days go to the lead's team manager (stage 2)."""
     limit = MonitoringSettings.load().acknowledge_within_working_days
     cutoff = _working_days_before(today, limit)
-    stage = EscalationStage.objects.filter(responder=EscalationStage.Responder.TEAM_MANAGER).order_by("order").first()
+    stage = _stage(EscalationStage.Responder.TEAM_MANAGER)
     flags = Flag.objects.filter(resolved_at__isnull=True, acknowledged_at__isnull=True, escalated_at__isnull=True,
                                 raised_at__date__lt=cutoff, case__status=Case.Status.OPEN).select_related("case")
     opened = 0
@@ -193,7 +211,7 @@ def escalate_unacknowledged_flags(today: date) -> int:
 def escalate_long_cp_plans(today: date) -> int:
     """Child protection plans open more than 18 months go to a senior manager."""
     since = months_later(today, -LONG_CP_PLAN_MONTHS)
-    stage = EscalationStage.objects.filter(responder=EscalationStage.Responder.SENIOR_MANAGER).order_by("order").first()
+    stage = _stage(EscalationStage.Responder.SENIOR_MANAGER)
     plans = (Plan.objects.filter(kind="child_protection", ended_on__isnull=True, started_on__lt=since,
                                  case__status=Case.Status.OPEN)
              .exclude(Exists(Escalation.objects.filter(case=OuterRef("case"), source=Escalation.Source.LONG_CP_PLAN,

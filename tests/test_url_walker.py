@@ -10,7 +10,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
-from cases.models import Case, Escalation, EscalationStage, Flag
+from cases import escalations as ladder
+from cases.models import Case, Escalation, Flag
 
 from .factories import (ActionFactory, AppointmentFactory, AssessmentFactory, EntryFactory, MeetingFactory,
                         PlanFactory)
@@ -137,7 +138,7 @@ def _case_url(name: str, case: Case) -> str:
     if name in ("cases:escalation_respond", "cases:escalation_move_up"):
         kwargs["escalation_id"] = Escalation.objects.get_or_create(
             case=case, subject="walker", defaults={
-                "source": "raised", "concern": "x", "stage": EscalationStage.objects.get(order=1),
+                "source": "raised", "concern": "x", "stage": ladder._stage(),
                 "stage_started_on": case.opened_on, "stage_due_on": case.opened_on, "stage_due_basis": "x"})[0].pk
     if name == "cases:flag_acknowledge":
         flag, _ = Flag.objects.get_or_create(case=case, rule=Flag.Rule.NEW_BABY, subject="walker",

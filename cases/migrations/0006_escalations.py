@@ -5,7 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-# The default ladder (DOMAIN.md section 8, Lincolnshire). Administrators change it in the admin.
+# The default ladder (DOMAIN.md section 8, Lincolnshire; also cases.escalations.DEFAULT_STAGES, which
+# restores it if emptied). Administrators change it in the admin.
 STAGES = [
     (1, "Practitioner to practitioner", "lead", 2),
     (2, "Manager to manager", "team_manager", 5),

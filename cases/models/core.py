@@ -129,7 +129,7 @@ class Person(models.Model):
             months = (on.year - self.date_of_birth.year) * 12 + on.month - self.date_of_birth.month
             months -= on.day < self.date_of_birth.day
             return f"{months} month{'s' if months != 1 else ''}"
-        return f"{age}"
+        return f"{age} year{'s' if age != 1 else ''}"
 
 
 class HouseholdMember(models.Model):
