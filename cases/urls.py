@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import plan_views, views
+from . import dashboard_views, plan_views, views
 
 
 class CaseReferenceConverter:
@@ -21,6 +21,11 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_create, name="create"),
+    # Dashboards and search (cases/dashboard_views.py); the practitioner home is `/`.
+    path("caseload/", dashboard_views.caseload, name="caseload"),
+    path("caseload/export.csv", dashboard_views.caseload_csv, name="caseload_csv"),
+    path("manager/", dashboard_views.manager, name="manager"),
+    path("search/", dashboard_views.search, name="search"),
     path("<caseref:reference>/", views.case_detail, name="detail"),
     path("<caseref:reference>/edit/", views.case_edit, name="edit"),
     path("<caseref:reference>/close/", views.case_close, name="close"),

@@ -19,8 +19,8 @@ from accounts import services as account_services
 from audit import selectors as audit_selectors
 from audit import services as audit
 
+from . import dashboard_views, plan_selectors, selectors, services
 from . import escalations as ladder
-from . import plan_selectors, selectors, services
 from .forms import (
     AccessGrantForm,
     CaseCloseForm,
@@ -92,15 +92,10 @@ def _conflict(request: HttpRequest, case: Case, current: Case, submitted: dict) 
 
 @login_not_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The login page before sign-in; the person's own cases after it."""
+    """The login page before sign-in; the practitioner home (cases/dashboard_views.py) after it."""
     if not request.user.is_authenticated:
         return LoginView.as_view(authentication_form=SignInForm)(request)
-    my_cases = selectors.case_list_for(request.user, mine_only=True)[:CASES_PER_PAGE]
-    return render(request, "cases/home.html", {
-        "my_cases": my_cases,
-        "counts": selectors.case_counts_for(request.user),
-        "today": timezone.localdate(),
-    })
+    return dashboard_views.practitioner_home(request)
 
 
 @require_http_methods(["GET"])

@@ -8,7 +8,8 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Agency, Team, User
-from cases.models import Action, Case, CaseMember, ClosureDay, HouseholdMember, Meeting, Outcome, OutcomeRating, Person, Plan
+from cases.models import (Action, Case, CaseMember, ClosureDay, Flag, HouseholdMember, Meeting, Outcome, OutcomeRating,
+                          Person, Plan)
 from gcp2.models import AreaGrade, Assessment, Descriptor, SubAreaGrade
 from gcp2.structure import AREAS, SUB_AREAS
 from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType
@@ -282,3 +283,16 @@ class AppointmentFactory(DjangoModelFactory):
     kind = Appointment.Kind.DENTAL
     scheduled_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
     booked_by = factory.SelfAttribute("case.lead_professional")
+
+
+class FlagFactory(DjangoModelFactory):
+    """An open, unacknowledged flag owned by the case's lead."""
+
+    class Meta:
+        model = Flag
+
+    case = factory.SubFactory(CaseFactory)
+    rule = Flag.Rule.NEW_BABY
+    subject = factory.Sequence(lambda n: f"test:{n}")
+    owner = factory.SelfAttribute("case.lead_professional")
+    explanation = "Raised by a test."

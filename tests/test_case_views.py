@@ -223,17 +223,6 @@ def test_case_list_query_count_is_constant(client, lead, n_cases, django_assert_
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("n_cases", [5, 50])
-def test_home_query_count_is_constant(client, lead, n_cases, django_assert_num_queries):
-    CaseFactory.create_batch(n_cases, lead_professional=lead)
-    client.force_login(lead)
-    # session, user+agency, counts by level, my cases, their children, unread notifications,
-    # session save (3)
-    with django_assert_num_queries(9):
-        assert client.get(reverse("home")).status_code == 200
-
-
-@pytest.mark.django_db
 def test_manager_and_senior_see_team_cases_in_lists(client, case, manager, senior, colleague):
     other_team_case = CaseFactory(lead_professional=colleague)  # colleague has no team manager
     client.force_login(manager)

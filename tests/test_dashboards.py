@@ -1,0 +1,231 @@
+"""Dashboards: practitioner home, caseload (filters, CSV export), manager's stuck cases, search.
+
+Query counts are pinned at 5 and 200 visible cases; the outsider sees no other team's case anywhere.
+"""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from cases import workdays
+from cases.models import Action, CaseMember, Flag, MeetingKind
+
+from .conftest import SENTINEL_CHILD_NAME
+from .factories import (ActionFactory, AppointmentFactory, AssessmentFactory, CaseFactory, CaseMemberFactory,
+                        EntryFactory, FlagFactory, HouseholdMemberFactory, MeetingFactory, PlanFactory)
+
+
+def _populate(n: int, lead) -> list:
+    """n open cases led by `lead`, each with a child, an open flag, a chronology entry, a plan action
+    due, a waiting review and an appointment without an outcome; the first has a completed GCP2."""
+    cases = CaseFactory.create_batch(n, lead_professional=lead)
+    for case in cases:
+        child = HouseholdMemberFactory(case=case).person
+        FlagFactory(case=case)
+        EntryFactory(case=case)
+        ActionFactory(outcome__plan__case=case)
+        MeetingFactory(case=case)
+        AppointmentFactory(case=case, child=child)
+    AssessmentFactory(case=cases[0], child=cases[0].household.first().person, grades=3, completed=True)
+    return cases
+
+
+# Every page: session, user, unread count (header), session save (savepoint, update, release) = 6.
+PAGES = {
+    # + counts by level, my cases, their children, my actions, my appointments, my notifications, "leads a case?"
+    "home": 13,
+    # + "leads a case?", count for paging, cases with annotations, children, open flags, GCP2, area grades
+    "cases:caseload": 13,
+    # + cases with annotations, children, open flags, GCP2, area grades, figures by level, reviews this quarter
+    "cases:manager": 13,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n_cases", [5, 200])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_dashboard_query_count_is_constant(client, lead, manager, n_cases, name, django_assert_num_queries):
+    _populate(n_cases, lead)
+    client.force_login(manager if name == "cases:manager" else lead)
+    workdays.working_calendar()  # local closure days are cached per process: count the steady state
+    with django_assert_num_queries(PAGES[name], info=name):
+        response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert PAGES[name] <= 25
+
+
+@pytest.mark.django_db
+def test_outsider_sees_no_other_teams_case_anywhere(client, case, outsider):
+    _populate(3, case.lead_professional)
+    client.force_login(outsider)
+    for query in (SENTINEL_CHILD_NAME, case.reference):
+        assert client.post(reverse("cases:search"), {"q": query}).context["results"] == []
+    pages = [client.get(reverse(name)) for name in ("home", "cases:caseload", "cases:caseload_csv")]
+    for response in pages:
+        body = response.content.decode()
+        assert case.reference not in body and SENTINEL_CHILD_NAME not in body
+    assert "You can see 0 open cases" in pages[0].content.decode()
+    assert pages[1].context["page"].paginator.count == 0
+    assert client.get(reverse("cases:manager")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_practitioner_home_shows_my_work(client, case, member):
+    today = timezone.localdate()
+    later = ActionFactory(outcome__plan__case=case, owner_user=member, due_on=today + timedelta(days=20),
+                          description="Later visit")
+    soon = ActionFactory(outcome=later.outcome, owner_user=member, due_on=today - timedelta(days=2),
+                         description="Overdue visit")
+    ActionFactory(outcome=later.outcome, owner_user=member, due_on=today, status=Action.Status.DONE,
+                  completed_on=today, description="Finished visit")
+    child = case.household.first().person
+    AppointmentFactory(case=case, child=child, booked_by=member, kind="gp")
+    AppointmentFactory(case=case, child=child, booked_by=member, outcome="attended")
+    client.force_login(member)
+    response = client.get(reverse("home"))
+    body = response.content.decode()
+    assert [a.pk for a, _ in response.context["actions"]] == [soon.pk, later.pk]  # soonest first, done left out
+    assert "Overdue by" in body and "Finished visit" not in body
+    assert [a.kind for a in response.context["appointments"]] == ["gp"]
+    assert reverse("chronology:concern", args=[case.reference]) in body
+    assert reverse("cases:caseload") not in body.split("<main")[1]  # not a lead or a manager
+
+
+@pytest.mark.django_db
+def test_read_only_member_gets_no_log_a_concern_button(client, case, reader):
+    client.force_login(reader)
+    body = client.get(reverse("home")).content.decode()
+    assert case.reference in body
+    assert reverse("chronology:concern", args=[case.reference]) not in body
+
+
+@pytest.mark.django_db
+def test_caseload_row_shows_deadline_flags_contact_grades_and_progress(client, case, lead):
+    today = timezone.localdate()
+    child = case.household.first().person
+    plan = PlanFactory(case=case)
+    ActionFactory(outcome__plan=plan, due_on=today - timedelta(days=3))
+    ActionFactory(outcome__plan=plan, due_on=today, status=Action.Status.DONE, completed_on=today)
+    FlagFactory(case=case, rule=Flag.Rule.LEAD_CHURN)
+    FlagFactory(case=case, rule=Flag.Rule.NEW_BABY)
+    FlagFactory(case=case, rule=Flag.Rule.NEW_BABY, resolved_at=timezone.now())
+    EntryFactory(case=case, occurred_on=today - timedelta(days=9))
+    EntryFactory(case=case, occurred_on=today - timedelta(days=30))
+    AssessmentFactory(case=case, child=child, grades={"A": 4, "B": 2, "C": 3, "D": 1}, completed=True)
+    client.force_login(lead)
+    response = client.get(reverse("cases:caseload"))
+    [row] = response.context["rows"]
+    assert row.deadline.is_overdue and row.next_due == today - timedelta(days=3)
+    assert row.flags_by_kind == {"Frequent changes of lead professional": 1,
+                                 "New or expected baby in the household": 1}
+    assert row.days_since_contact == 9
+    assert row.children[0].grades == [4, 2, 3, 1]
+    assert row.progress == "1 of 2 actions done"
+    body = response.content.decode()
+    assert "text-bg-danger" in body and "Overdue by" in body  # colour and words
+
+
+@pytest.mark.django_db
+def test_caseload_filters(client, lead):
+    today = timezone.localdate()
+    quiet, busy, flagged = CaseFactory.create_batch(3, lead_professional=lead)
+    busy.level = "early_help"
+    busy.save()
+    EntryFactory(case=busy, occurred_on=today - timedelta(days=1))
+    EntryFactory(case=flagged, occurred_on=today - timedelta(days=40))
+    FlagFactory(case=flagged, rule=Flag.Rule.REREFERRAL)
+    MeetingFactory(case=quiet, due_on=today - timedelta(days=1))
+    client.force_login(lead)
+
+    def refs(**params):
+        response = client.get(reverse("cases:caseload"), params)
+        assert response.status_code == 200
+        return sorted(row.case.reference for row in response.context["rows"])
+
+    assert refs(level="early_help") == [busy.reference]
+    assert refs(flag_kind="rereferral") == [flagged.reference]
+    assert refs(overdue="on") == [quiet.reference]
+    assert refs(no_contact_days=30) == sorted([quiet.reference, flagged.reference])
+    ordered = client.get(reverse("cases:caseload"), {"sort": "-contact"}).context["rows"]
+    assert ordered[0].case == busy
+    assert client.get(reverse("cases:caseload"), {"no_contact_days": "lots"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_caseload_csv_is_filtered_audited_and_formula_safe(client, lead):
+    wanted = CaseFactory(lead_professional=lead, level="early_help")
+    HouseholdMemberFactory(case=wanted, person__first_name="=HYPERLINK(1)")
+    CaseFactory(lead_professional=lead, level="child_in_need")
+    client.force_login(lead)
+    response = client.get(reverse("cases:caseload_csv"), {"level": "early_help"})
+    assert response["Content-Disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0].startswith(f"OFFICIAL-SENSITIVE. Exported by {lead.username}")
+    assert [r[0] for r in rows[2:]] == [wanted.reference]
+    assert rows[2][3].startswith("'=HYPERLINK")
+    event = AuditEvent.objects.get(action="cases.caseload.exported")
+    assert event.actor == lead and event.data["case_ids"] == [str(wanted.pk)]
+    assert event.data["filters"] == ["level"]
+
+
+@pytest.mark.django_db
+def test_search_by_reference_or_child_name_respects_access(client, case, lead, colleague):
+    other = CaseFactory(lead_professional=colleague)
+    HouseholdMemberFactory(case=other, person__first_name=SENTINEL_CHILD_NAME)
+    client.force_login(lead)
+    response = client.post(reverse("cases:search"), {"q": SENTINEL_CHILD_NAME.lower()})
+    assert [c.reference for c in response.context["results"]] == [case.reference]
+    response = client.post(reverse("cases:search"), {"q": case.reference[-5:]})
+    assert [c.reference for c in response.context["results"]] == [case.reference]
+    assert client.post(reverse("cases:search"), {"q": ""}).status_code == 400
+    # GET shows only the form: a name never travels in a URL.
+    assert client.get(reverse("cases:search"), {"q": SENTINEL_CHILD_NAME}).context["results"] is None
+
+
+@pytest.mark.django_db
+def test_manager_ranks_stuck_cases_with_reasons(client, lead, manager, colleague):
+    today = timezone.localdate()
+    calm, stuck, late_review = CaseFactory.create_batch(3, lead_professional=lead)
+    with_old_flag = FlagFactory(case=stuck)
+    type(with_old_flag).objects.filter(pk=with_old_flag.pk).update(raised_at=timezone.now() - timedelta(days=12))
+    FlagFactory(case=stuck, rule=Flag.Rule.LEAD_CHURN, acknowledged_at=timezone.now(), acknowledged_by=lead)
+    PlanFactory(case=stuck, started_on=today - timedelta(days=400))
+    MeetingFactory(case=late_review, kind=MeetingKind.CORE_GROUP, due_on=today - timedelta(days=5))
+    CaseFactory(lead_professional=colleague)  # another team: not the manager's
+    client.force_login(manager)
+    response = client.get(reverse("cases:manager"))
+    rows = response.context["rows"]
+    assert [r.case for r in rows] == [stuck, late_review, calm]
+    assert "1 flag not acknowledged, the oldest raised 12 days ago" in rows[0].reasons
+    assert "1 drift flag open" in rows[0].reasons
+    assert any(reason.startswith("Plan in place for 13 months") for reason in rows[0].reasons)
+    assert rows[1].reasons == ["1 review overdue, the oldest by 5 days"]
+    body = response.content.decode()
+    assert reverse("cases:lead_change", args=[stuck.reference]) in body
+    assert reverse("cases:supervision_record", args=[stuck.reference]) in body
+    assert response.context["figures"].total == 3 and response.context["figures"].long_plans == 1
+    assert "<svg" in body
+
+
+@pytest.mark.django_db
+def test_senior_manager_sees_all_teams_of_the_agency(client, case, senior, colleague):
+    other_team_case = CaseFactory(lead_professional=colleague)
+    client.force_login(senior)
+    rows = client.get(reverse("cases:manager")).context["rows"]
+    assert {r.case for r in rows} == {case, other_team_case}
+
+
+@pytest.mark.django_db
+def test_reviews_on_time_this_quarter(client, lead, manager):
+    today = timezone.localdate()
+    case = CaseFactory(lead_professional=lead)
+    MeetingFactory(case=case, kind=MeetingKind.CORE_GROUP, due_on=today, held_on=today)
+    MeetingFactory(case=case, kind=MeetingKind.CIN_REVIEW, due_on=today - timedelta(days=1), held_on=today)
+    client.force_login(manager)
+    figures = client.get(reverse("cases:manager")).context["figures"]
+    assert (figures.reviews_held, figures.reviews_on_time, figures.on_time_percent) == (2, 1, 50)
