@@ -1,6 +1,7 @@
 """Browser journeys for the monitoring jobs: the lead sees a flag with its explanation and acknowledges
 it; the manager sees an escalation in their notifications and answers it."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -51,7 +52,7 @@ def test_lead_acknowledges_a_flag_and_manager_answers_an_escalation(live_server,
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server.url, "manager")
-    page.get_by_role("link", name="Notifications").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile(r"^Notifications")).click()
     page.get_by_role("link", name=case.reference).first.click()
     card = page.get_by_role("article").filter(has_text="No progress on the home conditions")
     expect(card).to_contain_text("Stage 2")
