@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "cases",
     "chronology",
     "gcp2",
+    "bench",
 ]
 
 MIDDLEWARE = [
