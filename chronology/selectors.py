@@ -90,7 +90,8 @@ def timeline_for(case: Case, filters: TimelineFilters = TimelineFilters(), *,
     rows = list(entries.order_by().values_list("pk", "occurred_on", "occurred_until", "event_type",
                                                "source_agency_id"))
     children = {}
-    for entry_id, person_id in EntryChild.objects.filter(entry__in=[r[0] for r in rows]).values_list(
+    # A subquery, not a list of every entry's ID: a long chronology would send thousands of UUIDs.
+    for entry_id, person_id in EntryChild.objects.filter(entry__in=entries.values("pk")).values_list(
             "entry_id", "person_id"):
         children.setdefault(entry_id, set()).add(person_id)
     until = (today or timezone.localdate()) if case.is_open else None

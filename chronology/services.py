@@ -231,9 +231,16 @@ class ImportReport:
         return len(self.imported) + len(self.skipped) + len(self.refused)
 
 
-def _already_imported(agency_id: int, ref: str) -> bool:
-    return (Entry.objects.filter(source_agency_id=agency_id, external_reference=ref).exists()
-            or Appointment.objects.filter(agency_id=agency_id, external_reference=ref).exists())
+def _already_imported(agency_id: int, refs: list[str]) -> set[str]:
+    """Which of these external references this agency has imported before (entries or appointments)."""
+    found = set()
+    for start in range(0, len(refs), 1000):
+        chunk = refs[start:start + 1000]
+        found.update(Entry.objects.filter(source_agency_id=agency_id, external_reference__in=chunk)
+                     .values_list("external_reference", flat=True))
+        found.update(Appointment.objects.filter(agency_id=agency_id, external_reference__in=chunk)
+                     .values_list("external_reference", flat=True))
+    return found
 
 
 def _import_one(case: Case, by: User, row) -> None:
@@ -264,11 +271,13 @@ def import_rows(*, case: Case, by: User, rows: list) -> ImportReport:
     if by.agency_id is None:
         raise ValidationError("Only staff of a partner agency can import into the chronology.")
     report = ImportReport()
+    # One look-up for the whole file, not two queries a row (bench/README.md: import of 10,000 rows).
+    done_before = _already_imported(by.agency_id, [row.external_reference for row in rows if not row.problems])
     for row in rows:
         if row.problems:
             report.refused.append(row)
             continue
-        if _already_imported(by.agency_id, row.external_reference):
+        if row.external_reference in done_before:
             report.skipped.append(row)
             continue
         try:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "cases",
     "chronology",
     "gcp2",
+    "bench",
 ]
 
 MIDDLEWARE = [

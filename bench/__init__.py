@@ -1,0 +1,1 @@
+"""Performance benchmark at partnership scale: a large synthetic data generator and a runner (bench/README.md)."""

@@ -1,0 +1,629 @@
+"""A large synthetic partnership for the benchmark, loaded with COPY (bulk_create on other databases).
+
+Households, people, case teams, chronology entries, appointments with outcomes, A&E attendances,
+GCP2 assessments, plans, meetings and reviews, and resolved flags of closed cases, in the
+proportions of ../shared/DOMAIN.md section 9. Names come from small Faker (en_GB) pools drawn from a
+fixed seed: no real person is represented. Rows are written straight to the tables (no services, no
+audit rows) because the point is volume; the pages and jobs the benchmark measures are the real ones.
+"""
+
+import io
+import json
+import math
+import random
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from faker import Faker
+
+from accounts.models import Agency, Team, User
+from cases.models import (
+    Action,
+    Case,
+    CaseMember,
+    CaseReferenceCounter,
+    Flag,
+    HouseholdMember,
+    Level,
+    Meeting,
+    MeetingKind,
+    Outcome,
+    OutcomeRating,
+    Person,
+    Plan,
+)
+from cases.workdays import add_months
+from chronology.models import Appointment, Entry, EntryChild, EventType
+from gcp2.models import AreaGrade, Assessment, SubAreaGrade
+from gcp2.structure import AREAS
+
+SEED = 20261210
+CASES_PER_LEAD = 25  # the lead's caseload the benchmark measures
+LEADS_PER_TEAM = 20  # so a team manager sees 25 x 20 = 500 open cases
+OPEN_SHARE = 3  # of every 10 households are open cases; the rest are closed cases kept for years
+BIG_CASE_ENTRIES = 2000  # household 0: the long chronology page
+PDF_CASE_ENTRIES = 500  # household 1: the chronology PDF
+BATCH = 500  # households per transaction
+
+# DOMAIN.md section 9 and the issue: CP several hundred, CIN several thousand, early help the rest.
+LEVEL_WEIGHTS = [(Level.CHILD_PROTECTION, 22), (Level.CHILD_IN_NEED, 48), (Level.EARLY_HELP, 30)]
+CHILDREN_WEIGHTS = [(1, 30), (2, 32), (3, 22), (4, 10), (5, 6)]
+LENGTH_BANDS = [((0, 3), 16), ((3, 6), 11), ((6, 12), 43), ((12, 24), 25), ((24, 36), 5)]
+CATEGORY_WEIGHTS = [("NEG", 50), ("EMO", 36), ("PHY", 7), ("SAB", 4), ("MUL", 3)]
+EVENT_WEIGHTS = [
+    (EventType.HOME_VISIT, 30), (EventType.OBSERVATION, 12), (EventType.CONCERN, 10), (EventType.SCHOOL, 10),
+    (EventType.MEETING, 8), (EventType.NO_ACCESS_VISIT, 3), (EventType.POLICE_INCIDENT, 4),
+    (EventType.ASSESSMENT, 4), (EventType.PLAN_CHANGE, 3), (EventType.DISCLOSURE, 2), (EventType.OTHER, 4),
+    (EventType.REFERRAL, 2),
+]
+TEXT = {
+    EventType.HOME_VISIT: ["Announced visit; children seen together and alone, bedrooms seen.",
+                           "Unannounced visit: the kitchen had food, the children's beds had no clean bedding.",
+                           "Visit after school; mother engaged well and showed the new routine chart."],
+    EventType.OBSERVATION: ["Child arrived hungry and asked for a second breakfast.",
+                            "Child was warm and well dressed for the weather.",
+                            "Child was withdrawn and did not want to go home."],
+    EventType.CONCERN: ["Neighbour reported the children left alone in the evening.",
+                        "Nursery noticed the same unwashed clothes three days running."],
+    EventType.SCHOOL: ["Attendance this half term is 82%; three late arrivals.",
+                       "Child had no PE kit and no coat again this week."],
+    EventType.MEETING: ["Core group met; actions reviewed with the family.", "Professionals meeting held."],
+    EventType.NO_ACCESS_VISIT: ["No answer at the door at the agreed time; a card was left."],
+    EventType.POLICE_INCIDENT: ["Police called to a verbal argument at the address; children present."],
+    EventType.ASSESSMENT: ["Assessment updated with the family's own account."],
+    EventType.PLAN_CHANGE: ["Plan updated at review: two outcomes changed."],
+    EventType.DISCLOSURE: ["Child told the teacher there was no food at home at the weekend."],
+    EventType.OTHER: ["Housing repair completed to the children's bedroom window."],
+    EventType.REFERRAL: ["Referral received from the health visitor about the home conditions."],
+}
+HOSPITALS = ["Northbridge General Hospital", "Riverside Children's Hospital", "Eastgate Urgent Treatment Centre"]
+AE_REASONS = ["Fell from the sofa", "Burn from a hot drink", "Swallowed a tablet", "Cut to the head",
+              "Fell down the stairs"]
+APPOINTMENT_KINDS = ["gp", "health_visitor", "dental", "outpatient", "immunisation", "school_nurse"]
+OUTCOME_WEIGHTS = [("attended", 80), ("was_not_brought", 6), ("cancelled_by_family", 6),
+                   ("cancelled_by_service", 6), ("rescheduled", 2)]
+RATING_WEIGHTS = [("progressing", 45), ("no_change", 30), ("achieved", 15), ("worse", 10)]
+OUTCOMES = ["The children eat breakfast every school day", "The home is safe and clean",
+            "The children are at school every day and on time", "Every health appointment is kept",
+            "Dental treatment is completed"]
+
+UTC = dt_timezone.utc
+
+
+def _weighted(rng: random.Random, options):
+    values, weights = zip(*options)
+    return rng.choices(values, weights=weights, k=1)[0]
+
+
+def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+
+# --- Writing rows ---------------------------------------------------------------------------------
+
+def _text(value) -> str:
+    """One value in PostgreSQL COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value)
+    value = str(value)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+class Table:
+    """Rows of one model, collected as dicts of attnames, written in one COPY per flush."""
+
+    def __init__(self, model, now: datetime):
+        self.model = model
+        self.fields = model._meta.concrete_fields
+        self.defaults = {}
+        for f in self.fields:
+            if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
+                self.defaults[f.attname] = now
+            elif f.has_default() and not callable(f.default):
+                self.defaults[f.attname] = f.default
+            elif f.has_default() and f.default in (dict, list):
+                self.defaults[f.attname] = f.default()
+            else:
+                self.defaults[f.attname] = None
+        self.rows: list[dict] = []
+        self.count = 0
+
+    def add(self, **values) -> dict:
+        self.rows.append(values)
+        return values
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        self.count += len(self.rows)
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            for row in self.rows:
+                buffer.write("\t".join(_text(row.get(f.attname, self.defaults[f.attname])) for f in self.fields))
+                buffer.write("\n")
+            buffer.seek(0)
+            columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+            table = connection.ops.quote_name(self.model._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+        else:
+            self.model.objects.bulk_create(
+                [self.model(**{**self.defaults, **row}) for row in self.rows], batch_size=1000)
+        self.rows = []
+
+
+# --- The generator ----------------------------------------------------------------------------------
+
+class Generator:
+    def __init__(self, households: int, today: date, seed: int):
+        self.n = households
+        self.today = today
+        self.rng = random.Random(seed)
+        self.now = _at(today, 8)
+        fake = Faker("en_GB")
+        fake.seed_instance(seed)
+        self.female = [fake.first_name_female() for _ in range(300)]
+        self.male = [fake.first_name_male() for _ in range(300)]
+        self.surnames = [fake.last_name() for _ in range(600)]
+        self.ids = {}  # next integer pk per model
+        order = [Person, Case, HouseholdMember, CaseMember, Plan, Outcome, Action, Meeting, OutcomeRating,
+                 Appointment, Entry, EntryChild, Assessment, SubAreaGrade, AreaGrade, Flag]
+        self.tables = {model: Table(model, self.now) for model in order}
+        self.references: dict[int, int] = {}
+
+    # Integer primary keys are handed out here (the database is empty); sequences are reset at the end.
+    def _pk(self, model) -> int:
+        self.ids[model] = self.ids.get(model, 0) + 1
+        return self.ids[model]
+
+    def _uuid(self) -> uuid.UUID:
+        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def _add(self, model, **values) -> dict:
+        return self.tables[model].add(**values)
+
+    # -- Staff --------------------------------------------------------------------------------------
+    def staff(self) -> None:
+        rng = self.rng
+        agencies = {}
+        for key, name, kind in [
+            ("csc", "Bench Children's Social Care", Agency.Kind.CHILDRENS_SOCIAL_CARE),
+            ("health", "Bench Community Health NHS Trust", Agency.Kind.HEALTH),
+            ("school", "Bench Schools Partnership", Agency.Kind.EDUCATION),
+            ("police", "Bench Police", Agency.Kind.POLICE),
+            ("housing", "Bench Homes", Agency.Kind.HOUSING),
+            ("voluntary", "Bench Family Action", Agency.Kind.VOLUNTARY),
+        ]:
+            agencies[key], _ = Agency.objects.get_or_create(name=name, defaults={"kind": kind})
+        self.agencies = agencies
+        password = make_password(None)  # nobody can sign in as a bench user
+        n_open = self._open_count()
+        n_leads = max(1, math.ceil(n_open / CASES_PER_LEAD))
+        n_teams = math.ceil(n_leads / LEADS_PER_TEAM)
+        users = []
+
+        def user(username, role, agency, team=None, job="", licensed=False):
+            sex = rng.random() < 0.7
+            first = rng.choice(self.female if sex else self.male)
+            users.append(User(
+                username=username, password=password, first_name=first, last_name=rng.choice(self.surnames),
+                role=role, agency=agency, team=team, job_title=job, email=f"{username}@example.invalid",
+                gcp2_trained_on=date(2025, 3, 14) if licensed else None,
+                gcp2_licence_area="Bench" if licensed else "",
+                gcp2_licence_expires_on=date(2030, 3, 31) if licensed else None,
+            ))
+
+        teams = [Team.objects.create(name=f"Bench Social Work Team {t + 1:03d}", agency=agencies["csc"])
+                 for t in range(n_teams)]
+        for t, team in enumerate(teams):
+            user("bench_manager" if t == 0 else f"bench_tm{t:03d}", User.Role.TEAM_MANAGER, agencies["csc"],
+                 team, "Team manager")
+        user("bench_senior", User.Role.SENIOR_MANAGER, agencies["csc"], None, "Head of service")
+        for i in range(n_leads):
+            user("bench_lead" if i == 0 else f"bench_sw{i:04d}", User.Role.PRACTITIONER, agencies["csc"],
+                 teams[i // LEADS_PER_TEAM], "Social worker", licensed=True)
+        partners = {"health": max(2, n_open // 40), "school": max(2, n_open // 20), "police": max(1, n_open // 150),
+                    "housing": max(1, n_open // 200), "voluntary": max(1, n_open // 100)}
+        jobs = {"health": "Health visitor", "school": "Designated safeguarding lead", "police": "Police officer",
+                "housing": "Housing officer", "voluntary": "Family support worker"}
+        for key, count in partners.items():
+            for i in range(count):
+                user(f"bench_{key}{i:04d}", User.Role.PRACTITIONER, agencies[key], None, jobs[key])
+        User.objects.bulk_create(users, batch_size=1000)
+        by_name = {u.username: u for u in User.objects.filter(username__startswith="bench_")}
+        for t, team in enumerate(teams):
+            team.manager = by_name["bench_manager" if t == 0 else f"bench_tm{t:03d}"]
+            team.save(update_fields=["manager"])
+        self.leads = [by_name["bench_lead" if i == 0 else f"bench_sw{i:04d}"] for i in range(n_leads)]
+        self.partners = {key: [by_name[f"bench_{key}{i:04d}"] for i in range(count)]
+                         for key, count in partners.items()}
+
+    def _open_count(self) -> int:
+        return sum(1 for i in range(self.n) if self._is_open(i))
+
+    @staticmethod
+    def _is_open(index: int) -> bool:
+        return index % 10 < OPEN_SHARE
+
+    # -- Households ---------------------------------------------------------------------------------
+    def batch(self, indexes: range) -> None:
+        self.closed_pool = []
+        for index in indexes:
+            self.household(index)
+        for model, table in self.tables.items():
+            if model is Assessment:
+                continue
+            if model in (SubAreaGrade, AreaGrade):
+                continue
+            table.flush()
+        self._flush_assessments()
+        self.tables[Flag].flush()
+
+    def _reference(self, year: int) -> str:
+        self.references[year] = self.references.get(year, 0) + 1
+        return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{self.references[year]:05d}"
+
+    def household(self, index: int) -> None:
+        rng, today = self.rng, self.today
+        is_open = self._is_open(index)
+        special = {0: BIG_CASE_ENTRIES, 1: PDF_CASE_ENTRIES}.get(index)
+        level = Level.CHILD_PROTECTION if special else _weighted(rng, LEVEL_WEIGHTS)
+        low, high = _weighted(rng, LENGTH_BANDS)
+        length_days = max(20, rng.randint(low * 30, high * 30))
+        if special:
+            length_days = 4 * 365 if index == 0 else 400
+        if is_open:
+            open_index = (index // 10) * OPEN_SHARE + index % 10
+            lead = self.leads[min(open_index // CASES_PER_LEAD, len(self.leads) - 1)]
+            opened_on = today - timedelta(days=length_days)
+            closed_on = None
+        else:
+            lead = rng.choice(self.leads)
+            closed_on = today - timedelta(days=rng.randint(30, 10 * 365))
+            opened_on = closed_on - timedelta(days=length_days)
+        case_id = self._uuid()
+        self._add(Case, id=case_id, reference=self._reference(opened_on.year), level=level,
+                  status="open" if is_open else "closed",
+                  closure_reason="" if is_open else rng.choice(["RC7", "RC8", "RC9", "RC5"]),
+                  lead_professional_id=lead.pk, lead_agency_id=lead.agency_id, opened_on=opened_on,
+                  closed_on=closed_on, created_at=_at(opened_on), version=1)
+        end = closed_on or today
+        children = self._people(case_id, opened_on, closed_on, is_open and not special)
+        team = self._team(case_id, lead, opened_on)
+        plan = self._plan(case_id, level, lead, team, opened_on, closed_on)
+        self._meetings(case_id, level, lead, plan, opened_on, closed_on)
+        months = length_days / 30.4
+        if special:
+            count = special
+        elif is_open:
+            count = max(8, round(rng.gauss(12 + 4.5 * months, 5)))
+        else:
+            count = max(6, round(10 + 3.5 * months))
+        # A few open households have drifted: nobody has recorded anything for two months.
+        last = end if (not is_open or special or rng.random() > 0.08) else today - timedelta(days=60)
+        self._entries(case_id, team, children, opened_on, max(opened_on, last), count)
+        if is_open and not special:
+            self._appointments_and_ae(case_id, level, team, children)
+        if is_open and level != Level.EARLY_HELP and (special or length_days > 120):
+            self._gcp2(case_id, level, lead, children, opened_on, repeats=2 if index == 0 else None)
+        if not is_open:
+            self._old_flags(case_id, lead, children, opened_on, closed_on)
+            self.closed_pool.append((closed_on, case_id, children, self._last_people))
+
+    def _people(self, case_id, opened_on: date, closed_on: date | None, may_return: bool) -> list[dict]:
+        """Mother, perhaps a partner, 1-5 children. Some open households are returning families: the
+        same people as a closed case of this batch (re-referral and family history)."""
+        rng = self.rng
+        returning = [c for c in self.closed_pool if c[0] < opened_on] if may_return and rng.random() < 0.08 else []
+        if returning:
+            _closed_on, _old_case, children, adults = rng.choice(returning)
+            for person in adults:
+                self._add(HouseholdMember, id=self._pk(HouseholdMember), case_id=case_id, person_id=person["id"],
+                          relationship="parent", relationship_detail="Mother", joined_on=opened_on)
+            for child in children:
+                self._add(HouseholdMember, id=self._pk(HouseholdMember), case_id=case_id, person_id=child["id"],
+                          relationship="child", relationship_detail="", joined_on=opened_on)
+            self._last_people = adults
+            return children
+        surname = rng.choice(self.surnames)
+        mother_age = rng.randint(17, 42)
+        mother = self._add(Person, id=self._uuid(), first_name=rng.choice(self.female), last_name=surname,
+                           date_of_birth=opened_on - timedelta(days=365 * mother_age + rng.randint(0, 364)),
+                           sex="female", is_unborn=False, created_at=_at(opened_on))
+        self._add(HouseholdMember, id=self._pk(HouseholdMember), case_id=case_id, person_id=mother["id"],
+                  relationship="parent", relationship_detail="Mother", joined_on=opened_on)
+        adults = [mother]
+        if rng.random() < 0.5:
+            partner = self._add(Person, id=self._uuid(), first_name=rng.choice(self.male),
+                                last_name=rng.choice(self.surnames),
+                                date_of_birth=opened_on - timedelta(days=365 * rng.randint(19, 50)),
+                                sex="male", is_unborn=False, created_at=_at(opened_on))
+            self._add(HouseholdMember, id=self._pk(HouseholdMember), case_id=case_id, person_id=partner["id"],
+                      relationship="partner", relationship_detail="Mother's partner", joined_on=opened_on)
+        children = []
+        oldest = max(0, min(17, mother_age - 16))
+        for _ in range(_weighted(rng, CHILDREN_WEIGHTS)):
+            female = rng.random() < 0.5
+            dob = opened_on - timedelta(days=rng.randint(30, 365 * oldest + 364) if oldest else rng.randint(30, 364))
+            child = self._add(Person, id=self._uuid(), first_name=rng.choice(self.female if female else self.male),
+                              last_name=surname, date_of_birth=dob, sex="female" if female else "male",
+                              is_unborn=False, created_at=_at(opened_on))
+            self._add(HouseholdMember, id=self._pk(HouseholdMember), case_id=case_id, person_id=child["id"],
+                      relationship="child", relationship_detail="", joined_on=opened_on)
+            children.append(child)
+        self._last_people = adults
+        return children
+
+    def _team(self, case_id, lead: User, opened_on: date) -> list[tuple[int, int, str]]:
+        """The lead and 1-3 partner professionals: (user id, agency id, job) for authors of entries."""
+        rng = self.rng
+        self._add(CaseMember, id=self._pk(CaseMember), case_id=case_id, user_id=lead.pk, role="lead",
+                  started_on=opened_on, ended_on=None, added_by_id=lead.pk)
+        team = [(lead.pk, lead.agency_id, lead.job_title)]
+        for key in rng.sample(["health", "school", "police", "housing", "voluntary"], k=rng.randint(1, 3)):
+            member = rng.choice(self.partners[key])
+            self._add(CaseMember, id=self._pk(CaseMember), case_id=case_id, user_id=member.pk,
+                      role=rng.choice(["core_group", "contributor"]), started_on=opened_on, ended_on=None,
+                      added_by_id=lead.pk)
+            team.append((member.pk, member.agency_id, member.job_title))
+        if not any(agency == self.agencies["health"].pk for _, agency, _ in team):
+            health = rng.choice(self.partners["health"])
+            team.append((health.pk, health.agency_id, health.job_title))  # writes entries, not on the team
+        return team
+
+    def _plan(self, case_id, level: str, lead: User, team, opened_on: date, closed_on: date | None) -> dict:
+        rng, today = self.rng, self.today
+        started = min(today, opened_on + timedelta(days=rng.randint(5, 20)))
+        if closed_on:
+            started = min(started, closed_on)
+        plan = self._add(Plan, id=self._uuid(), case_id=case_id, kind=level,
+                         category=_weighted(rng, CATEGORY_WEIGHTS) if level == Level.CHILD_PROTECTION else "",
+                         started_on=started, ended_on=closed_on, created_by_id=lead.pk, created_at=_at(started),
+                         version=1)
+        plan["outcome_ids"] = []
+        for number, what in enumerate(rng.sample(OUTCOMES, k=rng.randint(2, 3)), start=1):
+            outcome_id = self._pk(Outcome)
+            plan["outcome_ids"].append(outcome_id)
+            self._add(Outcome, id=outcome_id, plan_id=plan["id"], number=number, what_must_change=what,
+                      by_when=started + timedelta(days=rng.randint(60, 270)),
+                      how_we_will_know="Seen on unannounced visits and in school records")
+            for _ in range(rng.randint(1, 2)):
+                due = started + timedelta(days=rng.randint(14, 120))
+                owner_user, owner_agency, _job = rng.choice(team)
+                if closed_on or (due < today and rng.random() < 0.75):
+                    status, completed = "done", min(due, closed_on or due)
+                else:
+                    status, completed = rng.choice(["not_started", "in_progress", "not_done"]), None
+                self._add(Action, id=self._pk(Action), outcome_id=outcome_id,
+                          description="Unannounced home visits every two weeks, seeing each child",
+                          owner_user_id=owner_user, owner_agency_id=owner_agency, due_on=due, status=status,
+                          completed_on=completed, created_by_id=lead.pk, created_at=_at(started))
+        return plan
+
+    def _meeting(self, case_id, kind: str, lead: User, *, held_on=None, due_on=None, plan=None,
+                 closing=False) -> None:
+        meeting_id = self._uuid()
+        self._add(Meeting, id=meeting_id, case_id=case_id, kind=kind, due_on=due_on or held_on,
+                  due_basis="Set by the partnership's timescales", scheduled_by_meeting_id=None, held_on=held_on,
+                  plan_id=plan["id"] if plan and kind != "strategy" else None, is_closing_review=closing,
+                  attendees="Lead professional, parents, core group" if held_on else "", reflections="",
+                  decisions="Plan to continue; actions reviewed." if held_on else "", actions_agreed="",
+                  created_at=_at(held_on or due_on), recorded_by_id=lead.pk if held_on else None,
+                  recorded_at=_at(held_on, 16) if held_on else None)
+        if held_on and plan and kind in ("rcpc", "core_group", "cin_review", "eh_review"):
+            for outcome_id in plan["outcome_ids"]:
+                self._add(OutcomeRating, id=self._pk(OutcomeRating), meeting_id=meeting_id, outcome_id=outcome_id,
+                          rating="achieved" if closing else _weighted(self.rng, RATING_WEIGHTS), comment="")
+
+    def _meetings(self, case_id, level: str, lead: User, plan: dict, opened_on: date, closed_on) -> None:
+        """Held meetings at their intervals, then the next one waiting; a fifth of open cases have drifted
+        (nothing held for two months, so the waiting ones are overdue)."""
+        rng, today = self.rng, self.today
+        until = closed_on or today
+        if closed_on is None and rng.random() < 0.2:
+            until = today - timedelta(days=60)
+        kinds = {Level.CHILD_PROTECTION: [("rcpc", 182), ("core_group", 42)],
+                 Level.CHILD_IN_NEED: [("cin_review", 84)], Level.EARLY_HELP: [("eh_review", 42)]}[level]
+        if level == Level.CHILD_PROTECTION:
+            self._meeting(case_id, "strategy", lead, held_on=opened_on)
+            self._meeting(case_id, "icpc", lead, held_on=plan["started_on"], plan=plan)
+        start = plan["started_on"]
+        for kind, every in kinds + [("supervision", 42)]:
+            day = start + timedelta(days=every if kind != "rcpc" else 91)
+            while day <= until:
+                self._meeting(case_id, kind, lead, held_on=day, plan=plan)
+                day += timedelta(days=every)
+            if closed_on is None:
+                self._meeting(case_id, kind, lead, due_on=day, plan=plan)
+        if closed_on is not None:
+            self._meeting(case_id, kinds[0][0], lead, held_on=closed_on, plan=plan, closing=True)
+
+    def _entry(self, case_id, author, occurred_on: date, event_type: str, children: list[dict], text: str,
+               **extra) -> None:
+        rng = self.rng
+        entry_id = self._uuid()
+        user_id, agency_id, job = author
+        recorded_on = min(self.today, occurred_on + timedelta(days=rng.choice([0, 0, 1, 2, 5, 14])))
+        everyone = len(children) > 1 and rng.random() < 0.15
+        self._add(Entry, id=entry_id, case_id=case_id, occurred_on=occurred_on,
+                  occurred_at=time(rng.randint(8, 18), rng.choice([0, 15, 30, 45])) if rng.random() < 0.3 else None,
+                  date_precision="exact", occurred_until=None, recorded_at=_at(recorded_on, 17),
+                  recorded_by_id=user_id, source_agency_id=agency_id, author_role=job, event_type=event_type,
+                  whole_household=everyone, neglect_physical=rng.random() < 0.2,
+                  neglect_emotional=rng.random() < 0.1, neglect_medical=rng.random() < 0.05,
+                  neglect_educational=event_type == EventType.SCHOOL, what_happened=text,
+                  impact=rng.choice(["negative", "negative", "neutral", "positive", "not_known"]), impact_detail="",
+                  action_taken="", significance=rng.choice(["low", "medium", "medium", "high"]),
+                  hospital=extra.get("hospital", ""), reason_given=extra.get("reason_given", ""),
+                  appointment_id=extra.get("appointment_id"), external_reference="")
+        about = children if everyone else [rng.choice(children)]
+        for child in about:
+            self._add(EntryChild, id=self._pk(EntryChild), entry_id=entry_id, person_id=child["id"])
+
+    def _entries(self, case_id, team, children, opened_on: date, last: date, count: int) -> None:
+        rng = self.rng
+        span = (last - opened_on).days
+        self._entry(case_id, team[0], opened_on, EventType.REFERRAL, children, TEXT[EventType.REFERRAL][0])
+        for _ in range(count - 1):
+            event_type = _weighted(rng, EVENT_WEIGHTS)
+            day = opened_on + timedelta(days=rng.randint(0, span))
+            self._entry(case_id, rng.choice(team), day, event_type, children, rng.choice(TEXT[event_type]))
+
+    def _appointments_and_ae(self, case_id, level: str, team, children) -> None:
+        """Health appointments (with outcomes, each on the chronology) and A&E attendances in the last year."""
+        rng, today = self.rng, self.today
+        health = [member for member in team if member[1] == self.agencies["health"].pk][0]
+        for child in children:
+            for _ in range(rng.randint(1, 5)):
+                day = today - timedelta(days=rng.randint(1, 360))
+                outcome = _weighted(rng, OUTCOME_WEIGHTS)
+                appointment_id = self._uuid()
+                kind = rng.choice(APPOINTMENT_KINDS)
+                self._add(Appointment, id=appointment_id, case_id=case_id, child_id=child["id"],
+                          agency_id=health[1], kind=kind, scheduled_on=day, scheduled_at=time(10, 30), notes="",
+                          booked_by_id=health[0], created_at=_at(day - timedelta(days=21)), outcome=outcome,
+                          outcome_recorded_by_id=health[0], outcome_recorded_at=_at(day, 16),
+                          rescheduled_to_id=None, external_reference="")
+                words = "was not brought to" if outcome == "was_not_brought" else f"appointment: {outcome}"
+                self._entry(case_id, health, day, EventType.APPOINTMENT, [child],
+                            f"{child['first_name']} {words} ({kind}).", appointment_id=appointment_id)
+            if rng.random() < 0.5:
+                self._add(Appointment, id=self._uuid(), case_id=case_id, child_id=child["id"], agency_id=health[1],
+                          kind=rng.choice(APPOINTMENT_KINDS), scheduled_on=today + timedelta(days=rng.randint(3, 60)),
+                          scheduled_at=None, notes="", booked_by_id=health[0], created_at=self.now, outcome="",
+                          outcome_recorded_by_id=None, outcome_recorded_at=None, rescheduled_to_id=None,
+                          external_reference="")
+            for _ in range(_weighted(rng, [(0, 80), (1, 12), (2, 5), (3, 2), (4, 1)])):
+                day = today - timedelta(days=rng.randint(1, 360))
+                self._entry(case_id, health, day, EventType.AE_ATTENDANCE, [child], "Attended A&E.",
+                            hospital=rng.choice(HOSPITALS), reason_given=rng.choice(AE_REASONS))
+
+    def _gcp2(self, case_id, level: str, lead: User, children, opened_on: date, repeats=None) -> None:
+        """A baseline for most children, and repeats for some: improving, unchanged or worsening."""
+        rng, today = self.rng, self.today
+        months = 3 if level == Level.CHILD_PROTECTION else 6
+        for child in children:
+            if child["date_of_birth"] > today - timedelta(days=140) or (repeats is None and rng.random() < 0.4):
+                continue
+            base = rng.choice([3, 3, 4, 4, 2])
+            trend = rng.choice([-1, -1, 0, 1])
+            ended = opened_on + timedelta(days=rng.randint(30, 60))
+            n = repeats if repeats is not None else (1 if (today - ended).days > 120 and rng.random() < 0.6 else 0)
+            previous = None
+            for step in range(n + 1):
+                if ended > today - timedelta(days=5):
+                    break
+                grade = max(1, min(5, base + trend * step))
+                completed = ended + timedelta(days=2)
+                assessment = {
+                    "id": self._uuid(), "case_id": case_id, "child_id": child["id"],
+                    "kind": "repeat" if previous else "baseline", "previous_id": previous,
+                    "supersedes_id": None, "correction_reason": "", "status": "draft",
+                    "observation_started_on": ended - timedelta(days=21), "observation_ended_on": ended,
+                    "visits": 5, "strengths": "Warm with the child.", "child_views": "Talks about school.",
+                    "started_by_id": lead.pk, "started_at": _at(ended - timedelta(days=21)), "updated_at": _at(completed),
+                    "completed_by_id": lead.pk, "completed_at": None,
+                    "repeat_due_on": add_months(completed, months), "version": 1,
+                    "_completed_at": _at(completed, 15), "_step": step,
+                }
+                self.tables[Assessment].add(**assessment)
+                for area in AREAS:
+                    for sub in area.sub_areas:
+                        self._add(SubAreaGrade, id=self._pk(SubAreaGrade), assessment_id=assessment["id"],
+                                  sub_area=sub.code, grade=max(1, min(5, grade + rng.choice([-1, 0, 0, 1]))),
+                                  evidence="Seen on the visits in the window.")
+                    self._add(AreaGrade, id=self._pk(AreaGrade), assessment_id=assessment["id"], area=area.code,
+                              grade=grade, rationale="Judged over all the visits.")
+                previous = assessment["id"]
+                ended = ended + timedelta(days=rng.randint(90, 150))
+
+    def _flush_assessments(self) -> None:
+        """Completed assessments are locked by triggers (gcp2 migration 0002): insert each as a draft with
+        its grades, then complete it. A child's baseline and repeat cannot both be drafts at once (one draft
+        per child), so each step (baseline, first repeat, ...) goes in its own round."""
+        assessments = self.tables[Assessment]
+        pending, assessments.rows = assessments.rows, []
+        grades = {model: self.tables[model] for model in (SubAreaGrade, AreaGrade)}
+        by_assessment = {model: {} for model in grades}
+        for model, table in grades.items():
+            for row in table.rows:
+                by_assessment[model].setdefault(row["assessment_id"], []).append(row)
+            table.rows = []
+        step = 0
+        while True:
+            round_rows = [row for row in pending if row["_step"] == step]
+            if not round_rows:
+                break
+            for row in round_rows:
+                assessments.add(**{k: v for k, v in row.items() if not k.startswith("_")})
+                for model, table in grades.items():
+                    table.rows.extend(by_assessment[model][row["id"]])
+            assessments.flush()
+            for table in grades.values():
+                table.flush()
+            with connection.cursor() as cursor:
+                for row in round_rows:
+                    cursor.execute("UPDATE gcp2_assessment SET status = 'completed', completed_at = %s, version = 2 "
+                                   "WHERE id = %s", [row["_completed_at"], row["id"]])
+            step += 1
+
+    def _old_flags(self, case_id, lead: User, children, opened_on: date, closed_on: date) -> None:
+        """Flags raised, acknowledged and resolved while a closed case was open: the table keeps them."""
+        rng = self.rng
+        span = max(1, (closed_on - opened_on).days)
+        for _ in range(rng.randint(0, 3)):
+            raised = opened_on + timedelta(days=rng.randint(0, span))
+            rule = rng.choice(["was_not_brought", "no_contact", "meeting_overdue", "action_overdue",
+                               "review_due_soon"])
+            subject = f"child:{rng.choice(children)['id']}" if rule == "was_not_brought" else f"meeting:{self._uuid()}"
+            resolved = min(closed_on, raised + timedelta(days=rng.randint(3, 60)))
+            self._add(Flag, id=self._uuid(), case_id=case_id, rule=rule, subject=subject, owner_id=lead.pk,
+                      explanation="Raised by the monitoring sweep while the case was open.", evidence=[],
+                      raised_at=_at(raised, 2), acknowledged_at=_at(raised + timedelta(days=1)),
+                      acknowledged_by_id=lead.pk, acknowledgement_note="Discussed with the family.",
+                      resolved_at=_at(resolved, 2), resolution="The condition no longer holds.", escalated_at=None)
+
+    def finish(self) -> None:
+        for year, number in self.references.items():
+            CaseReferenceCounter.objects.update_or_create(year=year, defaults={"last_number": number})
+        models = [model for model in self.tables if not model._meta.pk.get_internal_type() == "UUIDField"]
+        with connection.cursor() as cursor:
+            for statement in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE")
+
+
+def generate(households: int, *, today: date, seed: int = SEED,
+             progress: Callable[[str], None] = lambda text: None) -> dict[str, int]:
+    """Load `households` synthetic households into an empty database; returns rows written per table."""
+    generator = Generator(households, today, seed)
+    with transaction.atomic():
+        generator.staff()
+    for start in range(0, households, BATCH):
+        with transaction.atomic():
+            generator.batch(range(start, min(households, start + BATCH)))
+        progress(f"  {min(households, start + BATCH)} of {households} households")
+    generator.finish()
+    return {model._meta.verbose_name_plural: table.count for model, table in generator.tables.items()}
+
+
+def bench_users() -> dict[str, User]:
+    """The users the benchmark signs in as: a lead with 25 open cases, their manager, a senior manager."""
+    return {u.username: u for u in User.objects.filter(username__in=["bench_lead", "bench_manager", "bench_senior"])}
+

@@ -1,0 +1,354 @@
+"""The benchmark: page times (as a ratio to a trivial page), the monitoring sweep, the chronology PDF
+and the partner CSV import, on a database loaded by `manage.py bench_data` (see bench/README.md).
+
+Run with `make bench`, or `python bench/run.py [--repeats 50]` with DATABASE_URL pointing at the
+loaded database. Prints a table and writes bench/results/bench-<households>-<time>.json.
+"""
+
+import argparse
+import json
+import logging
+import multiprocessing
+import os
+import resource
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+if __name__ == "__main__":  # run as a script: make the project importable and set Django up
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neglect_portal.settings")
+    import django
+
+    django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.db import connections  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from cases import escalations, monitoring, services  # noqa: E402
+from cases.models import Case, Flag, HouseholdMember  # noqa: E402
+from chronology import imports  # noqa: E402
+from chronology import services as chronology_services  # noqa: E402
+from gcp2.models import Assessment  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PAGE_TARGET_RATIO = 10  # p95 of a page / p95 of the trivial page
+PAGE_TARGET_QUERIES = 25
+SWEEP_TARGET_S = 30
+PDF_TARGET_S = 5
+IMPORT_TARGET_S = 30
+
+
+@dataclass
+class Context:
+    """What the page URLs are built from: found in the loaded data, never hard-coded."""
+
+    big_case: Case  # the case with 2,000 entries
+    pdf_case: Case  # the case with 500 entries
+    gcp2_case: Case
+    gcp2_child_id: object
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    user: str  # "lead", "manager" or "senior" (bench_data's bench_lead, bench_manager, bench_senior)
+    url: Callable[[Context], str]
+
+
+TRIVIAL = Page("trivial page (floor)", "lead", lambda c: reverse("bench_trivial"))
+# The pages measured; a new page is one more line.
+PAGES = [
+    Page("home page (lead)", "lead", lambda c: reverse("home")),
+    Page("caseload dashboard: lead (25 cases)", "lead", lambda c: reverse("cases:caseload")),
+    Page("manager's view (500 cases)", "manager", lambda c: reverse("cases:manager")),
+    Page("senior manager's view (all teams)", "senior", lambda c: reverse("cases:manager")),
+    Page("case list: lead (25 open cases)", "lead", lambda c: reverse("cases:list")),
+    Page("case list: manager (500 open cases)", "manager", lambda c: reverse("cases:list")),
+    Page("case list: senior manager (all)", "senior", lambda c: reverse("cases:list")),
+    Page("case list: manager, page 10", "manager", lambda c: reverse("cases:list") + "?page=10"),
+    Page("case overview", "lead", lambda c: reverse("cases:detail", args=[c.big_case.reference])),
+    Page("chronology (2,000 entries)", "lead", lambda c: reverse("chronology:timeline", args=[c.big_case.reference])),
+    Page("chronology, last page", "lead",
+         lambda c: reverse("chronology:timeline", args=[c.big_case.reference]) + "?page=40"),
+    Page("GCP2 comparison", "lead",
+         lambda c: reverse("gcp2:comparison", args=[c.gcp2_case.reference, c.gcp2_child_id])),
+]
+
+
+def _users() -> dict[str, User]:
+    found = {u.username: u for u in User.objects.filter(
+        username__in=["bench_lead", "bench_manager", "bench_senior"])}
+    return {"lead": found["bench_lead"], "manager": found["bench_manager"], "senior": found["bench_senior"]}
+
+
+def _context(lead: User) -> Context:
+    cases = (Case.objects.filter(lead_professional=lead, status=Case.Status.OPEN)
+             .annotate(n=Count("entries")).order_by("-n"))
+    big, pdf = cases[0], cases[1]
+    child = (Assessment.objects.filter(case=big, status=Assessment.Status.COMPLETED)
+             .values("child_id").annotate(n=Count("id")).order_by("-n", "child_id")[0]["child_id"])
+    return Context(big_case=big, pdf_case=pdf, gcp2_case=big, gcp2_child_id=child)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def _queries(client: Client, url: str) -> int:
+    """Queries one request runs, on the main and the audit connections together."""
+    aliases = {"default", settings.AUDIT_DB_ALIAS}
+    captures = [CaptureQueriesContext(connections[alias]) for alias in aliases]
+    for capture in captures:
+        capture.__enter__()
+    try:
+        client.get(url)
+    finally:
+        for capture in captures:
+            capture.__exit__(None, None, None)
+    return sum(len(capture.captured_queries) for capture in captures)
+
+
+def measure_pages(ctx: Context, users: dict[str, User], repeats: int, pages: list[Page] = PAGES) -> list[dict]:
+    """Each page `repeats` times, round-robin with the trivial page so that noise hits them alike."""
+    clients = {}
+    for key, user in users.items():
+        clients[key] = Client()
+        clients[key].force_login(user)
+    every = [TRIVIAL, *pages]
+    urls = {page.name: page.url(ctx) for page in every}
+    times: dict[str, list[float]] = {page.name: [] for page in every}
+    for page in every:  # warm up, and check every page answers
+        for _ in range(2):
+            response = clients[page.user].get(urls[page.name])
+            if response.status_code != 200:
+                raise RuntimeError(f"{page.name}: {urls[page.name]} answered {response.status_code}")
+    for _ in range(repeats):
+        for page in every:
+            started = time.perf_counter()
+            clients[page.user].get(urls[page.name])
+            times[page.name].append(time.perf_counter() - started)
+    floor = times[TRIVIAL.name]
+    floor_median, floor_p95 = statistics.median(floor), _percentile(floor, 0.95)
+    rows = []
+    for page in every:
+        median, p95 = statistics.median(times[page.name]), _percentile(times[page.name], 0.95)
+        rows.append({"page": page.name, "user": page.user, "requests": len(times[page.name]),
+                     "median_ms": round(median * 1000, 1), "p95_ms": round(p95 * 1000, 1),
+                     "ratio_median": round(median / floor_median, 1), "ratio_p95": round(p95 / floor_p95, 1),
+                     "queries": _queries(clients[page.user], urls[page.name])})
+    return rows
+
+
+def measure_sweep(today: date) -> dict:
+    """Two sweeps over all open cases: the second must raise nothing. Then the escalation ladder."""
+    result = {"open_cases": Case.objects.filter(status=Case.Status.OPEN).count()}
+    for run in ("first", "second"):
+        with CaptureQueriesContext(connections["default"]) as captured:
+            started = time.perf_counter()
+            outcome = monitoring.sweep(today)
+            elapsed = time.perf_counter() - started
+        result[run] = {"seconds": round(elapsed, 2), "queries": len(captured.captured_queries),
+                       "raised": outcome.raised, "resolved": outcome.resolved, "still_open": outcome.still_open}
+    started = time.perf_counter()
+    ladder = escalations.run_ladder(today)
+    result["ladder"] = {"seconds": round(time.perf_counter() - started, 2), **ladder}
+    result["open_flags"] = Flag.objects.filter(resolved_at__isnull=True).count()
+    return result
+
+
+def _pdf_once(reference: str, user_pk: int) -> tuple[float, int]:
+    client = Client()
+    client.force_login(User.objects.get(pk=user_pk))
+    started = time.perf_counter()
+    response = client.get(reverse("chronology:export_pdf", args=[reference]))
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200 or not response.content.startswith(b"%PDF"):
+        raise RuntimeError(f"The chronology PDF answered {response.status_code}")
+    return elapsed, len(response.content)
+
+
+def _pdf_child(reference: str, user_pk: int, queue) -> None:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    elapsed, size = _pdf_once(reference, user_pk)
+    queue.put((elapsed, size, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+
+
+def measure_pdf(ctx: Context, user: User, *, separate_process: bool = True) -> dict:
+    """The chronology PDF of the 500-entry case through the real export view. In a forked process,
+    so that its peak memory is its own (ru_maxrss, KiB on Linux)."""
+    entries = ctx.pdf_case.entries.count()
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # one progress line per page otherwise
+    if not separate_process:  # inside a test transaction a new connection would not see the data
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        elapsed, size = _pdf_once(ctx.pdf_case.reference, user.pk)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    else:
+        connections.close_all()
+        fork = multiprocessing.get_context("fork")
+        queue = fork.Queue()
+        process = fork.Process(target=_pdf_child, args=(ctx.pdf_case.reference, user.pk, queue))
+        process.start()
+        elapsed, size, before, after = queue.get(timeout=600)
+        process.join()
+    return {"entries": entries, "seconds": round(elapsed, 2), "bytes": size,
+            "peak_rss_mb": round(after / 1024, 1), "peak_rss_growth_mb": round((after - before) / 1024, 1)}
+
+
+def _import_file(children: list, start: int, count: int, run_id: str, today: date) -> SimpleUploadedFile:
+    lines = [",".join(imports.REQUIRED_COLUMNS + ("event_type", "what_happened", "appointment_type",
+                                                  "appointment_outcome", "hospital"))]
+    for number in range(start, start + count):
+        child = children[number % len(children)]
+        day = (today - timedelta(days=1 + number % 700)).strftime("%d/%m/%Y")
+        who = f"{child.first_name},{child.last_name},{child.date_of_birth:%d/%m/%Y}"
+        kind = number % 10
+        if kind < 7:
+            row = f"event,bench-{run_id}-{number},{day},{who},home_visit,Seen at home by the partner agency.,,,"
+        elif kind < 9:
+            row = f"appointment,bench-{run_id}-{number},{day},{who},,Routine check.,gp,attended,"
+        else:
+            row = f"ae_attendance,bench-{run_id}-{number},{day},{who},,,,,Northbridge General Hospital"
+        lines.append(row)
+    return SimpleUploadedFile("partner.csv", ("\n".join(lines) + "\n").encode(), content_type="text/csv")
+
+
+def measure_import(rows: int, today: date) -> dict:
+    """`rows` partner rows into a new case, in files of at most imports.MAX_ROWS (the upload limit), through
+    read_upload, check_rows and services.import_rows: what the import page does."""
+    lead = User.objects.get(username="bench_lead")
+    partner = User.objects.filter(username__startswith="bench_health").order_by("username").first()
+    case = services.case_create(by=lead, level="child_in_need", opened_on=today - timedelta(days=800))
+    for first, years in (("Amber", 9), ("Bailey", 6), ("Cody", 3)):
+        services.household_member_add(
+            case=case, by=lead, relationship="child", joined_on=case.opened_on,
+            details=services.PersonDetails(first_name=first, last_name="Benchmark",
+                                           date_of_birth=today - timedelta(days=365 * years + 40), sex="other"))
+    services.case_member_add(case=case, by=lead, user=partner, role="contributor", started_on=case.opened_on)
+    children = [m.person for m in HouseholdMember.objects.filter(case=case).select_related("person")]
+    run_id = uuid.uuid4().hex[:8]
+    imported = 0
+    started = time.perf_counter()
+    for start in range(0, rows, imports.MAX_ROWS):
+        upload = _import_file(children, start, min(imports.MAX_ROWS, rows - start), run_id, today)
+        checked = imports.check_rows(case, imports.read_upload(upload))
+        report = chronology_services.import_rows(case=case, by=partner, rows=checked)
+        imported += len(report.imported)
+    elapsed = time.perf_counter() - started
+    return {"rows": rows, "imported": imported, "seconds": round(elapsed, 2),
+            "rows_per_second": round(rows / elapsed)}
+
+
+@override_settings(ROOT_URLCONF="bench.urls")
+def run(*, repeats: int = 50, import_rows: int = 10_000, pdf_in_process: bool = False,
+        pages: list[Page] = PAGES) -> dict:
+    """The whole benchmark on the current database; returns the figures (also what the test checks)."""
+    today = timezone.localdate()
+    users = _users()
+    ctx = _context(users["lead"])
+    result = {
+        "households": Case.objects.count(),
+        "open_cases": Case.objects.filter(status=Case.Status.OPEN).count(),
+        "entries": ctx.big_case.entries.model.objects.count(),
+        "big_case_entries": ctx.big_case.entries.count(),
+        "cpu_count": os.cpu_count(),
+        "when": timezone.now().isoformat(timespec="seconds"),
+    }
+    result["pages"] = measure_pages(ctx, users, repeats, pages)
+    result["sweep"] = measure_sweep(today)
+    result["pdf"] = measure_pdf(ctx, users["lead"], separate_process=not pdf_in_process)
+    result["import"] = measure_import(import_rows, today) if import_rows else None
+    result["targets"] = targets(result)
+    return result
+
+
+def targets(result: dict) -> dict[str, bool]:
+    pages = [row for row in result["pages"] if row["page"] != TRIVIAL.name]
+    checks = {
+        f"every page p95 <= {PAGE_TARGET_RATIO}x trivial": all(r["ratio_p95"] <= PAGE_TARGET_RATIO for r in pages),
+        f"every page < {PAGE_TARGET_QUERIES} queries": all(r["queries"] < PAGE_TARGET_QUERIES for r in pages),
+        f"sweep < {SWEEP_TARGET_S} s": result["sweep"]["first"]["seconds"] < SWEEP_TARGET_S,
+        "second sweep raises 0": result["sweep"]["second"]["raised"] == 0,
+        f"500-entry PDF < {PDF_TARGET_S} s": result["pdf"]["seconds"] < PDF_TARGET_S,
+    }
+    if result["import"]:
+        checks[f"{result['import']['rows']} import rows < {IMPORT_TARGET_S} s"] = (
+            result["import"]["seconds"] < IMPORT_TARGET_S)
+    return checks
+
+
+def _previous(households: int) -> dict | None:
+    """The latest saved result at another size, for the growth columns."""
+    found = []
+    for path in RESULTS.glob("bench-*.json"):
+        try:
+            data = json.loads(path.read_text())
+        except ValueError:
+            continue
+        if data.get("households") != households:
+            found.append((path.stat().st_mtime, data))
+    return max(found, key=lambda item: item[0])[1] if found else None
+
+
+def report(result: dict) -> str:
+    before = _previous(result["households"])
+    old_pages = {row["page"]: row for row in before["pages"]} if before else {}
+    growth = f"  x vs {before['households']} households" if before else ""
+    lines = [f"Benchmark: {result['households']} households, {result['open_cases']} open cases, "
+             f"{result['entries']} chronology entries ({result['cpu_count']} cores)", "",
+             f"{'page':<40}{'median ms':>10}{'p95 ms':>9}{'x trivial':>10}{'p95 x':>7}{'queries':>8}{growth}"]
+    for row in result["pages"]:
+        line = (f"{row['page']:<40}{row['median_ms']:>10}{row['p95_ms']:>9}{row['ratio_median']:>10}"
+                f"{row['ratio_p95']:>7}{row['queries']:>8}")
+        if row["page"] in old_pages and old_pages[row["page"]]["median_ms"]:
+            line += f"  {row['median_ms'] / old_pages[row['page']]['median_ms']:.2f}"
+        lines.append(line)
+    sweep = result["sweep"]
+    lines += ["", f"Monitoring sweep over {sweep['open_cases']} open cases:",
+              f"  first:  {sweep['first']['seconds']} s, {sweep['first']['queries']} queries, "
+              f"{sweep['first']['raised']} flags raised, {sweep['first']['resolved']} resolved",
+              f"  second: {sweep['second']['seconds']} s, {sweep['second']['queries']} queries, "
+              f"{sweep['second']['raised']} flags raised",
+              f"  escalation ladder: {sweep['ladder']['seconds']} s"]
+    if before:
+        lines.append(f"  first sweep x{sweep['first']['seconds'] / max(before['sweep']['first']['seconds'], 0.01):.2f}"
+                     f" for x{sweep['open_cases'] / before['sweep']['open_cases']:.2f} open cases")
+    pdf = result["pdf"]
+    lines += ["", f"Chronology PDF of {pdf['entries']} entries: {pdf['seconds']} s, {pdf['bytes'] // 1024} KiB, "
+                  f"peak memory {pdf['peak_rss_mb']} MB (+{pdf['peak_rss_growth_mb']} MB)"]
+    if result["import"]:
+        imp = result["import"]
+        lines.append(f"Partner CSV import of {imp['rows']} rows: {imp['seconds']} s ({imp['rows_per_second']} rows/s)")
+    lines += ["", "Targets:"] + [f"  [{'ok' if ok else 'MISSED'}] {name}" for name, ok in result["targets"].items()]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--import-rows", type=int, default=10_000)
+    args = parser.parse_args()
+    result = run(repeats=args.repeats, import_rows=args.import_rows)
+    print(report(result))
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"bench-{result['households']}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(result, indent=2))
+    print(f"\nSaved {path.relative_to(RESULTS.parent.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
