@@ -13,7 +13,7 @@ from cases.models import CaseMember, Flag, MeetingKind
 from .factories import (ActionFactory, AgencyFactory, AppointmentFactory, AssessmentFactory, CaseFactory,
                         CaseMemberFactory, EntryFactory, FlagFactory, HouseholdMemberFactory, MeetingFactory,
                         TeamFactory, UserFactory)
-from .test_browser_foundation import SCREENSHOTS, sign_in
+from .test_browser_foundation import save_screenshot, sign_in
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 
@@ -106,7 +106,7 @@ def test_practitioner_home_and_keyboard_concern(live_server, page: Page):
     expect(page.locator(".alert-success")).to_contain_text("Added to the chronology")
 
     page.goto(f"{base}/")
-    page.screenshot(path=str(SCREENSHOTS / "dashboard-practitioner-home.png"), full_page=True)
+    save_screenshot(page, "dashboard-practitioner-home.png")
 
 
 @pytest.mark.browser
@@ -135,7 +135,7 @@ def test_lead_caseload_overview_chronology_and_gcp2(live_server, page: Page):
     assert_accessible(page)
 
     page.goto(f"{base}/cases/caseload/")
-    page.screenshot(path=str(SCREENSHOTS / "dashboard-caseload.png"), full_page=True)
+    save_screenshot(page, "dashboard-caseload.png")
 
 
 @pytest.mark.browser
@@ -151,7 +151,7 @@ def test_manager_sees_stuck_cases_and_finds_by_name(live_server, page: Page):
     expect(first_row).to_contain_text("1 review overdue")
     expect(page.get_by_role("img", name="Open cases by level of need")).to_be_visible()
     assert_accessible(page)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard-manager.png"), full_page=True)
+    save_screenshot(page, "dashboard-manager.png")
 
     page.get_by_label("Find a case by reference or child's name").fill("amy carter")
     page.get_by_role("button", name="Find").click()

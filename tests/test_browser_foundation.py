@@ -12,6 +12,16 @@ from .factories import AgencyFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results"
+
+
+def save_screenshot(page: Page, name: str) -> None:
+    """Every run keeps the screenshot as a test artifact (test-results/, not committed); with
+    UPDATE_SCREENSHOTS=1 it also refreshes the README's copy in docs/screenshots/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
 def sign_in(page: Page, base_url: str, username: str) -> None:
