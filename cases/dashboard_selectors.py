@@ -19,7 +19,7 @@ from gcp2.structure import AREAS
 
 from . import workdays
 from .deadlines import DueStatus, due_status
-from .models import (REVIEW_KINDS, Action, Case, CaseMember, Flag, HouseholdMember, Level, Meeting,
+from .models import (REVIEW_KINDS, Action, Case, CaseMember, Escalation, Flag, HouseholdMember, Level, Meeting,
                      MeetingKind, Notification, Plan)
 from .selectors import _current_children
 
@@ -28,7 +28,7 @@ NO_DATE = date(9999, 12, 31)
 OPEN_ACTION = ~Q(status__in=[Action.Status.DONE, Action.Status.NOT_DONE])
 MANAGER_ROLES = (User.Role.TEAM_MANAGER, User.Role.SENIOR_MANAGER)
 # Rules whose flags mean the case is drifting (DOMAIN.md "Drift"); new drift rules join this set.
-DRIFT_RULES = frozenset({Flag.Rule.LEAD_CHURN})
+DRIFT_RULES = frozenset({Flag.Rule.LEAD_CHURN, Flag.Rule.GCP2_DRIFT, Flag.Rule.LONG_CP_PLAN, Flag.Rule.NO_CONTACT})
 
 
 def _count(queryset: QuerySet, group: str) -> Subquery:
@@ -67,6 +67,8 @@ def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
             actions_total=Coalesce(_count(_current_plan_actions(), "outcome__plan"), 0),
             actions_done=Coalesce(_count(_current_plan_actions().filter(status=Action.Status.DONE),
                                          "outcome__plan"), 0),
+            open_escalations=Coalesce(_count(Escalation.objects.filter(case=OuterRef("pk"),
+                                                                       status=Escalation.Status.OPEN), "case"), 0),
         )
         .prefetch_related(
             _current_children(),
@@ -262,6 +264,9 @@ def stuck_rows(cases, today: date, *, long_plan_months: int = 12) -> list[CaseRo
         if drift:
             reasons.append(f"{_plural(len(drift), 'drift flag')} open")
             score += 15 * len(drift)
+        if case.open_escalations:
+            reasons.append(f"{_plural(case.open_escalations, 'escalation')} waiting for an answer")
+            score += 25 * case.open_escalations
         if case.overdue_supervision:
             reasons.append("Case supervision overdue")
             score += 15

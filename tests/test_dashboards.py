@@ -229,3 +229,19 @@ def test_reviews_on_time_this_quarter(client, lead, manager):
     client.force_login(manager)
     figures = client.get(reverse("cases:manager")).context["figures"]
     assert (figures.reviews_held, figures.reviews_on_time, figures.on_time_percent) == (2, 1, 50)
+
+
+@pytest.mark.django_db
+def test_open_escalations_show_on_the_caseload_and_rank_first_for_the_manager(client, case, lead, manager, member):
+    from cases import escalations as ladder
+
+    quiet = CaseFactory(lead_professional=lead)
+    ladder.escalation_raise(case=case, by=member, concern="The plan is not working.")
+    client.force_login(lead)
+    page = client.get(reverse("cases:caseload")).content.decode()
+    assert reverse("cases:escalations", args=[case.reference]) in page
+    client.force_login(manager)
+    response = client.get(reverse("cases:manager"))
+    rows = response.context["rows"]
+    assert rows[0].case == case and "1 escalation waiting for an answer" in rows[0].reasons
+    assert quiet.reference in response.content.decode()
