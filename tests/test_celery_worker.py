@@ -112,3 +112,63 @@ def test_broker_down_delays_notifications_but_loses_and_duplicates_nothing(clien
     assert send_due() == 1
     assert send_due() == 0
     assert Notification.objects.get().status == Notification.Status.SENT
+
+
+def _start_worker(env: dict, queue: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "neglect_portal", "worker", "--pool=solo", "-Q", queue,
+         "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel=INFO"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_killing_a_worker_during_a_sweep_loses_and_duplicates_nothing(tmp_path):
+    """SIGKILL the worker as soon as it has taken the sweep: the unacknowledged task goes back to
+    the queue when its visibility timeout passes, a second worker runs it, and the end state is
+    exactly one flag and one notification per condition, as after one clean run."""
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if connection.vendor != "postgresql" or not broker.startswith("redis://"):
+        pytest.fail("Run through `make test`: this test needs PostgreSQL and Redis.")
+    for _ in range(60):
+        _baby_case()
+    queue = f"test-{uuid.uuid4().hex}"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
+        "DJANGO_SETTINGS_MODULE": "neglect_portal.settings", "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": broker, "CELERY_TASK_DEFAULT_QUEUE": queue, "CELERY_VISIBILITY_TIMEOUT": "3",
+        "EMAIL_URL": f"filemail://{tmp_path / 'mail'}", "PORTAL_VAR_DIR": str(tmp_path / "var"),
+    }
+    first = _start_worker(env, queue)
+    try:
+        tasks.sweep.apply_async(queue=queue)
+        deadline = time.monotonic() + 60
+        for line in first.stdout:  # kill the moment it reports taking the task
+            if "cases.tasks.sweep" in line and "received" in line.lower():
+                break
+            assert time.monotonic() < deadline, "the first worker never took the task"
+        first.kill()
+        first.wait(timeout=30)
+        # Locally the kill lands before the sweep has finished (fewer than 60 flags at this point); on
+        # a slow machine it may land later. Either way the end state below must be the same, and
+        # test_monitoring covers a sweep dying half-way deterministically.
+    finally:
+        if first.poll() is None:
+            first.kill()
+    time.sleep(4)  # past the visibility timeout: the broker hands the task out again
+    second = _start_worker(env, queue)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if (Flag.objects.count() == 60
+                    and not Notification.objects.filter(status=Notification.Status.PENDING).exists()):
+                break
+            time.sleep(0.5)
+    finally:
+        second.terminate()
+        second.communicate(timeout=30)
+    from cases import monitoring
+
+    assert Flag.objects.filter(rule=Flag.Rule.NEW_BABY).count() == 60
+    assert monitoring.sweep().raised == 0  # nothing was lost: a clean sweep finds nothing new
+    assert Notification.objects.count() == 60  # one per flag, none twice
+    assert Notification.objects.filter(status=Notification.Status.SENT).count() == 60

@@ -232,8 +232,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Keep the visibility timeout above any countdown we use (SECURITY.md R36).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task a dead worker took is handed out again after this many seconds. Keep it above any task's
+    # run time and any countdown we use (SECURITY.md R36); tests that kill workers shorten it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 # Tests give each real worker its own queue so that parallel test runs never share tasks.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
