@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Value, DateField, Exists, ExpressionWrapper, F, Max, OuterRef, Q
+from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, Max, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 

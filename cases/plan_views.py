@@ -27,7 +27,7 @@ from .plan_forms import (
     outcome_formset,
 )
 from .services import VersionConflict
-from .views import FORM_PAGE, INVALID, _apply_service_errors
+from .views import FORM_PAGE, INVALID, _apply_service_errors, save_once
 
 PLAN_FORM = "cases/plan_form.html"
 TIMESCALE_NOTE = ("Due dates are worked out from the local timescales when a meeting is scheduled and then kept: "
@@ -43,23 +43,21 @@ def _render(request: HttpRequest, template: str, case: Case, status: int = 200, 
 def _form_flow(request: HttpRequest, case: Case, page: dict, save, success: str, done) -> HttpResponse:
     """GET shows the form; POST validates it and calls `save(cleaned_data)`, then `done()` redirects.
     Bad input and a service's refusal re-render the form with 400 and what was typed."""
-    form = page["form"]
     if request.method != "POST":
         return _render(request, FORM_PAGE, case, **page)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            with account_services.saved_once(token=data.pop("submission_token"), by=request.user):
-                save(data)
-        except account_services.DuplicateSubmission:
-            messages.info(request, "This was already saved; it was not saved twice.")
-            return done()
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-        else:
+
+    def saved(data) -> bool:
+        save(data)
+        return True  # tells `finished` this post was saved (a repeated post gets None)
+
+    def finished(was_saved):
+        if was_saved:
             messages.success(request, success)
-            return done()
-    return _render(request, FORM_PAGE, case, INVALID, **page)
+        return done()
+
+    return save_once(request, page["form"], saved, done=finished,
+                     invalid=lambda: _render(request, FORM_PAGE, case, INVALID, **page),
+                     already="This was already saved; it was not saved twice.")
 
 
 def _to_plan(case: Case) -> HttpResponse:

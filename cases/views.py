@@ -83,6 +83,25 @@ def _apply_service_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def save_once(request: HttpRequest, form, save, *, invalid, done, already: str) -> HttpResponse:
+    """The POST half of a form page: validate, run `save(cleaned_data)` once per one-time token,
+    then `done(result)`. Bad input or a service's refusal gives `invalid()` (the form again, 400);
+    a second post of the same form gives `already` as a message and `done(None)`."""
+    if not form.is_valid():
+        return invalid()
+    data = dict(form.cleaned_data)
+    try:
+        with account_services.saved_once(token=data.pop("submission_token", None), by=request.user):
+            result = save(data)
+    except account_services.DuplicateSubmission:
+        messages.info(request, already)
+        return done(None)
+    except ValidationError as error:
+        _apply_service_errors(form, error)
+        return invalid()
+    return done(result)
+
+
 def _conflict(request: HttpRequest, case: Case, current: Case, submitted: dict) -> HttpResponse:
     audit.record(actor=request.user, action="case.save_conflict", case=case, request=request,
                  outcome="failed")
@@ -122,19 +141,18 @@ def case_create(request: HttpRequest) -> HttpResponse:
     if request.user.agency_id is None:
         raise PermissionDenied("Only staff of a partner agency can open a case.")
     form = CaseCreateForm(request.POST or None)
-    if request.method == "POST":
-        if not form.is_valid():
-            return _form_page(request, "create", form, status=INVALID)
-        data = form.cleaned_data
-        try:
-            with account_services.saved_once(token=data["submission_token"], by=request.user):
-                case = services.case_create(by=request.user, level=data["level"], opened_on=data["opened_on"])
-        except account_services.DuplicateSubmission:
-            messages.info(request, "That case was already opened; it was not opened twice.")
+    if request.method != "POST":
+        return _form_page(request, "create", form)
+
+    def done(case):
+        if case is None:
             return redirect("cases:list")
         messages.success(request, f"Case {case.reference} opened. Now add the people in the household.")
         return redirect("cases:detail", reference=case.reference)
-    return _form_page(request, "create", form)
+
+    return save_once(request, form, lambda data: services.case_create(by=request.user, **data), done=done,
+                     invalid=lambda: _form_page(request, "create", form, status=INVALID),
+                     already="That case was already opened; it was not opened twice.")
 
 
 @access.case_view(methods=("GET",))
@@ -206,32 +224,27 @@ def case_close(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("GET", "POST"), write=True)
 def household_add(request: HttpRequest, case: Case) -> HttpResponse:
     form = HouseholdMemberForm(request.POST or None)
-    if request.method == "POST":
-        if not form.is_valid():
-            return _form_page(request, "household", form, case, status=INVALID)
-        data = form.cleaned_data
+    if request.method != "POST":
+        return _form_page(request, "household", form, case)
+
+    def save(data):
         details = services.PersonDetails(
-            first_name=data["first_name"], last_name=data["last_name"],
-            date_of_birth=data["date_of_birth"], is_unborn=data["is_unborn"],
-            expected_on=data["expected_on"], sex=data["sex"],
-        )
-        try:
-            with account_services.saved_once(token=data["submission_token"], by=request.user):
-                services.household_member_add(
-                    case=case, by=request.user, details=details, relationship=data["relationship"],
-                    relationship_detail=data["relationship_detail"], joined_on=data["joined_on"],
-                )
-        except account_services.DuplicateSubmission:
-            messages.info(request, "This person was already added; they were not added twice.")
-            return redirect("cases:detail", reference=case.reference)
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-            return _form_page(request, "household", form, case, status=INVALID)
-        messages.success(request, "Added to the household.")
-        if "add_another" in request.POST:
+            first_name=data["first_name"], last_name=data["last_name"], date_of_birth=data["date_of_birth"],
+            is_unborn=data["is_unborn"], expected_on=data["expected_on"], sex=data["sex"])
+        return services.household_member_add(
+            case=case, by=request.user, details=details, relationship=data["relationship"],
+            relationship_detail=data["relationship_detail"], joined_on=data["joined_on"])
+
+    def done(member):
+        if member is not None:
+            messages.success(request, "Added to the household.")
+        if member is not None and "add_another" in request.POST:
             return redirect("cases:household_add", reference=case.reference)
         return redirect("cases:detail", reference=case.reference)
-    return _form_page(request, "household", form, case)
+
+    return save_once(request, form, save, done=done,
+                     invalid=lambda: _form_page(request, "household", form, case, status=INVALID),
+                     already="This person was already added; they were not added twice.")
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)
@@ -373,20 +386,18 @@ def escalations(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("GET", "POST"), write=True)
 def escalation_raise(request: HttpRequest, case: Case) -> HttpResponse:
     form = EscalationRaiseForm(request.POST or None)
-    if request.method == "POST":
-        if not form.is_valid():
-            return _form_page(request, "escalate", form, case, status=INVALID)
-        try:
-            with account_services.saved_once(token=form.cleaned_data["submission_token"], by=request.user):
-                escalation = ladder.escalation_raise(case=case, by=request.user, concern=form.cleaned_data["concern"])
-        except account_services.DuplicateSubmission:
-            return redirect("cases:escalations", reference=case.reference)
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-            return _form_page(request, "escalate", form, case, status=INVALID)
-        messages.success(request, f"Escalation raised. {escalation.stage}: due by {escalation.stage_due_on:%d/%m/%Y}.")
+    if request.method != "POST":
+        return _form_page(request, "escalate", form, case)
+
+    def done(escalation):
+        if escalation is not None:
+            messages.success(request, f"Escalation raised. {escalation.stage}: due by "
+                                      f"{escalation.stage_due_on:%d/%m/%Y}.")
         return redirect("cases:escalations", reference=case.reference)
-    return _form_page(request, "escalate", form, case)
+
+    return save_once(request, form, lambda data: ladder.escalation_raise(case=case, by=request.user, **data),
+                     done=done, invalid=lambda: _form_page(request, "escalate", form, case, status=INVALID),
+                     already="This escalation was already raised; it was not raised twice.")
 
 
 @access.case_view(methods=("POST",))

@@ -14,10 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts import access
-from accounts import services as account_services
 from audit import services as audit
 from cases.models import Case
-from cases.views import FORM_PAGE, INVALID, _apply_service_errors
+from cases.views import FORM_PAGE, INVALID, _apply_service_errors, save_once
 
 from . import exports, imports, selectors, services
 from .forms import (
@@ -29,7 +28,7 @@ from .forms import (
     OutcomeForm,
     TimelineFilterForm,
 )
-from .models import Appointment, Entry
+from .models import Entry
 
 ENTRIES_PER_PAGE = 50
 
@@ -148,22 +147,18 @@ def entry_detail(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
 
 def _save_entry(request: HttpRequest, case: Case, page: str, form_class) -> HttpResponse:
     form = form_class(request.POST or None, case=case)
-    if request.method == "POST":
-        if not form.is_valid():
-            return _form_page(request, page, form, case, status=INVALID)
-        data = dict(form.cleaned_data)
-        try:
-            with account_services.saved_once(token=data.pop("submission_token"), by=request.user):
-                entry = services.entry_create(case=case, by=request.user, **data)
-        except account_services.DuplicateSubmission:
-            messages.info(request, "This was already added to the chronology; it was not added twice.")
+    if request.method != "POST":
+        return _form_page(request, page, form, case)
+
+    def done(entry):
+        if entry is None:
             return redirect("chronology:timeline", reference=case.reference)
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-            return _form_page(request, page, form, case, status=INVALID)
         messages.success(request, "Added to the chronology.")
         return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
-    return _form_page(request, page, form, case)
+
+    return save_once(request, form, lambda data: services.entry_create(case=case, by=request.user, **data),
+                     done=done, invalid=lambda: _form_page(request, page, form, case, status=INVALID),
+                     already="This was already added to the chronology; it was not added twice.")
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -181,22 +176,17 @@ def entry_amend(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
     # Only this case's own entries: an earlier case's history is read-only here.
     entry = get_object_or_404(case.entries, pk=entry_id)
     form = AmendmentForm(request.POST or None, initial={"text": entry.current_text})
-    if request.method == "POST":
-        if not form.is_valid():
-            return _form_page(request, "amend", form, case, status=INVALID)
-        data = dict(form.cleaned_data)
-        try:
-            with account_services.saved_once(token=data.pop("submission_token"), by=request.user):
-                services.entry_amend(entry=entry, by=request.user, **data)
-        except account_services.DuplicateSubmission:
-            messages.info(request, "This correction was already added; it was not added twice.")
-            return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-            return _form_page(request, "amend", form, case, status=INVALID)
-        messages.success(request, "Correction added. The original is still shown with it.")
+    if request.method != "POST":
+        return _form_page(request, "amend", form, case)
+
+    def done(amendment):
+        if amendment is not None:
+            messages.success(request, "Correction added. The original is still shown with it.")
         return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
-    return _form_page(request, "amend", form, case)
+
+    return save_once(request, form, lambda data: services.entry_amend(entry=entry, by=request.user, **data),
+                     done=done, invalid=lambda: _form_page(request, "amend", form, case, status=INVALID),
+                     already="This correction was already added; it was not added twice.")
 
 
 @access.case_view(methods=("GET",))
@@ -211,22 +201,17 @@ def appointments(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("GET", "POST"), write=True)
 def appointment_new(request: HttpRequest, case: Case) -> HttpResponse:
     form = AppointmentForm(request.POST or None, case=case, initial={"agency": request.user.agency_id})
-    if request.method == "POST":
-        if not form.is_valid():
-            return _form_page(request, "appointment", form, case, status=INVALID)
-        data = dict(form.cleaned_data)
-        try:
-            with account_services.saved_once(token=data.pop("submission_token"), by=request.user):
-                services.appointment_create(case=case, by=request.user, **data)
-        except account_services.DuplicateSubmission:
-            messages.info(request, "This appointment was already added; it was not added twice.")
-            return redirect("chronology:appointments", reference=case.reference)
-        except ValidationError as error:
-            _apply_service_errors(form, error)
-            return _form_page(request, "appointment", form, case, status=INVALID)
-        messages.success(request, "Appointment added. Record its outcome once it has happened.")
+    if request.method != "POST":
+        return _form_page(request, "appointment", form, case)
+
+    def done(appointment):
+        if appointment is not None:
+            messages.success(request, "Appointment added. Record its outcome once it has happened.")
         return redirect("chronology:appointments", reference=case.reference)
-    return _form_page(request, "appointment", form, case)
+
+    return save_once(request, form, lambda data: services.appointment_create(case=case, by=request.user, **data),
+                     done=done, invalid=lambda: _form_page(request, "appointment", form, case, status=INVALID),
+                     already="This appointment was already added; it was not added twice.")
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
