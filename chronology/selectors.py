@@ -193,9 +193,6 @@ class Timeline:
     def duplicates(self) -> list[analysis.DuplicateGroup]:
         return self._analysis[1]
 
-    def duplicate_numbers(self) -> dict:
-        return {entry_id: group.number for group in self.duplicates for entry_id in group.entry_ids}
-
 
 def timeline_for(case: Case, filters: TimelineFilters = TimelineFilters(), *,
                  today: date | None = None) -> Timeline:

@@ -100,6 +100,9 @@ def _timeline_page(request: HttpRequest, case: Case, *, title: str, active: str,
     # (every gap is a band where it falls; every duplicate group on the duplicates page), so that a
     # page of a long chronology costs what its 50 rows cost.
     shown = {entry.pk for entry in page.object_list}
+    every_duplicate = query.copy()  # the full list keeps this page's filters, its preset included
+    for key, value in preset.items():
+        every_duplicate[key] = value
     page_groups = [group for group in timeline.duplicates if shown.intersection(group.entry_ids)]
     return render(request, "chronology/timeline.html", {
         "case": case, "form": form, "page": page, "query": query.urlencode(), "title": title, "active": active,
@@ -107,7 +110,7 @@ def _timeline_page(request: HttpRequest, case: Case, *, title: str, active: str,
         "gaps": timeline.gaps[:GAPS_SHOWN], "more_gaps": max(0, len(timeline.gaps) - GAPS_SHOWN),
         "duplicates": page_groups, "more_duplicates": len(timeline.duplicates) - len(page_groups),
         "duplicate_numbers": {entry_id: group.number for group in page_groups for entry_id in group.entry_ids},
-        "has_history": bool(timeline.history_ids),
+        "every_duplicate_query": every_duplicate.urlencode(), "has_history": bool(timeline.history_ids),
         "gap_days": settings.CHRONOLOGY_GAP_DAYS, "can_write": access.can_write(request.user, case),
     })
 
@@ -120,7 +123,7 @@ def timeline(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("GET",))
 def duplicates(request: HttpRequest, case: Case) -> HttpResponse:
     """Every possible duplicate group of the (filtered) chronology, a page of groups at a time."""
-    form, filters = _filters(request, case)
+    _, filters = _filters(request, case)
     timeline = selectors.timeline_for(case, filters)
     timeline.reuse_analysis(timeline.filtered.count())
     groups = timeline.duplicates
