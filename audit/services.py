@@ -52,7 +52,17 @@ def record(
     using: str = "default",
 ) -> AuditEvent:
     """Write one audit event. `data` holds IDs and field names only, never free text about a child."""
-    event = AuditEvent(
+    event = unsaved(actor=actor, action=action, case=case, target=target, request=request, outcome=outcome,
+                    data=data)
+    event.save(using=using)
+    return event
+
+
+def unsaved(*, actor, action: str, case=None, target: models.Model | None = None,
+            request: HttpRequest | None = None, outcome: str = AuditEvent.Outcome.OK,
+            data: dict | None = None) -> AuditEvent:
+    """The event `record` would write, not yet written: for `record_many`."""
+    return AuditEvent(
         action=action,
         outcome=outcome,
         case=case,
@@ -61,8 +71,12 @@ def record(
         **_request_fields(request),
         **_target_fields(target),
     )
-    event.save(using=using)
-    return event
+
+
+def record_many(events: list[AuditEvent], using: str = "default") -> None:
+    """Write many events in one INSERT (a bulk service's rows), on the caller's connection and
+    transaction like `record`."""
+    AuditEvent.objects.using(using).bulk_create(events, batch_size=1000)
 
 
 def record_access(request: HttpRequest, *, case, action: str = "case.viewed",

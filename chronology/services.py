@@ -61,6 +61,66 @@ def entry_create(
     agency and job title come from `by` (the signed-in user, never the form).
     Raises ValidationError (keyed by argument name) on anything a form should have caught.
     """
+    entry, links = _new_entry(
+        case=case, by=by, event_type=event_type, occurred_on=occurred_on, children=children,
+        what_happened=what_happened, significance=significance, date_precision=date_precision,
+        occurred_until=occurred_until, occurred_at=occurred_at, whole_household=whole_household,
+        neglect_forms=neglect_forms, impact=impact, impact_detail=impact_detail, action_taken=action_taken,
+        hospital=hospital, reason_given=reason_given, appointment=appointment,
+        external_reference=external_reference, household=_HouseholdQueries(case),
+    )
+    entry.save()
+    EntryChild.objects.bulk_create(_links(entry, links))
+    audit.record(actor=by, action="chronology.entry.created", case=case, target=entry,
+                 data=_entry_audit_data(entry))
+    return entry
+
+
+def _links(entry: Entry, person_ids: list) -> list[EntryChild]:
+    return [EntryChild(entry=entry, person_id=pk) for pk in sorted(set(person_ids), key=str)]
+
+
+def _entry_audit_data(entry: Entry) -> dict:
+    return {"event_type": entry.event_type, "imported": bool(entry.external_reference)}
+
+
+class _HouseholdQueries:
+    """Which children live in a case's household, asked of the database (one service call)."""
+
+    def __init__(self, case: Case):
+        self.case = case
+
+    def children_among(self, people: list[Person]) -> list:
+        return list(_household_children(self.case, people).values_list("person_id", flat=True))
+
+    def current_children(self) -> list:
+        return list(_household_children(self.case).values_list("person_id", flat=True))
+
+
+class _HouseholdOnce:
+    """The same answers from one query, for a whole import file."""
+
+    def __init__(self, case: Case):
+        members = list(HouseholdMember.objects.filter(case=case, relationship=HouseholdMember.Relationship.CHILD)
+                       .values_list("person_id", "left_on"))
+        self.everyone = {person_id for person_id, _ in members}
+        self.current = [person_id for person_id, left_on in members if left_on is None]
+
+    def children_among(self, people: list[Person]) -> list:
+        return [person.pk for person in people if person.pk in self.everyone]
+
+    def current_children(self) -> list:
+        return list(self.current)
+
+
+def _new_entry(*, case: Case, by: User, event_type: str, occurred_on: date, children: Iterable[Person],
+               what_happened: str, household, significance: str = Entry.Significance.MEDIUM,
+               date_precision: str = Entry.Precision.EXACT, occurred_until: date | None = None,
+               occurred_at: time | None = None, whole_household: bool = False, neglect_forms: Iterable[str] = (),
+               impact: str = Entry.Impact.NOT_KNOWN, impact_detail: str = "", action_taken: str = "",
+               hospital: str = "", reason_given: str = "", appointment: Appointment | None = None,
+               external_reference: str = "") -> tuple[Entry, list]:
+    """entry_create's checks, and the unsaved entry with the IDs of the children it is about."""
     if by.agency_id is None:
         raise ValidationError("Only staff of a partner agency can add to the chronology.")
     _check_choice(event_type, EventType, "event_type", "Choose what kind of event this was.")
@@ -80,15 +140,15 @@ def entry_create(
         occurred_on = occurred_on.replace(day=1)  # only the month is known: file it at its start
 
     people = list(children)
-    links = list(_household_children(case, people).values_list("person_id", flat=True))
+    links = household.children_among(people)
     if len(set(links)) != len({p.pk for p in people}):
         raise ValidationError({"children": "Choose children who live in this household."})
     if whole_household:
-        links += list(_household_children(case).values_list("person_id", flat=True))
+        links += household.current_children()
     if not links:
         raise ValidationError({"children": "Choose at least one child, or the whole household."})
 
-    entry = Entry.objects.create(
+    entry = Entry(
         case=case,
         occurred_on=occurred_on,
         occurred_at=occurred_at,
@@ -111,10 +171,7 @@ def entry_create(
         external_reference=external_reference.strip(),
         **{f"neglect_{form}": True for form in forms},
     )
-    EntryChild.objects.bulk_create([EntryChild(entry=entry, person_id=pk) for pk in sorted(set(links), key=str)])
-    audit.record(actor=by, action="chronology.entry.created", case=case, target=entry,
-                 data={"event_type": event_type, "imported": bool(external_reference)})
-    return entry
+    return entry, links
 
 
 @transaction.atomic
@@ -142,17 +199,30 @@ def appointment_create(*, case: Case, by: User, child: Person, agency: Agency, k
                        external_reference: str = "") -> Appointment:
     """Book an appointment for a child of the household (nothing goes on the timeline until
     its outcome is known)."""
+    appointment = _new_appointment(case=case, by=by, child=child, agency=agency, kind=kind,
+                                   scheduled_on=scheduled_on, scheduled_at=scheduled_at, notes=notes,
+                                   external_reference=external_reference, household=_HouseholdQueries(case))
+    appointment.save()
+    audit.record(actor=by, action="chronology.appointment.created", case=case, target=appointment,
+                 data=_appointment_audit_data(appointment))
+    return appointment
+
+
+def _new_appointment(*, case: Case, by: User, child: Person, agency: Agency, kind: str, scheduled_on: date,
+                     scheduled_at: time | None, notes: str, external_reference: str, household) -> Appointment:
+    """appointment_create's checks, and the unsaved appointment."""
     _check_choice(kind, Appointment.Kind, "kind", "Choose the type of appointment.")
-    if not _household_children(case, [child]).exists():
+    if not household.children_among([child]):
         raise ValidationError({"child": "Choose a child who lives in this household."})
-    appointment = Appointment.objects.create(
+    return Appointment(
         case=case, child=child, agency=agency, kind=kind, scheduled_on=scheduled_on,
         scheduled_at=scheduled_at, notes=notes.strip(), booked_by=by,
         external_reference=external_reference.strip(),
     )
-    audit.record(actor=by, action="chronology.appointment.created", case=case, target=appointment,
-                 data={"kind": kind})
-    return appointment
+
+
+def _appointment_audit_data(appointment: Appointment) -> dict:
+    return {"kind": appointment.kind}
 
 
 OUTCOME_WORDS = {
@@ -174,14 +244,8 @@ def appointment_record_outcome(*, appointment: Appointment, by: User, outcome: s
     case one missed appointment is significant; elsewhere it is a medium concern. Rescheduling
     with a new date books the new appointment too.
     """
-    _check_choice(outcome, Appointment.Outcome, "outcome", "Choose what happened.")
     today = timezone.localdate()
-    missed_or_met = outcome in (Appointment.Outcome.ATTENDED, Appointment.Outcome.WAS_NOT_BROUGHT)
-    if missed_or_met and appointment.scheduled_on > today:
-        raise ValidationError({"outcome": "This appointment has not happened yet: record "
-                                          "a cancellation or a new date instead."})
-    if outcome == Appointment.Outcome.RESCHEDULED and rescheduled_on and rescheduled_on < today:
-        raise ValidationError({"rescheduled_on": "The new date cannot be in the past."})
+    _outcome_check(appointment, outcome, rescheduled_on, today)
     new_appointment = None
     if outcome == Appointment.Outcome.RESCHEDULED and rescheduled_on:
         new_appointment = Appointment.objects.create(
@@ -195,6 +259,29 @@ def appointment_record_outcome(*, appointment: Appointment, by: User, outcome: s
     )
     if not claimed:
         raise ValidationError("The outcome of this appointment has already been recorded.")
+    entry = entry_create(by=by, **_outcome_entry_values(
+        appointment=appointment, outcome=outcome, note=note,
+        rescheduled_on=rescheduled_on if new_appointment else None, today=today,
+        external_reference=external_reference))
+    audit.record(actor=by, action="chronology.appointment.outcome_recorded", case=appointment.case,
+                 target=appointment, data=_outcome_audit_data(outcome, entry))
+    appointment.refresh_from_db()
+    return entry
+
+
+def _outcome_check(appointment: Appointment, outcome: str, rescheduled_on: date | None, today: date) -> None:
+    _check_choice(outcome, Appointment.Outcome, "outcome", "Choose what happened.")
+    missed_or_met = outcome in (Appointment.Outcome.ATTENDED, Appointment.Outcome.WAS_NOT_BROUGHT)
+    if missed_or_met and appointment.scheduled_on > today:
+        raise ValidationError({"outcome": "This appointment has not happened yet: record "
+                                          "a cancellation or a new date instead."})
+    if outcome == Appointment.Outcome.RESCHEDULED and rescheduled_on and rescheduled_on < today:
+        raise ValidationError({"rescheduled_on": "The new date cannot be in the past."})
+
+
+def _outcome_entry_values(*, appointment: Appointment, outcome: str, note: str, rescheduled_on: date | None,
+                          today: date, external_reference: str) -> dict:
+    """What entry_create is given for an appointment's outcome (`rescheduled_on`: the new date booked)."""
     wnb = outcome == Appointment.Outcome.WAS_NOT_BROUGHT
     if wnb:
         significance = "high" if appointment.case.level == Level.CHILD_PROTECTION else "medium"
@@ -202,22 +289,22 @@ def appointment_record_outcome(*, appointment: Appointment, by: User, outcome: s
         significance = "low"
     text = OUTCOME_WORDS[outcome].format(child=appointment.child.first_name,
                                          kind=appointment.get_kind_display())
-    if new_appointment:
+    if rescheduled_on:
         text += f" New date: {rescheduled_on:%d/%m/%Y}."
     if note.strip():
         text += f" {note.strip()}"
-    entry = entry_create(
-        case=appointment.case, by=by, event_type=EventType.APPOINTMENT,
+    return dict(
+        case=appointment.case, event_type=EventType.APPOINTMENT,
         occurred_on=min(appointment.scheduled_on, today), occurred_at=appointment.scheduled_at,
         children=[appointment.child], what_happened=text, significance=significance,
         neglect_forms=[NeglectForm.MEDICAL] if wnb else [],
         impact=Entry.Impact.NEGATIVE if wnb else Entry.Impact.NOT_KNOWN,
         action_taken="", appointment=appointment, external_reference=external_reference,
     )
-    audit.record(actor=by, action="chronology.appointment.outcome_recorded", case=appointment.case,
-                 target=appointment, data={"outcome": outcome, "entry_id": str(entry.pk)})
-    appointment.refresh_from_db()
-    return entry
+
+
+def _outcome_audit_data(outcome: str, entry: Entry) -> dict:
+    return {"outcome": outcome, "entry_id": str(entry.pk)}
 
 
 @dataclass
@@ -265,34 +352,125 @@ def import_rows(*, case: Case, by: User, rows: list) -> ImportReport:
     """Save the checked rows of a partner's CSV (chronology.imports.check_rows) into a case.
 
     Rows with problems are not saved; rows whose external reference this agency already
-    imported are skipped, so importing the same file twice adds nothing. Each row is saved in
-    its own savepoint: a row the services refuse is reported, the others still go in.
+    imported are skipped, so importing the same file twice adds nothing. Every good row is checked
+    as the services check it (a row they refuse is reported, the others still go in), then the
+    file's rows go in together: one INSERT per table, with the audit rows the services write.
     """
     if by.agency_id is None:
         raise ValidationError("Only staff of a partner agency can import into the chronology.")
     report = ImportReport()
     # One look-up for the whole file, not two queries a row (bench/README.md: import of 10,000 rows).
     done_before = _already_imported(by.agency_id, [row.external_reference for row in rows if not row.problems])
+    household = _HouseholdOnce(case)
+    today = timezone.localdate()
+    batch = _ImportBatch()
     for row in rows:
         if row.problems:
             report.refused.append(row)
-            continue
-        if row.external_reference in done_before:
-            report.skipped.append(row)
-            continue
-        try:
-            with transaction.atomic():
-                _import_one(case, by, row)
-        except ValidationError as error:
-            row.problems.extend(error.messages)
-            report.refused.append(row)
-        except IntegrityError:
-            # Another upload of the same reference won the race: it is in, so this one is a skip.
+        elif row.external_reference in done_before:
             report.skipped.append(row)
         else:
-            report.imported.append(row)
+            try:
+                batch.add(row, _import_one_unsaved(case, by, row, household, today))
+            except ValidationError as error:
+                row.problems.extend(error.messages)
+                report.refused.append(row)
+    try:
+        with transaction.atomic():
+            batch.save()
+    except IntegrityError:
+        # Another upload of some of these references won the race: find them row by row (each in
+        # its own savepoint); theirs are in, so they are skips.
+        for row in batch.rows:
+            try:
+                with transaction.atomic():
+                    _import_one(case, by, row)
+            except ValidationError as error:
+                row.problems.extend(error.messages)
+                report.refused.append(row)
+            except IntegrityError:
+                report.skipped.append(row)
+            else:
+                report.imported.append(row)
+    else:
+        report.imported.extend(batch.rows)
+    for found in (report.imported, report.skipped, report.refused):
+        found.sort(key=lambda row: row.number)  # file order, as the report lists them
     audit.record(actor=by, action="chronology.import.completed", case=case, data={
         "imported": len(report.imported), "skipped": len(report.skipped), "refused": len(report.refused),
         "refused_rows": [row.number for row in report.refused],
     })
     return report
+
+
+@dataclass
+class _ImportBatch:
+    """The unsaved rows of one import file, saved with one INSERT per table."""
+
+    rows: list = field(default_factory=list)  # ImportRow
+    appointments: list = field(default_factory=list)
+    entries: list = field(default_factory=list)
+    links: list = field(default_factory=list)
+    events: list = field(default_factory=list)  # audit
+
+    def add(self, row, objects: "_Unsaved") -> None:
+        self.rows.append(row)
+        self.appointments += objects.appointments
+        self.entries += objects.entries
+        self.links += objects.links
+        self.events += objects.events
+
+    def save(self) -> None:
+        Appointment.objects.bulk_create(self.appointments, batch_size=1000)  # before the entries naming them
+        Entry.objects.bulk_create(self.entries, batch_size=1000)
+        EntryChild.objects.bulk_create(self.links, batch_size=2000)
+        audit.record_many(self.events)
+
+
+@dataclass
+class _Unsaved:
+    appointments: list = field(default_factory=list)
+    entries: list = field(default_factory=list)
+    links: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+
+    def entry(self, entry: Entry, links: list, by: User) -> None:
+        self.entries.append(entry)
+        self.links += _links(entry, links)
+        self.events.append(audit.unsaved(actor=by, action="chronology.entry.created", case=entry.case,
+                                         target=entry, data=_entry_audit_data(entry)))
+
+
+def _import_one_unsaved(case: Case, by: User, row, household: "_HouseholdOnce", today: date) -> _Unsaved:
+    """What _import_one would write for a row, checked the same way, not yet written; the audit rows
+    are those the services write, in the same order."""
+    values = dict(row.values)
+    ref = row.external_reference
+    unsaved = _Unsaved()
+    if row.record_type == "appointment":
+        appointment = _new_appointment(
+            case=case, by=by, child=values["children"][0], agency=by.agency, kind=values["kind"],
+            scheduled_on=values["occurred_on"], scheduled_at=values["occurred_at"],
+            notes=values["what_happened"][:500], external_reference=ref, household=household,
+        )
+        unsaved.appointments.append(appointment)
+        unsaved.events.append(audit.unsaved(actor=by, action="chronology.appointment.created", case=case,
+                                            target=appointment, data=_appointment_audit_data(appointment)))
+        if values["outcome"]:
+            outcome = values["outcome"]
+            _outcome_check(appointment, outcome, None, today)
+            appointment.outcome, appointment.outcome_recorded_by = outcome, by
+            appointment.outcome_recorded_at = timezone.now()
+            entry, links = _new_entry(by=by, household=household, **_outcome_entry_values(
+                appointment=appointment, outcome=outcome, note=values["what_happened"], rescheduled_on=None,
+                today=today, external_reference=ref))
+            unsaved.entry(entry, links, by)
+            unsaved.events.append(audit.unsaved(actor=by, action="chronology.appointment.outcome_recorded",
+                                                case=case, target=appointment,
+                                                data=_outcome_audit_data(outcome, entry)))
+        return unsaved
+    values.pop("kind", None)
+    entry, links = _new_entry(case=case, by=by, external_reference=ref, household=household,
+                              **values)
+    unsaved.entry(entry, links, by)
+    return unsaved

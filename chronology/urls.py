@@ -7,6 +7,7 @@ from . import views
 app_name = "chronology"
 urlpatterns = [
     path("<caseref:reference>/chronology/", views.timeline, name="timeline"),
+    path("<caseref:reference>/chronology/duplicates/", views.duplicates, name="duplicates"),
     path("<caseref:reference>/chronology/significant/", views.significant, name="significant"),
     path("<caseref:reference>/chronology/emotional-neglect/", views.emotional, name="emotional"),
     path("<caseref:reference>/chronology/concern/", views.concern, name="concern"),

@@ -31,6 +31,8 @@ from .forms import (
 from .models import Entry
 
 ENTRIES_PER_PAGE = 50
+DUPLICATE_GROUPS_PER_PAGE = 50  # the list of every possible duplicate group
+GAPS_SHOWN = 10  # in the panel above the timeline; every gap also shows as a band where it falls
 
 PAGES = {
     "concern": {"title": "Log a concern", "submit_label": "Add to the chronology",
@@ -90,13 +92,24 @@ def _timeline_page(request: HttpRequest, case: Case, *, title: str, active: str,
         filters = selectors.TimelineFilters(**{**filters.__dict__, **preset})
     timeline = selectors.timeline_for(case, filters)
     page = Paginator(timeline.entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    timeline.reuse_analysis(page.paginator.count)
     query = request.GET.copy()
     query.pop("page", None)
+    # The panels show what concerns the rows on this page; the rest is counted and listed elsewhere
+    # (every gap is a band where it falls; every duplicate group on the duplicates page), so that a
+    # page of a long chronology costs what its 50 rows cost.
+    shown = {entry.pk for entry in page.object_list}
+    every_duplicate = query.copy()  # the full list keeps this page's filters, its preset included
+    for key, value in preset.items():
+        every_duplicate[key] = value
+    page_groups = [group for group in timeline.duplicates if shown.intersection(group.entry_ids)]
     return render(request, "chronology/timeline.html", {
         "case": case, "form": form, "page": page, "query": query.urlencode(), "title": title, "active": active,
         "intro": intro, "rows": _rows_with_gaps(page.object_list, timeline.gaps, last_page=not page.has_next()),
-        "gaps": timeline.gaps, "duplicates": timeline.duplicates,
-        "duplicate_numbers": timeline.duplicate_numbers(), "has_history": bool(timeline.history_ids),
+        "gaps": timeline.gaps[:GAPS_SHOWN], "more_gaps": max(0, len(timeline.gaps) - GAPS_SHOWN),
+        "duplicates": page_groups, "more_duplicates": len(timeline.duplicates) - len(page_groups),
+        "duplicate_numbers": {entry_id: group.number for group in page_groups for entry_id in group.entry_ids},
+        "every_duplicate_query": every_duplicate.urlencode(), "has_history": bool(timeline.history_ids),
         "gap_days": settings.CHRONOLOGY_GAP_DAYS, "can_write": access.can_write(request.user, case),
     })
 
@@ -104,6 +117,21 @@ def _timeline_page(request: HttpRequest, case: Case, *, title: str, active: str,
 @access.case_view(methods=("GET",))
 def timeline(request: HttpRequest, case: Case) -> HttpResponse:
     return _timeline_page(request, case, title="Multi-agency chronology", active="timeline", preset={})
+
+
+@access.case_view(methods=("GET",))
+def duplicates(request: HttpRequest, case: Case) -> HttpResponse:
+    """Every possible duplicate group of the (filtered) chronology, a page of groups at a time."""
+    _, filters = _filters(request, case)
+    timeline = selectors.timeline_for(case, filters)
+    timeline.reuse_analysis(timeline.filtered.count())
+    groups = timeline.duplicates
+    page = Paginator(groups, DUPLICATE_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "chronology/duplicates.html", {
+        "case": case, "page": page, "query": query.urlencode(), "active": "timeline",
+    })
 
 
 @access.case_view(methods=("GET",))

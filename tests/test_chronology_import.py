@@ -179,3 +179,64 @@ def test_demo_seed_fills_chronologies_and_the_sample_file_imports_cleanly(client
     response = _upload(client, sample_case, SAMPLE.read_bytes(), name="sample-import.csv")
     report = response.context["report"]
     assert report.refused == [] and len(report.imported) == 8
+
+
+def _checked(case, rows):
+    from chronology import imports
+
+    upload = SimpleUploadedFile("export.csv", _csv(rows), content_type="text/csv")
+    return imports.check_rows(case, imports.read_upload(upload))
+
+
+def _mixed_rows(child, n):
+    rows = []
+    for i in range(n):
+        if i % 5 == 3:
+            rows.append(_row(child, i, record_type="appointment", appointment_type="gp",
+                             appointment_outcome="attended"))
+        elif i % 5 == 4:
+            rows.append(_row(child, i, record_type="ae_attendance", hospital="Northbridge General"))
+        else:
+            rows.append(_row(child, i))
+    return rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n_rows", [10, 200])
+def test_an_import_runs_the_same_queries_for_10_or_200_rows_and_audits_every_row(
+        case, member, n_rows, django_assert_max_num_queries):
+    from chronology import services
+
+    checked = _checked(case, _mixed_rows(_child(case), n_rows))
+    # earlier references (2), household children, transaction, one INSERT per table (appointments,
+    # entries, links, audit rows) and the import's own audit row
+    with django_assert_max_num_queries(12):
+        report = services.import_rows(case=case, by=member, rows=checked)
+    assert len(report.imported) == n_rows and report.refused == []
+    appointments = n_rows // 5 + (n_rows % 5 > 3)
+    assert Appointment.objects.filter(case=case, outcome="attended").count() == appointments
+    assert Entry.objects.filter(case=case).count() == n_rows
+    assert all(entry.child_links.count() == 1 for entry in Entry.objects.filter(case=case)[:20])
+    audited = {action: AuditEvent.objects.filter(case=case, action=action).count() for action in (
+        "chronology.entry.created", "chronology.appointment.created", "chronology.appointment.outcome_recorded")}
+    assert audited == {"chronology.entry.created": n_rows, "chronology.appointment.created": appointments,
+                       "chronology.appointment.outcome_recorded": appointments}
+    entry = Entry.objects.get(case=case, external_reference="EXT-0003")
+    event = AuditEvent.objects.get(action="chronology.appointment.outcome_recorded", data__entry_id=str(entry.pk))
+    assert event.target_id == str(entry.appointment_id) and event.actor == member
+
+
+@pytest.mark.django_db
+def test_rows_another_upload_saved_meanwhile_are_skipped_and_the_rest_go_in(case, member, monkeypatch):
+    """Two uploads of overlapping files at once: the second's look-up of earlier references saw
+    nothing, its INSERT then meets the first's rows: those are reported as skipped, not doubled."""
+    from chronology import services
+
+    child = _child(case)
+    rows = _mixed_rows(child, 10)
+    services.import_rows(case=case, by=member, rows=_checked(case, rows[:6]))
+    monkeypatch.setattr(services, "_already_imported", lambda agency_id, refs: set())
+    report = services.import_rows(case=case, by=member, rows=_checked(case, rows))
+    assert [row.number for row in report.skipped] == [2, 3, 4, 5, 6, 7]
+    assert [row.number for row in report.imported] == [8, 9, 10, 11]
+    assert Entry.objects.filter(case=case).count() == 10

@@ -318,3 +318,113 @@ def test_timeline_query_count_does_not_grow(client, case, lead, n_entries, djang
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(n_entries, 50)
     assert response.context["page"].paginator.count == n_entries
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_gaps_and_duplicates_from_sql_match_the_hand_checked_analysis(case, lead, seed):
+    """The page asks PostgreSQL for gaps and duplicates; they must be what chronology.analysis finds
+    over every row (the functions tested on hand-made timelines), with and without filters."""
+    import random
+
+    from django.conf import settings
+
+    from chronology import selectors
+
+    rng = random.Random(seed)
+    first = _child(case)
+    second = HouseholdMemberFactory(case=case, relationship="child").person
+    agencies = [lead.agency, AgencyFactory(name="Health"), AgencyFactory(name="School")]
+    start = TODAY() - timedelta(days=1200)
+    entries, links = [], []
+    for i in range(160):
+        day = start + timedelta(days=int(rng.expovariate(1 / 7.5) * i / 20 + i * 7))
+        day = min(day, TODAY())
+        until = day + timedelta(days=rng.choice([45, 90])) if rng.random() < 0.05 else None
+        entry = Entry(case=case, occurred_on=day, occurred_until=until, recorded_at=timezone.now(),
+                      recorded_by=lead, source_agency=rng.choice(agencies), author_role="Social worker",
+                      event_type=rng.choice(["concern", "home_visit", "ae_attendance"]),
+                      what_happened=f"Entry {i}", significance="medium")
+        entries.append(entry)
+        if rng.random() < 0.2:  # a second entry the same day, of the same type, maybe from another agency
+            twin = Entry(case=case, occurred_on=day, recorded_at=timezone.now(), recorded_by=lead,
+                         source_agency=rng.choice(agencies), author_role="Social worker",
+                         event_type=entry.event_type, what_happened=f"Twin {i}", significance="medium")
+            entries.append(twin)
+    Entry.objects.bulk_create(entries)
+    for entry in entries:
+        about = rng.choice([[first], [second], [first, second]])
+        links += [EntryChild(entry=entry, person=person) for person in about]
+    EntryChild.objects.bulk_create(links)
+
+    for filters in (selectors.TimelineFilters(), selectors.TimelineFilters(child=second.pk),
+                    selectors.TimelineFilters(agency=agencies[1].pk),
+                    selectors.TimelineFilters(date_from=start + timedelta(days=300))):
+        timeline = selectors.timeline_for(case, filters)
+        expected_gaps, expected_duplicates = selectors._analyse_in_python(
+            timeline.filtered, threshold_days=settings.CHRONOLOGY_GAP_DAYS, until=timeline.until)
+        assert timeline.gaps == expected_gaps
+        assert timeline.duplicates == expected_duplicates
+    assert selectors.timeline_for(case).gaps and selectors.timeline_for(case).duplicates  # the test tests something
+
+
+@pytest.mark.django_db
+def test_a_long_timeline_page_lists_only_its_own_duplicates_and_counts_the_rest(client, case, lead):
+    agencies = [lead.agency, AgencyFactory(name="Health"), AgencyFactory(name="School")]
+    # 2,000 entries over 700 days: every day has two or three entries of one type from different
+    # agencies, so 700 duplicate groups, 17 or so of them on the first page of 50 entries.
+    _bulk_entries(case, _child(case), agencies, 2000)
+    client.force_login(lead)
+    response = _timeline(client, case)
+    shown = response.context["duplicates"]
+    on_page = {entry.pk for entry in response.context["page"].object_list}
+    assert shown and all(on_page.intersection(group.entry_ids) for group in shown)
+    assert response.context["more_duplicates"] == 700 - len(shown)
+    body = response.content.decode()
+    assert f"{700 - len(shown)} more groups on other pages." in body
+    assert body.count("Possible duplicate, group") == sum(
+        len(on_page.intersection(group.entry_ids)) for group in shown)
+    # The whole list, fifty groups a page.
+    url = reverse("chronology:duplicates", args=[case.reference])
+    assert url in body
+    listing = client.get(url)
+    assert listing.status_code == 200
+    assert listing.context["page"].paginator.count == 700
+    assert [g.number for g in listing.context["page"].object_list] == list(range(1, 51))
+    last = client.get(url, {"page": 14})
+    assert [g.number for g in last.context["page"].object_list] == list(range(651, 701))
+    assert "700 groups, oldest first" in last.content.decode()
+
+
+@pytest.mark.django_db
+def test_duplicates_list_keeps_the_filters_and_is_closed_to_outsiders(client, case, lead, member, outsider):
+    child = _child(case)
+    day = TODAY() - timedelta(days=5)
+    EntryFactory(case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General")
+    EntryFactory(case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General",
+                 recorded_by=member)
+    url = reverse("chronology:duplicates", args=[case.reference])
+    client.force_login(lead)
+    assert client.get(url).context["page"].paginator.count == 1
+    assert client.get(url, {"event_type": "concern"}).context["page"].paginator.count == 0
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_remembered_analysis_follows_new_entries_and_the_filters(client, case, lead, member):
+    child = _child(case)
+    day = TODAY() - timedelta(days=60)
+    EntryFactory(case=case, children=[child], occurred_on=day, event_type="concern")
+    EntryFactory(case=case, children=[child], occurred_on=TODAY() - timedelta(days=2))
+    client.force_login(lead)
+    first = _timeline(client, case)
+    assert first.context["duplicates"] == [] and [g.days for g in first.context["gaps"]] == [58]
+    # A partner records the same concern: the next view shows the duplicate (the count changed).
+    EntryFactory(case=case, children=[child], occurred_on=day, event_type="concern", recorded_by=member)
+    assert len(_timeline(client, case).context["duplicates"]) == 1
+    # Another person's filtered view is worked out for its own filters, not served from this one.
+    client.force_login(member)
+    only_mine = _timeline(client, case, agency=member.agency_id)
+    assert only_mine.context["duplicates"] == [] and only_mine.context["page"].paginator.count == 1
+    assert len(_timeline(client, case).context["duplicates"]) == 1

@@ -76,6 +76,7 @@ PERMISSIONS = {
     "gcp2:comparison": "read",
     "gcp2:comparison_pdf": "read",
     "chronology:timeline": "read",
+    "chronology:duplicates": "read",
     "chronology:significant": "read",
     "chronology:emotional": "read",
     "chronology:concern": "write",
