@@ -1,7 +1,8 @@
 """Sign-in protection: lockout (django-axes), two-factor sign-in (django-otp) and password reset."""
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.core import mail
@@ -109,20 +110,21 @@ def test_password_only_session_must_enrol_then_verify(client, lead):
 
 @pytest.mark.django_db
 @override_settings(MFA_REQUIRED=True)
-def test_a_totp_code_works_once(client, lead):
-    device, _ = _enrol(client, lead)
+def test_a_totp_code_works_once(client, lead, time_machine):
+    # Frozen clock: a 30-second code step must not roll over between two lines of the test.
+    time_machine.move_to(datetime(2026, 11, 25, 10, 0, 5, tzinfo=dt_timezone.utc), tick=False)
+    device, _ = _enrol(client, lead)  # enrolment used this step's code
     client.post(reverse("logout"))
     _login(client, "lead_p", PASSWORD)
     device.refresh_from_db()
-    # The enrolment code was already used: the same time step is refused.
-    code = f"{totp(device.bin_key, t0=device.t0, step=device.step):06d}"
-    assert client.post(reverse("mfa_verify"), {"token": code}).status_code == 400
-    device.last_t = device.last_t - 2  # next time step
-    device.save()
-    assert client.post(reverse("mfa_verify"), {"token": code}).status_code == 302
+    same_step = f"{totp(device.bin_key, t0=device.t0, step=device.step):06d}"
+    assert client.post(reverse("mfa_verify"), {"token": same_step}).status_code == 400
+    time_machine.shift(timedelta(seconds=30))
+    next_step = f"{totp(device.bin_key, t0=device.t0, step=device.step):06d}"
+    assert client.post(reverse("mfa_verify"), {"token": next_step}).status_code == 302
     client.post(reverse("logout"))
     _login(client, "lead_p", PASSWORD)
-    assert client.post(reverse("mfa_verify"), {"token": code}).status_code == 400
+    assert client.post(reverse("mfa_verify"), {"token": next_step}).status_code == 400
 
 
 @pytest.mark.django_db
