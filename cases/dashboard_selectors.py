@@ -45,7 +45,7 @@ def _waiting_meetings() -> QuerySet[Meeting]:
     return Meeting.objects.filter(case=OuterRef("pk"), held_on__isnull=True)
 
 
-def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
+def with_dashboard_columns(cases: QuerySet[Case], *, children: bool = True) -> QuerySet[Case]:
     """Annotate next deadline, last contact, plan progress; prefetch children, open flags and GCP2.
 
     Five queries for any number of cases: the cases with their annotations, then children, open
@@ -54,8 +54,10 @@ def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
     next_meeting = Subquery(_waiting_meetings().order_by("due_on").values("due_on")[:1], output_field=DateField())
     next_action = Subquery(_current_plan_actions().filter(OPEN_ACTION).order_by("due_on").values("due_on")[:1],
                            output_field=DateField())
-    last_contact = Subquery(Entry.objects.filter(case=OuterRef("pk")).order_by().values("case")
-                            .annotate(latest=Max("occurred_on")).values("latest"), output_field=DateField())
+    # The newest entry's date by walking the (case, date) index backwards: one row, not a MAX over
+    # every entry of a long-running case.
+    last_contact = Subquery(Entry.objects.filter(case=OuterRef("pk")).order_by("-occurred_on")
+                            .values("occurred_on")[:1], output_field=DateField())
     replaced = Assessment.objects.filter(supersedes=OuterRef("pk"), status=Assessment.Status.COMPLETED)
     gcp2 = (Assessment.objects.filter(status=Assessment.Status.COMPLETED).exclude(Exists(replaced))
             .order_by("observation_ended_on", "completed_at").prefetch_related("area_grades"))
@@ -71,10 +73,11 @@ def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
                                                                        status=Escalation.Status.OPEN), "case"), 0),
         )
         .prefetch_related(
-            _current_children(),
             Prefetch("flags", queryset=Flag.objects.filter(resolved_at__isnull=True).order_by("raised_at"),
                      to_attr="open_flags"),
-            Prefetch("gcp2_assessments", queryset=gcp2, to_attr="completed_gcp2"),
+            # Children and their GCP2 grades only where the page shows them (not the manager's ranking).
+            *([_current_children(), Prefetch("gcp2_assessments", queryset=gcp2, to_attr="completed_gcp2")]
+              if children else []),
         )
     )
 
@@ -119,10 +122,10 @@ def case_rows(cases, today: date) -> list[CaseRow]:
             label = flag.get_rule_display()
             flags[label] = flags.get(label, 0) + 1
         latest: dict = {}
-        for assessment in case.completed_gcp2:  # oldest first: the last one per child wins
+        for assessment in getattr(case, "completed_gcp2", ()):  # oldest first: the last one per child wins
             latest[assessment.child_id] = assessment
         children = []
-        for member in case.current_children:
+        for member in getattr(case, "current_children", ()):
             assessment = latest.get(member.person_id)
             grades = {g.area: g.grade for g in assessment.area_grades.all()} if assessment else {}
             children.append(ChildGrades(member, [grades.get(area.code) for area in AREAS],
@@ -221,7 +224,7 @@ def with_stuck_columns(cases: QuerySet[Case], today: date) -> QuerySet[Case]:
     overdue_reviews = _waiting_meetings().filter(kind__in=REVIEW_KINDS, due_on__lt=today)
     overdue_supervision = _waiting_meetings().filter(kind=MeetingKind.SUPERVISION, due_on__lt=today)
     plan_started = Plan.objects.filter(case=OuterRef("pk"), ended_on__isnull=True).values("started_on")[:1]
-    return with_dashboard_columns(cases).select_related("lead_professional__team").annotate(
+    return with_dashboard_columns(cases, children=False).select_related("lead_professional__team").annotate(
         overdue_reviews=Coalesce(_count(overdue_reviews, "case"), 0),
         oldest_overdue_review=Subquery(overdue_reviews.order_by("due_on").values("due_on")[:1],
                                        output_field=DateField()),

@@ -112,6 +112,9 @@ def caseload_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+STUCK_ROWS_PER_PAGE = 50
+
+
 @require_http_methods(["GET"])
 def manager(request: HttpRequest) -> HttpResponse:
     """The team's open cases, most stuck first, with the reasons and the actions a manager takes."""
@@ -119,8 +122,11 @@ def manager(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("This page is for team managers and senior managers.")
     today = timezone.localdate()
     cases = dash.managed_cases(request.user)
+    # Every case is ranked (the score needs them all); only the most stuck are drawn, a page at a time.
+    page = Paginator(dash.stuck_rows(dash.with_stuck_columns(cases, today), today), STUCK_ROWS_PER_PAGE).get_page(
+        request.GET.get("page"))
     return render(request, "cases/manager.html", {
-        "rows": dash.stuck_rows(dash.with_stuck_columns(cases, today), today),
+        "rows": page.object_list, "page": page,
         "figures": dash.team_figures(cases, today),
         "is_senior": request.user.role == User.Role.SENIOR_MANAGER,
         "areas": AREAS, "today": today, **_links(request.user),

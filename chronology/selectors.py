@@ -89,7 +89,7 @@ def _gaps_sql(entries: QuerySet[Entry], *, threshold_days: int, until: date | No
                     FROM periods)
         SELECT until, starts FROM covered WHERE starts - until > %s
         UNION ALL SELECT MAX(ends), NULL FROM periods
-        ORDER BY 2 NULLS LAST"""
+        ORDER BY 2 NULLS LAST"""  # nosec B608 - the inner SQL is Django's compiled query; values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, (*params, threshold_days))
         rows = cursor.fetchall()
