@@ -7,7 +7,7 @@ runs the same number of queries for 5 cases as for 500. Nothing here writes.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import (Count, DateField, Exists, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet,
+from django.db.models import (Count, DateField, DateTimeField, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet,
                               Subquery, Value)
 from django.db.models.functions import Coalesce, Least
 
@@ -219,18 +219,37 @@ def managed_cases(user: User) -> QuerySet[Case]:
     return cases_visible_to(user).filter(scope, status=Case.Status.OPEN)
 
 
-def with_stuck_columns(cases: QuerySet[Case], today: date) -> QuerySet[Case]:
-    """`with_dashboard_columns` plus what makes a case stuck, each as a subquery."""
+def _stuck_inputs(cases: QuerySet[Case], today: date) -> QuerySet[Case]:
+    """What makes a case stuck, each as a subquery: enough to rank cases without loading them."""
+    unacknowledged = Flag.objects.filter(case=OuterRef("pk"), resolved_at__isnull=True, acknowledged_at__isnull=True)
+    drift = Flag.objects.filter(case=OuterRef("pk"), resolved_at__isnull=True, rule__in=DRIFT_RULES)
     overdue_reviews = _waiting_meetings().filter(kind__in=REVIEW_KINDS, due_on__lt=today)
     overdue_supervision = _waiting_meetings().filter(kind=MeetingKind.SUPERVISION, due_on__lt=today)
     plan_started = Plan.objects.filter(case=OuterRef("pk"), ended_on__isnull=True).values("started_on")[:1]
-    return with_dashboard_columns(cases, children=False).select_related("lead_professional__team").annotate(
+    return cases.annotate(
+        unacknowledged_flags=Coalesce(_count(unacknowledged, "case"), 0),
+        oldest_unacknowledged=Subquery(unacknowledged.order_by("raised_at").values("raised_at")[:1],
+                                       output_field=DateTimeField()),
+        drift_flags=Coalesce(_count(drift, "case"), 0),
+        waiting_escalations=Coalesce(_count(Escalation.objects.filter(case=OuterRef("pk"),
+                                                                      status=Escalation.Status.OPEN), "case"), 0),
         overdue_reviews=Coalesce(_count(overdue_reviews, "case"), 0),
         oldest_overdue_review=Subquery(overdue_reviews.order_by("due_on").values("due_on")[:1],
                                        output_field=DateField()),
         overdue_supervision=Coalesce(_count(overdue_supervision, "case"), 0),
         plan_started_on=Subquery(plan_started, output_field=DateField()),
     )
+
+
+STUCK_INPUTS = ("unacknowledged_flags", "oldest_unacknowledged", "drift_flags", "waiting_escalations",
+                "overdue_reviews", "oldest_overdue_review", "overdue_supervision", "plan_started_on")
+
+
+def with_stuck_columns(cases: QuerySet[Case], today: date) -> QuerySet[Case]:
+    """`with_dashboard_columns` (without children and GCP2, which the manager's view does not show)
+    plus what makes a case stuck."""
+    return _stuck_inputs(with_dashboard_columns(cases, children=False), today).select_related(
+        "lead_professional__team")
 
 
 def plan_months(started_on: date | None, today: date) -> int | None:
@@ -243,41 +262,52 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def stuck_rows(cases, today: date, *, long_plan_months: int = 12) -> list[CaseRow]:
-    """Rows ranked by how stuck each case is, most stuck first, each with its reasons in words.
+def stuck_score(inputs: dict, today: date, *, long_plan_months: int = 12) -> tuple[int, list[str]]:
+    """How stuck a case is, and why in words, from its `STUCK_INPUTS`.
 
-    The score weighs what a manager must act on first: a flag nobody has acknowledged counts for
-    its age in days, an overdue review or supervision for its own weight, a long plan less.
+    The score weighs what a manager must act on first: an escalation nobody answered, then a flag
+    nobody has acknowledged (plus its age in days), an overdue review or supervision, a long plan.
     """
+    score, reasons = 0, []
+    if inputs["unacknowledged_flags"]:
+        oldest = (today - inputs["oldest_unacknowledged"].date()).days
+        reasons.append(f"{_plural(inputs['unacknowledged_flags'], 'flag')} not acknowledged, "
+                       f"the oldest raised {_plural(oldest, 'day')} ago")
+        score += 10 * inputs["unacknowledged_flags"] + oldest
+    if inputs["overdue_reviews"]:
+        late = (today - inputs["oldest_overdue_review"]).days
+        reasons.append(f"{_plural(inputs['overdue_reviews'], 'review')} overdue, the oldest by {_plural(late, 'day')}")
+        score += 20 * inputs["overdue_reviews"] + late
+    if inputs["drift_flags"]:
+        reasons.append(f"{_plural(inputs['drift_flags'], 'drift flag')} open")
+        score += 15 * inputs["drift_flags"]
+    if inputs["waiting_escalations"]:
+        reasons.append(f"{_plural(inputs['waiting_escalations'], 'escalation')} waiting for an answer")
+        score += 25 * inputs["waiting_escalations"]
+    if inputs["overdue_supervision"]:
+        reasons.append("Case supervision overdue")
+        score += 15
+    months = plan_months(inputs["plan_started_on"], today)
+    if months is not None and months >= long_plan_months:
+        reasons.append(f"Plan in place for {_plural(months, 'month')}")
+        score += 5 + months - long_plan_months
+    return score, reasons
+
+
+def stuck_ranking(cases: QuerySet[Case], today: date) -> list:
+    """Every case's id, most stuck first: one query of plain values, so a senior manager's thousands of
+    cases are ranked without building a model instance for each."""
+    ranked = [(-stuck_score(row, today)[0], row["reference"], row["pk"])
+              for row in _stuck_inputs(cases, today).values("pk", "reference", *STUCK_INPUTS)]
+    return [pk for _, _, pk in sorted(ranked)]
+
+
+def stuck_rows(cases, today: date, *, long_plan_months: int = 12) -> list[CaseRow]:
+    """Rows for cases from `with_stuck_columns`, most stuck first, each with its reasons in words."""
     rows = case_rows(cases, today)
-    now = today
     for row in rows:
-        case, score, reasons = row.case, 0, []
-        unacknowledged = [f for f in case.open_flags if f.acknowledged_at is None]
-        if unacknowledged:
-            oldest = max((now - f.raised_at.date()).days for f in unacknowledged)
-            reasons.append(f"{_plural(len(unacknowledged), 'flag')} not acknowledged, "
-                           f"the oldest raised {_plural(oldest, 'day')} ago")
-            score += 10 * len(unacknowledged) + oldest
-        if case.overdue_reviews:
-            late = (now - case.oldest_overdue_review).days
-            reasons.append(f"{_plural(case.overdue_reviews, 'review')} overdue, the oldest by {_plural(late, 'day')}")
-            score += 20 * case.overdue_reviews + late
-        drift = [f for f in case.open_flags if f.rule in DRIFT_RULES]
-        if drift:
-            reasons.append(f"{_plural(len(drift), 'drift flag')} open")
-            score += 15 * len(drift)
-        if case.open_escalations:
-            reasons.append(f"{_plural(case.open_escalations, 'escalation')} waiting for an answer")
-            score += 25 * case.open_escalations
-        if case.overdue_supervision:
-            reasons.append("Case supervision overdue")
-            score += 15
-        months = plan_months(case.plan_started_on, today)
-        if months is not None and months >= long_plan_months:
-            reasons.append(f"Plan in place for {_plural(months, 'month')}")
-            score += 5 + months - long_plan_months
-        row.reasons, row.score = reasons, score
+        inputs = {name: getattr(row.case, name) for name in STUCK_INPUTS}
+        row.score, row.reasons = stuck_score(inputs, today, long_plan_months=long_plan_months)
     return sorted(rows, key=lambda r: (-r.score, r.case.reference))
 
 

@@ -41,9 +41,9 @@ PAGES = {
     "home": 13,
     # + "leads a case?", count for paging, cases with annotations, children, open flags, GCP2, area grades
     "cases:caseload": 13,
-    # + cases with annotations, open flags, figures by level, reviews this quarter (the ranking shows no
-    # children or GCP2 grades, so it does not load them)
-    "cases:manager": 10,
+    # + the ranking (plain values for every case), the page's cases with annotations, their open flags,
+    # figures by level, reviews this quarter (no children or GCP2 grades: the page shows none)
+    "cases:manager": 11,
 }
 
 
