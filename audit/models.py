@@ -13,7 +13,23 @@ class AppendOnlyError(Exception):
     """Raised when code tries to change or remove a row that may only ever be added."""
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows that may be added, never changed or removed. The model refuses here; the database
+    refuses too (audit/append_only.py triggers), so raw SQL and queryset updates are stopped as well."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name} rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.verbose_name} rows cannot be deleted.")
+
+
+class AuditEvent(AppendOnlyModel):
     class Outcome(models.TextChoices):
         OK = "ok", "Allowed"
         DENIED = "denied", "Refused"
@@ -56,11 +72,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} ({self.outcome})"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events cannot be deleted.")

@@ -18,11 +18,6 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-class ChildChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, person: Person) -> str:
-        return f"{person.first_name} {person.last_name}"
-
-
 def _household_children(case: Case):
     return Person.objects.filter(
         households__case=case, households__relationship=HouseholdMember.Relationship.CHILD,
@@ -42,8 +37,9 @@ class ConcernForm(OnceOnlyForm):
     event_type = forms.ChoiceField(label="What kind of event", choices=EventType.choices,
                                    initial=EventType.CONCERN)
     occurred_on = forms.DateField(label="When did it happen?", widget=DateInput, initial=timezone.localdate)
-    children = ChildChoiceField(label="Which children is it about?", queryset=Person.objects.none(),
-                                widget=forms.CheckboxSelectMultiple, required=False)
+    children = forms.ModelMultipleChoiceField(label="Which children is it about?",
+                                              queryset=Person.objects.none(),
+                                              widget=forms.CheckboxSelectMultiple, required=False)
     whole_household = forms.BooleanField(label="All the children in the household", required=False)
     what_happened = forms.CharField(
         label="What happened?", max_length=5000,
@@ -121,7 +117,6 @@ class AppointmentForm(OnceOnlyForm):
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["child"].queryset = _household_children(case)
-        self.fields["child"].label_from_instance = lambda p: f"{p.first_name} {p.last_name}"
 
 
 class OutcomeForm(forms.Form):
@@ -156,7 +151,6 @@ class TimelineFilterForm(forms.Form):
         self.fields["child"].queryset = Person.objects.filter(
             households__case=case, households__relationship=HouseholdMember.Relationship.CHILD,
         ).order_by("date_of_birth", "first_name")
-        self.fields["child"].label_from_instance = lambda p: f"{p.first_name} {p.last_name}"
 
     def clean(self):
         data = super().clean()

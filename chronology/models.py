@@ -11,22 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from audit.models import AppendOnlyError
-
-
-class AppendOnlyModel(models.Model):
-    """Rows that may be added, never changed or removed (the database enforces it as well)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError(f"{self._meta.verbose_name} rows cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError(f"{self._meta.verbose_name} rows cannot be deleted.")
+from audit.models import AppendOnlyModel
 
 
 class EventType(models.TextChoices):

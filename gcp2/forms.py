@@ -25,13 +25,8 @@ def _grade(label: str) -> forms.TypedChoiceField:
                                   required=False, widget=forms.RadioSelect)
 
 
-class ChildChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, person: Person) -> str:
-        return f"{person.first_name} {person.last_name}"
-
-
 class StartForm(forms.Form):
-    child = ChildChoiceField(label="Which child is this GCP2 for?", queryset=Person.objects.none(),
+    child = forms.ModelChoiceField(label="Which child is this GCP2 for?", queryset=Person.objects.none(),
                              empty_label=None,
                              help_text="Each child has their own GCP2, even when siblings share visits.")
 
