@@ -1,7 +1,7 @@
 """The working-day calendar and the due-status rule: dates worked out by hand (DOMAIN.md section 4),
 then properties that must hold for any start date and any number of working days."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -133,3 +133,14 @@ def test_due_status(due_on, done, key, label, colour):
 def test_due_on_a_holiday_just_gone_is_overdue():
     status = due_status(date(2026, 12, 27), date(2026, 12, 28), cal=CAL)  # due Sunday, today a bank holiday
     assert status.key == "overdue" and status.label == "Overdue"
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=DATES, end=DATES, closures=st.lists(DATES, max_size=5))
+def test_counting_matches_walking_day_by_day(start, end, closures):
+    """The arithmetic count agrees with the plain definition: working days after start, up to end."""
+    cal = WorkingCalendar(closures)
+    low, high = min(start, end), max(start, end)
+    walked = sum(1 for offset in range(1, (high - low).days + 1)
+                 if cal.is_working_day(low + timedelta(days=offset)))
+    assert cal.working_days_between(start, end) == (walked if end >= start else -walked)
