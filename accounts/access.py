@@ -30,7 +30,7 @@ def _live_grant(user: User):
     )
 
 
-def _management_condition(user: User) -> Q:
+def management_condition(user: User) -> Q:
     """Cases a manager may open because of their position, not their team membership."""
     condition = Q(lead_professional__team__manager=user)
     if user.role == User.Role.SENIOR_MANAGER and user.agency_id:
@@ -43,7 +43,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
     return Case.objects.filter(
-        Exists(_current_membership(user)) | Exists(_live_grant(user)) | _management_condition(user)
+        Exists(_current_membership(user)) | Exists(_live_grant(user)) | management_condition(user)
     )
 
 
@@ -52,7 +52,7 @@ def cases_writable_by(user: User) -> QuerySet[Case]:
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
     writable_member = _current_membership(user).exclude(role=CaseMember.Role.READ_ONLY)
-    return Case.objects.filter(Exists(writable_member) | _management_condition(user))
+    return Case.objects.filter(Exists(writable_member) | management_condition(user))
 
 
 def can_write(user: User, case: Case) -> bool:
@@ -68,7 +68,7 @@ def can_manage_team(user: User, case: Case) -> bool:
 
 def manages_lead(user: User, case: Case) -> bool:
     """The lead professional's team manager, or a senior manager of the lead agency: they supervise."""
-    return Case.objects.filter(_management_condition(user), pk=case.pk).exists()
+    return Case.objects.filter(management_condition(user), pk=case.pk).exists()
 
 
 def case_for_user(request: HttpRequest, reference: str, *, write: bool = False,

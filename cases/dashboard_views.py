@@ -122,11 +122,10 @@ def manager(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("This page is for team managers and senior managers.")
     today = timezone.localdate()
     cases = dash.managed_cases(request.user)
-    # Every case is ranked from plain values; only the page's cases are loaded and drawn.
-    page = Paginator(dash.stuck_ranking(cases, today), STUCK_ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    shown = cases.filter(pk__in=page.object_list)
+    # Ranked in SQL a page at a time; only the page's cases are loaded and drawn.
+    page = Paginator(dash.StuckRanking(cases, today), STUCK_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "cases/manager.html", {
-        "rows": dash.stuck_rows(dash.with_stuck_columns(shown, today), today), "page": page,
+        "rows": dash.stuck_rows(cases, page.object_list, today), "page": page,
         "figures": dash.team_figures(cases, today),
         "is_senior": request.user.role == User.Role.SENIOR_MANAGER,
         "areas": AREAS, "today": today, **_links(request.user),

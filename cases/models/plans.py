@@ -39,7 +39,8 @@ class Plan(models.Model):
     class Meta:
         ordering = ["-started_on", "-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["case"], condition=Q(ended_on__isnull=True),
+            # Includes the start date so that the manager's ranking reads plan lengths from the index.
+            models.UniqueConstraint(fields=["case"], condition=Q(ended_on__isnull=True), include=["started_on"],
                                     name="cases_plan_one_current_per_case"),
             models.CheckConstraint(condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                                    name="cases_plan_ended_after_started"),
