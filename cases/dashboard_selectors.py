@@ -5,7 +5,7 @@ runs the same number of queries for 5 cases as for 500. Nothing here writes.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connections
@@ -47,15 +47,20 @@ def _waiting_meetings() -> QuerySet[Meeting]:
     return Meeting.objects.filter(case=OuterRef("pk"), held_on__isnull=True)
 
 
-def with_dashboard_columns(cases: QuerySet[Case], *, children: bool = True) -> QuerySet[Case]:
-    """Annotate next deadline, last contact, plan progress; prefetch children, open flags and GCP2.
-
-    Five queries for any number of cases: the cases with their annotations, then children, open
-    flags, completed GCP2 assessments and their area grades.
-    """
+def _next_due() -> Least:
+    """The case's next deadline: its soonest waiting meeting or open action of the current plan."""
     next_meeting = Subquery(_waiting_meetings().order_by("due_on").values("due_on")[:1], output_field=DateField())
     next_action = Subquery(_current_plan_actions().filter(OPEN_ACTION).order_by("due_on").values("due_on")[:1],
                            output_field=DateField())
+    return Least(Coalesce(next_meeting, Value(NO_DATE)), Coalesce(next_action, Value(NO_DATE)))
+
+
+def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate next deadline, last contact, plan progress; prefetch children and their GCP2.
+
+    Four queries for any number of cases: the cases with their annotations, then children,
+    completed GCP2 assessments and their area grades (`case_rows` adds one for open flags).
+    """
     # The newest entry's date by walking the (case, date) index backwards: one row, not a MAX over
     # every entry of a long-running case.
     last_contact = Subquery(Entry.objects.filter(case=OuterRef("pk")).order_by("-occurred_on")
@@ -66,7 +71,7 @@ def with_dashboard_columns(cases: QuerySet[Case], *, children: bool = True) -> Q
     return (
         cases.select_related("lead_professional", "lead_agency")
         .annotate(
-            next_due=Least(Coalesce(next_meeting, Value(NO_DATE)), Coalesce(next_action, Value(NO_DATE))),
+            next_due=_next_due(),
             last_contact=last_contact,
             actions_total=Coalesce(_count(_current_plan_actions(), "outcome__plan"), 0),
             actions_done=Coalesce(_count(_current_plan_actions().filter(status=Action.Status.DONE),
@@ -74,11 +79,8 @@ def with_dashboard_columns(cases: QuerySet[Case], *, children: bool = True) -> Q
             open_escalations=Coalesce(_count(Escalation.objects.filter(case=OuterRef("pk"),
                                                                        status=Escalation.Status.OPEN), "case"), 0),
         )
-        .prefetch_related(
-            # Children and their GCP2 grades only where the page shows them (not the manager's ranking).
-            *([_current_children(), Prefetch("gcp2_assessments", queryset=gcp2, to_attr="completed_gcp2")]
-              if children else []),
-        )
+        .prefetch_related(_current_children(),
+                          Prefetch("gcp2_assessments", queryset=gcp2, to_attr="completed_gcp2"))
     )
 
 
@@ -101,8 +103,6 @@ class CaseRow:
     days_since_contact: int | None
     flags_by_kind: dict[str, int]
     children: list[ChildGrades]
-    reasons: list[str] = field(default_factory=list)
-    score: int = 0
 
     @property
     def progress(self) -> str:
@@ -131,10 +131,10 @@ def case_rows(cases, today: date) -> list[CaseRow]:
         next_due = None if case.next_due in (None, NO_DATE) else case.next_due
         flags = flags_by_case.get(case.pk, {})
         latest: dict = {}
-        for assessment in getattr(case, "completed_gcp2", ()):  # oldest first: the last one per child wins
+        for assessment in case.completed_gcp2:  # oldest first: the last one per child wins
             latest[assessment.child_id] = assessment
         children = []
-        for member in getattr(case, "current_children", ()):
+        for member in case.current_children:
             assessment = latest.get(member.person_id)
             grades = {g.area: g.grade for g in assessment.area_grades.all()} if assessment else {}
             children.append(ChildGrades(member, [grades.get(area.code) for area in AREAS],
@@ -267,14 +267,18 @@ class StuckRanking:
     One query joins each case to four grouped reads (open flags, overdue meetings, open escalations,
     the current plan) and computes `stuck_score` in SQL, so a senior manager's thousands of cases are
     ranked without a correlated subquery or a Python object per case. Paginator takes it as its list:
-    `count()` counts the scope, a slice runs the ranking with LIMIT and OFFSET.
+    `count()` counts the scope (or trusts `total`, when the page counted it already), a slice runs
+    the ranking with LIMIT and OFFSET.
     """
 
-    def __init__(self, cases: QuerySet[Case], today: date, *, long_plan_months: int = 12):
-        self.cases, self.today, self.long_plan_months = cases, today, long_plan_months
+    def __init__(self, cases: QuerySet[Case], today: date, *, long_plan_months: int = 12,
+                 total: int | None = None):
+        self.cases, self.today, self.long_plan_months, self.total = cases, today, long_plan_months, total
 
     def count(self) -> int:
-        return self.cases.count()
+        if self.total is None:
+            self.total = self.cases.count()
+        return self.total
 
     def __len__(self) -> int:
         return self.count()
@@ -385,17 +389,31 @@ def stuck_score(inputs: StuckInputs, today: date, *, long_plan_months: int = 12)
     return score, reasons
 
 
-def stuck_rows(cases: QuerySet[Case], ranked: list[StuckInputs], today: date, *,
-               long_plan_months: int = 12) -> list[CaseRow]:
-    """Dashboard rows for one page of `StuckRanking`, in its order, each with its reasons in words."""
-    shown = with_dashboard_columns(cases.filter(pk__in=[inputs.pk for inputs in ranked]), children=False)
-    rows = {row.case.pk: row for row in case_rows(shown.select_related("lead_professional__team"), today)}
-    ordered = []
+@dataclass
+class StuckRow:
+    """A row of the manager's view: the case, its next deadline, and why it may be stuck."""
+
+    case: Case
+    next_due: date | None
+    deadline: DueStatus
+    score: int
+    reasons: list[str]
+
+
+def stuck_rows(ranked: list[StuckInputs], today: date, *, long_plan_months: int = 12) -> list[StuckRow]:
+    """Rows for one page of `StuckRanking`, in its order: one query for the cases shown, with the
+    lead, their team and the next deadline (the ranking read these cases from the scope already)."""
+    cal = workdays.working_calendar()
+    cases = (Case.objects.filter(pk__in=[inputs.pk for inputs in ranked])
+             .select_related("lead_professional__team").annotate(next_due=_next_due()).in_bulk())
+    rows = []
     for inputs in ranked:
-        row = rows[inputs.pk]
-        row.score, row.reasons = stuck_score(inputs, today, long_plan_months=long_plan_months)
-        ordered.append(row)
-    return ordered
+        case = cases[inputs.pk]
+        next_due = None if case.next_due in (None, NO_DATE) else case.next_due
+        score, reasons = stuck_score(inputs, today, long_plan_months=long_plan_months)
+        rows.append(StuckRow(case=case, next_due=next_due, deadline=due_status(next_due, today, cal=cal),
+                             score=score, reasons=reasons))
+    return rows
 
 
 @dataclass(frozen=True)
