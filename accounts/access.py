@@ -24,12 +24,6 @@ def _current_membership(user: User):
     return CaseMember.objects.filter(case=OuterRef("pk"), user=user, ended_on__isnull=True)
 
 
-def _live_grant(user: User):
-    return AccessGrant.objects.filter(
-        case=OuterRef("pk"), user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
-    )
-
-
 def management_condition(user: User) -> Q:
     """Cases a manager may open because of their position, not their team membership."""
     # The leads of the teams the user manages as a small subquery, rather than joining every case
@@ -41,12 +35,17 @@ def management_condition(user: User) -> Q:
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    """Every case the user may open, as one SQL query (no duplicates, no Python filtering)."""
+    """Every case the user may open, as one SQL query (no duplicates, no Python filtering).
+
+    The user's memberships and live grants are one small UNION of case ids that PostgreSQL hashes
+    once, rather than two EXISTS evaluated for every case in the database.
+    """
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
-    return Case.objects.filter(
-        Exists(_current_membership(user)) | Exists(_live_grant(user)) | management_condition(user)
-    )
+    members = CaseMember.objects.filter(user=user, ended_on__isnull=True).order_by().values("case_id")
+    grants = (AccessGrant.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
+              .order_by().values("case_id"))
+    return Case.objects.filter(Q(pk__in=members.union(grants)) | management_condition(user))
 
 
 def cases_writable_by(user: User) -> QuerySet[Case]:
