@@ -26,6 +26,8 @@ if __name__ == "__main__":  # run as a script: make the project importable and s
     import django
 
     django.setup()
+    # Start up as a gunicorn worker does: neglect_portal/wsgi.py freezes the start-up objects.
+    import neglect_portal.wsgi  # noqa: E402, F401
 
 from django.conf import settings  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
