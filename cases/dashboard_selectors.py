@@ -8,8 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import (Count, DateField, Exists, F, FilteredRelation, IntegerField, Min, OuterRef, Prefetch, Q,
+from django.db.models import (Count, DateField, Exists, F, IntegerField, Min, OuterRef, Q,
                               QuerySet, Subquery, Value)
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Least, TruncDate
 
@@ -56,18 +57,14 @@ def _next_due() -> Least:
 
 
 def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Annotate next deadline, last contact, plan progress; prefetch children and their GCP2.
+    """Annotate next deadline, last contact, plan progress; prefetch the current children.
 
-    Four queries for any number of cases: the cases with their annotations, then children,
-    completed GCP2 assessments and their area grades (`case_rows` adds one for open flags).
+    Two queries for any number of cases (`case_rows` adds open flags and GCP2 grades).
     """
     # The newest entry's date by walking the (case, date) index backwards: one row, not a MAX over
     # every entry of a long-running case.
     last_contact = Subquery(Entry.objects.filter(case=OuterRef("pk")).order_by("-occurred_on")
                             .values("occurred_on")[:1], output_field=DateField())
-    replaced = Assessment.objects.filter(supersedes=OuterRef("pk"), status=Assessment.Status.COMPLETED)
-    gcp2 = (Assessment.objects.filter(status=Assessment.Status.COMPLETED).exclude(Exists(replaced))
-            .order_by("observation_ended_on", "completed_at").prefetch_related("area_grades"))
     return (
         cases.select_related("lead_professional", "lead_agency")
         .annotate(
@@ -79,8 +76,7 @@ def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
             open_escalations=Coalesce(_count(Escalation.objects.filter(case=OuterRef("pk"),
                                                                        status=Escalation.Status.OPEN), "case"), 0),
         )
-        .prefetch_related(_current_children(),
-                          Prefetch("gcp2_assessments", queryset=gcp2, to_attr="completed_gcp2"))
+        .prefetch_related(_current_children())
     )
 
 
@@ -121,24 +117,37 @@ def _open_flags_by_kind(case_ids: list) -> dict[object, dict[str, int]]:
     return counts
 
 
+def _latest_gcp2(case_ids: list) -> dict[tuple, tuple[date, dict[str, int | None]]]:
+    """Each child's latest completed GCP2 in these cases: the day observation ended and the area
+    grades, keyed by (case, child). One query of plain values, not assessment and grade rows."""
+    replaced = Assessment.objects.filter(supersedes=OuterRef("pk"), status=Assessment.Status.COMPLETED)
+    rows = (Assessment.objects.filter(case__in=case_ids, status=Assessment.Status.COMPLETED)
+            .exclude(Exists(replaced)).order_by("observation_ended_on", "completed_at", "pk")
+            .values_list("pk", "case_id", "child_id", "observation_ended_on", "area_grades__area",
+                         "area_grades__grade"))
+    latest: dict[tuple, tuple] = {}
+    for pk, case_id, child_id, ended_on, area, grade in rows:  # oldest first: the last one per child wins
+        if latest.get((case_id, child_id), (None,))[0] != pk:
+            latest[(case_id, child_id)] = (pk, ended_on, {})
+        if area:
+            latest[(case_id, child_id)][2][area] = grade
+    return {key: (ended_on, grades) for key, (_, ended_on, grades) in latest.items()}
+
+
 def case_rows(cases, today: date) -> list[CaseRow]:
-    """Rows for cases from `with_dashboard_columns`, with one more query for their open flags."""
+    """Rows for cases from `with_dashboard_columns`, with two more queries: open flags, GCP2 grades."""
     cal = workdays.working_calendar()
     cases = list(cases)
-    flags_by_case = _open_flags_by_kind([case.pk for case in cases])
+    case_ids = [case.pk for case in cases]
+    flags_by_case, gcp2 = _open_flags_by_kind(case_ids), _latest_gcp2(case_ids)
     rows = []
     for case in cases:
         next_due = None if case.next_due in (None, NO_DATE) else case.next_due
         flags = flags_by_case.get(case.pk, {})
-        latest: dict = {}
-        for assessment in case.completed_gcp2:  # oldest first: the last one per child wins
-            latest[assessment.child_id] = assessment
         children = []
         for member in case.current_children:
-            assessment = latest.get(member.person_id)
-            grades = {g.area: g.grade for g in assessment.area_grades.all()} if assessment else {}
-            children.append(ChildGrades(member, [grades.get(area.code) for area in AREAS],
-                                        assessment.observation_ended_on if assessment else None))
+            assessed_on, grades = gcp2.get((case.pk, member.person_id), (None, {}))
+            children.append(ChildGrades(member, [grades.get(area.code) for area in AREAS], assessed_on))
         rows.append(CaseRow(
             case=case, next_due=next_due, deadline=due_status(next_due, today, cal=cal),
             days_since_contact=(today - case.last_contact).days if case.last_contact else None,
@@ -261,43 +270,57 @@ class StuckInputs:
     score: int
 
 
+@dataclass(frozen=True)
+class ScopeCounts:
+    """How many open cases the manager's view covers: in all, by level of need, with long plans."""
+
+    total: int
+    by_level: dict[str, int]
+    long_plans: int
+
+
 class StuckRanking:
     """The cases in scope, most stuck first, ranked in SQL a page at a time.
 
     One query joins each case to four grouped reads (open flags, overdue meetings, open escalations,
     the current plan) and computes `stuck_score` in SQL, so a senior manager's thousands of cases are
-    ranked without a correlated subquery or a Python object per case. Paginator takes it as its list:
-    `count()` counts the scope (or trusts `total`, when the page counted it already), a slice runs
-    the ranking with LIMIT and OFFSET.
+    ranked without a correlated subquery or a Python object per case. Window functions over the same
+    rows count the scope for the figures and the page links, so no second pass over it is needed.
     """
 
-    def __init__(self, cases: QuerySet[Case], today: date, *, long_plan_months: int = 12,
-                 total: int | None = None):
-        self.cases, self.today, self.long_plan_months, self.total = cases, today, long_plan_months, total
+    def __init__(self, cases: QuerySet[Case], today: date, *, long_plan_months: int = 12):
+        self.cases, self.today, self.long_plan_months = cases, today, long_plan_months
 
-    def count(self) -> int:
-        if self.total is None:
-            self.total = self.cases.count()
-        return self.total
+    def page(self, number, per_page: int) -> tuple[Page, ScopeCounts]:
+        """The page asked for (the first when `number` is not a number, the last when it is past
+        the end, as `Paginator.get_page` does) and the scope's counts."""
+        try:
+            number = max(1, int(number))
+        except (TypeError, ValueError):
+            number = 1
+        rows, counts = self._fetch(per_page * (number - 1), per_page)
+        if not rows and number > 1:  # past the end: count, then show the last page
+            counts = self._fetch(0, 1)[1]
+            number = max(1, -(-counts.total // per_page))
+            rows, counts = self._fetch(per_page * (number - 1), per_page)
+        return Page(rows, number, Paginator(range(counts.total), per_page)), counts
 
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, window: slice) -> list[StuckInputs]:
-        if not isinstance(window, slice) or window.step is not None:
-            raise TypeError("StuckRanking takes a slice, as Paginator asks for one page")
-        start = window.start or 0
-        limit = max(0, (self.count() if window.stop is None else window.stop) - start)
-        sql, params = self._query(start, limit)
+    def _fetch(self, offset: int, limit: int) -> tuple[list[StuckInputs], ScopeCounts]:
+        sql, params = self._query(offset, limit)
         with connections[self.cases.db].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+        if not rows:
+            return [], ScopeCounts(0, dict.fromkeys(Level.values, 0), 0)
+        width = len(StuckInputs.__dataclass_fields__)
+        total, long_plans, *levels = rows[0][width:]
+        counts = ScopeCounts(total, dict(zip(Level.values, levels)), long_plans)
         # A raw cursor skips the fields' conversions: SQLite gives UUIDs and dates back as text.
         pk, day = Case._meta.pk, DateField()
         return [StuckInputs(pk.to_python(case_id), reference, unack, day.to_python(oldest), drift, waiting, reviews,
                             day.to_python(oldest_review), supervision, day.to_python(plan_started), score)
                 for (case_id, reference, unack, oldest, drift, waiting, reviews, oldest_review, supervision,
-                     plan_started, score) in rows]
+                     plan_started, score, *_) in rows], counts
 
     def _query(self, offset: int, limit: int) -> tuple[str, tuple]:
         today, vendor = self.today, connections[self.cases.db].vendor
@@ -319,7 +342,7 @@ class StuckRanking:
         plans = _sql(Plan.objects.filter(ended_on__isnull=True).order_by().values("case_id", "started_on").annotate(
             month_index=ExtractYear("started_on") * 12 + ExtractMonth("started_on"),
             start_day=ExtractDay("started_on")))
-        scope = _sql(self.cases.order_by().values("pk", "reference"))
+        scope = _sql(self.cases.order_by().values("pk", "reference", "level"))
         iso = today.isoformat()
         # Whole calendar months the plan has run, as `plan_months` counts them.
         months = "(%s - p.month_index - CASE WHEN %s < p.start_day THEN 1 ELSE 0 END)"
@@ -332,10 +355,12 @@ class StuckRanking:
           + CASE WHEN m.supervision > 0 THEN 15 ELSE 0 END
           + CASE WHEN {months} >= %s THEN 5 + {months} - %s ELSE 0 END)"""
         score_params = (iso, iso, *months_params, self.long_plan_months, *months_params, self.long_plan_months)
+        by_level = ", ".join("SUM(CASE WHEN c.level = %s THEN 1 ELSE 0 END) OVER ()" for _ in Level.values)
         sql = f"""
             SELECT c.pk, c.reference, COALESCE(f.unacknowledged, 0), f.oldest_unacknowledged,
                    COALESCE(f.drift, 0), COALESCE(e.waiting, 0), COALESCE(m.reviews, 0), m.oldest_review,
-                   COALESCE(m.supervision, 0), p.started_on, {score} AS score
+                   COALESCE(m.supervision, 0), p.started_on, {score} AS score,
+                   COUNT(*) OVER (), SUM(CASE WHEN {months} >= %s THEN 1 ELSE 0 END) OVER (), {by_level}
             FROM ({scope[0]}) c
             LEFT JOIN ({flags[0]}) f ON f.case_id = c.pk
             LEFT JOIN ({meetings[0]}) m ON m.case_id = c.pk
@@ -343,7 +368,8 @@ class StuckRanking:
             LEFT JOIN ({plans[0]}) p ON p.case_id = c.pk
             ORDER BY score DESC, c.reference
             LIMIT %s OFFSET %s"""
-        params = (*score_params, *scope[1], *flags[1], *meetings[1], *escalations[1], *plans[1], limit, offset)
+        params = (*score_params, *months_params, self.long_plan_months, *Level.values,
+                  *scope[1], *flags[1], *meetings[1], *escalations[1], *plans[1], limit, offset)
         return sql, params
 
 
@@ -441,24 +467,16 @@ def quarter_start(today: date) -> date:
     return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
 
 
-def team_figures(cases: QuerySet[Case], today: date, *, long_plan_months: int = 12) -> TeamFigures:
-    """Cases by level, plans in place over a year, and reviews held on time this quarter (two queries)."""
-    long_ago = workdays.months_later(today, -long_plan_months)
-    # Joined to the current plan only (at most one a case), so no case is counted twice and no
-    # DISTINCT over thousands of cases is needed.
-    counts = cases.annotate(current_plan=FilteredRelation("plans", condition=Q(plans__ended_on__isnull=True))).aggregate(
-        total=Count("pk"),
-        long_plans=Count("pk", filter=Q(current_plan__started_on__lte=long_ago)),
-        **{level: Count("pk", filter=Q(level=level)) for level in Level.values},
-    )
+def team_figures(cases: QuerySet[Case], counts: ScopeCounts, today: date) -> TeamFigures:
+    """The scope's counts (from `StuckRanking`) and the reviews held on time this quarter (one query)."""
     start = quarter_start(today)
     # Counting held_on (never null here), not the id, lets PostgreSQL answer from the index alone.
     reviews = Meeting.objects.filter(case__in=cases.values("pk"), kind__in=REVIEW_KINDS,
                                      held_on__gte=start, held_on__lte=today).aggregate(
         held=Count("held_on"), on_time=Count("held_on", filter=Q(due_on__isnull=True) | Q(held_on__lte=F("due_on"))))
     return TeamFigures(
-        by_level=[(label, counts[value]) for value, label in Level.choices], total=counts["total"],
-        long_plans=counts["long_plans"], reviews_held=reviews["held"], reviews_on_time=reviews["on_time"],
+        by_level=[(label, counts.by_level[value]) for value, label in Level.choices], total=counts.total,
+        long_plans=counts.long_plans, reviews_held=reviews["held"], reviews_on_time=reviews["on_time"],
         quarter_start=start,
     )
 

@@ -122,12 +122,11 @@ def manager(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("This page is for team managers and senior managers.")
     today = timezone.localdate()
     cases = dash.managed_cases(request.user)
-    figures = dash.team_figures(cases, today)
     # Ranked in SQL a page at a time; only the page's cases are loaded and drawn.
-    ranking = dash.StuckRanking(cases, today, total=figures.total)
-    page = Paginator(ranking, STUCK_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page, counts = dash.StuckRanking(cases, today).page(request.GET.get("page"), STUCK_ROWS_PER_PAGE)
     return render(request, "cases/manager.html", {
-        "rows": dash.stuck_rows(page.object_list, today), "page": page, "figures": figures,
+        "rows": dash.stuck_rows(page.object_list, today), "page": page,
+        "figures": dash.team_figures(cases, counts, today),
         "is_senior": request.user.role == User.Role.SENIOR_MANAGER,
         "areas": AREAS, "today": today, **_links(request.user),
     })

@@ -39,11 +39,11 @@ def _populate(n: int, lead) -> list:
 PAGES = {
     # + counts by level, my cases, their children, my actions, my appointments, my notifications, "leads a case?"
     "home": 13,
-    # + "leads a case?", count for paging, cases with annotations, children, open flags, GCP2, area grades
-    "cases:caseload": 13,
-    # + the ranking (plain values for every case), the page's cases with annotations, their open flags,
-    # figures by level, reviews this quarter (no children or GCP2 grades: the page shows none)
-    "cases:manager": 10,
+    # + "leads a case?", count for paging, cases with annotations, children, open flags, GCP2 grades
+    "cases:caseload": 12,
+    # + the ranking with the counts by level (one query), the page's cases with their lead's team and
+    # next deadline, reviews this quarter
+    "cases:manager": 9,
 }
 
 

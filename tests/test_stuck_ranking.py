@@ -92,10 +92,20 @@ def build_team(seed: int = 7, cases: int = 30) -> tuple[User, list[dash.StuckInp
 def check_ranking_matches_the_rule() -> None:
     """Build a team and compare the SQL ranking, whole and by pages, with the Python rule."""
     manager, expected = build_team()
-    ranking = dash.StuckRanking(dash.managed_cases(manager), timezone.localdate())
-    assert ranking.count() == len(expected)
-    assert ranking[0:len(expected)] == expected
-    assert ranking[10:20] == expected[10:20]
+    today = timezone.localdate()
+    ranking = dash.StuckRanking(dash.managed_cases(manager), today)
+    page, counts = ranking.page(1, len(expected))
+    assert list(page.object_list) == expected
+    assert counts.total == len(expected) and counts.by_level == {"child_protection": len(expected),
+                                                                 "child_in_need": 0, "early_help": 0}
+    assert counts.long_plans == sum(1 for inputs in expected if (dash.plan_months(inputs.plan_started_on, today)
+                                                                  or 0) >= 12)
+    page, _ = ranking.page("2", 10)
+    assert list(page.object_list) == expected[10:20] and page.paginator.num_pages == 3
+    page, _ = ranking.page("99", 10)  # past the end: the last page, as Paginator.get_page does
+    assert page.number == 3 and list(page.object_list) == expected[20:30]
+    page, _ = ranking.page("not a number", 10)
+    assert page.number == 1
     assert len({inputs.score for inputs in expected}) > 10  # the population really varies
     assert any(inputs.overdue_supervision and inputs.waiting_escalations for inputs in expected)
 
