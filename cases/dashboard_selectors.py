@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db import connections
+from django.db import connections, models
 from django.db.models import (Count, DateField, Exists, F, IntegerField, Min, OuterRef, Q,
                               QuerySet, Subquery, Value)
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Least, TruncDate
+from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Least, TruncDate
 
 from accounts.access import cases_visible_to, management_condition
 from accounts.models import User
@@ -338,29 +338,29 @@ class StuckRanking:
                                                     supervision=Count("kind", filter=supervision)))
         escalations = _sql(Escalation.objects.filter(status=Escalation.Status.OPEN).order_by()
                            .values("case_id").annotate(waiting=Count("*")))
-        # One current plan per case (a unique constraint), so no grouping is needed.
-        plans = _sql(Plan.objects.filter(ended_on__isnull=True).order_by().values("case_id", "started_on").annotate(
-            month_index=ExtractYear("started_on") * 12 + ExtractMonth("started_on"),
-            start_day=ExtractDay("started_on")))
+        # One current plan per case (a unique constraint), so no grouping is needed. Whole calendar
+        # months it has run, as `plan_months` counts them, worked out once per plan as an integer.
+        started_month = Cast(ExtractYear("started_on") * 12 + ExtractMonth("started_on"), IntegerField())
+        months_run = (Value(today.year * 12 + today.month) - started_month
+                      - models.Case(models.When(started_on__day__gt=today.day, then=Value(1)), default=Value(0)))
+        plans = _sql(Plan.objects.filter(ended_on__isnull=True).order_by().values("case_id", "started_on")
+                     .annotate(months=months_run))
         scope = _sql(self.cases.order_by().values("pk", "reference", "level"))
         iso = today.isoformat()
-        # Whole calendar months the plan has run, as `plan_months` counts them.
-        months = "(%s - p.month_index - CASE WHEN %s < p.start_day THEN 1 ELSE 0 END)"
-        months_params = (today.year * 12 + today.month, today.day)
         score = f"""(
             CASE WHEN f.unacknowledged > 0
                  THEN 10 * f.unacknowledged + {_days_since("f.oldest_unacknowledged", vendor)} ELSE 0 END
           + CASE WHEN m.reviews > 0 THEN 20 * m.reviews + {_days_since("m.oldest_review", vendor)} ELSE 0 END
           + 15 * COALESCE(f.drift, 0) + 25 * COALESCE(e.waiting, 0)
           + CASE WHEN m.supervision > 0 THEN 15 ELSE 0 END
-          + CASE WHEN {months} >= %s THEN 5 + {months} - %s ELSE 0 END)"""
-        score_params = (iso, iso, *months_params, self.long_plan_months, *months_params, self.long_plan_months)
+          + CASE WHEN p.months >= %s THEN 5 + p.months - %s ELSE 0 END)"""
+        score_params = (iso, iso, self.long_plan_months, self.long_plan_months)
         by_level = ", ".join("SUM(CASE WHEN c.level = %s THEN 1 ELSE 0 END) OVER ()" for _ in Level.values)
         sql = f"""
             SELECT c.pk, c.reference, COALESCE(f.unacknowledged, 0), f.oldest_unacknowledged,
                    COALESCE(f.drift, 0), COALESCE(e.waiting, 0), COALESCE(m.reviews, 0), m.oldest_review,
                    COALESCE(m.supervision, 0), p.started_on, {score} AS score,
-                   COUNT(*) OVER (), SUM(CASE WHEN {months} >= %s THEN 1 ELSE 0 END) OVER (), {by_level}
+                   COUNT(*) OVER (), SUM(CASE WHEN p.months >= %s THEN 1 ELSE 0 END) OVER (), {by_level}
             FROM ({scope[0]}) c
             LEFT JOIN ({flags[0]}) f ON f.case_id = c.pk
             LEFT JOIN ({meetings[0]}) m ON m.case_id = c.pk
@@ -368,7 +368,7 @@ class StuckRanking:
             LEFT JOIN ({plans[0]}) p ON p.case_id = c.pk
             ORDER BY score DESC, c.reference
             LIMIT %s OFFSET %s"""
-        params = (*score_params, *months_params, self.long_plan_months, *Level.values,
+        params = (*score_params, self.long_plan_months, *Level.values,
                   *scope[1], *flags[1], *meetings[1], *escalations[1], *plans[1], limit, offset)
         return sql, params
 
