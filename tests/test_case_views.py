@@ -231,3 +231,33 @@ def test_manager_and_senior_see_team_cases_in_lists(client, case, manager, senio
     client.force_login(senior)
     body = client.get(reverse("cases:list")).content.decode()
     assert case.reference in body and other_team_case.reference in body
+
+
+CASE_PAGE_NAMES = ["cases:detail", "cases:lead_change", "cases:supervision_record", "cases:escalations",
+                   "cases:flags", "cases:plan", "chronology:concern"]
+
+
+@pytest.mark.parametrize("name", CASE_PAGE_NAMES)
+@pytest.mark.parametrize("reference", ["NP-2026-00042", "AB-2031-99999"])
+def test_case_url_tag_gives_what_reverse_gives(name, reference):
+    from django.urls import set_script_prefix
+
+    from cases.templatetags.case_tags import case_url
+
+    assert case_url(name, reference) == reverse(name, args=[reference])
+    set_script_prefix("/portal/")  # deployed under a sub-path: the prefix is part of the link
+    try:
+        assert case_url(name, reference) == reverse(name, args=[reference])
+        assert case_url(name, reference).startswith("/portal/")
+    finally:
+        set_script_prefix("/")
+
+
+def test_case_url_tag_refuses_what_is_not_a_reference():
+    from django.urls import NoReverseMatch
+
+    from cases.templatetags.case_tags import case_url
+
+    for bad in ["", "np-2026-00042", "NP-2026-00042/../admin", "ZZ-1-2"]:
+        with pytest.raises(NoReverseMatch):
+            case_url("cases:detail", bad)
