@@ -25,6 +25,7 @@ def test_benchmark_at_small_scale_keeps_query_counts_and_a_quiet_second_sweep():
         assert 0 < row["queries"] < run.PAGE_TARGET_QUERIES, name
     assert result["sweep"]["first"]["raised"] > 0
     assert result["sweep"]["second"]["raised"] == 0
+    assert result["open_flags"] > 0  # the dashboards were measured after the sweep, with its flags
     assert result["pdf"]["entries"] == generator.PDF_CASE_ENTRIES and result["pdf"]["bytes"] > 0
     assert result["import"]["imported"] == 60
     assert "Targets:" in run.report(result)
