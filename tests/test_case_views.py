@@ -253,6 +253,18 @@ def test_case_url_tag_gives_what_reverse_gives(name, reference):
         set_script_prefix("/")
 
 
+@pytest.mark.parametrize("name", ["chronology:entry", "chronology:amend", "chronology:appointment_outcome",
+                                  "chronology:child", "cases:flag_acknowledge"])
+def test_case_url_tag_with_a_row_id_gives_what_reverse_gives(name):
+    import uuid
+
+    from cases.templatetags.case_tags import case_url
+
+    row_id = uuid.uuid4()
+    assert case_url(name, "NP-2026-00042", row_id) == reverse(name, args=["NP-2026-00042", row_id])
+    assert case_url(name, "NP-2026-00042", str(row_id)) == reverse(name, args=["NP-2026-00042", row_id])
+
+
 def test_case_url_tag_refuses_what_is_not_a_reference():
     from django.urls import NoReverseMatch
 
@@ -261,3 +273,5 @@ def test_case_url_tag_refuses_what_is_not_a_reference():
     for bad in ["", "np-2026-00042", "NP-2026-00042/../admin", "ZZ-1-2"]:
         with pytest.raises(NoReverseMatch):
             case_url("cases:detail", bad)
+    with pytest.raises(NoReverseMatch):
+        case_url("chronology:entry", "NP-2026-00042", "../../admin")
