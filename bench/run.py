@@ -343,8 +343,8 @@ def report(result: dict) -> str:
         lines.append(f"  first sweep x{sweep['first']['seconds'] / max(before['sweep']['first']['seconds'], 0.01):.2f}"
                      f" for x{sweep['open_cases'] / before['sweep']['open_cases']:.2f} open cases")
     pdf = result["pdf"]
-    lines += [] if not pdf else ["", f"Chronology PDF of {pdf['entries']} entries: {pdf['seconds']} s, {pdf['bytes'] // 1024} KiB, "
-                  f"peak memory {pdf['peak_rss_mb']} MB (+{pdf['peak_rss_growth_mb']} MB)"]
+    lines += [] if not pdf else ["", f"Chronology PDF of {pdf['entries']} entries: {pdf['seconds']} s, "
+                  f"{pdf['bytes'] // 1024} KiB, peak memory {pdf['peak_rss_mb']} MB (+{pdf['peak_rss_growth_mb']} MB)"]
     if result["import"]:
         imp = result["import"]
         lines.append(f"Partner CSV import of {imp['rows']} rows: {imp['seconds']} s ({imp['rows_per_second']} rows/s)")

@@ -10,8 +10,7 @@ from datetime import date, timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, models
-from django.db.models import (Count, DateField, Exists, F, IntegerField, Min, OuterRef, Q,
-                              QuerySet, Subquery, Value)
+from django.db.models import Count, DateField, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Least, TruncDate
 
 from accounts.access import cases_visible_to, management_condition

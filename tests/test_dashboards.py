@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases import workdays
-from cases.models import Action, CaseMember, Flag, MeetingKind
+from cases.models import Action, Case, CaseMember, Flag, MeetingKind
 
 from .conftest import SENTINEL_CHILD_NAME
 from .factories import (ActionFactory, AppointmentFactory, AssessmentFactory, CaseFactory, CaseMemberFactory,
@@ -246,3 +246,19 @@ def test_open_escalations_show_on_the_caseload_and_rank_first_for_the_manager(cl
     rows = response.context["rows"]
     assert rows[0].case == case and "1 escalation waiting for an answer" in rows[0].reasons
     assert quiet.reference in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_managers_view_never_covers_a_case_the_access_policy_hides(manager, senior, lead, colleague, outsider):
+    """The manager's view reads the policy's management condition directly: check it stays inside."""
+    from accounts.access import cases_visible_to
+    from cases.dashboard_selectors import managed_cases
+
+    CaseFactory.create_batch(2, lead_professional=lead)
+    CaseFactory(lead_professional=colleague)
+    CaseFactory(lead_professional=outsider)
+    for user in (manager, senior, lead):
+        managed = set(managed_cases(user).values_list("pk", flat=True))
+        assert managed <= set(cases_visible_to(user).values_list("pk", flat=True))
+    assert managed_cases(manager).count() == 2 and not managed_cases(lead).exists()
+    assert managed_cases(senior).count() == Case.objects.filter(lead_agency=senior.agency).count()
