@@ -416,9 +416,12 @@ def stuck_score(inputs: StuckInputs, today: date, *, long_plan_months: int = 12)
 
 @dataclass
 class StuckRow:
-    """A row of the manager's view: the case, its next deadline, and why it may be stuck."""
+    """A row of the manager's view: the case in words, its next deadline, and why it may be stuck."""
 
-    case: Case
+    reference: str
+    level: str
+    lead: str
+    team: str | None
     next_due: date | None
     deadline: DueStatus
     score: int
@@ -426,18 +429,23 @@ class StuckRow:
 
 
 def stuck_rows(ranked: list[StuckInputs], today: date, *, long_plan_months: int = 12) -> list[StuckRow]:
-    """Rows for one page of `StuckRanking`, in its order: one query for the cases shown, with the
-    lead, their team and the next deadline (the ranking read these cases from the scope already)."""
+    """Rows for one page of `StuckRanking`, in its order: one query of plain values for the cases
+    shown (the ranking read them from the scope already), no model instances."""
     cal = workdays.working_calendar()
-    cases = (Case.objects.filter(pk__in=[inputs.pk for inputs in ranked])
-             .select_related("lead_professional__team").annotate(next_due=_next_due()).in_bulk())
+    levels = dict(Level.choices)
+    shown = {row["pk"]: row for row in Case.objects.filter(pk__in=[inputs.pk for inputs in ranked])
+             .annotate(next_due=_next_due())
+             .values("pk", "level", "next_due", "lead_professional__first_name", "lead_professional__last_name",
+                     "lead_professional__team__name")}
     rows = []
     for inputs in ranked:
-        case = cases[inputs.pk]
-        next_due = None if case.next_due in (None, NO_DATE) else case.next_due
+        case = shown[inputs.pk]
+        next_due = None if case["next_due"] in (None, NO_DATE) else case["next_due"]
         score, reasons = stuck_score(inputs, today, long_plan_months=long_plan_months)
-        rows.append(StuckRow(case=case, next_due=next_due, deadline=due_status(next_due, today, cal=cal),
-                             score=score, reasons=reasons))
+        lead = f"{case['lead_professional__first_name']} {case['lead_professional__last_name']}".strip()
+        rows.append(StuckRow(reference=inputs.reference, level=levels.get(case["level"], case["level"]), lead=lead,
+                             team=case["lead_professional__team__name"], next_due=next_due,
+                             deadline=due_status(next_due, today, cal=cal), score=score, reasons=reasons))
     return rows
 
 

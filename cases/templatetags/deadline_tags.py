@@ -3,6 +3,7 @@
 from datetime import date
 
 from django import template
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from cases.deadlines import due_status
@@ -14,3 +15,13 @@ register = template.Library()
 def due_badge(due_on: date | None, today: date, done: bool = False) -> str:
     status = due_status(due_on, today, done=done)
     return format_html('<span class="badge text-bg-{}">{}</span>', status.colour, status.label)
+
+
+@register.simple_tag
+def deadline_cell(next_due: date | None, status) -> str:
+    """A dashboard row's next deadline: its status badge and date, or "None". A tag rather than an
+    included template: the caseload and the manager's view draw one on every row."""
+    if not next_due:
+        return format_html('<span class="text-muted">None</span>')
+    return format_html('<span class="badge text-bg-{}">{}</span> {}', status.colour, status.label,
+                       date_format(next_due, "j M Y"))
