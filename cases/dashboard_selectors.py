@@ -287,8 +287,13 @@ class StuckRanking:
     rows count the scope for the figures and the page links, so no second pass over it is needed.
     """
 
-    def __init__(self, cases: QuerySet[Case], today: date, *, long_plan_months: int = 12):
-        self.cases, self.today, self.long_plan_months = cases, today, long_plan_months
+    def __init__(self, cases: QuerySet[Case], today: date, *, long_plan_months: int = 12, narrow: bool = False):
+        """`narrow`: the scope is a small part of the partnership (a team), so the grouped reads are
+        restricted to it and cost what the team's cases cost. Without it they read every open flag
+        and meeting once, which is cheaper when the scope is most of the partnership (a senior
+        manager's agency): at 20,000 households 7 ms instead of 11 ms for a team, but 42 ms
+        instead of 23 ms for an agency if restricted."""
+        self.cases, self.today, self.long_plan_months, self.narrow = cases, today, long_plan_months, narrow
 
     def page(self, number, per_page: int) -> tuple[Page, ScopeCounts]:
         """The page asked for (the first when `number` is not a number, the last when it is past
@@ -323,26 +328,27 @@ class StuckRanking:
 
     def _query(self, offset: int, limit: int) -> tuple[str, tuple]:
         today, vendor = self.today, connections[self.cases.db].vendor
+        in_scope = Q(case__in=self.cases.order_by().values("pk")) if self.narrow else Q()
         unacknowledged, drift = Q(acknowledged_at__isnull=True), Q(rule__in=DRIFT_RULES)
         # Counts of a non-null column the index covers (not the id), and the day of the oldest flag
         # converted once per case, not per flag: flags and meetings are read from covering indexes.
-        flags = _sql(Flag.objects.filter(resolved_at__isnull=True).order_by().values("case_id").annotate(
+        flags = _sql(Flag.objects.filter(in_scope, resolved_at__isnull=True).order_by().values("case_id").annotate(
             unacknowledged=Count("raised_at", filter=unacknowledged),
             oldest_unacknowledged=TruncDate(Min("raised_at", filter=unacknowledged)),
             drift=Count("rule", filter=drift)))
         review, supervision = Q(kind__in=REVIEW_KINDS), Q(kind=MeetingKind.SUPERVISION)
-        meetings = _sql(Meeting.objects.filter(held_on__isnull=True, due_on__lt=today).order_by()
+        meetings = _sql(Meeting.objects.filter(in_scope, held_on__isnull=True, due_on__lt=today).order_by()
                         .values("case_id").annotate(reviews=Count("kind", filter=review),
                                                     oldest_review=Min("due_on", filter=review),
                                                     supervision=Count("kind", filter=supervision)))
-        escalations = _sql(Escalation.objects.filter(status=Escalation.Status.OPEN).order_by()
+        escalations = _sql(Escalation.objects.filter(in_scope, status=Escalation.Status.OPEN).order_by()
                            .values("case_id").annotate(waiting=Count("*")))
         # One current plan per case (a unique constraint), so no grouping is needed. Whole calendar
         # months it has run, as `plan_months` counts them, worked out once per plan as an integer.
         started_month = Cast(ExtractYear("started_on") * 12 + ExtractMonth("started_on"), IntegerField())
         months_run = (Value(today.year * 12 + today.month) - started_month
                       - models.Case(models.When(started_on__day__gt=today.day, then=Value(1)), default=Value(0)))
-        plans = _sql(Plan.objects.filter(ended_on__isnull=True).order_by().values("case_id", "started_on")
+        plans = _sql(Plan.objects.filter(in_scope, ended_on__isnull=True).order_by().values("case_id", "started_on")
                      .annotate(months=months_run))
         scope = _sql(self.cases.order_by().values("pk", "reference", "level"))
         iso = today.isoformat()

@@ -123,11 +123,13 @@ def manager(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     cases = dash.managed_cases(request.user)
     # Ranked in SQL a page at a time; only the page's cases are loaded and drawn.
-    page, counts = dash.StuckRanking(cases, today).page(request.GET.get("page"), STUCK_ROWS_PER_PAGE)
+    is_senior = request.user.role == User.Role.SENIOR_MANAGER
+    page, counts = dash.StuckRanking(cases, today, narrow=not is_senior).page(request.GET.get("page"),
+                                                                               STUCK_ROWS_PER_PAGE)
     return render(request, "cases/manager.html", {
         "rows": dash.stuck_rows(page.object_list, today), "page": page,
         "figures": dash.team_figures(cases, counts, today),
-        "is_senior": request.user.role == User.Role.SENIOR_MANAGER,
+        "is_senior": is_senior,
         "areas": AREAS, "today": today, **_links(request.user),
     })
 

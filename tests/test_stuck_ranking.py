@@ -90,10 +90,18 @@ def build_team(seed: int = 7, cases: int = 30) -> tuple[User, list[dash.StuckInp
 
 
 def check_ranking_matches_the_rule() -> None:
-    """Build a team and compare the SQL ranking, whole and by pages, with the Python rule."""
+    """Build a team and compare the SQL ranking, whole and by pages, with the Python rule, with the
+    grouped reads restricted to the team (as for a team manager) or not (as for a senior manager)."""
     manager, expected = build_team()
-    today = timezone.localdate()
-    ranking = dash.StuckRanking(dash.managed_cases(manager), today)
+    CaseFactory.create_batch(3)  # other teams' cases, some with flags: never in this team's ranking
+    FlagFactory.create_batch(2)
+    for narrow in (True, False):
+        _check_ranking(dash.StuckRanking(dash.managed_cases(manager), timezone.localdate(), narrow=narrow),
+                       expected)
+
+
+def _check_ranking(ranking: dash.StuckRanking, expected: list[dash.StuckInputs]) -> None:
+    today = ranking.today
     page, counts = ranking.page(1, len(expected))
     assert list(page.object_list) == expected
     assert counts.total == len(expected) and counts.by_level == {"child_protection": len(expected),
