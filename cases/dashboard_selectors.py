@@ -372,7 +372,7 @@ class StuckRanking:
             LEFT JOIN ({escalations[0]}) e ON e.case_id = c.pk
             LEFT JOIN ({plans[0]}) p ON p.case_id = c.pk
             ORDER BY score DESC, c.reference
-            LIMIT %s OFFSET %s"""
+            LIMIT %s OFFSET %s"""  # nosec B608 - the inner SQL is Django's compiled queries; values are parameters
         params = (*score_params, self.long_plan_months, *Level.values,
                   *scope[1], *flags[1], *meetings[1], *escalations[1], *plans[1], limit, offset)
         return sql, params
