@@ -259,7 +259,7 @@ def measure_import(rows: int, today: date) -> dict:
 
 
 @override_settings(ROOT_URLCONF="bench.urls")
-def run(*, repeats: int = 100, import_rows: int = 10_000, pdf_in_process: bool = False,
+def run(*, repeats: int = 200, import_rows: int = 10_000, pdf_in_process: bool = False,
         pages: list[Page] = PAGES, only: frozenset = PARTS) -> dict:
     """The benchmark on the current database (the `only` parts of it; all by default); returns the
     figures (also what the test checks)."""
@@ -360,8 +360,8 @@ def report(result: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=100,
-                        help="rounds per page (default 100: a 95th percentile of 50 rests on 3 requests)")
+    parser.add_argument("--repeats", type=int, default=200,
+                        help="rounds per page (default 200: the 95th percentile then rests on 10 requests)")
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--only", default=",".join(sorted(PARTS)),
                         help=f"comma-separated parts to run, of {', '.join(sorted(PARTS))} (default: all)")
