@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.utils import timezone
 
@@ -20,8 +20,8 @@ from cases.models import AccessGrant, Case, CaseMember
 from .models import User
 
 
-def _current_membership(user: User):
-    return CaseMember.objects.filter(case=OuterRef("pk"), user=user, ended_on__isnull=True)
+def _current_memberships(user: User) -> QuerySet[CaseMember]:
+    return CaseMember.objects.filter(user=user, ended_on__isnull=True).order_by()
 
 
 def management_condition(user: User) -> Q:
@@ -42,9 +42,9 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     """
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
-    members = CaseMember.objects.filter(user=user, ended_on__isnull=True).order_by().values("case_id")
     grants = (AccessGrant.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
               .order_by().values("case_id"))
+    members = _current_memberships(user).values("case_id")
     return Case.objects.filter(Q(pk__in=members.union(grants)) | management_condition(user))
 
 
@@ -52,8 +52,8 @@ def cases_writable_by(user: User) -> QuerySet[Case]:
     """Cases the user may add to: current non-read-only members, and their managers."""
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
-    writable_member = _current_membership(user).exclude(role=CaseMember.Role.READ_ONLY)
-    return Case.objects.filter(Exists(writable_member) | management_condition(user))
+    writable = _current_memberships(user).exclude(role=CaseMember.Role.READ_ONLY).values("case_id")
+    return Case.objects.filter(Q(pk__in=writable) | management_condition(user))
 
 
 def can_write(user: User, case: Case) -> bool:

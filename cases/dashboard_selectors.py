@@ -126,10 +126,11 @@ def _latest_gcp2(case_ids: list) -> dict[tuple, tuple[date, dict[str, int | None
                          "area_grades__grade"))
     latest: dict[tuple, tuple] = {}
     for pk, case_id, child_id, ended_on, area, grade in rows:  # oldest first: the last one per child wins
-        if latest.get((case_id, child_id), (None,))[0] != pk:
-            latest[(case_id, child_id)] = (pk, ended_on, {})
+        key = (case_id, child_id)
+        if key not in latest or latest[key][0] != pk:
+            latest[key] = (pk, ended_on, {})
         if area:
-            latest[(case_id, child_id)][2][area] = grade
+            latest[key][2][area] = grade
     return {key: (ended_on, grades) for key, (_, ended_on, grades) in latest.items()}
 
 
@@ -305,7 +306,7 @@ class StuckRanking:
         rows, counts = self._fetch(per_page * (number - 1), per_page)
         if not rows and number > 1:  # past the end: count, then show the last page
             counts = self._fetch(0, 1)[1]
-            number = max(1, -(-counts.total // per_page))
+            number = Paginator(range(counts.total), per_page).num_pages
             rows, counts = self._fetch(per_page * (number - 1), per_page)
         return Page(rows, number, Paginator(range(counts.total), per_page)), counts
 
@@ -430,7 +431,6 @@ class StuckRow:
     team: str | None
     next_due: date | None
     deadline: DueStatus
-    score: int
     reasons: list[str]
 
 
@@ -447,11 +447,11 @@ def stuck_rows(ranked: list[StuckInputs], today: date, *, long_plan_months: int 
     for inputs in ranked:
         case = shown[inputs.pk]
         next_due = None if case["next_due"] in (None, NO_DATE) else case["next_due"]
-        score, reasons = stuck_score(inputs, today, long_plan_months=long_plan_months)
+        _, reasons = stuck_score(inputs, today, long_plan_months=long_plan_months)  # the SQL ranked by the score
         lead = f"{case['lead_professional__first_name']} {case['lead_professional__last_name']}".strip()
         rows.append(StuckRow(reference=inputs.reference, level=levels.get(case["level"], case["level"]), lead=lead,
                              team=case["lead_professional__team__name"], next_due=next_due,
-                             deadline=due_status(next_due, today, cal=cal), score=score, reasons=reasons))
+                             deadline=due_status(next_due, today, cal=cal), reasons=reasons))
     return rows
 
 
