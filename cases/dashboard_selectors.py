@@ -55,6 +55,11 @@ def _next_due() -> Least:
     return Least(Coalesce(next_meeting, Value(NO_DATE)), Coalesce(next_action, Value(NO_DATE)))
 
 
+def _shown_due(next_due: date | None) -> date | None:
+    """`next_due` as a row shows it: the stand-in that sorts cases with nothing due last means none."""
+    return None if next_due in (None, NO_DATE) else next_due
+
+
 def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Annotate next deadline, last contact, plan progress; prefetch the current children.
 
@@ -142,7 +147,7 @@ def case_rows(cases, today: date) -> list[CaseRow]:
     flags_by_case, gcp2 = _open_flags_by_kind(case_ids), _latest_gcp2(case_ids)
     rows = []
     for case in cases:
-        next_due = None if case.next_due in (None, NO_DATE) else case.next_due
+        next_due = _shown_due(case.next_due)
         flags = flags_by_case.get(case.pk, {})
         children = []
         for member in case.current_children:
@@ -446,7 +451,7 @@ def stuck_rows(ranked: list[StuckInputs], today: date, *, long_plan_months: int 
     rows = []
     for inputs in ranked:
         case = shown[inputs.pk]
-        next_due = None if case["next_due"] in (None, NO_DATE) else case["next_due"]
+        next_due = _shown_due(case["next_due"])
         _, reasons = stuck_score(inputs, today, long_plan_months=long_plan_months)  # the SQL ranked by the score
         lead = f"{case['lead_professional__first_name']} {case['lead_professional__last_name']}".strip()
         rows.append(StuckRow(reference=inputs.reference, level=levels.get(case["level"], case["level"]), lead=lead,
