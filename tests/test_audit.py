@@ -5,6 +5,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts import access
 from audit.models import AppendOnlyError, AuditEvent
@@ -52,7 +53,7 @@ def test_who_viewed_lists_member_views_for_the_lead(client, case, lead, member):
     client.force_login(lead)
     page = client.get(reverse("cases:viewers", args=[case.reference]))
     assert page.status_code == 200
-    assert member.get_full_name() in page.content.decode()
+    assert escape(member.get_full_name()) in page.content.decode()
     assert "Health visitor" in page.content.decode()
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from audit.models import AuditEvent
 from cases import plan_services
@@ -143,7 +144,7 @@ def test_lead_change_keeps_history(client, case, lead, manager, colleague):
     assert case.members.get(user=lead, ended_on__isnull=True).role == CaseMember.Role.CORE_GROUP
     client.force_login(lead)  # the manager no longer manages this case's lead, so reads as the old lead
     page = client.get(_detail(case)).content.decode()
-    assert lead.get_full_name() in page and colleague.get_full_name() in page
+    assert escape(lead.get_full_name()) in page and escape(colleague.get_full_name()) in page
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ import uuid
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils.html import escape
 
 from audit.models import AppendOnlyError, AuditEvent
 from chronology.models import Amendment, Entry, EntryChild
@@ -75,7 +76,7 @@ def test_amendment_keeps_the_original_and_is_audited(client, entry, member):
     page = client.get(reverse("chronology:entry", args=[entry.case.reference, entry.pk])).content.decode()
     assert "The fridge had milk but no other food." in page
     assert entry.what_happened in page  # the original stays readable
-    assert "Misread my notes." in page and member.get_full_name() in page
+    assert "Misread my notes." in page and escape(member.get_full_name()) in page
     assert Entry.objects.get(pk=entry.pk).what_happened == entry.what_happened
     amendment = Amendment.objects.get(entry=entry)
     assert amendment.amended_by == member and amendment.amended_by_agency == member.agency
