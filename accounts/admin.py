@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Agency, Team, User
+from accounts.models import Agency, Team, User
 
 
 @admin.register(Agency)

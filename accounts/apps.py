@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and agencies"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (registers the auth event receivers)
+        from accounts import signals  # noqa: F401  (registers the auth event receivers)

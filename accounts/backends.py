@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Sum
 
-from .models import User
+from accounts.models import User
 
 
 class PortalBackend(ModelBackend):

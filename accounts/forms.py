@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from .models import User
+from accounts.models import User
 
 
 class TokenForm(forms.Form):
@@ -35,3 +35,20 @@ class SignInForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
                                         params={"username": self.username_field.verbose_name})
         return username
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """Active staff of partner agencies, shown as 'Name – job, agency'."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=User.objects.none(), **kwargs)
+
+    def limit_to(self, queryset) -> None:
+        self.queryset = (
+            queryset.filter(is_active=True, agency__isnull=False)
+            .select_related("agency")
+            .order_by("last_name", "first_name")
+        )
+
+    def label_from_instance(self, user: User) -> str:
+        return f"{user.get_full_name()} – {user.display_role}, {user.agency.name}"

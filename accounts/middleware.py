@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .logging import request_id_var
+from accounts.logging import request_id_var
 
 SESSION_STARTED_KEY = "signed_in_at"
 

@@ -116,12 +116,3 @@ class BackupCode(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "code_hash"], name="accounts_backupcode_unique"),
         ]
-
-
-class FormSubmission(models.Model):
-    """One row per accepted one-time form token: a form posted twice (double click, resend after a
-    timeout) is saved once (SECURITY.md R35). Claimed in the same transaction as the save."""
-
-    token = models.UUIDField(primary_key=True)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)

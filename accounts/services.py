@@ -1,17 +1,16 @@
-"""Workflows that write account-level data: two-factor enrolment, backup codes, one-time form tokens."""
+"""Workflows that write account-level data: two-factor enrolment and backup codes."""
 
 import secrets
-from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit import services as audit
 
-from .models import BackupCode, FormSubmission, User
+from accounts.models import BackupCode, User
 
 BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
@@ -60,26 +59,3 @@ def backup_code_use(*, user: User, code: str, request=None) -> bool:
     if spent:
         audit.record(actor=user, action="auth.mfa.backup_code_used", request=request)
     return bool(spent)
-
-
-class DuplicateSubmission(Exception):
-    """This form was already saved once; nothing more was written."""
-
-
-def submission_claim(*, token, by: User) -> None:
-    """Claim a form's one-time token; call inside the transaction that saves the form."""
-    try:
-        with transaction.atomic():
-            FormSubmission.objects.create(token=token, user=by)
-    except IntegrityError as exc:
-        raise DuplicateSubmission from exc
-
-
-@contextmanager
-def saved_once(*, token, by: User):
-    """Run a form's save in one transaction with the claim of its one-time token: a second post of
-    the same form raises DuplicateSubmission and saves nothing."""
-    with transaction.atomic():
-        if token is not None:
-            submission_claim(token=token, by=by)
-        yield

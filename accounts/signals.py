@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from audit import services as audit
 
-from .middleware import SESSION_STARTED_KEY
+from accounts.middleware import SESSION_STARTED_KEY
 
 
 @receiver(user_logged_in)

@@ -19,8 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit import services as audit
 from neglect_portal.celery import app as celery_app
 
-from . import services
-from .forms import ConfirmDeviceForm, TokenForm
+from accounts import services
+from accounts.forms import ConfirmDeviceForm, TokenForm
 
 SETUP_DEVICE_KEY = "mfa_setup_device_id"
 

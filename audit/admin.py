@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import AuditEvent
+from audit.models import AuditEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import AuditEvent
+from audit.models import AuditEvent
 
 VIEW_ACTIONS = ("case.viewed",)
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
-from .models import AuditEvent
+from audit.models import AuditEvent
 
 
 def _actor_fields(actor) -> dict[str, Any]:

@@ -22,22 +22,10 @@ from django.db import connection, transaction
 from faker import Faker
 
 from accounts.models import Agency, Team, User
-from cases.models import (
-    Action,
-    Case,
-    CaseMember,
-    CaseReferenceCounter,
-    Flag,
-    HouseholdMember,
-    Level,
-    Meeting,
-    MeetingKind,
-    Outcome,
-    OutcomeRating,
-    Person,
-    Plan,
-)
-from cases.workdays import add_months
+from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan
+from cases.models import Case, CaseMember, CaseReferenceCounter, HouseholdMember, Level, Person
+from monitoring.models import Flag
+from workdays.calendar import add_months
 from chronology.models import Appointment, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS

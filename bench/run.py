@@ -39,8 +39,10 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from cases import escalations, monitoring, services  # noqa: E402
-from cases.models import Case, Flag, HouseholdMember  # noqa: E402
+from monitoring import escalations, rules as monitoring  # noqa: E402
+from cases import services
+from cases.models import Case, HouseholdMember  # noqa: E402
+from monitoring.models import Flag
 from chronology import imports  # noqa: E402
 from chronology import services as chronology_services  # noqa: E402
 from gcp2.models import Assessment  # noqa: E402
@@ -76,14 +78,14 @@ TRIVIAL = Page("trivial page (floor)", "lead", lambda c: reverse("bench_trivial"
 # The pages measured; a new page is one more line.
 PAGES = [
     Page("home page (lead)", "lead", lambda c: reverse("home")),
-    Page("caseload dashboard: lead (25 cases)", "lead", lambda c: reverse("cases:caseload")),
-    Page("manager's view (500 cases)", "manager", lambda c: reverse("cases:manager")),
-    Page("senior manager's view (all teams)", "senior", lambda c: reverse("cases:manager")),
+    Page("caseload dashboard: lead (25 cases)", "lead", lambda c: reverse("dashboards:caseload")),
+    Page("manager's view (500 cases)", "manager", lambda c: reverse("dashboards:manager")),
+    Page("senior manager's view (all teams)", "senior", lambda c: reverse("dashboards:manager")),
     Page("case list: lead (25 open cases)", "lead", lambda c: reverse("cases:list")),
     Page("case list: manager (500 open cases)", "manager", lambda c: reverse("cases:list")),
     Page("case list: senior manager (all)", "senior", lambda c: reverse("cases:list")),
     Page("case list: manager, page 10", "manager", lambda c: reverse("cases:list") + "?page=10"),
-    Page("case overview", "lead", lambda c: reverse("cases:detail", args=[c.big_case.reference])),
+    Page("case overview", "lead", lambda c: reverse("dashboards:detail", args=[c.big_case.reference])),
     Page("chronology (2,000 entries)", "lead", lambda c: reverse("chronology:timeline", args=[c.big_case.reference])),
     Page("chronology, last page", "lead",
          lambda c: reverse("chronology:timeline", args=[c.big_case.reference]) + "?page=40"),

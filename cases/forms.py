@@ -1,54 +1,14 @@
 """Forms for cases, households, teams and access grants. Forms validate; services save."""
 
-import uuid
 
 from django import forms
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.forms import StaffChoiceField
+from common.forms import DateInput, OnceOnlyForm, VersionedForm
 
-from .models import Case, CaseMember, ClosureReason, HouseholdMember, Level, Person
-
-
-class DateInput(forms.DateInput):
-    """A native date picker: unambiguous to type, and read out properly by screen readers."""
-
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class StaffChoiceField(forms.ModelChoiceField):
-    """Active staff of partner agencies, shown as 'Name – job, agency'."""
-
-    def __init__(self, **kwargs):
-        super().__init__(queryset=User.objects.none(), **kwargs)
-
-    def limit_to(self, queryset) -> None:
-        self.queryset = (
-            queryset.filter(is_active=True, agency__isnull=False)
-            .select_related("agency")
-            .order_by("last_name", "first_name")
-        )
-
-    def label_from_instance(self, user: User) -> str:
-        return f"{user.get_full_name()} – {user.display_role}, {user.agency.name}"
-
-
-class OnceOnlyForm(forms.Form):
-    """Carries a one-time token so that posting the same form twice saves it once.
-
-    Every page renders the token; a post without one (not from our pages) is simply not protected.
-    """
-
-    submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
-
-
-class VersionedForm(forms.Form):
-    """Carries the version the user saw, so a stale save is refused instead of overwriting."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+from cases.models import Case, CaseMember, HouseholdMember, Level, Person
 
 
 class CaseCreateForm(OnceOnlyForm):
@@ -68,25 +28,6 @@ class CaseEditForm(VersionedForm):
     opened_on = CaseCreateForm.base_fields["opened_on"]
     clean_opened_on = CaseCreateForm.clean_opened_on
     field_order = ["level", "opened_on", "version"]
-
-
-class CaseCloseForm(VersionedForm):
-    closed_on = forms.DateField(label="Date closed", widget=DateInput, initial=timezone.localdate)
-    reason = forms.ChoiceField(label="Why is the case closing?", choices=ClosureReason.choices)
-
-    def __init__(self, *args, case: Case, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.case = case
-
-    def clean_closed_on(self):
-        closed_on = self.cleaned_data["closed_on"]
-        if closed_on > timezone.localdate():
-            raise forms.ValidationError("A case cannot be closed on a future date.")
-        if closed_on < self.case.opened_on:
-            raise forms.ValidationError(
-                f"The case opened on {self.case.opened_on:%d/%m/%Y}; it cannot close before that."
-            )
-        return closed_on
 
 
 class HouseholdMemberForm(OnceOnlyForm):
@@ -172,17 +113,6 @@ class CaseMemberEndForm(forms.Form):
         return ended_on
 
 
-class LeadChangeForm(VersionedForm):
-    new_lead = StaffChoiceField(label="New lead professional")
-    keep_previous_on_team = forms.BooleanField(
-        label="Keep the previous lead on the team as a core group member", required=False, initial=True
-    )
-
-    def __init__(self, *args, case: Case, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["new_lead"].limit_to(User.objects.exclude(pk=case.lead_professional_id))
-
-
 class AccessGrantForm(forms.Form):
     user = StaffChoiceField(label="Who needs access")
     reason = forms.CharField(label="Why do they need to see this case?", widget=forms.Textarea(attrs={"rows": 3}),
@@ -203,22 +133,3 @@ class CaseFilterForm(forms.Form):
     mine = forms.BooleanField(label="Only cases I am on the team for", required=False)
 
 
-class FlagAcknowledgeForm(forms.Form):
-    note = forms.CharField(label="What will you do about this?", max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class EscalationRaiseForm(OnceOnlyForm):
-    concern = forms.CharField(
-        label="What is stuck, and what do you want to happen?", max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="For example: 'Three reviews without progress on the home conditions; I want a legal "
-                  "planning meeting considered.' Families may read this: keep it factual.",
-    )
-
-
-class EscalationRespondForm(OnceOnlyForm):
-    text = forms.CharField(label="Your response", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
-    resolve = forms.BooleanField(label="This resolves the escalation", required=False)
-    outcome = forms.CharField(label="How was it resolved? (when resolving)", max_length=2000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))

@@ -2,10 +2,10 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from accounts.access import cases_visible_to
+from cases.access import cases_visible_to
 from accounts.models import User
 
-from .models import Case, CaseMember, Escalation, Flag, HouseholdMember, Notification
+from cases.models import Case, CaseMember, HouseholdMember
 
 
 def _current_children() -> Prefetch:
@@ -70,26 +70,3 @@ def case_counts_for(user: User) -> dict[str, int]:
                                                                       "child_protection")},
     )
     return counts
-
-
-
-def flags_for(case: Case) -> list[Flag]:
-    """Open flags first (unacknowledged at the top), then the last resolved ones."""
-    flags = case.flags.select_related("owner", "acknowledged_by")
-    open_flags = list(flags.filter(resolved_at__isnull=True).order_by("acknowledged_at", "-raised_at"))
-    return open_flags + list(flags.filter(resolved_at__isnull=False).order_by("-resolved_at")[:20])
-
-
-def notifications_for(user: User) -> QuerySet[Notification]:
-    """The person's notifications with their flag and case, limited to cases they can still open."""
-    visible = cases_visible_to(user).values("pk")
-    return (
-        Notification.objects.filter(Q(flag__case__in=visible) | Q(escalation__case__in=visible), recipient=user)
-        .select_related("flag", "flag__case", "escalation", "escalation__case")
-        .order_by("-created_at")
-    )
-
-
-def escalations_for(case: Case) -> QuerySet[Escalation]:
-    return (case.escalations.select_related("stage", "raised_by", "resolved_by", "flag")
-            .prefetch_related("responses__by", "responses__stage").order_by("status", "-created_at"))

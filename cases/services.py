@@ -9,36 +9,17 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
+from django.db.models import F
 from django.utils import timezone
 
-from accounts import access
+from cases import access
 from accounts.models import User
 from audit import services as audit
+from common.conflicts import VersionConflict
 
-from . import plan_selectors
-from .models import (
-    AccessGrant,
-    Case,
-    CaseMember,
-    CaseReferenceCounter,
-    ClosureReason,
-    Flag,
-    HouseholdMember,
-    Notification,
-    Person,
-)
+from cases.models import AccessGrant, Case, CaseMember, CaseReferenceCounter, HouseholdMember, Person
 
 MAX_GRANT_HOURS = 24
-
-
-class VersionConflict(Exception):
-    """Someone saved the record after this user loaded it; nothing was written."""
-
-    def __init__(self, current):
-        super().__init__("The record was changed by someone else.")
-        self.current = current
 
 
 def _next_reference(year: int) -> str:
@@ -88,31 +69,6 @@ def case_update(*, case: Case, by: User, seen_version: int, level: str, opened_o
         raise VersionConflict(Case.objects.get(pk=case.pk))
     audit.record(actor=by, action="case.updated", case=case, target=case,
                  data={"fields": sorted(changed)})
-    case.refresh_from_db()
-    return case
-
-
-@transaction.atomic
-def case_close(*, case: Case, by: User, seen_version: int, closed_on: date, reason: str) -> Case:
-    if not access.can_manage_team(by, case):
-        raise PermissionDenied("Only the lead professional or a manager can close a case.")
-    if reason not in ClosureReason.values:
-        raise ValidationError({"reason": "Choose a closure reason from the list."})
-    if closed_on < case.opened_on:
-        raise ValidationError({"closed_on": "The case cannot close before it opened."})
-    # Nothing closes without a review (DOMAIN.md: "Review before closure or transfer").
-    if problem := plan_selectors.closing_review_problem(case=case, on=closed_on):
-        raise ValidationError(f"The case cannot close yet. {problem}")
-    updated = Case.objects.filter(pk=case.pk, version=seen_version, status=Case.Status.OPEN).update(
-        status=Case.Status.CLOSED, closed_on=closed_on, closure_reason=reason,
-        version=F("version") + 1,
-    )
-    if not updated:
-        raise VersionConflict(Case.objects.get(pk=case.pk))
-    audit.record(actor=by, action="case.closed", case=case, target=case, data={"reason": reason})
-    # A plan does not outlive its case.
-    case.plans.filter(ended_on__isnull=True).update(
-        ended_on=Greatest(F("started_on"), Value(closed_on)), version=F("version") + 1)
     case.refresh_from_db()
     return case
 
@@ -190,41 +146,6 @@ def case_member_end(*, case: Case, by: User, member: CaseMember, ended_on: date)
 
 
 @transaction.atomic
-def lead_change(*, case: Case, by: User, seen_version: int, new_lead: User, on: date,
-                keep_previous_on_team: bool = True) -> Case:
-    """Hand the case to a new lead. The old lead's membership is ended, never rewritten."""
-    if not access.can_manage_team(by, case):
-        raise PermissionDenied("Only the lead professional or a manager can change the lead.")
-    if new_lead.pk == case.lead_professional_id:
-        raise ValidationError({"new_lead": "This person is already the lead professional."})
-    if new_lead.agency_id is None or not new_lead.is_active:
-        raise ValidationError({"new_lead": "The new lead must be an active member of an agency."})
-    # A lead in another agency is a transfer, which needs a closing review like a closure does.
-    if new_lead.agency_id != case.lead_agency_id and (
-        problem := plan_selectors.closing_review_problem(case=case, on=on)
-    ):
-        raise ValidationError(f"The case cannot transfer to another agency yet. {problem}")
-    updated = Case.objects.filter(pk=case.pk, version=seen_version).update(
-        lead_professional=new_lead, lead_agency_id=new_lead.agency_id, version=F("version") + 1
-    )
-    if not updated:
-        raise VersionConflict(Case.objects.get(pk=case.pk))
-    previous = case.lead_professional
-    CaseMember.objects.filter(case=case, ended_on__isnull=True, user__in=[previous, new_lead]).update(
-        ended_on=on
-    )
-    CaseMember.objects.create(case=case, user=new_lead, role=CaseMember.Role.LEAD,
-                              started_on=on, added_by=by)
-    if keep_previous_on_team:
-        CaseMember.objects.create(case=case, user=previous, role=CaseMember.Role.CORE_GROUP,
-                                  started_on=on, added_by=by)
-    audit.record(actor=by, action="case.lead.changed", case=case, target=case,
-                 data={"from_user_id": previous.pk, "to_user_id": new_lead.pk})
-    case.refresh_from_db()
-    return case
-
-
-@transaction.atomic
 def access_grant_create(*, case: Case, by: User, user: User, reason: str, hours: int) -> AccessGrant:
     """Temporary read access for someone outside the team, with a reason, for at most 24 hours."""
     if not access.can_manage_team(by, case):
@@ -240,24 +161,3 @@ def access_grant_create(*, case: Case, by: User, user: User, reason: str, hours:
     audit.record(actor=by, action="case.access_granted", case=case, target=grant,
                  data={"user_id": user.pk, "hours": hours})
     return grant
-
-
-@transaction.atomic
-def flag_acknowledge(*, case: Case, by: User, flag: Flag, note: str) -> Flag:
-    """The lead professional (or a manager) says what they will do about a flag."""
-    if not access.can_manage_team(by, case):
-        raise PermissionDenied("Only the lead professional or a manager can acknowledge a flag.")
-    if not note.strip():
-        raise ValidationError({"note": "Say what you will do about this."})
-    updated = Flag.objects.filter(pk=flag.pk, case=case, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now(), acknowledged_by=by, acknowledgement_note=note.strip())
-    if not updated:
-        raise ValidationError("This flag has already been acknowledged.")
-    audit.record(actor=by, action="cases.flag.acknowledged", case=case, target=flag,
-                 data={"rule": flag.rule})
-    flag.refresh_from_db()
-    return flag
-
-
-def notifications_mark_read(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

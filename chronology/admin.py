@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from audit.admin import ReadOnlyAdmin
 
-from .models import Amendment, Entry
+from chronology.models import Amendment, Entry
 
 
 @admin.register(Entry)

@@ -5,10 +5,10 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Agency
-from cases.forms import DateInput, OnceOnlyForm
+from common.forms import DateInput, OnceOnlyForm
 from cases.models import Case, HouseholdMember, Person
 
-from .models import Appointment, Entry, EventType, NeglectForm
+from chronology.models import Appointment, Entry, EventType, NeglectForm
 
 
 class TimeInput(forms.TimeInput):

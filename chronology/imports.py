@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from cases.models import Case, HouseholdMember
 
-from .models import Appointment, Entry, EventType, NeglectForm
+from chronology.models import Appointment, Entry, EventType, NeglectForm
 
 REQUIRED_COLUMNS = ("record_type", "external_reference", "event_date", "child_first_name",
                     "child_surname", "child_date_of_birth")

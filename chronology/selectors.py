@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from cases.models import Case, HouseholdMember
 
-from . import analysis
-from .models import Amendment, Appointment, Entry, EntryChild, EventType
+from chronology import analysis
+from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType
 
 # The key changes whenever the answer would (see Timeline.reuse_analysis): expiry only frees memory.
 ANALYSIS_CACHE_SECONDS = 60 * 60

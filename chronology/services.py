@@ -16,7 +16,7 @@ from accounts.models import Agency, User
 from audit import services as audit
 from cases.models import Case, HouseholdMember, Level, Person
 
-from .models import Amendment, Appointment, Entry, EntryChild, EventType, NeglectForm
+from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType, NeglectForm
 
 
 def _household_children(case: Case, people: Iterable[Person] | None = None):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from chronology import views
 
 app_name = "chronology"
 urlpatterns = [

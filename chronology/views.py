@@ -13,13 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from accounts import access
+from cases import access
 from audit import services as audit
 from cases.models import Case
-from cases.views import FORM_PAGE, INVALID, _apply_service_errors, save_once
+from common.views import FORM_PAGE, INVALID, apply_service_errors, save_once
 
-from . import exports, imports, selectors, services
-from .forms import (
+from chronology import exports, imports, selectors, services
+from chronology.forms import (
     AmendmentForm,
     AppointmentForm,
     ConcernForm,
@@ -28,7 +28,7 @@ from .forms import (
     OutcomeForm,
     TimelineFilterForm,
 )
-from .models import Entry
+from chronology.models import Entry
 
 ENTRIES_PER_PAGE = 50
 DUPLICATE_GROUPS_PER_PAGE = 50  # the list of every possible duplicate group
@@ -257,7 +257,7 @@ def appointment_outcome(request: HttpRequest, case: Case, appointment_id) -> Htt
         try:
             services.appointment_record_outcome(appointment=appointment, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
             return _form_page(request, "outcome", form, case, status=INVALID, intro=about)
         messages.success(request, "Outcome recorded and added to the chronology.")
         return redirect("chronology:appointments", reference=case.reference)

@@ -6,7 +6,7 @@ assessor's pages, with their version check and audit.
 
 from django.contrib import admin
 
-from .models import Descriptor
+from gcp2.models import Descriptor
 
 
 @admin.register(Descriptor)

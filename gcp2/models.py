@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from .structure import AREA_CHOICES, BEST, SUB_AREA_CHOICES, WORST
+from gcp2.structure import AREA_CHOICES, BEST, SUB_AREA_CHOICES, WORST
 
 
 def _grade_field():

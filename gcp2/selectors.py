@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 
 from cases.models import Case, HouseholdMember, Person
 
-from .models import AreaGrade, Assessment, Descriptor, SubAreaGrade
-from .structure import AREAS, Area
+from gcp2.models import AreaGrade, Assessment, Descriptor, SubAreaGrade
+from gcp2.structure import AREAS, Area
 
 BETTER, SAME, WORSE = "better", "same", "worse"
 

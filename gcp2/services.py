@@ -14,16 +14,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import access
+from cases import access
 from accounts.models import User
 from audit import services as audit
 from chronology import services as chronology
 from chronology.models import Entry, EventType
 from cases.models import Case, Level, Person
-from cases.workdays import add_months
+from workdays.calendar import add_months
 
-from .models import AreaGrade, Assessment, SubAreaGrade
-from .structure import AREA_BY_CODE, AREAS, BEST, SUB_AREAS, WORST
+from gcp2.models import AreaGrade, Assessment, SubAreaGrade
+from gcp2.structure import AREA_BY_CODE, AREAS, BEST, SUB_AREAS, WORST
 
 LICENCE_REQUIRED = (
     "Only a trained GCP2 assessor with a current licence can start, change or complete an "

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from gcp2 import views
 
 app_name = "gcp2"
 urlpatterns = [

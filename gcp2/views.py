@@ -15,15 +15,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import access
+from cases import access
 from audit import services as audit
 from cases.models import Case
-from cases.views import INVALID, _apply_service_errors
+from common.views import INVALID, apply_service_errors
 
-from . import pdf, selectors, services
-from .forms import AreaForm, CompleteForm, CorrectionForm, DetailsForm, StartForm
-from .models import Assessment
-from .structure import AREA_BY_CODE, AREAS, GRADES
+from gcp2 import pdf, selectors, services
+from gcp2.forms import AreaForm, CompleteForm, CorrectionForm, DetailsForm, StartForm
+from gcp2.models import Assessment
+from gcp2.structure import AREA_BY_CODE, AREAS, GRADES
 
 # The assessor's path through a draft: details, one page per area, then check and complete.
 STEPS = [("details", "Visits and views"), *((a.code, a.label) for a in AREAS), ("complete", "Check and complete")]
@@ -127,7 +127,7 @@ def start(request: HttpRequest, case: Case) -> HttpResponse:
         try:
             assessment = services.assessment_start(case=case, child=form.cleaned_data["child"], by=request.user)
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
             return _invalid(request, "gcp2/start.html", context)
         messages.success(request, f"{assessment.get_kind_display()} GCP2 started. It is saved as you go.")
         return redirect("gcp2:details", reference=case.reference, assessment_id=assessment.pk)
@@ -199,7 +199,7 @@ def area(request: HttpRequest, case: Case, assessment_id, area: str) -> HttpResp
         except services.VersionConflict:
             return _conflict(request, case, assessment, _submitted(form), _step_url(case, assessment, area))
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
             return _invalid(request, "gcp2/edit_area.html", context)
         return _after_save(request, case, assessment, area)
     return render(request, "gcp2/edit_area.html", context)
@@ -247,7 +247,7 @@ def correct(request: HttpRequest, case: Case, assessment_id) -> HttpResponse:
             correction = services.assessment_correct(assessment=assessment, by=request.user,
                                                      reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
             return _invalid(request, "gcp2/correct.html", context)
         messages.success(request, "Correction started as a new draft, copied from the completed assessment.")
         return redirect("gcp2:details", reference=case.reference, assessment_id=correction.pk)

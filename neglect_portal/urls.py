@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.forms import SignInForm
-from cases.views import home
+from dashboards.views import home
 
 urlpatterns = [
     path("", home, name="home"),
@@ -18,6 +18,9 @@ urlpatterns = [
     path("accounts/mfa/backup-codes/", account_views.mfa_backup_codes, name="mfa_backup_codes"),
     path("healthz", account_views.healthz, name="healthz"),
     path("cases/", include("cases.urls")),
+    path("cases/", include("dashboards.urls")),
+    path("cases/", include("plans.urls")),
+    path("cases/", include("monitoring.urls")),
     path("cases/<caseref:reference>/gcp2/", include("gcp2.urls")),
     path("cases/", include("chronology.urls")),
     path("admin/", admin.site.urls),

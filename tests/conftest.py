@@ -11,7 +11,14 @@ import pytest
 
 from cases.models import CaseMember
 
-from .factories import AgencyFactory, CaseFactory, CaseMemberFactory, HouseholdMemberFactory, TeamFactory, UserFactory
+from tests.factories import (
+    AgencyFactory,
+    CaseFactory,
+    CaseMemberFactory,
+    HouseholdMemberFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 # pytest-django's database set-up runs inside Playwright's event loop in browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -8,8 +8,10 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Agency, Team, User
-from cases.models import (Action, Case, CaseMember, ClosureDay, Flag, HouseholdMember, Meeting, Outcome, OutcomeRating,
-                          Person, Plan)
+from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan
+from cases.models import Case, CaseMember, HouseholdMember, Person
+from workdays.models import ClosureDay
+from monitoring.models import Flag
 from gcp2.models import AreaGrade, Assessment, Descriptor, SubAreaGrade
 from gcp2.structure import AREAS, SUB_AREAS
 from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType

@@ -7,18 +7,18 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils.html import escape
 
-from accounts import access
+from cases import access
 from audit.models import AppendOnlyError, AuditEvent
 from audit.services import record
 
-from .factories import CaseFactory, UserFactory
+from tests.factories import CaseFactory, UserFactory
 
 
 @pytest.mark.django_db
 def test_case_view_writes_one_audit_event(client, case, member):
     client.force_login(member)
     before = AuditEvent.objects.filter(case=case).count()
-    client.get(reverse("cases:detail", args=[case.reference]))
+    client.get(reverse("dashboards:detail", args=[case.reference]))
     events = AuditEvent.objects.filter(case=case)
     assert events.count() == before + 1
     event = events.first()
@@ -31,7 +31,7 @@ def test_case_view_writes_one_audit_event(client, case, member):
 @pytest.mark.django_db
 def test_outsider_attempt_is_recorded(client, case, outsider):
     client.force_login(outsider)
-    assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 404
+    assert client.get(reverse("dashboards:detail", args=[case.reference])).status_code == 404
     denied = AuditEvent.objects.get(actor=outsider, action="access.denied")
     assert denied.outcome == "denied"
     assert denied.requested_case == case.reference
@@ -49,7 +49,7 @@ def test_login_and_failed_login_are_audited(client, lead):
 @pytest.mark.django_db
 def test_who_viewed_lists_member_views_for_the_lead(client, case, lead, member):
     client.force_login(member)
-    client.get(reverse("cases:detail", args=[case.reference]))
+    client.get(reverse("dashboards:detail", args=[case.reference]))
     client.force_login(lead)
     page = client.get(reverse("cases:viewers", args=[case.reference]))
     assert page.status_code == 200

@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from .factories import CaseFactory, HouseholdMemberFactory
+from tests.factories import CaseFactory, HouseholdMemberFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 

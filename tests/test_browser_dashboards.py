@@ -8,12 +8,25 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cases.models import CaseMember, Flag, MeetingKind
+from cases.models import CaseMember
+from monitoring.models import Flag
+from plans.models import MeetingKind
 
-from .factories import (ActionFactory, AgencyFactory, AppointmentFactory, AssessmentFactory, CaseFactory,
-                        CaseMemberFactory, EntryFactory, FlagFactory, HouseholdMemberFactory, MeetingFactory,
-                        TeamFactory, UserFactory)
-from .test_browser_foundation import save_screenshot, sign_in
+from tests.factories import (
+    ActionFactory,
+    AgencyFactory,
+    AppointmentFactory,
+    AssessmentFactory,
+    CaseFactory,
+    CaseMemberFactory,
+    EntryFactory,
+    FlagFactory,
+    HouseholdMemberFactory,
+    MeetingFactory,
+    TeamFactory,
+    UserFactory,
+)
+from tests.test_browser_foundation import save_screenshot, sign_in
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .factories import AgencyFactory, TeamFactory, UserFactory
+from tests.factories import AgencyFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -80,7 +80,7 @@ def test_lead_opens_a_case_and_practitioner_finds_it(live_server, page: Page):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_script_in_a_name_is_shown_as_text_never_run(live_server, page: Page):
-    from .factories import CaseFactory, HouseholdMemberFactory
+    from tests.factories import CaseFactory, HouseholdMemberFactory
 
     lead = UserFactory(username="lead")
     case = CaseFactory(lead_professional=lead)

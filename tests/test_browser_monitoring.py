@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cases import monitoring
-from cases.models import Escalation
+from monitoring import rules as monitoring
+from monitoring.models import Escalation
 
-from .factories import AgencyFactory, CaseFactory, HouseholdMemberFactory, PersonFactory, TeamFactory, UserFactory
-from .test_browser_foundation import sign_in
+from tests.factories import AgencyFactory, CaseFactory, HouseholdMemberFactory, PersonFactory, TeamFactory, UserFactory
+from tests.test_browser_foundation import sign_in
 
 
 @pytest.mark.browser
@@ -47,7 +47,7 @@ def test_lead_acknowledges_a_flag_and_manager_answers_an_escalation(live_server,
     page.get_by_role("button", name="Raise the escalation").click()
     escalation = Escalation.objects.get()
     Escalation.objects.filter(pk=escalation.pk).update(stage_due_on=today - timedelta(days=1))
-    from cases.escalations import advance_unanswered
+    from monitoring.escalations import advance_unanswered
     assert advance_unanswered(today) == 1  # nobody answered in time: it goes to the team manager
 
     page.get_by_role("button", name="Sign out").click()

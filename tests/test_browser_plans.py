@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cases import services, workdays
+from cases import services
+from workdays import calendar as workdays
 
-from .factories import AgencyFactory, TeamFactory, UserFactory
+from tests.factories import AgencyFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"

@@ -9,16 +9,16 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from audit.models import AuditEvent
-from cases import plan_services
+from plans import services as plan_services
 from cases.models import Case, CaseMember, HouseholdMember, Person
 
-from .factories import CaseFactory, CaseMemberFactory, HouseholdMemberFactory, UserFactory, once
+from tests.factories import CaseFactory, CaseMemberFactory, HouseholdMemberFactory, UserFactory, once
 
 TODAY = timezone.localdate
 
 
 def _detail(case):
-    return reverse("cases:detail", args=[case.reference])
+    return reverse("dashboards:detail", args=[case.reference])
 
 
 @pytest.mark.django_db
@@ -134,7 +134,7 @@ def test_mass_assignment_keys_are_ignored(client, case, lead, member):
 @pytest.mark.django_db
 def test_lead_change_keeps_history(client, case, lead, manager, colleague):
     client.force_login(manager)
-    response = client.post(reverse("cases:lead_change", args=[case.reference]),
+    response = client.post(reverse("plans:lead_change", args=[case.reference]),
                            {"new_lead": colleague.pk, "keep_previous_on_team": "on", "version": case.version})
     assert response.status_code == 302
     case.refresh_from_db()
@@ -150,7 +150,7 @@ def test_lead_change_keeps_history(client, case, lead, manager, colleague):
 @pytest.mark.django_db
 def test_close_with_unknown_reason_is_refused(client, case, lead):
     client.force_login(lead)
-    url = reverse("cases:close", args=[case.reference])
+    url = reverse("plans:close", args=[case.reference])
     response = client.post(url, {"closed_on": TODAY().isoformat(), "reason": "RC99", "version": case.version})
     assert response.status_code == 400
     assert "reason" in response.context["form"].errors
@@ -164,7 +164,7 @@ def test_close_before_opening_is_refused_and_valid_close_is_audited(client, case
     plan_services.meeting_record(case=case, by=lead, kind="rcpc", held_on=TODAY(), attendees="Team",
                                  decisions="Close", is_closing_review=True, schedule_next=False)
     client.force_login(lead)
-    url = reverse("cases:close", args=[case.reference])
+    url = reverse("plans:close", args=[case.reference])
     early = (case.opened_on - timedelta(days=1)).isoformat()
     assert client.post(url, {"closed_on": early, "reason": "RC7", "version": case.version}).status_code == 400
     response = client.post(url, {"closed_on": TODAY().isoformat(), "reason": "RC7", "version": case.version})
@@ -234,8 +234,8 @@ def test_manager_and_senior_see_team_cases_in_lists(client, case, manager, senio
     assert case.reference in body and other_team_case.reference in body
 
 
-CASE_PAGE_NAMES = ["cases:detail", "cases:lead_change", "cases:supervision_record", "cases:escalations",
-                   "cases:flags", "cases:plan", "chronology:concern"]
+CASE_PAGE_NAMES = ["dashboards:detail", "plans:lead_change", "plans:supervision_record", "monitoring:escalations",
+                   "monitoring:flags", "plans:plan", "chronology:concern"]
 
 
 @pytest.mark.parametrize("name", CASE_PAGE_NAMES)
@@ -255,7 +255,7 @@ def test_case_url_tag_gives_what_reverse_gives(name, reference):
 
 
 @pytest.mark.parametrize("name", ["chronology:entry", "chronology:amend", "chronology:appointment_outcome",
-                                  "chronology:child", "cases:flag_acknowledge"])
+                                  "chronology:child", "monitoring:flag_acknowledge"])
 def test_case_url_tag_with_a_row_id_gives_what_reverse_gives(name):
     import uuid
 
@@ -273,6 +273,6 @@ def test_case_url_tag_refuses_what_is_not_a_reference():
 
     for bad in ["", "np-2026-00042", "NP-2026-00042/../admin", "ZZ-1-2"]:
         with pytest.raises(NoReverseMatch):
-            case_url("cases:detail", bad)
+            case_url("dashboards:detail", bad)
     with pytest.raises(NoReverseMatch):
         case_url("chronology:entry", "NP-2026-00042", "../../admin")

@@ -14,12 +14,13 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import tasks
-from cases.models import Flag, Notification
-from cases.notifications import send_due
+from monitoring import tasks
+from monitoring.models import Flag
+from notifications.models import Notification
+from monitoring.outbox import send_due
 from neglect_portal.celery import app
 
-from .factories import CaseFactory, EntryFactory, HouseholdMemberFactory, PersonFactory, UserFactory
+from tests.factories import CaseFactory, EntryFactory, HouseholdMemberFactory, PersonFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,7 +103,7 @@ def test_broker_down_delays_notifications_but_loses_and_duplicates_nothing(clien
     result = tasks.sweep()  # as beat would run it; the follow-up enqueue fails quietly
     assert result["raised"] == 1
     client.force_login(lead)
-    assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 200
+    assert client.get(reverse("dashboards:detail", args=[case.reference])).status_code == 200
     assert client.post(reverse("cases:household_add", args=[case.reference]), {
         "first_name": "Ava", "last_name": "Stone", "relationship": "child", "date_of_birth": "2020-01-01",
         "joined_on": "2026-10-01", "submission_token": str(uuid.uuid4())}).status_code == 302
@@ -166,7 +167,7 @@ def test_killing_a_worker_during_a_sweep_loses_and_duplicates_nothing(tmp_path):
     finally:
         second.terminate()
         second.communicate(timeout=30)
-    from cases import monitoring
+    from monitoring import rules as monitoring
 
     assert Flag.objects.filter(rule=Flag.Rule.NEW_BABY).count() == 60
     assert monitoring.sweep().raised == 0  # nothing was lost: a clean sweep finds nothing new

@@ -16,7 +16,7 @@ from django.utils.html import escape
 from audit.models import AppendOnlyError, AuditEvent
 from chronology.models import Amendment, Entry, EntryChild
 
-from .factories import AmendmentFactory, EntryFactory, UserFactory
+from tests.factories import AmendmentFactory, EntryFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 

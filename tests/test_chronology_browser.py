@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 
 from cases.models import CaseMember
 
-from .conftest import PASSWORD
-from .factories import AppointmentFactory, CaseFactory, CaseMemberFactory, HouseholdMemberFactory, UserFactory
+from tests.conftest import PASSWORD
+from tests.factories import AppointmentFactory, CaseFactory, CaseMemberFactory, HouseholdMemberFactory, UserFactory
 
 
 def _sign_in(page: Page, base: str, username: str) -> None:

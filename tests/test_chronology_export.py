@@ -13,7 +13,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from chronology.models import Entry, EntryChild
 
-from .factories import AmendmentFactory, EntryFactory
+from tests.factories import AmendmentFactory, EntryFactory
 
 
 def _child(case):

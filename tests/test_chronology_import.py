@@ -17,7 +17,7 @@ from cases.models import Case
 from chronology.imports import COLUMNS
 from chronology.models import Appointment, Entry
 
-from .conftest import SENTINEL_CHILD_NAME
+from tests.conftest import SENTINEL_CHILD_NAME
 
 SAMPLE = Path(__file__).resolve().parent.parent / "docs" / "sample-import.csv"
 
@@ -163,7 +163,7 @@ def test_reader_and_outsider_cannot_import(client, case, reader, outsider):
 
 @pytest.mark.django_db
 def test_demo_seed_fills_chronologies_and_the_sample_file_imports_cleanly(client):
-    from cases.demo import seed
+    from demo.households import seed
 
     today = timezone.localdate()
     seed(today)

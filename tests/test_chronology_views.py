@@ -13,8 +13,8 @@ from audit.models import AuditEvent
 from cases.models import Case
 from chronology.models import Appointment, Entry, EntryChild, EventType
 
-from .conftest import SENTINEL_CHILD_NAME
-from .factories import (
+from tests.conftest import SENTINEL_CHILD_NAME
+from tests.factories import (
     AgencyFactory,
     AppointmentFactory,
     CaseFactory,
@@ -181,7 +181,7 @@ def test_child_page_is_404_for_someone_outside_the_household(client, case, lead)
 @pytest.mark.django_db
 def test_case_page_links_each_child_to_their_page(client, case, lead):
     client.force_login(lead)
-    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    page = client.get(reverse("dashboards:detail", args=[case.reference])).content.decode()
     assert reverse("chronology:child", args=[case.reference, _child(case).pk]) in page
     assert reverse("chronology:concern", args=[case.reference]) in page
 

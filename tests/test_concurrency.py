@@ -9,7 +9,7 @@ from django.urls import reverse
 from cases import services
 from cases.models import Case
 
-from .factories import CaseFactory, UserFactory
+from tests.factories import CaseFactory, UserFactory
 
 
 @pytest.mark.django_db

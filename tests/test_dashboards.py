@@ -13,12 +13,23 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from audit.models import AuditEvent
-from cases import workdays
-from cases.models import Action, Case, CaseMember, Flag, MeetingKind
+from workdays import calendar as workdays
+from plans.models import Action, MeetingKind
+from cases.models import Case
+from monitoring.models import Flag
 
-from .conftest import SENTINEL_CHILD_NAME
-from .factories import (ActionFactory, AppointmentFactory, AssessmentFactory, CaseFactory, CaseMemberFactory,
-                        EntryFactory, FlagFactory, HouseholdMemberFactory, MeetingFactory, PlanFactory)
+from tests.conftest import SENTINEL_CHILD_NAME
+from tests.factories import (
+    ActionFactory,
+    AppointmentFactory,
+    AssessmentFactory,
+    CaseFactory,
+    EntryFactory,
+    FlagFactory,
+    HouseholdMemberFactory,
+    MeetingFactory,
+    PlanFactory,
+)
 
 
 def _populate(n: int, lead) -> list:
@@ -41,10 +52,10 @@ PAGES = {
     # + counts by level, my cases, their children, my actions, my appointments, my notifications, "leads a case?"
     "home": 13,
     # + "leads a case?", count for paging, cases with annotations, children, open flags, GCP2 grades
-    "cases:caseload": 12,
+    "dashboards:caseload": 12,
     # + the ranking with the counts by level (one query), the page's cases with their lead's team and
     # next deadline, reviews this quarter
-    "cases:manager": 9,
+    "dashboards:manager": 9,
 }
 
 
@@ -53,7 +64,7 @@ PAGES = {
 @pytest.mark.parametrize("name", list(PAGES))
 def test_dashboard_query_count_is_constant(client, lead, manager, n_cases, name, django_assert_num_queries):
     _populate(n_cases, lead)
-    client.force_login(manager if name == "cases:manager" else lead)
+    client.force_login(manager if name == "dashboards:manager" else lead)
     workdays.working_calendar()  # local closure days are cached per process: count the steady state
     with django_assert_num_queries(PAGES[name], info=name):
         response = client.get(reverse(name))
@@ -66,14 +77,14 @@ def test_outsider_sees_no_other_teams_case_anywhere(client, case, outsider):
     _populate(3, case.lead_professional)
     client.force_login(outsider)
     for query in (SENTINEL_CHILD_NAME, case.reference):
-        assert client.post(reverse("cases:search"), {"q": query}).context["results"] == []
-    pages = [client.get(reverse(name)) for name in ("home", "cases:caseload", "cases:caseload_csv")]
+        assert client.post(reverse("dashboards:search"), {"q": query}).context["results"] == []
+    pages = [client.get(reverse(name)) for name in ("home", "dashboards:caseload", "dashboards:caseload_csv")]
     for response in pages:
         body = response.content.decode()
         assert case.reference not in body and SENTINEL_CHILD_NAME not in body
     assert "You can see 0 open cases" in pages[0].content.decode()
     assert pages[1].context["page"].paginator.count == 0
-    assert client.get(reverse("cases:manager")).status_code == 403
+    assert client.get(reverse("dashboards:manager")).status_code == 403
 
 
 @pytest.mark.django_db
@@ -95,7 +106,7 @@ def test_practitioner_home_shows_my_work(client, case, member):
     assert "Overdue by" in body and "Finished visit" not in body
     assert [a.kind for a in response.context["appointments"]] == ["gp"]
     assert reverse("chronology:concern", args=[case.reference]) in body
-    assert reverse("cases:caseload") not in body.split("<main")[1]  # not a lead or a manager
+    assert reverse("dashboards:caseload") not in body.split("<main")[1]  # not a lead or a manager
 
 
 @pytest.mark.django_db
@@ -120,7 +131,7 @@ def test_caseload_row_shows_deadline_flags_contact_grades_and_progress(client, c
     EntryFactory(case=case, occurred_on=today - timedelta(days=30))
     AssessmentFactory(case=case, child=child, grades={"A": 4, "B": 2, "C": 3, "D": 1}, completed=True)
     client.force_login(lead)
-    response = client.get(reverse("cases:caseload"))
+    response = client.get(reverse("dashboards:caseload"))
     [row] = response.context["rows"]
     assert row.deadline.is_overdue and row.next_due == today - timedelta(days=3)
     assert row.flags_by_kind == {"Frequent changes of lead professional": 1,
@@ -145,7 +156,7 @@ def test_caseload_filters(client, lead):
     client.force_login(lead)
 
     def refs(**params):
-        response = client.get(reverse("cases:caseload"), params)
+        response = client.get(reverse("dashboards:caseload"), params)
         assert response.status_code == 200
         return sorted(row.case.reference for row in response.context["rows"])
 
@@ -153,9 +164,9 @@ def test_caseload_filters(client, lead):
     assert refs(flag_kind="rereferral") == [flagged.reference]
     assert refs(overdue="on") == [quiet.reference]
     assert refs(no_contact_days=30) == sorted([quiet.reference, flagged.reference])
-    ordered = client.get(reverse("cases:caseload"), {"sort": "-contact"}).context["rows"]
+    ordered = client.get(reverse("dashboards:caseload"), {"sort": "-contact"}).context["rows"]
     assert ordered[0].case == busy
-    assert client.get(reverse("cases:caseload"), {"no_contact_days": "lots"}).status_code == 400
+    assert client.get(reverse("dashboards:caseload"), {"no_contact_days": "lots"}).status_code == 400
 
 
 @pytest.mark.django_db
@@ -164,7 +175,7 @@ def test_caseload_csv_is_filtered_audited_and_formula_safe(client, lead):
     HouseholdMemberFactory(case=wanted, person__first_name="=HYPERLINK(1)")
     CaseFactory(lead_professional=lead, level="child_in_need")
     client.force_login(lead)
-    response = client.get(reverse("cases:caseload_csv"), {"level": "early_help"})
+    response = client.get(reverse("dashboards:caseload_csv"), {"level": "early_help"})
     assert response["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0].startswith(f"OFFICIAL-SENSITIVE. Exported by {lead.username}")
@@ -180,13 +191,13 @@ def test_search_by_reference_or_child_name_respects_access(client, case, lead, c
     other = CaseFactory(lead_professional=colleague)
     HouseholdMemberFactory(case=other, person__first_name=SENTINEL_CHILD_NAME)
     client.force_login(lead)
-    response = client.post(reverse("cases:search"), {"q": SENTINEL_CHILD_NAME.lower()})
+    response = client.post(reverse("dashboards:search"), {"q": SENTINEL_CHILD_NAME.lower()})
     assert [c.reference for c in response.context["results"]] == [case.reference]
-    response = client.post(reverse("cases:search"), {"q": case.reference[-5:]})
+    response = client.post(reverse("dashboards:search"), {"q": case.reference[-5:]})
     assert [c.reference for c in response.context["results"]] == [case.reference]
-    assert client.post(reverse("cases:search"), {"q": ""}).status_code == 400
+    assert client.post(reverse("dashboards:search"), {"q": ""}).status_code == 400
     # GET shows only the form: a name never travels in a URL.
-    assert client.get(reverse("cases:search"), {"q": SENTINEL_CHILD_NAME}).context["results"] is None
+    assert client.get(reverse("dashboards:search"), {"q": SENTINEL_CHILD_NAME}).context["results"] is None
 
 
 @pytest.mark.django_db
@@ -200,7 +211,7 @@ def test_manager_ranks_stuck_cases_with_reasons(client, lead, manager, colleague
     MeetingFactory(case=late_review, kind=MeetingKind.CORE_GROUP, due_on=today - timedelta(days=5))
     CaseFactory(lead_professional=colleague)  # another team: not the manager's
     client.force_login(manager)
-    response = client.get(reverse("cases:manager"))
+    response = client.get(reverse("dashboards:manager"))
     rows = response.context["rows"]
     assert [r.reference for r in rows] == [stuck.reference, late_review.reference, calm.reference]
     assert "1 flag not acknowledged, the oldest raised 12 days ago" in rows[0].reasons
@@ -208,8 +219,8 @@ def test_manager_ranks_stuck_cases_with_reasons(client, lead, manager, colleague
     assert any(reason.startswith("Plan in place for 13 months") for reason in rows[0].reasons)
     assert rows[1].reasons == ["1 review overdue, the oldest by 5 days"]
     body = response.content.decode()
-    assert reverse("cases:lead_change", args=[stuck.reference]) in body
-    assert reverse("cases:supervision_record", args=[stuck.reference]) in body
+    assert reverse("plans:lead_change", args=[stuck.reference]) in body
+    assert reverse("plans:supervision_record", args=[stuck.reference]) in body
     assert rows[0].lead == lead.get_full_name() and escape(rows[0].lead) in body  # names such as O'Sullivan
     assert rows[0].level == "Child protection"
     assert response.context["figures"].total == 3 and response.context["figures"].long_plans == 1
@@ -220,7 +231,7 @@ def test_manager_ranks_stuck_cases_with_reasons(client, lead, manager, colleague
 def test_senior_manager_sees_all_teams_of_the_agency(client, case, senior, colleague):
     other_team_case = CaseFactory(lead_professional=colleague)
     client.force_login(senior)
-    rows = client.get(reverse("cases:manager")).context["rows"]
+    rows = client.get(reverse("dashboards:manager")).context["rows"]
     assert {r.reference for r in rows} == {case.reference, other_team_case.reference}
 
 
@@ -231,21 +242,21 @@ def test_reviews_on_time_this_quarter(client, lead, manager):
     MeetingFactory(case=case, kind=MeetingKind.CORE_GROUP, due_on=today, held_on=today)
     MeetingFactory(case=case, kind=MeetingKind.CIN_REVIEW, due_on=today - timedelta(days=1), held_on=today)
     client.force_login(manager)
-    figures = client.get(reverse("cases:manager")).context["figures"]
+    figures = client.get(reverse("dashboards:manager")).context["figures"]
     assert (figures.reviews_held, figures.reviews_on_time, figures.on_time_percent) == (2, 1, 50)
 
 
 @pytest.mark.django_db
 def test_open_escalations_show_on_the_caseload_and_rank_first_for_the_manager(client, case, lead, manager, member):
-    from cases import escalations as ladder
+    from monitoring import escalations as ladder
 
     quiet = CaseFactory(lead_professional=lead)
     ladder.escalation_raise(case=case, by=member, concern="The plan is not working.")
     client.force_login(lead)
-    page = client.get(reverse("cases:caseload")).content.decode()
-    assert reverse("cases:escalations", args=[case.reference]) in page
+    page = client.get(reverse("dashboards:caseload")).content.decode()
+    assert reverse("monitoring:escalations", args=[case.reference]) in page
     client.force_login(manager)
-    response = client.get(reverse("cases:manager"))
+    response = client.get(reverse("dashboards:manager"))
     rows = response.context["rows"]
     assert rows[0].reference == case.reference and "1 escalation waiting for an answer" in rows[0].reasons
     assert quiet.reference in response.content.decode()
@@ -254,8 +265,8 @@ def test_open_escalations_show_on_the_caseload_and_rank_first_for_the_manager(cl
 @pytest.mark.django_db
 def test_managers_view_never_covers_a_case_the_access_policy_hides(manager, senior, lead, colleague, outsider):
     """The manager's view reads the policy's management condition directly: check it stays inside."""
-    from accounts.access import cases_visible_to
-    from cases.dashboard_selectors import managed_cases
+    from cases.access import cases_visible_to
+    from dashboards.selectors import managed_cases
 
     CaseFactory.create_batch(2, lead_professional=lead)
     CaseFactory(lead_professional=colleague)

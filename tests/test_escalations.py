@@ -8,15 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cases import escalations as ladder
-from cases.models import Escalation, Flag, Notification
+from monitoring import escalations as ladder
+from monitoring.models import Escalation, Flag
+from notifications.models import Notification
 
-from .factories import CaseFactory, PlanFactory, once
+from tests.factories import CaseFactory, PlanFactory, once
 
 
 def _raise(client, case, user, concern="Three reviews and no change in the home conditions."):
     client.force_login(user)
-    return client.post(reverse("cases:escalation_raise", args=[case.reference]), once({"concern": concern}))
+    return client.post(reverse("monitoring:escalation_raise", args=[case.reference]), once({"concern": concern}))
 
 
 @pytest.mark.django_db
@@ -28,7 +29,7 @@ def test_member_raises_an_escalation_that_starts_at_stage_one(client, case, memb
     # 2 working days after Wed 23 Dec 2026: Thu 24, then Tue 29 (Christmas, weekend, 28 Dec substitute).
     assert escalation.stage_due_on == date(2026, 12, 29)
     assert "2 working days after 23 Dec 2026" in escalation.stage_due_basis
-    assert list(Notification.objects.filter(escalation=escalation).values_list("recipient", flat=True)) == [lead.pk]
+    assert list(Notification.objects.about(escalation).values_list("recipient", flat=True)) == [lead.pk]
     assert AuditEvent.objects.filter(action="cases.escalation.raised", case=case).exists()
     assert case.entries.filter(what_happened__startswith="Escalation raised").exists()
 
@@ -54,7 +55,7 @@ def test_unanswered_stage_moves_up_when_its_time_runs_out(client, case, member, 
     assert ladder.advance_unanswered(escalation.stage_due_on + timedelta(days=1)) == 1
     escalation.refresh_from_db()
     assert escalation.stage.order == 2
-    assert Notification.objects.filter(escalation=escalation, recipient=manager, stage_order=2).exists()
+    assert Notification.objects.about(escalation).filter(recipient=manager, step=2).exists()
     assert ladder.advance_unanswered(escalation.stage_started_on) == 0  # a second run moves nothing
 
 
@@ -63,7 +64,7 @@ def test_an_answered_stage_does_not_move_up(client, case, member, lead):
     _raise(client, case, member)
     escalation = Escalation.objects.get()
     client.force_login(lead)
-    url = reverse("cases:escalation_respond", args=[case.reference, escalation.pk])
+    url = reverse("monitoring:escalation_respond", args=[case.reference, escalation.pk])
     assert client.post(url, once({"text": "Legal planning meeting booked for Tuesday."})).status_code == 302
     assert ladder.advance_unanswered(escalation.stage_due_on + timedelta(days=5)) == 0
 
@@ -72,7 +73,7 @@ def test_an_answered_stage_does_not_move_up(client, case, member, lead):
 def test_only_the_stage_responder_or_managers_answer(client, case, member, reader, manager):
     _raise(client, case, member)
     escalation = Escalation.objects.get()
-    url = reverse("cases:escalation_respond", args=[case.reference, escalation.pk])
+    url = reverse("monitoring:escalation_respond", args=[case.reference, escalation.pk])
     client.force_login(reader)
     assert client.post(url, once({"text": "I answer"})).status_code == 403
     client.force_login(manager)
@@ -104,7 +105,7 @@ def test_unacknowledged_flag_goes_to_the_team_manager_after_5_working_days(case,
     if escalates:
         escalation = Escalation.objects.get(flag=flag)
         assert escalation.stage.responder == "team_manager"
-        assert Notification.objects.filter(escalation=escalation, recipient=manager).exists()
+        assert Notification.objects.about(escalation).filter(recipient=manager).exists()
 
 
 @pytest.mark.django_db
@@ -124,18 +125,18 @@ def test_child_protection_plan_past_18_months_goes_to_a_senior_manager(senior, l
     if escalates:
         escalation = Escalation.objects.get()
         assert escalation.stage.responder == "senior_manager"
-        assert Notification.objects.filter(escalation=escalation, recipient=senior).exists()
+        assert Notification.objects.about(escalation).filter(recipient=senior).exists()
 
 
 @pytest.mark.django_db
 def test_escalations_page_shows_stage_due_date_and_response_form(client, case, member, lead):
     _raise(client, case, member)
     client.force_login(lead)
-    page = client.get(reverse("cases:escalations", args=[case.reference])).content.decode()
+    page = client.get(reverse("monitoring:escalations", args=[case.reference])).content.decode()
     assert "Stage 1: Practitioner to practitioner" in page
     assert "Record response" in page
     client.force_login(member)
-    page = client.get(reverse("cases:escalations", args=[case.reference])).content.decode()
+    page = client.get(reverse("monitoring:escalations", args=[case.reference])).content.decode()
     assert "Record response" not in page and "Move up to the next stage now" in page
 
 
@@ -143,7 +144,7 @@ def test_escalations_page_shows_stage_due_date_and_response_form(client, case, m
 def test_move_up_by_hand(client, case, member):
     _raise(client, case, member)
     escalation = Escalation.objects.get()
-    client.post(reverse("cases:escalation_move_up", args=[case.reference, escalation.pk]))
+    client.post(reverse("monitoring:escalation_move_up", args=[case.reference, escalation.pk]))
     escalation.refresh_from_db()
     assert escalation.stage.order == 2
 
@@ -152,13 +153,13 @@ def test_move_up_by_hand(client, case, member):
 def test_notifications_page_lists_escalations(client, case, member, lead):
     _raise(client, case, member)
     client.force_login(lead)
-    page = client.get(reverse("cases:notifications")).content.decode()
+    page = client.get(reverse("dashboards:notifications")).content.decode()
     assert "Escalation at stage 1 needs your response" in page
 
 
 @pytest.mark.django_db
 def test_the_hourly_task_moves_an_overdue_stage_up(client, case, member, time_machine):
-    from cases import tasks
+    from monitoring import tasks
 
     _raise(client, case, member)
     escalation = Escalation.objects.get()

@@ -15,7 +15,7 @@ from gcp2 import services
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
 
-from .factories import AssessmentFactory, CaseFactory, HouseholdMemberFactory, UserFactory
+from tests.factories import AssessmentFactory, CaseFactory, HouseholdMemberFactory, UserFactory
 
 
 def _license(user, expires_on=date(2099, 12, 31)):
@@ -365,7 +365,7 @@ def test_completion_sets_the_repeat_due_date_shown_on_the_case(client, case, ass
     draft.refresh_from_db()
     assert draft.repeat_due_on == services.add_months(date(2026, 11, 30), months)
     client.force_login(assessor)
-    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    page = client.get(reverse("dashboards:detail", args=[case.reference])).content.decode()
     assert f"{draft.repeat_due_on:%-d %b %Y}" in page
 
 
@@ -391,7 +391,7 @@ def test_closed_case_has_no_repeat_due(case, assessor):
 
 @pytest.mark.django_db
 def test_descriptor_text_is_shown_beside_the_question_to_assessors_only(client, case, assessor, draft, member):
-    from .factories import DescriptorFactory
+    from tests.factories import DescriptorFactory
 
     DescriptorFactory(sub_area="A2", grade=3, text="Licensed wording <b>loaded</b> by the admin")
     client.force_login(assessor)

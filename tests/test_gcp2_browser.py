@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from cases.models import CaseMember
 from gcp2.structure import AREAS
 
-from .factories import (
+from tests.factories import (
     AgencyFactory,
     AssessmentFactory,
     CaseFactory,
@@ -21,7 +21,7 @@ from .factories import (
     TeamFactory,
     UserFactory,
 )
-from .test_browser_foundation import PASSWORD, SCREENSHOTS, sign_in
+from tests.test_browser_foundation import PASSWORD, SCREENSHOTS, sign_in
 
 
 def _fill_area(page: Page, area, grade: int) -> None:

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from gcp2 import selectors
 from gcp2.structure import AREAS, SUB_AREAS
 
-from .factories import AssessmentFactory, HouseholdMemberFactory
+from tests.factories import AssessmentFactory, HouseholdMemberFactory
 
 
 def _sequence(case, child, grade_sets, start=date(2025, 1, 31)):
@@ -153,7 +153,7 @@ def test_household_summary_shows_every_child_and_who_has_no_gcp2(client, case, m
     summary = {s.member.person_id: s for s in response.context["children"]}
     assert summary[assessed.pk].area_grades == {"A": 2, "B": 2, "C": 2, "D": 2}
     assert summary[teenager.pk].latest is None
-    case_page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    case_page = client.get(reverse("dashboards:detail", args=[case.reference])).content.decode()
     assert "Children with no GCP2" in case_page
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from cases import demo
+from demo import households as demo
 from cases.models import Case
 from gcp2 import selectors
 from gcp2.models import Assessment

@@ -8,8 +8,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .factories import once
-from .test_url_walker import PERMISSIONS, _case_url, case_url_names
+from tests.factories import once
+from tests.test_url_walker import PERMISSIONS, _case_url, case_url_names
 
 SCRIPT = "<script>alert('xss')</script>"
 HOSTILE_VALUES = [
@@ -125,7 +125,7 @@ def test_malformed_ids_are_404(client, lead, path):
 def test_double_submitted_meeting_is_recorded_once(client, case, lead):
     """A core group recorded twice by a double click (same one-time token) is saved once."""
     client.force_login(lead)
-    url = reverse("cases:meeting_record", args=[case.reference]) + "?kind=core_group"
+    url = reverse("plans:meeting_record", args=[case.reference]) + "?kind=core_group"
     form = client.get(url).context["form"]
     data = once({"held_on": case.opened_on.isoformat(), "attendees": "Lead, health visitor",
                  "decisions": "Continue the plan", "schedule_next": "on"})

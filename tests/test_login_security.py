@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import BackupCode
 from audit.models import AuditEvent
 
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"
 

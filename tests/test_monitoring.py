@@ -13,12 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cases import monitoring
-from cases.models import Action, Case, CaseMember, Flag, Meeting, Notification, Plan
-from cases.notifications import send_due
-from cases.workdays import working_days_between
+from monitoring import rules as monitoring
+from plans.models import Action, Meeting, Plan
+from cases.models import Case, CaseMember
+from monitoring.models import Flag
+from notifications.models import Notification
+from monitoring.outbox import send_due
+from workdays.calendar import working_days_between
 
-from .factories import (
+from tests.factories import (
     ActionFactory,
     AppointmentFactory,
     AssessmentFactory,
@@ -254,9 +257,9 @@ def test_lead_acknowledges_a_flag_with_a_note(client, lead):
     monitoring.sweep(TODAY)
     flag = Flag.objects.get()
     client.force_login(lead)
-    page = client.get(reverse("cases:flags", args=[case.reference])).content.decode()
+    page = client.get(reverse("monitoring:flags", args=[case.reference])).content.decode()
     assert "New or expected baby" in page and "review the plan" in page
-    url = reverse("cases:flag_acknowledge", args=[case.reference, flag.pk])
+    url = reverse("monitoring:flag_acknowledge", args=[case.reference, flag.pk])
     assert client.post(url, {"note": ""}).status_code == 400
     assert client.post(url, {"note": "Plan review booked for Friday"}).status_code == 302
     flag.refresh_from_db()
@@ -274,8 +277,8 @@ def test_member_can_read_flags_but_not_acknowledge(client, case, member):
     monitoring.sweep()
     flag = Flag.objects.get(case=case)
     client.force_login(member)
-    assert client.get(reverse("cases:flags", args=[case.reference])).status_code == 200
-    assert client.post(reverse("cases:flag_acknowledge", args=[case.reference, flag.pk]),
+    assert client.get(reverse("monitoring:flags", args=[case.reference])).status_code == 200
+    assert client.post(reverse("monitoring:flag_acknowledge", args=[case.reference, flag.pk]),
                        {"note": "x"}).status_code == 403
 
 
@@ -284,10 +287,10 @@ def test_notifications_page_and_unread_count(client, lead):
     _baby_case(lead_professional=lead)
     monitoring.sweep(TODAY)
     client.force_login(lead)
-    page = client.get(reverse("cases:notifications")).content.decode()
+    page = client.get(reverse("dashboards:notifications")).content.decode()
     assert "New or expected baby" in page and "1<span class=\"visually-hidden\"> unread" in page
-    client.post(reverse("cases:notifications"))
-    page = client.get(reverse("cases:notifications")).content.decode()
+    client.post(reverse("dashboards:notifications"))
+    page = client.get(reverse("dashboards:notifications")).content.decode()
     assert "visually-hidden\"> unread" not in page
 
 

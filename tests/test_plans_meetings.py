@@ -10,10 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from cases import plan_services, services, workdays
-from cases.models import Action, Case, Meeting, Outcome, OutcomeRating, Plan, Timescale
+from plans import services as plan_services
+from cases import services
+from workdays import calendar as workdays
+from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan, Timescale
+from cases.models import Case
 
-from .factories import ActionFactory, ClosureDayFactory, OutcomeFactory, PlanFactory, UserFactory
+from tests.factories import ActionFactory, ClosureDayFactory, OutcomeFactory, PlanFactory, UserFactory
 
 NOW = datetime(2027, 7, 1, 11, 0, tzinfo=dt_timezone.utc)  # every held date below is in the past
 
@@ -114,7 +117,7 @@ def closing_review(case, by, held_on, plan=None):
 @pytest.mark.django_db
 def test_closing_without_a_closing_review_is_refused_by_the_service(cp_case, lead):
     with pytest.raises(ValidationError, match="No closing review has been held"):
-        services.case_close(case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30),
+        plan_services.case_close(case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30),
                             reason="RC7")
     cp_case.refresh_from_db()
     assert cp_case.is_open
@@ -124,7 +127,7 @@ def test_closing_without_a_closing_review_is_refused_by_the_service(cp_case, lea
 def test_closing_without_a_recent_closing_review_is_refused_in_the_browser(client, cp_case, lead):
     closing_review(cp_case, lead, date(2027, 5, 3))  # a bank holiday, but a review can be held any day
     client.force_login(lead)
-    url = reverse("cases:close", args=[cp_case.reference])
+    url = reverse("plans:close", args=[cp_case.reference])
     assert "cannot close yet" in client.get(url).content.decode()
     response = client.post(url, {"closed_on": "2027-06-30", "reason": "RC7", "version": cp_case.version})
     assert response.status_code == 400
@@ -142,7 +145,7 @@ def test_closing_review_must_rate_every_outcome_of_the_plan(cp_case, lead):
     closing_review(cp_case, lead, date(2027, 6, 28), plan=plan)
     OutcomeFactory(plan=plan, number=2)  # added after the review: not rated
     with pytest.raises(ValidationError, match="did not rate outcome 2"):
-        services.case_close(case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30),
+        plan_services.case_close(case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30),
                             reason="RC7")
 
 
@@ -152,7 +155,7 @@ def test_with_a_recent_closing_review_the_case_closes_and_is_audited(client, cp_
     OutcomeFactory.create_batch(2, plan=plan)
     closing_review(cp_case, lead, date(2027, 6, 2), plan=plan)  # 20 working days before 30 Jun
     client.force_login(lead)
-    response = client.post(reverse("cases:close", args=[cp_case.reference]),
+    response = client.post(reverse("plans:close", args=[cp_case.reference]),
                            {"closed_on": "2027-06-30", "reason": "RC7", "version": cp_case.version})
     assert response.status_code == 302
     cp_case.refresh_from_db()
@@ -167,7 +170,7 @@ def test_closing_review_window_is_a_local_setting(cp_case, lead):
     closing_review(cp_case, lead, date(2027, 6, 2))
     Timescale.objects.filter(key="closing_review").update(amount=10)
     with pytest.raises(ValidationError, match="more than 10 working days"):
-        services.case_close(case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30),
+        plan_services.case_close(case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30),
                             reason="RC7")
 
 
@@ -175,7 +178,7 @@ def test_closing_review_window_is_a_local_setting(cp_case, lead):
 def test_transfer_to_another_agency_needs_a_closing_review(client, cp_case, lead, manager, other_agency):
     new_lead = UserFactory(username="new_lead", agency=other_agency)
     client.force_login(manager)
-    url = reverse("cases:lead_change", args=[cp_case.reference])
+    url = reverse("plans:lead_change", args=[cp_case.reference])
     response = client.post(url, {"new_lead": new_lead.pk, "version": cp_case.version})
     assert response.status_code == 400
     assert "cannot transfer to another agency yet" in response.content.decode()
@@ -193,7 +196,7 @@ def test_transfer_to_another_agency_needs_a_closing_review(client, cp_case, lead
 def test_only_the_leads_managers_record_supervision(client, cp_case, lead, manager, senior):
     with pytest.raises(PermissionDenied):
         hold(cp_case, lead, "supervision", date(2027, 6, 30))
-    url = reverse("cases:supervision_record", args=[cp_case.reference])
+    url = reverse("plans:supervision_record", args=[cp_case.reference])
     data = {"held_on": "2027-06-30", "reflections": "What is daily life like for the children?",
             "decisions": "Step up to legal planning", "actions_agreed": ""}
     client.force_login(lead)
@@ -205,21 +208,21 @@ def test_only_the_leads_managers_record_supervision(client, cp_case, lead, manag
     assert held.reflections.startswith("What is daily life")
     assert waiting(cp_case, "supervision").due_on == date(2027, 7, 28)  # 20 working days
     client.force_login(senior)
-    assert client.get(reverse("cases:meeting_detail", args=[cp_case.reference, held.pk])).status_code == 200
+    assert client.get(reverse("plans:meeting_detail", args=[cp_case.reference, held.pk])).status_code == 200
 
 
 @pytest.mark.django_db
 def test_supervision_is_not_shown_to_the_wider_team(client, cp_case, manager, member):
     held = hold(cp_case, manager, "supervision", date(2027, 6, 30), reflections="Worried about drift")
     client.force_login(member)
-    assert client.get(reverse("cases:meeting_detail", args=[cp_case.reference, held.pk])).status_code == 404
-    assert "Case supervision" not in client.get(reverse("cases:meetings", args=[cp_case.reference])).content.decode()
+    assert client.get(reverse("plans:meeting_detail", args=[cp_case.reference, held.pk])).status_code == 404
+    assert "Case supervision" not in client.get(reverse("plans:meetings", args=[cp_case.reference])).content.decode()
 
 
 @pytest.mark.django_db
 def test_case_never_supervised_shows_supervision_overdue(client, cp_case, lead):
     client.force_login(lead)
-    page = client.get(reverse("cases:detail", args=[cp_case.reference])).content.decode()
+    page = client.get(reverse("dashboards:detail", args=[cp_case.reference])).content.decode()
     assert "Case supervision (none recorded yet)" in page
     assert "20 working days after 2 Nov 2026, when the case opened" in page
     assert "Overdue by" in page
@@ -230,7 +233,7 @@ def test_case_never_supervised_shows_supervision_overdue(client, cp_case, lead):
 @pytest.mark.django_db
 def test_review_held_in_the_future_is_refused(client, cp_case, lead):
     client.force_login(lead)
-    url = reverse("cases:meeting_record", args=[cp_case.reference]) + "?kind=rcpc"
+    url = reverse("plans:meeting_record", args=[cp_case.reference]) + "?kind=rcpc"
     response = client.post(url, {"held_on": "2027-07-02", "attendees": "Team", "decisions": "Continue",
                                  "schedule_next": "on"})
     assert response.status_code == 400
@@ -243,7 +246,7 @@ def test_review_held_in_the_future_is_refused(client, cp_case, lead):
 @pytest.mark.django_db
 def test_outcome_with_no_date_is_refused(client, cp_case, lead):
     client.force_login(lead)
-    response = client.post(reverse("cases:plan_create", args=[cp_case.reference]), {
+    response = client.post(reverse("plans:plan_create", args=[cp_case.reference]), {
         "kind": "child_protection", "category": "NEG", "started_on": "2026-12-21",
         "outcomes-TOTAL_FORMS": "2", "outcomes-INITIAL_FORMS": "0",
         "outcomes-0-what_must_change": "Amy is at school every day", "outcomes-0-by_when": "",
@@ -274,7 +277,7 @@ def test_plan_bad_input_is_refused(client, cp_case, lead, bad, message):
             "outcomes-TOTAL_FORMS": "1", "outcomes-INITIAL_FORMS": "0",
             "outcomes-0-what_must_change": "Clean clothes", "outcomes-0-by_when": "2027-03-01",
             "outcomes-0-how_we_will_know": "School says so", **bad}
-    response = client.post(reverse("cases:plan_create", args=[cp_case.reference]), data)
+    response = client.post(reverse("plans:plan_create", args=[cp_case.reference]), data)
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Plan.objects.exists()
@@ -285,7 +288,7 @@ def test_action_due_before_the_plan_starts_is_refused(client, cp_case, lead, mem
     plan = PlanFactory(case=cp_case, started_on=date(2026, 12, 21))
     outcome = OutcomeFactory(plan=plan)
     client.force_login(member)
-    url = reverse("cases:action_add", args=[cp_case.reference, plan.pk])
+    url = reverse("plans:action_add", args=[cp_case.reference, plan.pk])
     data = {"outcome": outcome.pk, "description": "Dentist", "owner_user": lead.pk, "due_on": "2026-12-18"}
     response = client.post(url, data)
     assert response.status_code == 400
@@ -302,7 +305,7 @@ def test_review_must_rate_every_outcome(client, cp_case, lead):
     plan = PlanFactory(case=cp_case, started_on=date(2026, 12, 21))
     first, second = OutcomeFactory(plan=plan, number=1), OutcomeFactory(plan=plan, number=2)
     client.force_login(lead)
-    url = reverse("cases:meeting_record", args=[cp_case.reference]) + "?kind=core_group"
+    url = reverse("plans:meeting_record", args=[cp_case.reference]) + "?kind=core_group"
     data = {"held_on": "2027-06-30", "attendees": "Team", "decisions": "Continue",
             f"rating_{first.pk}": "progressing", f"rating_{second.pk}": ""}
     response = client.post(url, data)
@@ -316,7 +319,7 @@ def test_review_must_rate_every_outcome(client, cp_case, lead):
 def test_stale_plan_edit_gets_the_conflict_page(client, cp_case, lead, member):
     plan = PlanFactory(case=cp_case, started_on=date(2026, 12, 21))
     outcome = OutcomeFactory(plan=plan, number=1)
-    url = reverse("cases:plan_edit", args=[cp_case.reference, plan.pk])
+    url = reverse("plans:plan_edit", args=[cp_case.reference, plan.pk])
     data = {"kind": "child_protection", "category": "NEG", "started_on": "2026-12-21", "ended_on": "",
             "version": plan.version, "outcomes-TOTAL_FORMS": "1", "outcomes-INITIAL_FORMS": "1",
             "outcomes-0-outcome_id": outcome.pk, "outcomes-0-what_must_change": "Mine",
@@ -333,7 +336,7 @@ def test_stale_plan_edit_gets_the_conflict_page(client, cp_case, lead, member):
 @pytest.mark.django_db
 def test_reader_cannot_change_the_plan(client, cp_case, reader):
     client.force_login(reader)
-    assert client.post(reverse("cases:plan_create", args=[cp_case.reference]), {}).status_code == 403
+    assert client.post(reverse("plans:plan_create", args=[cp_case.reference]), {}).status_code == 403
     assert not Plan.objects.exists()
 
 
@@ -342,7 +345,7 @@ def test_meeting_from_another_case_is_404(client, cp_case, lead):
     other = services.case_create(by=lead, level="child_in_need", opened_on=date(2026, 11, 2))
     foreign = hold(other, lead, "cin_review", date(2026, 12, 1))
     client.force_login(lead)
-    assert client.get(reverse("cases:meeting_detail", args=[cp_case.reference, foreign.pk])).status_code == 404
+    assert client.get(reverse("plans:meeting_detail", args=[cp_case.reference, foreign.pk])).status_code == 404
 
 
 # --- What the pages show, and their query counts --------------------------------------------------
@@ -353,12 +356,12 @@ def test_case_page_shows_the_plan_and_the_next_review(client, cp_case, lead, soc
     plan = PlanFactory(case=cp_case, started_on=date(2026, 12, 21))
     OutcomeFactory(plan=plan, what_must_change="The home is safe and clean", by_when=date(2027, 9, 1))
     client.force_login(lead)
-    page = client.get(reverse("cases:detail", args=[cp_case.reference])).content.decode()
+    page = client.get(reverse("dashboards:detail", args=[cp_case.reference])).content.decode()
     assert "The home is safe and clean" in page and "1 Sep 2027" in page
     assert "Review child protection conference" in page and "19 Mar 2027" in page
     assert "3 calendar months after 21 Dec 2026" in page
     meeting = cp_case.meetings.get(kind="icpc")
-    detail = client.get(reverse("cases:meeting_detail", args=[cp_case.reference, meeting.pk])).content.decode()
+    detail = client.get(reverse("plans:meeting_detail", args=[cp_case.reference, meeting.pk])).content.decode()
     assert "Health was not invited" in detail
 
 
@@ -372,7 +375,7 @@ def _count_queries(client, url) -> int:
 def test_plan_and_meeting_pages_run_a_constant_number_of_queries(client, cp_case, lead, other_agency):
     client.force_login(lead)
     plan = PlanFactory(case=cp_case, started_on=date(2026, 12, 21))
-    urls = [reverse(name, args=[cp_case.reference]) for name in ("cases:plan", "cases:meetings", "cases:detail")]
+    urls = [reverse(name, args=[cp_case.reference]) for name in ("plans:plan", "plans:meetings", "dashboards:detail")]
 
     def grow(n):
         for _ in range(n):

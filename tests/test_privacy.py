@@ -10,7 +10,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cases.models import Case
 
-from .factories import once
+from tests.factories import once
 
 CHILD = {"first_name": "Quillon", "last_name": "Marchbanks", "date_of_birth": "2018-04-09"}
 SENTINELS = ("Quillon", "Marchbanks", "2018-04-09", "09/04/2018")
@@ -37,14 +37,14 @@ def test_main_journeys_leave_no_personal_data_in_logs_urls_audit_or_email(client
     go("post", add, once({**CHILD, "relationship": "child", "joined_on": "2099-01-05"}))  # refused
     go("post", reverse("cases:team_add", args=[case.reference]),
        {"user": member.pk, "role": "core_group", "started_on": "2026-01-05"})
-    for name in ("cases:detail", "cases:viewers"):
+    for name in ("dashboards:detail", "cases:viewers"):
         go("get", reverse(name, args=[case.reference]))
     go("get", reverse("cases:list") + "?reference=NP")
     lead.email = "leah@example.invalid"
     lead.save()
     go("post", reverse("password_reset"), {"email": "leah@example.invalid"})
 
-    assert "Quillon" in client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert "Quillon" in client.get(reverse("dashboards:detail", args=[case.reference])).content.decode()
     places = {
         "urls": " ".join(visited),
         "logs": caplog.text,

@@ -16,12 +16,20 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from cases import dashboard_selectors as dash
-from cases import escalations
-from cases.models import Flag, MeetingKind
+from dashboards import selectors as dash
+from monitoring import escalations
+from monitoring.models import Flag
+from plans.models import MeetingKind
 
-from .factories import (CaseFactory, FlagFactory, HouseholdMemberFactory, MeetingFactory, PlanFactory, TeamFactory,
-                        UserFactory)
+from tests.factories import (
+    CaseFactory,
+    FlagFactory,
+    HouseholdMemberFactory,
+    MeetingFactory,
+    PlanFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIFT_RULE, OTHER_RULE = Flag.Rule.NO_CONTACT, Flag.Rule.NEW_BABY

@@ -10,11 +10,18 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
-from cases import escalations as ladder
-from cases.models import Case, Escalation, Flag
+from monitoring import escalations as ladder
+from cases.models import Case
+from monitoring.models import Escalation, Flag
 
-from .factories import (ActionFactory, AppointmentFactory, AssessmentFactory, EntryFactory, MeetingFactory,
-                        PlanFactory)
+from tests.factories import (
+    ActionFactory,
+    AppointmentFactory,
+    AssessmentFactory,
+    EntryFactory,
+    MeetingFactory,
+    PlanFactory,
+)
 
 # Access class of each URL. Case URLs: "read" (anyone who may see the case), "write" (members who
 # may add to it), "manage" (lead professional and managers). Others: "public", "login".
@@ -34,37 +41,37 @@ PERMISSIONS = {
     "mfa_backup_codes": "login_post",
     "cases:list": "login",
     "cases:create": "login",
-    "cases:caseload": "login",
-    "cases:caseload_csv": "login",
-    "cases:manager": "login",
-    "cases:search": "login",
-    "cases:detail": "read",
+    "dashboards:caseload": "login",
+    "dashboards:caseload_csv": "login",
+    "dashboards:manager": "login",
+    "dashboards:search": "login",
+    "dashboards:detail": "read",
     "cases:edit": "manage",
-    "cases:close": "manage",
+    "plans:close": "manage",
     "cases:household_add": "write",
     "cases:team_add": "manage",
     "cases:team_end": "manage",
-    "cases:lead_change": "manage",
+    "plans:lead_change": "manage",
     "cases:access_grant": "manage",
     "cases:viewers": "manage",
-    "cases:flags": "read",
-    "cases:flag_acknowledge": "manage",
-    "cases:notifications": "login",
-    "cases:escalations": "read",
-    "cases:escalation_raise": "write",
-    "cases:escalation_respond": "read_post",
-    "cases:escalation_move_up": "read_post",
-    "cases:timescales": "login",
-    "cases:plan": "read",
-    "cases:plan_create": "write",
-    "cases:plan_edit": "write",
-    "cases:action_add": "write",
-    "cases:action_update": "write",
-    "cases:meetings": "read",
-    "cases:meeting_schedule": "write",
-    "cases:meeting_record": "write",
-    "cases:meeting_detail": "read",
-    "cases:supervision_record": "supervise",
+    "monitoring:flags": "read",
+    "monitoring:flag_acknowledge": "manage",
+    "dashboards:notifications": "login",
+    "monitoring:escalations": "read",
+    "monitoring:escalation_raise": "write",
+    "monitoring:escalation_respond": "read_post",
+    "monitoring:escalation_move_up": "read_post",
+    "plans:timescales": "login",
+    "plans:plan": "read",
+    "plans:plan_create": "write",
+    "plans:plan_edit": "write",
+    "plans:action_add": "write",
+    "plans:action_update": "write",
+    "plans:meetings": "read",
+    "plans:meeting_schedule": "write",
+    "plans:meeting_record": "write",
+    "plans:meeting_detail": "read",
+    "plans:supervision_record": "supervise",
     "gcp2:overview": "read",
     "gcp2:start": "assess",
     "gcp2:detail": "read",
@@ -140,20 +147,20 @@ def _case_url(name: str, case: Case) -> str:
     kwargs = {"reference": case.reference}
     if name == "cases:team_end":
         kwargs["member_id"] = case.members.filter(ended_on__isnull=True).exclude(role="lead").first().pk
-    if name in ("cases:escalation_respond", "cases:escalation_move_up"):
+    if name in ("monitoring:escalation_respond", "monitoring:escalation_move_up"):
         kwargs["escalation_id"] = Escalation.objects.get_or_create(
             case=case, subject="walker", defaults={
                 "source": "raised", "concern": "x", "stage": ladder._stage(),
                 "stage_started_on": case.opened_on, "stage_due_on": case.opened_on, "stage_due_basis": "x"})[0].pk
-    if name == "cases:flag_acknowledge":
+    if name == "monitoring:flag_acknowledge":
         flag, _ = Flag.objects.get_or_create(case=case, rule=Flag.Rule.NEW_BABY, subject="walker",
                                              defaults={"owner": case.lead_professional, "explanation": "x"})
         kwargs["flag_id"] = flag.pk
-    if name in ("cases:plan_edit", "cases:action_add"):
+    if name in ("plans:plan_edit", "plans:action_add"):
         kwargs["plan_id"] = (case.plans.first() or PlanFactory(case=case)).pk
-    if name == "cases:action_update":
+    if name == "plans:action_update":
         kwargs["action_id"] = ActionFactory(outcome__plan=case.plans.first() or PlanFactory(case=case)).pk
-    if name == "cases:meeting_detail":
+    if name == "plans:meeting_detail":
         kwargs["meeting_id"] = MeetingFactory(case=case).pk
     if name in ("gcp2:details", "gcp2:area", "gcp2:complete"):
         kwargs["assessment_id"] = AssessmentFactory(case=case).pk  # a draft
@@ -263,9 +270,9 @@ def test_login_required_pages_send_anonymous_to_login(client, name):
 @pytest.mark.django_db
 def test_removed_member_loses_access_at_once(client, case, member, lead):
     client.force_login(member)
-    assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 200
+    assert client.get(reverse("dashboards:detail", args=[case.reference])).status_code == 200
     case.members.filter(user=member).update(ended_on=case.opened_on)
-    assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 404
+    assert client.get(reverse("dashboards:detail", args=[case.reference])).status_code == 404
 
 
 @pytest.mark.django_db

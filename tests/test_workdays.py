@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cases import workdays
-from cases.deadlines import due_status
-from cases.workdays import WorkingCalendar
+from workdays import calendar as workdays
+from workdays.deadlines import due_status
+from workdays.calendar import WorkingCalendar
 
-from .factories import ClosureDayFactory
+from tests.factories import ClosureDayFactory
 
 CAL = WorkingCalendar()
 

@@ -9,7 +9,7 @@ from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
-from cases.urls import CaseReferenceConverter
+from common.converters import CaseReferenceConverter
 
 register = template.Library()
 

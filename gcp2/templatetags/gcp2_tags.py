@@ -4,8 +4,8 @@ from django import template
 from django.utils import timezone
 
 
-from .. import selectors
-from ..structure import GRADES, grade_word
+from gcp2 import selectors
+from gcp2.structure import GRADES, grade_word
 
 register = template.Library()
 

@@ -11,7 +11,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
-from .env import env_bool, env_int, env_list, env_str
+from neglect_portal.settings.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -43,11 +43,19 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "accounts",
+    # The portal's apps, by floor (docs/architecture.md): each imports only its own floor or below.
+    "common",
+    "workdays",
     "audit",
+    "accounts",
+    "notifications",
     "cases",
     "chronology",
     "gcp2",
+    "plans",
+    "monitoring",
+    "dashboards",
+    "demo",
     "bench",
 ]
 
@@ -85,7 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cases.context_processors.unread_notifications",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },

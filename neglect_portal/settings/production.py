@@ -5,8 +5,8 @@ Refuses to start without a real SECRET_KEY and passes `manage.py check --deploy`
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import DEMO_SECRET_KEY, SECRET_KEY
-from .env import env_bool, env_int
+from neglect_portal.settings.base import DEMO_SECRET_KEY, SECRET_KEY
+from neglect_portal.settings.env import env_bool, env_int
 
 if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured(

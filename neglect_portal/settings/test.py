@@ -3,7 +3,7 @@
 The test suite runs on PostgreSQL and Redis (`make test` sets DATABASE_URL and CELERY_BROKER_URL).
 """
 
-from .base import *  # noqa: F401,F403
+from neglect_portal.settings.base import *  # noqa: F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,525 @@
+"""Reads for the three dashboards (practitioner home, caseload, manager's stuck cases) and case search.
+
+Every list here is filtered by the access policy in SQL and annotated or prefetched so that a page
+runs the same number of queries for 5 cases as for 500. Nothing here writes.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.paginator import Page, Paginator
+from django.db import connections, models
+from django.db.models import Count, DateField, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Least, TruncDate
+
+from cases.access import cases_visible_to, management_condition
+from accounts.models import User
+from chronology.models import Appointment, Entry
+from gcp2.models import Assessment
+from gcp2.structure import AREAS
+
+from workdays import calendar as workdays
+from workdays.deadlines import DueStatus, due_status
+from plans.models import REVIEW_KINDS, Action, Meeting, MeetingKind, Plan
+from cases.models import Case, CaseMember, HouseholdMember, Level
+from monitoring.models import Escalation, Flag
+from notifications.models import Notification
+from cases.selectors import _current_children
+
+# Stands in for "no date" so that the earliest of two deadlines works the same on PostgreSQL and SQLite.
+NO_DATE = date(9999, 12, 31)
+OPEN_ACTION = ~Q(status__in=[Action.Status.DONE, Action.Status.NOT_DONE])
+MANAGER_ROLES = (User.Role.TEAM_MANAGER, User.Role.SENIOR_MANAGER)
+# Rules whose flags mean the case is drifting (DOMAIN.md "Drift"); new drift rules join this set.
+DRIFT_RULES = frozenset({Flag.Rule.LEAD_CHURN, Flag.Rule.GCP2_DRIFT, Flag.Rule.LONG_CP_PLAN, Flag.Rule.NO_CONTACT})
+
+
+def _count(queryset: QuerySet, group: str) -> Subquery:
+    """A correlated COUNT(*) (a subquery, so several counts never multiply each other's joins)."""
+    return Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n"),
+                    output_field=IntegerField())
+
+
+def _current_plan_actions() -> QuerySet[Action]:
+    return Action.objects.filter(outcome__plan__case=OuterRef("pk"), outcome__plan__ended_on__isnull=True)
+
+
+def _waiting_meetings() -> QuerySet[Meeting]:
+    return Meeting.objects.filter(case=OuterRef("pk"), held_on__isnull=True)
+
+
+def _next_due() -> Least:
+    """The case's next deadline: its soonest waiting meeting or open action of the current plan."""
+    next_meeting = Subquery(_waiting_meetings().order_by("due_on").values("due_on")[:1], output_field=DateField())
+    next_action = Subquery(_current_plan_actions().filter(OPEN_ACTION).order_by("due_on").values("due_on")[:1],
+                           output_field=DateField())
+    return Least(Coalesce(next_meeting, Value(NO_DATE)), Coalesce(next_action, Value(NO_DATE)))
+
+
+def _shown_due(next_due: date | None) -> date | None:
+    """`next_due` as a row shows it: the stand-in that sorts cases with nothing due last means none."""
+    return None if next_due in (None, NO_DATE) else next_due
+
+
+def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate next deadline, last contact, plan progress; prefetch the current children.
+
+    Two queries for any number of cases (`case_rows` adds open flags and GCP2 grades).
+    """
+    # The newest entry's date by walking the (case, date) index backwards: one row, not a MAX over
+    # every entry of a long-running case.
+    last_contact = Subquery(Entry.objects.filter(case=OuterRef("pk")).order_by("-occurred_on")
+                            .values("occurred_on")[:1], output_field=DateField())
+    return (
+        cases.select_related("lead_professional", "lead_agency")
+        .annotate(
+            next_due=_next_due(),
+            last_contact=last_contact,
+            actions_total=Coalesce(_count(_current_plan_actions(), "outcome__plan"), 0),
+            actions_done=Coalesce(_count(_current_plan_actions().filter(status=Action.Status.DONE),
+                                         "outcome__plan"), 0),
+            open_escalations=Coalesce(_count(Escalation.objects.filter(case=OuterRef("pk"),
+                                                                       status=Escalation.Status.OPEN), "case"), 0),
+        )
+        .prefetch_related(_current_children())
+    )
+
+
+@dataclass
+class ChildGrades:
+    """One current child of a case with the area grades of their latest completed GCP2 (A–D)."""
+
+    member: HouseholdMember
+    grades: list[int | None]
+    assessed_on: date | None
+
+
+@dataclass
+class CaseRow:
+    """A case as a dashboard row: everything is worked out from what the selector loaded."""
+
+    case: Case
+    next_due: date | None
+    deadline: DueStatus
+    days_since_contact: int | None
+    flags_by_kind: dict[str, int]
+    children: list[ChildGrades]
+
+    @property
+    def progress(self) -> str:
+        if not self.case.actions_total:
+            return "No current plan actions"
+        return f"{self.case.actions_done} of {self.case.actions_total} actions done"
+
+
+def _open_flags_by_kind(case_ids: list) -> dict[object, dict[str, int]]:
+    """Open flags counted by kind for each case, in words: counts from the flags' index, not flag rows."""
+    labels = dict(Flag.Rule.choices)
+    counts: dict[object, dict[str, int]] = defaultdict(dict)
+    for case_id, rule, n in (Flag.objects.filter(case__in=case_ids, resolved_at__isnull=True).order_by()
+                             .values_list("case_id", "rule").annotate(n=Count("rule"))):
+        counts[case_id][labels.get(rule, rule)] = n
+    return counts
+
+
+def _latest_gcp2(case_ids: list) -> dict[tuple, tuple[date, dict[str, int | None]]]:
+    """Each child's latest completed GCP2 in these cases: the day observation ended and the area
+    grades, keyed by (case, child). One query of plain values, not assessment and grade rows."""
+    replaced = Assessment.objects.filter(supersedes=OuterRef("pk"), status=Assessment.Status.COMPLETED)
+    rows = (Assessment.objects.filter(case__in=case_ids, status=Assessment.Status.COMPLETED)
+            .exclude(Exists(replaced)).order_by("observation_ended_on", "completed_at", "pk")
+            .values_list("pk", "case_id", "child_id", "observation_ended_on", "area_grades__area",
+                         "area_grades__grade"))
+    latest: dict[tuple, tuple] = {}
+    for pk, case_id, child_id, ended_on, area, grade in rows:  # oldest first: the last one per child wins
+        key = (case_id, child_id)
+        if key not in latest or latest[key][0] != pk:
+            latest[key] = (pk, ended_on, {})
+        if area:
+            latest[key][2][area] = grade
+    return {key: (ended_on, grades) for key, (_, ended_on, grades) in latest.items()}
+
+
+def case_rows(cases, today: date) -> list[CaseRow]:
+    """Rows for cases from `with_dashboard_columns`, with two more queries: open flags, GCP2 grades."""
+    cal = workdays.working_calendar()
+    cases = list(cases)
+    case_ids = [case.pk for case in cases]
+    flags_by_case, gcp2 = _open_flags_by_kind(case_ids), _latest_gcp2(case_ids)
+    rows = []
+    for case in cases:
+        next_due = _shown_due(case.next_due)
+        flags = flags_by_case.get(case.pk, {})
+        children = []
+        for member in case.current_children:
+            assessed_on, grades = gcp2.get((case.pk, member.person_id), (None, {}))
+            children.append(ChildGrades(member, [grades.get(area.code) for area in AREAS], assessed_on))
+        rows.append(CaseRow(
+            case=case, next_due=next_due, deadline=due_status(next_due, today, cal=cal),
+            days_since_contact=(today - case.last_contact).days if case.last_contact else None,
+            flags_by_kind=dict(sorted(flags.items())), children=children,
+        ))
+    return rows
+
+
+def caseload_for(user: User) -> QuerySet[Case]:
+    """Open cases the user may see: the base the caseload's filters narrow."""
+    return cases_visible_to(user).filter(status=Case.Status.OPEN)
+
+
+# --- Practitioner home ----------------------------------------------------------------------------
+
+def my_cases(user: User) -> QuerySet[Case]:
+    """Open cases the person is on the team of, with their own role (to offer "Log a concern")."""
+    role = CaseMember.objects.filter(case=OuterRef("pk"), user=user, ended_on__isnull=True).values("role")[:1]
+    return (
+        cases_visible_to(user).filter(status=Case.Status.OPEN, members__user=user, members__ended_on__isnull=True)
+        .annotate(my_role=Subquery(role))
+        .select_related("lead_professional", "lead_agency")
+        .prefetch_related(_current_children())
+        .order_by("reference")
+    )
+
+
+def my_actions(user: User, today: date) -> list[tuple[Action, DueStatus]]:
+    """Open actions of current plans that the person owns, soonest first, with their status."""
+    cal = workdays.working_calendar()
+    actions = (
+        Action.objects.filter(OPEN_ACTION, owner_user=user, outcome__plan__ended_on__isnull=True,
+                              outcome__plan__case__in=cases_visible_to(user).filter(status=Case.Status.OPEN))
+        .select_related("outcome__plan__case").order_by("due_on", "pk")[:50]
+    )
+    return [(action, due_status(action.due_on, today, cal=cal)) for action in actions]
+
+
+def my_appointments_without_outcome(user: User, today: date) -> QuerySet[Appointment]:
+    """Appointments the person booked, now past, whose outcome nobody has recorded yet."""
+    return (
+        Appointment.objects.filter(booked_by=user, outcome="", scheduled_on__lte=today,
+                                   case__in=cases_visible_to(user))
+        .select_related("case", "child").order_by("scheduled_on", "scheduled_at")[:50]
+    )
+
+
+def my_unread_notifications(user: User) -> QuerySet[Notification]:
+    """The home page's list: unread flag notifications about cases the person can still open."""
+    visible = cases_visible_to(user).values("pk")
+    return (Notification.objects.unread().filter(recipient=user, kind="flag", case__in=visible)
+            .select_related("case").order_by("-created_at")[:10])
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """The person's notifications, limited to cases they can still open."""
+    visible = cases_visible_to(user).values("pk")
+    return Notification.objects.filter(recipient=user, case__in=visible).select_related("case").order_by("-created_at")
+
+
+def mark_closed_subjects(notes) -> None:
+    """Set `closed` on each notification whose flag has cleared or whose escalation is resolved
+    (two queries for a page of notifications)."""
+    ids = {label: [n.subject_id for n in notes if n.subject_type == label]
+           for label in (Flag._meta.label_lower, Escalation._meta.label_lower)}
+    closed = set(Flag.objects.filter(pk__in=ids[Flag._meta.label_lower], resolved_at__isnull=False)
+                 .values_list("pk", flat=True))
+    closed |= set(Escalation.objects.filter(pk__in=ids[Escalation._meta.label_lower])
+                  .exclude(status=Escalation.Status.OPEN).values_list("pk", flat=True))
+    for note in notes:
+        note.closed = note.subject_id in closed
+
+
+def leads_any_case(user: User) -> bool:
+    return Case.objects.filter(lead_professional=user, status=Case.Status.OPEN).exists()
+
+
+# --- Search ---------------------------------------------------------------------------------------
+
+def search_cases(user: User, text: str) -> QuerySet[Case]:
+    """Cases the user may see whose reference, or a child's name, matches `text` (at most 50)."""
+    text = " ".join(text.split())
+    if not text:
+        return Case.objects.none()
+    names = Q()
+    for word in text.split(" "):
+        names &= Q(person__first_name__icontains=word) | Q(person__last_name__icontains=word)
+    child = HouseholdMember.objects.filter(names, case=OuterRef("pk"),
+                                           relationship=HouseholdMember.Relationship.CHILD)
+    return (
+        cases_visible_to(user).filter(Q(reference__icontains=text) | Exists(child))
+        .select_related("lead_professional", "lead_agency")
+        .prefetch_related(_current_children())
+        .order_by("status", "reference")[:50]
+    )
+
+
+# --- Manager's view -------------------------------------------------------------------------------
+
+def managed_cases(user: User) -> QuerySet[Case]:
+    """Open cases led from the teams the user manages; a senior manager's whole agency.
+
+    Exactly the cases the access policy lets a manager open because of their position (the same
+    condition, `management_condition`), without the policy's membership and grant look-ups, which
+    would cost a subquery per case and never add a case here.
+    """
+    if not user.is_active or user.role not in MANAGER_ROLES:
+        return Case.objects.none()
+    return Case.objects.filter(management_condition(user), status=Case.Status.OPEN)
+
+
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _days_since(column: str, vendor: str) -> str:
+    """SQL for the whole days from a date column to today (one `%s` parameter: today's ISO date)."""
+    if vendor == "postgresql":
+        return f"(CAST(%s AS date) - {column})"
+    if vendor == "sqlite":
+        return f"CAST(julianday(%s) - julianday({column}) AS INTEGER)"
+    raise NotImplementedError(f"No day arithmetic for {vendor}")
+
+
+@dataclass(frozen=True)
+class StuckInputs:
+    """What makes one case stuck, as the ranking query read it (see `stuck_score`)."""
+
+    pk: object
+    reference: str
+    unacknowledged_flags: int
+    oldest_unacknowledged: date | None  # the day the oldest unacknowledged flag was raised
+    drift_flags: int
+    waiting_escalations: int
+    overdue_reviews: int
+    oldest_overdue_review: date | None
+    overdue_supervision: int
+    plan_started_on: date | None
+    score: int
+
+
+@dataclass(frozen=True)
+class ScopeCounts:
+    """How many open cases the manager's view covers: in all, by level of need, with long plans."""
+
+    total: int
+    by_level: dict[str, int]
+    long_plans: int
+
+
+class StuckRanking:
+    """The cases in scope, most stuck first, ranked in SQL a page at a time.
+
+    One query joins each case to four grouped reads (open flags, overdue meetings, open escalations,
+    the current plan) and computes `stuck_score` in SQL, so a senior manager's thousands of cases are
+    ranked without a correlated subquery or a Python object per case. Window functions over the same
+    rows count the scope for the figures and the page links, so no second pass over it is needed.
+    """
+
+    def __init__(self, cases: QuerySet[Case], today: date, *, long_plan_months: int = 12, narrow: bool = False):
+        """`narrow`: the scope is a small part of the partnership (a team), so the grouped reads are
+        restricted to it and cost what the team's cases cost. Without it they read every open flag
+        and meeting once, which is cheaper when the scope is most of the partnership (a senior
+        manager's agency): at 20,000 households 7 ms instead of 11 ms for a team, but 42 ms
+        instead of 23 ms for an agency if restricted."""
+        self.cases, self.today, self.long_plan_months, self.narrow = cases, today, long_plan_months, narrow
+
+    def page(self, number, per_page: int) -> tuple[Page, ScopeCounts]:
+        """The page asked for (the first when `number` is not a number, the last when it is past
+        the end, as `Paginator.get_page` does) and the scope's counts."""
+        try:
+            number = max(1, int(number))
+        except (TypeError, ValueError):
+            number = 1
+        rows, counts = self._fetch(per_page * (number - 1), per_page)
+        if not rows and number > 1:  # past the end: count, then show the last page
+            counts = self._fetch(0, 1)[1]
+            number = Paginator(range(counts.total), per_page).num_pages
+            rows, counts = self._fetch(per_page * (number - 1), per_page)
+        return Page(rows, number, Paginator(range(counts.total), per_page)), counts
+
+    def _fetch(self, offset: int, limit: int) -> tuple[list[StuckInputs], ScopeCounts]:
+        sql, params = self._query(offset, limit)
+        with connections[self.cases.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if not rows:
+            return [], ScopeCounts(0, dict.fromkeys(Level.values, 0), 0)
+        width = len(StuckInputs.__dataclass_fields__)
+        total, long_plans, *levels = rows[0][width:]
+        counts = ScopeCounts(total, dict(zip(Level.values, levels)), long_plans)
+        # A raw cursor skips the fields' conversions: SQLite gives UUIDs and dates back as text.
+        pk, day = Case._meta.pk, DateField()
+        return [StuckInputs(pk.to_python(case_id), reference, unack, day.to_python(oldest), drift, waiting, reviews,
+                            day.to_python(oldest_review), supervision, day.to_python(plan_started), score)
+                for (case_id, reference, unack, oldest, drift, waiting, reviews, oldest_review, supervision,
+                     plan_started, score, *_) in rows], counts
+
+    def _query(self, offset: int, limit: int) -> tuple[str, tuple]:
+        today, vendor = self.today, connections[self.cases.db].vendor
+        in_scope = Q(case__in=self.cases.order_by().values("pk")) if self.narrow else Q()
+        unacknowledged, drift = Q(acknowledged_at__isnull=True), Q(rule__in=DRIFT_RULES)
+        # Counts of a non-null column the index covers (not the id), and the day of the oldest flag
+        # converted once per case, not per flag: flags and meetings are read from covering indexes.
+        flags = _sql(Flag.objects.filter(in_scope, resolved_at__isnull=True).order_by().values("case_id").annotate(
+            unacknowledged=Count("raised_at", filter=unacknowledged),
+            oldest_unacknowledged=TruncDate(Min("raised_at", filter=unacknowledged)),
+            drift=Count("rule", filter=drift)))
+        review, supervision = Q(kind__in=REVIEW_KINDS), Q(kind=MeetingKind.SUPERVISION)
+        meetings = _sql(Meeting.objects.filter(in_scope, held_on__isnull=True, due_on__lt=today).order_by()
+                        .values("case_id").annotate(reviews=Count("kind", filter=review),
+                                                    oldest_review=Min("due_on", filter=review),
+                                                    supervision=Count("kind", filter=supervision)))
+        escalations = _sql(Escalation.objects.filter(in_scope, status=Escalation.Status.OPEN).order_by()
+                           .values("case_id").annotate(waiting=Count("*")))
+        # One current plan per case (a unique constraint), so no grouping is needed. Whole calendar
+        # months it has run, as `plan_months` counts them, worked out once per plan as an integer.
+        started_month = Cast(ExtractYear("started_on") * 12 + ExtractMonth("started_on"), IntegerField())
+        months_run = (Value(today.year * 12 + today.month) - started_month
+                      - models.Case(models.When(started_on__day__gt=today.day, then=Value(1)), default=Value(0)))
+        plans = _sql(Plan.objects.filter(in_scope, ended_on__isnull=True).order_by().values("case_id", "started_on")
+                     .annotate(months=months_run))
+        scope = _sql(self.cases.order_by().values("pk", "reference", "level"))
+        iso = today.isoformat()
+        score = f"""(
+            CASE WHEN f.unacknowledged > 0
+                 THEN 10 * f.unacknowledged + {_days_since("f.oldest_unacknowledged", vendor)} ELSE 0 END
+          + CASE WHEN m.reviews > 0 THEN 20 * m.reviews + {_days_since("m.oldest_review", vendor)} ELSE 0 END
+          + 15 * COALESCE(f.drift, 0) + 25 * COALESCE(e.waiting, 0)
+          + CASE WHEN m.supervision > 0 THEN 15 ELSE 0 END
+          + CASE WHEN p.months >= %s THEN 5 + p.months - %s ELSE 0 END)"""
+        score_params = (iso, iso, self.long_plan_months, self.long_plan_months)
+        by_level = ", ".join("SUM(CASE WHEN c.level = %s THEN 1 ELSE 0 END) OVER ()" for _ in Level.values)
+        sql = f"""
+            SELECT c.pk, c.reference, COALESCE(f.unacknowledged, 0), f.oldest_unacknowledged,
+                   COALESCE(f.drift, 0), COALESCE(e.waiting, 0), COALESCE(m.reviews, 0), m.oldest_review,
+                   COALESCE(m.supervision, 0), p.started_on, {score} AS score,
+                   COUNT(*) OVER (), SUM(CASE WHEN p.months >= %s THEN 1 ELSE 0 END) OVER (), {by_level}
+            FROM ({scope[0]}) c
+            LEFT JOIN ({flags[0]}) f ON f.case_id = c.pk
+            LEFT JOIN ({meetings[0]}) m ON m.case_id = c.pk
+            LEFT JOIN ({escalations[0]}) e ON e.case_id = c.pk
+            LEFT JOIN ({plans[0]}) p ON p.case_id = c.pk
+            ORDER BY score DESC, c.reference
+            LIMIT %s OFFSET %s"""  # nosec B608 - the inner SQL is Django's compiled queries; values are parameters
+        params = (*score_params, self.long_plan_months, *Level.values,
+                  *scope[1], *flags[1], *meetings[1], *escalations[1], *plans[1], limit, offset)
+        return sql, params
+
+
+def plan_months(started_on: date | None, today: date) -> int | None:
+    if started_on is None:
+        return None
+    return (today.year - started_on.year) * 12 + today.month - started_on.month - (today.day < started_on.day)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def stuck_score(inputs: StuckInputs, today: date, *, long_plan_months: int = 12) -> tuple[int, list[str]]:
+    """How stuck a case is, and why in words: the rule `StuckRanking` ranks by in SQL.
+
+    The score weighs what a manager must act on first: an escalation nobody answered, then a flag
+    nobody has acknowledged (plus its age in days), an overdue review or supervision, a long plan.
+    """
+    score, reasons = 0, []
+    if inputs.unacknowledged_flags:
+        oldest = (today - inputs.oldest_unacknowledged).days
+        reasons.append(f"{_plural(inputs.unacknowledged_flags, 'flag')} not acknowledged, "
+                       f"the oldest raised {_plural(oldest, 'day')} ago")
+        score += 10 * inputs.unacknowledged_flags + oldest
+    if inputs.overdue_reviews:
+        late = (today - inputs.oldest_overdue_review).days
+        reasons.append(f"{_plural(inputs.overdue_reviews, 'review')} overdue, the oldest by {_plural(late, 'day')}")
+        score += 20 * inputs.overdue_reviews + late
+    if inputs.drift_flags:
+        reasons.append(f"{_plural(inputs.drift_flags, 'drift flag')} open")
+        score += 15 * inputs.drift_flags
+    if inputs.waiting_escalations:
+        reasons.append(f"{_plural(inputs.waiting_escalations, 'escalation')} waiting for an answer")
+        score += 25 * inputs.waiting_escalations
+    if inputs.overdue_supervision:
+        reasons.append("Case supervision overdue")
+        score += 15
+    months = plan_months(inputs.plan_started_on, today)
+    if months is not None and months >= long_plan_months:
+        reasons.append(f"Plan in place for {_plural(months, 'month')}")
+        score += 5 + months - long_plan_months
+    return score, reasons
+
+
+@dataclass
+class StuckRow:
+    """A row of the manager's view: the case in words, its next deadline, and why it may be stuck."""
+
+    reference: str
+    level: str
+    lead: str
+    team: str | None
+    next_due: date | None
+    deadline: DueStatus
+    reasons: list[str]
+
+
+def stuck_rows(ranked: list[StuckInputs], today: date, *, long_plan_months: int = 12) -> list[StuckRow]:
+    """Rows for one page of `StuckRanking`, in its order: one query of plain values for the cases
+    shown (the ranking read them from the scope already), no model instances."""
+    cal = workdays.working_calendar()
+    levels = dict(Level.choices)
+    shown = {row["pk"]: row for row in Case.objects.filter(pk__in=[inputs.pk for inputs in ranked])
+             .annotate(next_due=_next_due())
+             .values("pk", "level", "next_due", "lead_professional__first_name", "lead_professional__last_name",
+                     "lead_professional__team__name")}
+    rows = []
+    for inputs in ranked:
+        case = shown[inputs.pk]
+        next_due = _shown_due(case["next_due"])
+        _, reasons = stuck_score(inputs, today, long_plan_months=long_plan_months)  # the SQL ranked by the score
+        lead = f"{case['lead_professional__first_name']} {case['lead_professional__last_name']}".strip()
+        rows.append(StuckRow(reference=inputs.reference, level=levels.get(case["level"], case["level"]), lead=lead,
+                             team=case["lead_professional__team__name"], next_due=next_due,
+                             deadline=due_status(next_due, today, cal=cal), reasons=reasons))
+    return rows
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    by_level: list[tuple[str, int]]
+    total: int
+    long_plans: int
+    reviews_held: int
+    reviews_on_time: int
+    quarter_start: date
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return round(100 * self.reviews_on_time / self.reviews_held) if self.reviews_held else None
+
+    @property
+    def bars(self) -> list[dict]:
+        """Bars for the small SVG chart of cases by level: label, count, y position and width (of 300)."""
+        top = max((n for _, n in self.by_level), default=0) or 1
+        return [{"label": label, "count": n, "y": 10 + i * 34, "width": round(300 * n / top)}
+                for i, (label, n) in enumerate(self.by_level)]
+
+
+def quarter_start(today: date) -> date:
+    return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+
+
+def team_figures(cases: QuerySet[Case], counts: ScopeCounts, today: date) -> TeamFigures:
+    """The scope's counts (from `StuckRanking`) and the reviews held on time this quarter (one query)."""
+    start = quarter_start(today)
+    # Counting held_on (never null here), not the id, lets PostgreSQL answer from the index alone.
+    reviews = Meeting.objects.filter(case__in=cases.values("pk"), kind__in=REVIEW_KINDS,
+                                     held_on__gte=start, held_on__lte=today).aggregate(
+        held=Count("held_on"), on_time=Count("held_on", filter=Q(due_on__isnull=True) | Q(held_on__lte=F("due_on"))))
+    return TeamFigures(
+        by_level=[(label, counts.by_level[value]) for value, label in Level.choices], total=counts.total,
+        long_plans=counts.long_plans, reviews_held=reviews["held"], reviews_on_time=reviews["on_time"],
+        quarter_start=start,
+    )
+
+
+def no_contact_since(days: int, today: date) -> date:
+    return today - timedelta(days=days)

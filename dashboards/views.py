@@ -1,0 +1,196 @@
+"""Pages that gather what other apps hold: the practitioner home (the signed-in `/`), the caseload with its
+CSV export, the manager's stuck cases, case search, the case page (household, team, plan, flags and
+escalations in one place) and the person's notifications. Lists come from dashboards/selectors.py.
+"""
+
+import csv
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import LoginView
+from django.shortcuts import redirect
+
+from accounts.forms import SignInForm
+from accounts.models import User
+from audit import services as audit
+from cases import access
+from cases import selectors as case_selectors
+from cases.models import Case, CaseMember
+from chronology.exports import safe_cell
+from gcp2.structure import AREAS
+from notifications import services as notification_services
+from plans import selectors as plan_selectors
+
+from . import selectors as dash
+from .filters import CaseloadFilter
+
+ROWS_PER_PAGE = 50
+CSV_COLUMNS = ["case_reference", "level_of_need", "lead_professional", "children_and_ages", "next_deadline",
+               "deadline_status", "open_flags", "days_since_last_contact", "latest_gcp2_area_grades",
+               "plan_progress"]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Case reference or child's name", max_length=100)
+
+
+def _links(user: User) -> dict:
+    return {"show_caseload": user.role in dash.MANAGER_ROLES or dash.leads_any_case(user),
+            "show_manager": user.role in dash.MANAGER_ROLES}
+
+
+def practitioner_home(request: HttpRequest) -> HttpResponse:
+    """What a practitioner needs first: their cases, actions due, outcomes to record, what is new."""
+    user, today = request.user, timezone.localdate()
+    cases = list(dash.my_cases(user)[:ROWS_PER_PAGE])
+    for case in cases:
+        case.can_log_concern = case.my_role != CaseMember.Role.READ_ONLY
+    return render(request, "dashboards/home.html", {
+        "my_cases": cases,
+        "counts": case_selectors.case_counts_for(user),
+        "actions": dash.my_actions(user, today),
+        "appointments": dash.my_appointments_without_outcome(user, today),
+        "notifications": dash.my_unread_notifications(user),
+        "search_form": SearchForm(),
+        "today": today,
+        **_links(user),
+    })
+
+
+def _caseload_filter(request: HttpRequest) -> CaseloadFilter:
+    base = dash.with_dashboard_columns(dash.caseload_for(request.user))
+    return CaseloadFilter(request.GET or None, queryset=base, request=request)
+
+
+@require_http_methods(["GET"])
+def caseload(request: HttpRequest) -> HttpResponse:
+    """Every open case the person may see, one row each, filtered and sorted."""
+    today = timezone.localdate()
+    filterset = _caseload_filter(request)
+    status = 400 if filterset.is_bound and not filterset.is_valid() else 200
+    page = Paginator(filterset.qs if status == 200 else filterset.queryset.none(), ROWS_PER_PAGE).get_page(
+        request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "dashboards/caseload.html", {
+        "filter": filterset, "page": page, "rows": dash.case_rows(page.object_list, today),
+        "query": query.urlencode(), "areas": AREAS, "today": today, **_links(request.user),
+    }, status=status)
+
+
+@require_http_methods(["GET"])
+def caseload_csv(request: HttpRequest) -> HttpResponse:
+    """The filtered caseload as CSV. The export and every case in it are recorded (SECURITY.md R22)."""
+    today = timezone.localdate()
+    filterset = _caseload_filter(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return HttpResponse("The filters are not valid.", status=400, content_type="text/plain")
+    rows = dash.case_rows(filterset.qs, today)
+    export_id = uuid.uuid4()
+    audit.record(actor=request.user, action="cases.caseload.exported", request=request,
+                 data={"export_id": str(export_id), "case_ids": [str(row.case.pk) for row in rows],
+                       "filters": sorted(k for k, v in request.GET.items() if v)})
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="caseload-{today:%Y%m%d}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+    writer = csv.writer(response)
+    writer.writerow([f"OFFICIAL-SENSITIVE. Exported by {request.user.username} at "
+                     f"{timezone.now():%Y-%m-%d %H:%M} UTC, export {export_id}"])
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        case = row.case
+        writer.writerow([safe_cell(value) for value in (
+            case.reference, case.get_level_display(), case.lead_professional.get_full_name(),
+            "; ".join(f"{c.member.person.first_name} {c.member.person.last_name} ({c.member.person.age_label(today)})"
+                      for c in row.children),
+            row.next_due.isoformat() if row.next_due else "", row.deadline.label,
+            "; ".join(f"{kind}: {n}" for kind, n in row.flags_by_kind.items()),
+            "" if row.days_since_contact is None else row.days_since_contact,
+            "; ".join(f"{c.member.person.first_name}: " + " ".join(
+                f"{area.code}{grade or '-'}" for area, grade in zip(AREAS, c.grades)) for c in row.children),
+            row.progress,
+        )])
+    return response
+
+
+STUCK_ROWS_PER_PAGE = 50
+
+
+@require_http_methods(["GET"])
+def manager(request: HttpRequest) -> HttpResponse:
+    """The team's open cases, most stuck first, with the reasons and the actions a manager takes."""
+    if request.user.role not in dash.MANAGER_ROLES:
+        raise PermissionDenied("This page is for team managers and senior managers.")
+    today = timezone.localdate()
+    cases = dash.managed_cases(request.user)
+    # Ranked in SQL a page at a time; only the page's cases are loaded and drawn.
+    is_senior = request.user.role == User.Role.SENIOR_MANAGER
+    page, counts = dash.StuckRanking(cases, today, narrow=not is_senior).page(request.GET.get("page"),
+                                                                               STUCK_ROWS_PER_PAGE)
+    return render(request, "dashboards/manager.html", {
+        "rows": dash.stuck_rows(page.object_list, today), "page": page,
+        "figures": dash.team_figures(cases, counts, today),
+        "is_senior": is_senior,
+        "areas": AREAS, "today": today, **_links(request.user),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def search(request: HttpRequest) -> HttpResponse:
+    """Find a case by reference or a child's name. By POST, so no name ever sits in a URL (R28)."""
+    form = SearchForm(request.POST or None)
+    results, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            results = list(dash.search_cases(request.user, form.cleaned_data["q"]))
+            audit.record(actor=request.user, action="cases.searched", request=request,
+                         data={"case_ids": [str(case.pk) for case in results]})
+        else:
+            status = 400
+            messages.error(request, "Please correct the problems shown below.")
+    return render(request, "dashboards/search.html", {"form": form, "results": results,
+                                                 "today": timezone.localdate()}, status=status)
+
+
+@login_not_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The login page before sign-in; the practitioner home after it."""
+    if not request.user.is_authenticated:
+        return LoginView.as_view(authentication_form=SignInForm)(request)
+    return practitioner_home(request)
+
+
+@access.case_view(methods=("GET",))
+def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
+    can_manage, today = access.can_manage_team(request.user, case), timezone.localdate()
+    return render(request, "dashboards/case_detail.html", {
+        "case": case,
+        "household": case_selectors.household_for(case),
+        "team": case_selectors.team_for(case),
+        "can_write": access.can_write(request.user, case),
+        "can_manage": can_manage,
+        "open_flags": case.flags.filter(resolved_at__isnull=True).count(),
+        "open_escalations": case.escalations.filter(status="open").count(),
+        "today": today,
+        "summary": plan_selectors.plan_summary(case, today, show_supervision=can_manage),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The person's own notifications. Marking them read is a POST (GET never writes)."""
+    if request.method == "POST":
+        notification_services.mark_all_read(user=request.user)
+        return redirect("dashboards:notifications")
+    page = Paginator(dash.notifications_for(request.user), 50).get_page(request.GET.get("page"))
+    dash.mark_closed_subjects(page.object_list)
+    return render(request, "dashboards/notifications.html", {"page": page})

@@ -1,0 +1,29 @@
+"""Workflows that write monitoring rows a person acts on: acknowledging a flag. (Escalations: escalations.py.)"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from audit import services as audit
+from cases import access
+from cases.models import Case
+
+from .models import Flag
+
+
+@transaction.atomic
+def flag_acknowledge(*, case: Case, by: User, flag: Flag, note: str) -> Flag:
+    """The lead professional (or a manager) says what they will do about a flag."""
+    if not access.can_manage_team(by, case):
+        raise PermissionDenied("Only the lead professional or a manager can acknowledge a flag.")
+    if not note.strip():
+        raise ValidationError({"note": "Say what you will do about this."})
+    updated = Flag.objects.filter(pk=flag.pk, case=case, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=by, acknowledgement_note=note.strip())
+    if not updated:
+        raise ValidationError("This flag has already been acknowledged.")
+    audit.record(actor=by, action="cases.flag.acknowledged", case=case, target=flag,
+                 data={"rule": flag.rule})
+    flag.refresh_from_db()
+    return flag

@@ -1,0 +1,239 @@
+"""Forms for plans, outcomes, actions, meetings and supervision. Forms validate; plan_services save."""
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Agency, User
+
+from workdays import calendar as workdays
+from common.forms import DateInput, OnceOnlyForm, VersionedForm
+from accounts.forms import StaffChoiceField
+from plans.models import REVIEW_KINDS, AbuseCategory, Action, MeetingKind, OutcomeRating, Plan
+from cases.models import Case, ClosureReason, Level
+
+TEXT = {"rows": 2}
+
+
+class PlanForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind of plan", choices=Level.choices)
+    category = forms.ChoiceField(
+        label="Child protection category", required=False,
+        choices=[("", "Not a child protection plan"), *AbuseCategory.choices],
+        help_text="For a child protection plan only: the category the conference decided.",
+    )
+    started_on = forms.DateField(label="Plan starts", widget=DateInput, initial=timezone.localdate)
+
+    def clean(self):
+        data = super().clean()
+        kind, category = data.get("kind"), data.get("category")
+        if kind == Level.CHILD_PROTECTION and not category:
+            self.add_error("category", "A child protection plan needs its category, for example neglect.")
+        if kind and kind != Level.CHILD_PROTECTION and category:
+            self.add_error("category", "Only a child protection plan has a category.")
+        started = data.get("started_on")
+        if started and started > timezone.localdate():
+            self.add_error("started_on", "Record a plan once it has started.")
+        return data
+
+
+class PlanCreateForm(OnceOnlyForm, PlanForm):
+    """A new plan, posted once however often the button is pressed."""
+
+
+class PlanEditForm(VersionedForm, PlanForm):
+    ended_on = forms.DateField(label="Plan ended (leave empty while the plan is current)", widget=DateInput,
+                               required=False)
+    field_order = ["kind", "category", "started_on", "ended_on", "version"]
+
+    def clean(self):
+        data = super().clean()
+        started, ended = data.get("started_on"), data.get("ended_on")
+        if started and ended and ended < started:
+            self.add_error("ended_on", "The plan cannot end before it starts.")
+        if ended and ended > timezone.localdate():
+            self.add_error("ended_on", "A plan's end is recorded once it has ended.")
+        return data
+
+
+class OutcomeForm(forms.Form):
+    outcome_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    what_must_change = forms.CharField(
+        label="What must change for the child", max_length=2000, widget=forms.Textarea(attrs=TEXT),
+        error_messages={"required": "Say what must change."},
+        help_text="In plain words the family will understand, for example 'Amy is at school every day, on time'.",
+    )
+    by_when = forms.DateField(label="By when", widget=DateInput,
+                              error_messages={"required": "Say by when this must change."})
+    how_we_will_know = forms.CharField(
+        label="How everyone will know", max_length=2000, widget=forms.Textarea(attrs=TEXT),
+        error_messages={"required": "Say how everyone will know it has changed."},
+    )
+
+
+class BaseOutcomeFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        if not [f for f in self.forms if f.has_changed() or f.initial]:
+            raise forms.ValidationError("A plan needs at least one outcome: what must change, by when, and how "
+                                        "everyone will know.")
+
+    def outcomes(self) -> list[dict]:
+        return [f.cleaned_data for f in self.forms if f.cleaned_data and (f.has_changed() or f.initial)]
+
+
+def outcome_formset(data=None, *, plan: Plan | None = None, extra: int = 2):
+    initial = [{"outcome_id": o.pk, "what_must_change": o.what_must_change, "by_when": o.by_when,
+                "how_we_will_know": o.how_we_will_know} for o in plan.outcomes.all()] if plan else []
+    formset_class = forms.formset_factory(OutcomeForm, formset=BaseOutcomeFormSet, extra=extra, max_num=30,
+                                          validate_max=True)
+    return formset_class(data, initial=initial, prefix="outcomes")
+
+
+class ActionForm(OnceOnlyForm):
+    outcome = forms.ModelChoiceField(label="For which outcome", queryset=None)
+    description = forms.CharField(label="What will be done", max_length=2000, widget=forms.Textarea(attrs=TEXT))
+    owner_user = StaffChoiceField(label="Owner (person on the case team)", required=False)
+    owner_agency = forms.ModelChoiceField(label="Owner (agency)", required=False,
+                                          queryset=Agency.objects.filter(is_active=True))
+    due_on = forms.DateField(label="Due by", widget=DateInput)
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.fields["outcome"].queryset = plan.outcomes.all()
+        self.fields["outcome"].label_from_instance = lambda o: f"{o.number}. {o.what_must_change[:80]}"
+        team = plan.case.members.filter(ended_on__isnull=True).values("user_id")
+        self.fields["owner_user"].limit_to(User.objects.filter(pk__in=team))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("owner_user") and not data.get("owner_agency"):
+            self.add_error("owner_user", "Every action needs an owner: a person, an agency or both.")
+        due = data.get("due_on")
+        if due and due < self.plan.started_on:
+            self.add_error("due_on", f"The plan starts on {workdays.uk(self.plan.started_on)}: an action cannot "
+                                     f"be due before that.")
+        return data
+
+
+class ActionStatusForm(OnceOnlyForm):
+    status = forms.ChoiceField(label="Status", choices=Action.Status.choices)
+
+
+TEAM_MEETING_KINDS = [c for c in MeetingKind.choices if c[0] != MeetingKind.SUPERVISION]
+
+
+class MeetingScheduleForm(OnceOnlyForm):
+    kind = forms.ChoiceField(label="Meeting", choices=TEAM_MEETING_KINDS)
+    due_on = forms.DateField(label="Due by", widget=DateInput)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if due_on < self.case.opened_on:
+            raise forms.ValidationError("A meeting cannot be due before the case opened.")
+        return due_on
+
+
+class AgencyChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, agency: Agency) -> str:
+        return f"{agency.name} ({agency.get_kind_display().lower()})"
+
+
+class HeldOnForm(OnceOnlyForm):
+    held_on = forms.DateField(label="Held on", widget=DateInput, initial=timezone.localdate)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def clean_held_on(self):
+        held_on = self.cleaned_data["held_on"]
+        if held_on > timezone.localdate():
+            raise forms.ValidationError("A meeting cannot be recorded as held in the future. Schedule it instead.")
+        if held_on < self.case.opened_on:
+            raise forms.ValidationError(f"The case opened on {workdays.uk(self.case.opened_on)}: record meetings "
+                                        f"from then on.")
+        return held_on
+
+
+class MeetingRecordForm(HeldOnForm):
+    """A held meeting of one kind; reviews also rate progress on each outcome of the current plan."""
+
+    attendees = forms.CharField(label="Who attended", max_length=4000, widget=forms.Textarea(attrs=TEXT),
+                                help_text="Names and roles, including the family and the child if they took part.")
+    invited_agencies = AgencyChoices(
+        label="Agencies invited", required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=Agency.objects.filter(is_active=True).order_by("kind", "name"),
+        help_text="Invite health (health visitor, school nurse or GP) every time: reviews found them left out.",
+    )
+    decisions = forms.CharField(label="Decisions", max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
+    actions_agreed = forms.CharField(label="Actions agreed (add them to the plan with an owner and date)",
+                                     required=False, max_length=10000, widget=forms.Textarea(attrs=TEXT))
+    is_closing_review = forms.BooleanField(
+        label="This is the closing review (before the case closes or transfers to another agency)", required=False)
+    schedule_next = forms.BooleanField(label="Schedule the next meeting from this one", required=False,
+                                       initial=True)
+
+    def __init__(self, *args, case: Case, kind: str, plan: Plan | None, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.kind = kind
+        self.outcomes = list(plan.outcomes.all()) if plan and kind in REVIEW_KINDS else []
+        if kind not in REVIEW_KINDS:
+            del self.fields["is_closing_review"]
+        for outcome in self.outcomes:
+            self.fields[f"rating_{outcome.pk}"] = forms.ChoiceField(
+                label=f"Progress on outcome {outcome.number}: {outcome.what_must_change}",
+                choices=[("", "Choose"), *OutcomeRating.Rating.choices],
+                error_messages={"required": "Rate progress on this outcome."},
+            )
+            self.fields[f"comment_{outcome.pk}"] = forms.CharField(
+                label=f"What shows this, for outcome {outcome.number} (optional)", required=False,
+                max_length=2000, widget=forms.Textarea(attrs={"rows": 1}))
+
+    def ratings(self) -> dict[int, tuple[str, str]]:
+        return {o.pk: (self.cleaned_data[f"rating_{o.pk}"], self.cleaned_data[f"comment_{o.pk}"])
+                for o in self.outcomes}
+
+
+class SupervisionForm(HeldOnForm):
+    reflections = forms.CharField(
+        label="Reflections", max_length=10000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Step back from the case: what is life like for the child, what has really changed, is there drift?")
+    decisions = forms.CharField(label="Decisions", max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
+    actions_agreed = forms.CharField(label="Actions", required=False, max_length=10000,
+                                     widget=forms.Textarea(attrs=TEXT))
+
+
+class CaseCloseForm(VersionedForm):
+    closed_on = forms.DateField(label="Date closed", widget=DateInput, initial=timezone.localdate)
+    reason = forms.ChoiceField(label="Why is the case closing?", choices=ClosureReason.choices)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def clean_closed_on(self):
+        closed_on = self.cleaned_data["closed_on"]
+        if closed_on > timezone.localdate():
+            raise forms.ValidationError("A case cannot be closed on a future date.")
+        if closed_on < self.case.opened_on:
+            raise forms.ValidationError(
+                f"The case opened on {self.case.opened_on:%d/%m/%Y}; it cannot close before that."
+            )
+        return closed_on
+
+
+class LeadChangeForm(VersionedForm):
+    new_lead = StaffChoiceField(label="New lead professional")
+    keep_previous_on_team = forms.BooleanField(
+        label="Keep the previous lead on the team as a core group member", required=False, initial=True
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_lead"].limit_to(User.objects.exclude(pk=case.lead_professional_id))

@@ -1,0 +1,22 @@
+"""Plan, meeting and supervision URLs under a case, closing and transfer, and /cases/timescales/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "plans"
+urlpatterns = [
+    path("timescales/", views.timescales, name="timescales"),
+    path("<caseref:reference>/close/", views.case_close, name="close"),
+    path("<caseref:reference>/lead/", views.lead_change, name="lead_change"),
+    path("<caseref:reference>/plan/", views.plan, name="plan"),
+    path("<caseref:reference>/plan/new/", views.plan_create, name="plan_create"),
+    path("<caseref:reference>/plan/<uuid:plan_id>/edit/", views.plan_edit, name="plan_edit"),
+    path("<caseref:reference>/plan/<uuid:plan_id>/actions/add/", views.action_add, name="action_add"),
+    path("<caseref:reference>/plan/actions/<int:action_id>/", views.action_update, name="action_update"),
+    path("<caseref:reference>/meetings/", views.meetings, name="meetings"),
+    path("<caseref:reference>/meetings/schedule/", views.meeting_schedule, name="meeting_schedule"),
+    path("<caseref:reference>/meetings/record/", views.meeting_record, name="meeting_record"),
+    path("<caseref:reference>/meetings/<uuid:meeting_id>/", views.meeting_detail, name="meeting_detail"),
+    path("<caseref:reference>/supervision/record/", views.supervision_record, name="supervision_record"),
+]

@@ -1,0 +1,31 @@
+"""Template tag for due dates: the status from cases.deadlines, shown as a coloured badge with words."""
+
+from datetime import date
+
+from django import template
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from workdays.deadlines import DueStatus, due_status
+
+register = template.Library()
+
+
+def _badge(status: DueStatus) -> str:
+    return format_html('<span class="badge text-bg-{}">{}</span>', status.colour, status.label)
+
+
+@register.simple_tag
+def due_badge(due_on: date | None, today: date, done: bool = False) -> str:
+    return _badge(due_status(due_on, today, done=done))
+
+
+@register.simple_tag
+def deadline_cell(next_due: date | None, status: DueStatus) -> str:
+    """A dashboard row's next deadline: its status badge and date, or "None". A tag rather than an
+    included template: the caseload and the manager's view draw one on every row."""
+    if not next_due:
+        # A constant with no data in it: safe as it stands.
+        return mark_safe('<span class="text-muted">None</span>')  # nosec B308
+    return format_html("{} {}", _badge(status), date_format(next_due, "j M Y"))
