@@ -2,6 +2,8 @@
 #   make run   – the whole portal on the embedded demo stack (SQLite + filesystem broker)
 #   make test  – the whole test suite on the production stack (PostgreSQL + Redis + Chromium)
 #   make bench – the performance benchmark (bench/README.md); BENCH_HOUSEHOLDS=20000 for the full size
+#   make lock  – recompile the lock files (requirements*.txt, with hashes) from requirements*.in,
+#                keeping the locked versions that still fit; `make lock-upgrade` takes the newest that fit
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -22,17 +24,35 @@ BENCH_BROKER_URL ?= redis://127.0.0.1:6379/6
 BENCH_ENV := DATABASE_URL=postgres://portal:portal@127.0.0.1:5432/$(BENCH_DB) CELERY_BROKER_URL=$(BENCH_BROKER_URL) \
              DJANGO_ENV=demo DJANGO_SETTINGS_MODULE=neglect_portal.settings
 
-.PHONY: run test bench
+# pip-compile options for both lock files. No index URL, find-links or trusted host is written into them,
+# so a machine's own pip configuration (local mirrors, extra indexes) never ends up in the lock files.
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+               --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+LOCK_ARGS ?=
 
+.PHONY: run test bench lock lock-upgrade
+
+# The lock files hold every package at an exact version with its hashes; pip refuses anything else.
+# pip itself is upgraded first without a hash (the venv's bundled pip may be old); the dev lock then
+# pins pip (pip-tools needs it) to its locked version and hashes.
 $(VENV)/.installed: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
+
+# Runtime first: requirements-dev.in is constrained by requirements.txt (-c), so the dev lock pins the
+# runtime packages exactly as the runtime lock does. Commit the .in and both .txt files together.
+lock: $(VENV)/.installed-dev
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) $(LOCK_ARGS) --output-file requirements.txt requirements.in
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) $(LOCK_ARGS) --output-file requirements-dev.txt requirements-dev.in
+
+lock-upgrade: LOCK_ARGS = --upgrade
+lock-upgrade: lock
 
 run: $(VENV)/.installed
 	$(VENV)/bin/python manage.py migrate --noinput
