@@ -15,7 +15,8 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
             DJANGO_SETTINGS_MODULE=neglect_portal.settings.test
 
-APPS := accounts audit cases chronology gcp2
+# The portal's apps, by floor (docs/architecture.md).
+APPS := common workdays audit accounts notifications cases chronology gcp2 plans monitoring dashboards demo bench
 
 # The benchmark's own database, recreated on every run (bench/README.md).
 BENCH_HOUSEHOLDS ?= 2000
@@ -67,6 +68,10 @@ test: $(VENV)/.installed-dev
 	bash scripts/test-services.sh
 	$(TEST_ENV) $(VENV)/bin/python manage.py check
 	$(TEST_ENV) $(VENV)/bin/python manage.py makemigrations --check --dry-run
+	# Layering (pyproject.toml [tool.importlinter]) and style (pyproject.toml [tool.ruff]).
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	# Migrations are excluded: they hold only constant DDL (triggers), which bandit reads as SQL injection.
 	$(VENV)/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' $(APPS) neglect_portal
 	$(TEST_ENV) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)

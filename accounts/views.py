@@ -4,54 +4,21 @@ use Django's own views with our templates."""
 import base64
 
 import segno
-from django.contrib.auth.decorators import login_not_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit import services as audit
-from neglect_portal.celery import app as celery_app
 
 from accounts import services
 from accounts.forms import ConfirmDeviceForm, TokenForm
 
 SETUP_DEVICE_KEY = "mfa_setup_device_id"
-
-
-def _database_ok() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return True
-    except Exception:  # any failure means "not reachable"; the details go to the log, not the client
-        return False
-
-
-def _broker_ok() -> bool:
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
-        return True
-    except Exception:
-        return False
-
-
-@login_not_required
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Whether the database and the Celery broker answer. No login, no data."""
-    checks = {"database": _database_ok(), "broker": _broker_ok()}
-    healthy = all(checks.values())
-    return JsonResponse({"status": "ok" if healthy else "degraded", **checks},
-                        status=200 if healthy else 503)
 
 
 def _safe_next(request: HttpRequest) -> str:

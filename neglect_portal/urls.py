@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from neglect_portal import health
 from accounts.forms import SignInForm
 from dashboards.views import home
 
@@ -16,7 +17,7 @@ urlpatterns = [
     path("accounts/mfa/setup/", account_views.mfa_setup, name="mfa_setup"),
     path("accounts/mfa/verify/", account_views.mfa_verify, name="mfa_verify"),
     path("accounts/mfa/backup-codes/", account_views.mfa_backup_codes, name="mfa_backup_codes"),
-    path("healthz", account_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("cases/", include("cases.urls")),
     path("cases/", include("dashboards.urls")),
     path("cases/", include("plans.urls")),
