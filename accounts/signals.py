@@ -6,9 +6,8 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from audit import services as audit
-
 from accounts.middleware import SESSION_STARTED_KEY
+from audit import services as audit
 
 
 @receiver(user_logged_in)

@@ -13,10 +13,9 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit import services as audit
-
 from accounts import services
 from accounts.forms import ConfirmDeviceForm, TokenForm
+from audit import services as audit
 
 SETUP_DEVICE_KEY = "mfa_setup_device_id"
 

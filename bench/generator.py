@@ -13,7 +13,7 @@ import math
 import random
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -22,13 +22,13 @@ from django.db import connection, transaction
 from faker import Faker
 
 from accounts.models import Agency, Team, User
-from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan
 from cases.models import Case, CaseMember, CaseReferenceCounter, HouseholdMember, Level, Person
-from monitoring.models import Flag
-from workdays.calendar import add_months
 from chronology.models import Appointment, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
+from monitoring.models import Flag
+from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan
+from workdays.calendar import add_months
 
 SEED = 20261210
 CASES_PER_LEAD = 25  # the lead's caseload the benchmark measures
@@ -80,7 +80,7 @@ OUTCOMES = ["The children eat breakfast every school day", "The home is safe and
             "The children are at school every day and on time", "Every health appointment is kept",
             "Dental treatment is completed"]
 
-UTC = dt_timezone.utc
+UTC = UTC
 
 
 def _weighted(rng: random.Random, options):

@@ -39,13 +39,14 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from monitoring import escalations, rules as monitoring  # noqa: E402
 from cases import services
 from cases.models import Case, HouseholdMember  # noqa: E402
-from monitoring.models import Flag
 from chronology import imports  # noqa: E402
 from chronology import services as chronology_services  # noqa: E402
 from gcp2.models import Assessment  # noqa: E402
+from monitoring import escalations  # noqa: E402
+from monitoring import rules as monitoring
+from monitoring.models import Flag
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PAGE_TARGET_RATIO = 10  # p95 of a page / p95 of the trivial page

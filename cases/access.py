@@ -14,10 +14,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.utils import timezone
 
+from accounts.models import User
 from audit import services as audit
 from cases.models import AccessGrant, Case, CaseMember
-
-from accounts.models import User
 
 
 def _current_memberships(user: User) -> QuerySet[CaseMember]:

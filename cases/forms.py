@@ -4,11 +4,10 @@
 from django import forms
 from django.utils import timezone
 
-from accounts.models import User
 from accounts.forms import StaffChoiceField
-from common.forms import DateInput, OnceOnlyForm, VersionedForm
-
+from accounts.models import User
 from cases.models import Case, CaseMember, HouseholdMember, Level, Person
+from common.forms import DateInput, OnceOnlyForm, VersionedForm
 
 
 class CaseCreateForm(OnceOnlyForm):

@@ -2,9 +2,8 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from cases.access import cases_visible_to
 from accounts.models import User
-
+from cases.access import cases_visible_to
 from cases.models import Case, CaseMember, HouseholdMember
 
 

@@ -12,12 +12,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cases import access
 from accounts.models import User
 from audit import services as audit
-from common.conflicts import VersionConflict
-
+from cases import access
 from cases.models import AccessGrant, Case, CaseMember, CaseReferenceCounter, HouseholdMember, Person
+from common.conflicts import VersionConflict
 
 MAX_GRANT_HOURS = 24
 

@@ -12,11 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from cases import access
 from audit import selectors as audit_selectors
 from audit import services as audit
-
-from cases import selectors, services
+from cases import access, selectors, services
 from cases.forms import (
     AccessGrantForm,
     CaseCreateForm,

@@ -3,7 +3,6 @@
 from django.contrib import admin
 
 from audit.admin import ReadOnlyAdmin
-
 from chronology.models import Amendment, Entry
 
 

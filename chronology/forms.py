@@ -5,10 +5,9 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Agency
-from common.forms import DateInput, OnceOnlyForm
 from cases.models import Case, HouseholdMember, Person
-
 from chronology.models import Appointment, Entry, EventType, NeglectForm
+from common.forms import DateInput, OnceOnlyForm
 
 
 class TimeInput(forms.TimeInput):

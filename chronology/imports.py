@@ -14,7 +14,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from cases.models import Case, HouseholdMember
-
 from chronology.models import Appointment, Entry, EventType, NeglectForm
 
 REQUIRED_COLUMNS = ("record_type", "external_reference", "event_date", "child_first_name",

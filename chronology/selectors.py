@@ -14,7 +14,6 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case, HouseholdMember
-
 from chronology import analysis
 from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType
 

@@ -15,7 +15,6 @@ from django.utils import timezone
 from accounts.models import Agency, User
 from audit import services as audit
 from cases.models import Case, HouseholdMember, Level, Person
-
 from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType, NeglectForm
 
 

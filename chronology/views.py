@@ -13,11 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from cases import access
 from audit import services as audit
+from cases import access
 from cases.models import Case
-from common.views import FORM_PAGE, INVALID, apply_service_errors, save_once
-
 from chronology import exports, imports, selectors, services
 from chronology.forms import (
     AmendmentForm,
@@ -29,6 +27,7 @@ from chronology.forms import (
     TimelineFilterForm,
 )
 from chronology.models import Entry
+from common.views import FORM_PAGE, INVALID, apply_service_errors, save_once
 
 ENTRIES_PER_PAGE = 50
 DUPLICATE_GROUPS_PER_PAGE = 50  # the list of every possible duplicate group

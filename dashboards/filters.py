@@ -7,8 +7,8 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from monitoring.models import Flag
 from cases.models import Level
+from monitoring.models import Flag
 
 
 class EmptyLastOrdering(django_filters.OrderingFilter):

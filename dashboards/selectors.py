@@ -13,19 +13,18 @@ from django.db import connections, models
 from django.db.models import Count, DateField, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Least, TruncDate
 
-from cases.access import cases_visible_to, management_condition
 from accounts.models import User
+from cases.access import cases_visible_to, management_condition
+from cases.models import Case, CaseMember, HouseholdMember, Level
+from cases.selectors import _current_children
 from chronology.models import Appointment, Entry
 from gcp2.models import Assessment
 from gcp2.structure import AREAS
-
-from workdays import calendar as workdays
-from workdays.deadlines import DueStatus, due_status
-from plans.models import REVIEW_KINDS, Action, Meeting, MeetingKind, Plan
-from cases.models import Case, CaseMember, HouseholdMember, Level
 from monitoring.models import Escalation, Flag
 from notifications.models import Notification
-from cases.selectors import _current_children
+from plans.models import REVIEW_KINDS, Action, Meeting, MeetingKind, Plan
+from workdays import calendar as workdays
+from workdays.deadlines import DueStatus, due_status
 
 # Stands in for "no date" so that the earliest of two deadlines works the same on PostgreSQL and SQLite.
 NO_DATE = date(9999, 12, 31)

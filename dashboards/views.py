@@ -8,16 +8,14 @@ import uuid
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
-
-from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView
-from django.shortcuts import redirect
 
 from accounts.forms import SignInForm
 from accounts.models import User

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from accounts.models import Agency, User
 from cases import services as case_services
 from cases.models import Case, CaseMember, HouseholdMember
-
 from chronology import services
 from chronology.models import Appointment, EventType
 

@@ -13,16 +13,15 @@ from django.utils import timezone
 from faker import Faker
 
 from accounts.models import Agency, Team, User
+from cases import services
+from cases.models import Case, CaseMember, HouseholdMember, Level
+from demo.chronology import seed_chronology
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.services import repeat_interval_months
 from gcp2.structure import AREAS
-from demo.chronology import seed_chronology
-
 from plans import services as plan_services
-from cases import services
-from workdays.calendar import add_months
 from plans.models import REVIEW_KINDS, MeetingKind
-from cases.models import Case, CaseMember, HouseholdMember, Level
+from workdays.calendar import add_months
 
 DEMO_PASSWORD = "demo"
 SEED = 20261125

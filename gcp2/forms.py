@@ -6,9 +6,8 @@ Forms validate; gcp2.services saves. Grades are optional while drafting; complet
 from django import forms
 from django.utils import timezone
 
-from common.forms import DateInput, VersionedForm
 from cases.models import Case, HouseholdMember, Person
-
+from common.forms import DateInput, VersionedForm
 from gcp2.structure import GRADE_CHOICES, Area
 
 TEXT_LIMIT = 10_000

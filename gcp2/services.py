@@ -14,16 +14,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cases import access
 from accounts.models import User
 from audit import services as audit
+from cases import access
+from cases.models import Case, Level, Person
 from chronology import services as chronology
 from chronology.models import Entry, EventType
-from cases.models import Case, Level, Person
-from workdays.calendar import add_months
-
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREA_BY_CODE, AREAS, BEST, SUB_AREAS, WORST
+from workdays.calendar import add_months
 
 LICENCE_REQUIRED = (
     "Only a trained GCP2 assessor with a current licence can start, change or complete an "

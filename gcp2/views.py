@@ -15,11 +15,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import access
 from audit import services as audit
+from cases import access
 from cases.models import Case
 from common.views import INVALID, apply_service_errors
-
 from gcp2 import pdf, selectors, services
 from gcp2.forms import AreaForm, CompleteForm, CorrectionForm, DetailsForm, StartForm
 from gcp2.models import Assessment

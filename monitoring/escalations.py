@@ -14,16 +14,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from cases import access
 from accounts.models import User
 from audit import services as audit
-
+from cases import access
 from cases.models import Case
 from chronology import services as chronology
-from . import outbox
-from .models import Escalation, EscalationResponse, EscalationStage, Flag, MonitoringSettings
 from plans.models import Plan
 from workdays.calendar import add_working_days, months_later, uk, working_calendar
+
+from . import outbox
+from .models import Escalation, EscalationResponse, EscalationStage, Flag, MonitoringSettings
 
 LONG_CP_PLAN_MONTHS = 18
 # The default ladder (DOMAIN.md section 8, Lincolnshire): (order, name, who answers, working days).

@@ -15,14 +15,13 @@ from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cases.models import Case, CaseMember, HouseholdMember, Level
 from chronology.models import Appointment, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment
-
-from workdays import calendar as workdays
-from plans.models import REVIEW_KINDS, AbuseCategory, Action, Meeting, MeetingKind, Plan
-from cases.models import Case, CaseMember, HouseholdMember, Level
-from monitoring.models import Flag, MonitoringSettings
 from monitoring import outbox
+from monitoring.models import Flag, MonitoringSettings
+from plans.models import REVIEW_KINDS, AbuseCategory, Action, Meeting, MeetingKind, Plan
+from workdays import calendar as workdays
 from workdays.calendar import months_later, uk
 
 

@@ -5,9 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from neglect_portal import health
 from accounts.forms import SignInForm
 from dashboards.views import home
+from neglect_portal import health
 
 urlpatterns = [
     path("", home, name="home"),

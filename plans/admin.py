@@ -8,7 +8,6 @@ the calendar (docs/architecture.md).
 from django.contrib import admin
 
 from audit import services as audit
-
 from workdays import calendar
 from workdays.models import ClosureDay
 

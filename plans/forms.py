@@ -3,13 +3,12 @@
 from django import forms
 from django.utils import timezone
 
-from accounts.models import Agency, User
-
-from workdays import calendar as workdays
-from common.forms import DateInput, OnceOnlyForm, VersionedForm
 from accounts.forms import StaffChoiceField
-from plans.models import REVIEW_KINDS, AbuseCategory, Action, MeetingKind, OutcomeRating, Plan
+from accounts.models import Agency, User
 from cases.models import Case, ClosureReason, Level
+from common.forms import DateInput, OnceOnlyForm, VersionedForm
+from plans.models import REVIEW_KINDS, AbuseCategory, Action, MeetingKind, OutcomeRating, Plan
+from workdays import calendar as workdays
 
 TEXT = {"rows": 2}
 

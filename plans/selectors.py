@@ -6,11 +6,11 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 
+from cases.models import Case
 from plans import timescale_defaults
+from plans.models import Action, Meeting, MeetingKind, Outcome, OutcomeRating, Plan, Timescale
 from workdays import calendar as workdays
 from workdays.deadlines import DueStatus, due_status
-from plans.models import Action, Meeting, MeetingKind, Outcome, OutcomeRating, Plan, Timescale
-from cases.models import Case
 
 
 def timescale(key: str) -> Timescale:

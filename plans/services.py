@@ -12,15 +12,14 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from cases import access
 from accounts.models import Agency, User
 from audit import services as audit
-
-from plans import selectors as plan_selectors
-from workdays import calendar as workdays
-from plans.models import REVIEW_KINDS, Action, Meeting, MeetingKind, Outcome, OutcomeRating, Plan, Timescale
+from cases import access
 from cases.models import Case, CaseMember, ClosureReason, Level
 from common.conflicts import VersionConflict
+from plans import selectors as plan_selectors
+from plans.models import REVIEW_KINDS, Action, Meeting, MeetingKind, Outcome, OutcomeRating, Plan, Timescale
+from workdays import calendar as workdays
 
 K, T = MeetingKind, Timescale.Key
 # Holding a meeting of the first kind schedules each meeting kind listed, due by its timescale.

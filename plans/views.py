@@ -11,28 +11,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from cases import access
-from common import services as once
 from audit import services as audit
-
-from plans import selectors as plan_selectors, services as plan_services
-from plans.models import REVIEW_KINDS, Action, MeetingKind, Timescale
+from cases import access
 from cases.models import Case
 from cases.views import conflict_page
+from common import services as once
+from common.conflicts import VersionConflict
+from common.views import FORM_PAGE, INVALID, apply_service_errors, form_page, save_once
+from plans import selectors as plan_selectors
+from plans import services as plan_services
 from plans.forms import (
-    CaseCloseForm,
-    LeadChangeForm,
     ActionForm,
     ActionStatusForm,
+    CaseCloseForm,
+    LeadChangeForm,
     MeetingRecordForm,
     MeetingScheduleForm,
-    PlanEditForm,
     PlanCreateForm,
+    PlanEditForm,
     SupervisionForm,
     outcome_formset,
 )
-from common.conflicts import VersionConflict
-from common.views import FORM_PAGE, INVALID, apply_service_errors, form_page, save_once
+from plans.models import REVIEW_KINDS, Action, MeetingKind, Timescale
 
 PAGES = {
     "close": {"title": "Close the case", "submit_label": "Close the case",

@@ -10,7 +10,6 @@ import os
 import pytest
 
 from cases.models import CaseMember
-
 from tests.factories import (
     AgencyFactory,
     CaseFactory,

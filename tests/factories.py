@@ -8,13 +8,13 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Agency, Team, User
-from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan
 from cases.models import Case, CaseMember, HouseholdMember, Person
-from workdays.models import ClosureDay
-from monitoring.models import Flag
+from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, Descriptor, SubAreaGrade
 from gcp2.structure import AREAS, SUB_AREAS
-from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType
+from monitoring.models import Flag
+from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan
+from workdays.models import ClosureDay
 
 
 class AgencyFactory(DjangoModelFactory):

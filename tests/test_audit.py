@@ -7,10 +7,9 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils.html import escape
 
-from cases import access
 from audit.models import AppendOnlyError, AuditEvent
 from audit.services import record
-
+from cases import access
 from tests.factories import CaseFactory, UserFactory
 
 

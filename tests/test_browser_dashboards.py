@@ -11,7 +11,6 @@ from playwright.sync_api import Page, expect
 from cases.models import CaseMember
 from monitoring.models import Flag
 from plans.models import MeetingKind
-
 from tests.factories import (
     ActionFactory,
     AgencyFactory,

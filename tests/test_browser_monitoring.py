@@ -10,7 +10,6 @@ from playwright.sync_api import Page, expect
 
 from monitoring import rules as monitoring
 from monitoring.models import Escalation
-
 from tests.factories import AgencyFactory, CaseFactory, HouseholdMemberFactory, PersonFactory, TeamFactory, UserFactory
 from tests.test_browser_foundation import sign_in
 

@@ -11,9 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cases import services
-from workdays import calendar as workdays
-
 from tests.factories import AgencyFactory, TeamFactory, UserFactory
+from workdays import calendar as workdays
 
 PASSWORD = "correct-horse-battery"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"

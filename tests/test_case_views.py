@@ -9,9 +9,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from audit.models import AuditEvent
-from plans import services as plan_services
 from cases.models import Case, CaseMember, HouseholdMember, Person
-
+from plans import services as plan_services
 from tests.factories import CaseFactory, CaseMemberFactory, HouseholdMemberFactory, UserFactory, once
 
 TODAY = timezone.localdate

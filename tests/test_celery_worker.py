@@ -16,10 +16,9 @@ from django.utils import timezone
 
 from monitoring import tasks
 from monitoring.models import Flag
-from notifications.models import Notification
 from monitoring.outbox import send_due
 from neglect_portal.celery import app
-
+from notifications.models import Notification
 from tests.factories import CaseFactory, EntryFactory, HouseholdMemberFactory, PersonFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent

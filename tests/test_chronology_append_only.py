@@ -4,9 +4,8 @@ A correction is an amendment, and the original stays readable."""
 
 import subprocess
 import sys
-from pathlib import Path
-
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -15,7 +14,6 @@ from django.utils.html import escape
 
 from audit.models import AppendOnlyError, AuditEvent
 from chronology.models import Amendment, Entry, EntryChild
-
 from tests.factories import AmendmentFactory, EntryFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,6 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cases.models import CaseMember
-
 from tests.conftest import PASSWORD
 from tests.factories import AppointmentFactory, CaseFactory, CaseMemberFactory, HouseholdMemberFactory, UserFactory
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from chronology.models import Entry, EntryChild
-
 from tests.factories import AmendmentFactory, EntryFactory
 
 

@@ -16,7 +16,6 @@ from audit.models import AuditEvent
 from cases.models import Case
 from chronology.imports import COLUMNS
 from chronology.models import Appointment, Entry
-
 from tests.conftest import SENTINEL_CHILD_NAME
 
 SAMPLE = Path(__file__).resolve().parent.parent / "docs" / "sample-import.csv"

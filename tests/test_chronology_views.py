@@ -1,9 +1,8 @@
 """The chronology as practitioners use it: log a concern, appointments and "was not brought",
 A&E, a child's page, the merged timeline with filters, gaps, duplicates and family history."""
 
-from datetime import timedelta
-
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -12,7 +11,6 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from cases.models import Case
 from chronology.models import Appointment, Entry, EntryChild, EventType
-
 from tests.conftest import SENTINEL_CHILD_NAME
 from tests.factories import (
     AgencyFactory,

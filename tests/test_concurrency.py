@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from cases import services
 from cases.models import Case
-
 from tests.factories import CaseFactory, UserFactory
 
 

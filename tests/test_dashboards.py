@@ -13,11 +13,9 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from audit.models import AuditEvent
-from workdays import calendar as workdays
-from plans.models import Action, MeetingKind
 from cases.models import Case
 from monitoring.models import Flag
-
+from plans.models import Action, MeetingKind
 from tests.conftest import SENTINEL_CHILD_NAME
 from tests.factories import (
     ActionFactory,
@@ -30,6 +28,7 @@ from tests.factories import (
     MeetingFactory,
     PlanFactory,
 )
+from workdays import calendar as workdays
 
 
 def _populate(n: int, lead) -> list:

@@ -4,9 +4,9 @@ closed case the closing review it needed before it closed."""
 import pytest
 from django.utils import timezone
 
+from cases.models import Case
 from demo import households as demo
 from plans.models import Action, Meeting
-from cases.models import Case
 
 
 @pytest.mark.django_db

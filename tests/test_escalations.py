@@ -11,7 +11,6 @@ from audit.models import AuditEvent
 from monitoring import escalations as ladder
 from monitoring.models import Escalation, Flag
 from notifications.models import Notification
-
 from tests.factories import CaseFactory, PlanFactory, once
 
 

@@ -14,7 +14,6 @@ from cases.models import Case
 from gcp2 import services
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
-
 from tests.factories import AssessmentFactory, CaseFactory, HouseholdMemberFactory, UserFactory
 
 

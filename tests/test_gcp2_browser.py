@@ -11,7 +11,6 @@ from playwright.sync_api import Page, expect
 
 from cases.models import CaseMember
 from gcp2.structure import AREAS
-
 from tests.factories import (
     AgencyFactory,
     AssessmentFactory,

@@ -10,7 +10,6 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from gcp2 import selectors
 from gcp2.structure import AREAS, SUB_AREAS
-
 from tests.factories import AssessmentFactory, HouseholdMemberFactory
 
 

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from demo import households as demo
 from cases.models import Case
+from demo import households as demo
 from gcp2 import selectors
 from gcp2.models import Assessment
 

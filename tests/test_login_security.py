@@ -1,8 +1,7 @@
 """Sign-in protection: lockout (django-axes), two-factor sign-in (django-otp) and password reset."""
 
 import time
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -14,7 +13,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import BackupCode
 from audit.models import AuditEvent
-
 from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery"
@@ -112,7 +110,7 @@ def test_password_only_session_must_enrol_then_verify(client, lead):
 @override_settings(MFA_REQUIRED=True)
 def test_a_totp_code_works_once(client, lead, time_machine):
     # Frozen clock: a 30-second code step must not roll over between two lines of the test.
-    time_machine.move_to(datetime(2026, 11, 25, 10, 0, 5, tzinfo=dt_timezone.utc), tick=False)
+    time_machine.move_to(datetime(2026, 11, 25, 10, 0, 5, tzinfo=UTC), tick=False)
     device, _ = _enrol(client, lead)  # enrolment used this step's code
     client.post(reverse("logout"))
     _login(client, "lead_p", PASSWORD)

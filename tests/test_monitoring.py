@@ -13,14 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from monitoring import rules as monitoring
-from plans.models import Action, Meeting, Plan
 from cases.models import Case, CaseMember
+from monitoring import rules as monitoring
 from monitoring.models import Flag
-from notifications.models import Notification
 from monitoring.outbox import send_due
-from workdays.calendar import working_days_between
-
+from notifications.models import Notification
+from plans.models import Action, Meeting, Plan
 from tests.factories import (
     ActionFactory,
     AppointmentFactory,
@@ -34,6 +32,7 @@ from tests.factories import (
     PlanFactory,
     UserFactory,
 )
+from workdays.calendar import working_days_between
 
 TODAY = date(2026, 11, 25)
 

@@ -1,7 +1,7 @@
 """Plans, meetings and reviews: the next meeting's due date for every kind, timescale changes, closing
 and transferring a case, supervision rights, bad input (4xx, nothing saved) and constant query counts."""
 
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,15 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from plans import services as plan_services
 from cases import services
-from workdays import calendar as workdays
-from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan, Timescale
 from cases.models import Case
-
+from plans import services as plan_services
+from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan, Timescale
 from tests.factories import ActionFactory, ClosureDayFactory, OutcomeFactory, PlanFactory, UserFactory
+from workdays import calendar as workdays
 
-NOW = datetime(2027, 7, 1, 11, 0, tzinfo=dt_timezone.utc)  # every held date below is in the past
+NOW = datetime(2027, 7, 1, 11, 0, tzinfo=UTC)  # every held date below is in the past
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from cases.models import Case
-
 from tests.factories import once
 
 CHILD = {"first_name": "Quillon", "last_name": "Marchbanks", "date_of_birth": "2018-04-09"}

@@ -20,7 +20,6 @@ from dashboards import selectors as dash
 from monitoring import escalations
 from monitoring.models import Flag
 from plans.models import MeetingKind
-
 from tests.factories import (
     CaseFactory,
     FlagFactory,

@@ -10,10 +10,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
-from monitoring import escalations as ladder
 from cases.models import Case
+from monitoring import escalations as ladder
 from monitoring.models import Escalation, Flag
-
 from tests.factories import (
     ActionFactory,
     AppointmentFactory,

@@ -7,11 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workdays import calendar as workdays
-from workdays.deadlines import due_status
-from workdays.calendar import WorkingCalendar
-
 from tests.factories import ClosureDayFactory
+from workdays import calendar as workdays
+from workdays.calendar import WorkingCalendar
+from workdays.deadlines import due_status
 
 CAL = WorkingCalendar()
 

@@ -3,7 +3,6 @@
 from django import template
 from django.utils import timezone
 
-
 from gcp2 import selectors
 from gcp2.structure import GRADES, grade_word
 
