@@ -28,11 +28,15 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         ("Role in the partnership", {"fields": ("role", "job_title", "agency", "team")}),
-        ("Graded Care Profile 2 licence",
-         {"fields": ("gcp2_trained_on", "gcp2_licence_area", "gcp2_licence_expires_on")}),
+        (
+            "Graded Care Profile 2 licence",
+            {"fields": ("gcp2_trained_on", "gcp2_licence_area", "gcp2_licence_expires_on")},
+        ),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
-        ("Role in the partnership", {"fields": ("first_name", "last_name", "email", "role",
-                                                 "job_title", "agency", "team")}),
+        (
+            "Role in the partnership",
+            {"fields": ("first_name", "last_name", "email", "role", "job_title", "agency", "team")},
+        ),
     )

@@ -8,7 +8,9 @@ from accounts.models import User
 
 class TokenForm(forms.Form):
     token = forms.CharField(
-        label="Code", max_length=20, strip=True,
+        label="Code",
+        max_length=20,
+        strip=True,
         help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
     )
@@ -16,7 +18,9 @@ class TokenForm(forms.Form):
 
 class ConfirmDeviceForm(forms.Form):
     token = forms.RegexField(
-        label="Code from the app", regex=r"^\s*\d{6}\s*$", max_length=12,
+        label="Code from the app",
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
         error_messages={"invalid": "Enter the 6-digit code your app shows."},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -32,8 +36,11 @@ class SignInForm(AuthenticationForm):
     def clean_username(self):
         username = self.cleaned_data.get("username") or ""
         if len(username) > User._meta.get_field("username").max_length:
-            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
-                                        params={"username": self.username_field.verbose_name})
+            raise forms.ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
         return username
 
 

@@ -58,17 +58,13 @@ class User(AbstractUser):
         ADMINISTRATOR = "administrator", "Administrator"
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
-    job_title = models.CharField(
-        max_length=100, blank=True, help_text="As colleagues know it, e.g. 'Health visitor'."
-    )
-    agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
-    )
-    team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
-    )
+    job_title = models.CharField(max_length=100, blank=True, help_text="As colleagues know it, e.g. 'Health visitor'.")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
     gcp2_trained_on = models.DateField(
-        "GCP2 training date", null=True, blank=True,
+        "GCP2 training date",
+        null=True,
+        blank=True,
         help_text="Date of licensed Graded Care Profile 2 training.",
     )
     gcp2_licence_area = models.CharField("GCP2 licence area", max_length=100, blank=True)
@@ -79,8 +75,10 @@ class User(AbstractUser):
         DAILY = "daily", "One email a day, with everything that needs my attention"
 
     notification_preference = models.CharField(
-        "how to be told about alerts", max_length=10,
-        choices=NotificationPreference.choices, default=NotificationPreference.IMMEDIATE,
+        "how to be told about alerts",
+        max_length=10,
+        choices=NotificationPreference.choices,
+        default=NotificationPreference.IMMEDIATE,
     )
 
     class Meta:

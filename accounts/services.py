@@ -42,8 +42,7 @@ def backup_codes_replace(*, user: User, request=None) -> list[str]:
     """Issue a fresh set of backup codes; earlier ones stop working. Shown once, stored hashed."""
     BackupCode.objects.filter(user=user).delete()
     codes = [
-        "".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(10))
-        for _ in range(settings.MFA_BACKUP_CODE_COUNT)
+        "".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(10)) for _ in range(settings.MFA_BACKUP_CODE_COUNT)
     ]
     BackupCode.objects.bulk_create(BackupCode(user=user, code_hash=_hash_code(user, c)) for c in codes)
     audit.record(actor=user, action="auth.mfa.backup_codes_issued", request=request)
@@ -52,9 +51,9 @@ def backup_codes_replace(*, user: User, request=None) -> list[str]:
 
 def backup_code_use(*, user: User, code: str, request=None) -> bool:
     """Spend one backup code. Compare-and-set on used_at: the same code never works twice."""
-    spent = BackupCode.objects.filter(
-        user=user, code_hash=_hash_code(user, code), used_at__isnull=True
-    ).update(used_at=timezone.now())
+    spent = BackupCode.objects.filter(user=user, code_hash=_hash_code(user, code), used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
     if spent:
         audit.record(actor=user, action="auth.mfa.backup_code_used", request=request)
     return bool(spent)

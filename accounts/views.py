@@ -22,8 +22,7 @@ SETUP_DEVICE_KEY = "mfa_setup_device_id"
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return reverse("home")
 
@@ -41,8 +40,9 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         device = TOTPDevice.objects.filter(pk=device_id, user=request.user, confirmed=False).first()
     if request.method == "POST" and device is not None:
         if form.is_valid():
-            codes = services.totp_device_confirm(user=request.user, device=device,
-                                                 token=form.cleaned_data["token"].strip(), request=request)
+            codes = services.totp_device_confirm(
+                user=request.user, device=device, token=form.cleaned_data["token"].strip(), request=request
+            )
             if codes is not None:
                 del request.session[SETUP_DEVICE_KEY]
                 otp_login(request, device)
@@ -55,9 +55,12 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         status = 200
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, title="QR code for your authenticator app")
     secret = base64.b32encode(device.bin_key).decode()
-    return render(request, "accounts/mfa_setup.html",
-                  {"form": form, "qr_svg": qr_svg, "secret": secret, "next": _safe_next(request)},
-                  status=status)
+    return render(
+        request,
+        "accounts/mfa_setup.html",
+        {"form": form, "qr_svg": qr_svg, "secret": secret, "next": _safe_next(request)},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -52,15 +52,21 @@ def record(
     using: str = "default",
 ) -> AuditEvent:
     """Write one audit event. `data` holds IDs and field names only, never free text about a child."""
-    event = unsaved(actor=actor, action=action, case=case, target=target, request=request, outcome=outcome,
-                    data=data)
+    event = unsaved(actor=actor, action=action, case=case, target=target, request=request, outcome=outcome, data=data)
     event.save(using=using)
     return event
 
 
-def unsaved(*, actor, action: str, case=None, target: models.Model | None = None,
-            request: HttpRequest | None = None, outcome: str = AuditEvent.Outcome.OK,
-            data: dict | None = None) -> AuditEvent:
+def unsaved(
+    *,
+    actor,
+    action: str,
+    case=None,
+    target: models.Model | None = None,
+    request: HttpRequest | None = None,
+    outcome: str = AuditEvent.Outcome.OK,
+    data: dict | None = None,
+) -> AuditEvent:
     """The event `record` would write, not yet written: for `record_many`."""
     return AuditEvent(
         action=action,
@@ -79,11 +85,19 @@ def record_many(events: list[AuditEvent], using: str = "default") -> None:
     AuditEvent.objects.using(using).bulk_create(events, batch_size=1000)
 
 
-def record_access(request: HttpRequest, *, case, action: str = "case.viewed",
-                  target: models.Model | None = None) -> AuditEvent:
+def record_access(
+    request: HttpRequest, *, case, action: str = "case.viewed", target: models.Model | None = None
+) -> AuditEvent:
     """A permitted read of a case page, on the audit connection."""
-    return record(actor=request.user, action=action, case=case, target=target, request=request,
-                  data={"path": request.path}, using=settings.AUDIT_DB_ALIAS)
+    return record(
+        actor=request.user,
+        action=action,
+        case=case,
+        target=target,
+        request=request,
+        data={"path": request.path},
+        using=settings.AUDIT_DB_ALIAS,
+    )
 
 
 def record_denied(request: HttpRequest, *, requested_case: str, action: str = "access.denied") -> AuditEvent:

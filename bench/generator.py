@@ -44,22 +44,38 @@ CHILDREN_WEIGHTS = [(1, 30), (2, 32), (3, 22), (4, 10), (5, 6)]
 LENGTH_BANDS = [((0, 3), 16), ((3, 6), 11), ((6, 12), 43), ((12, 24), 25), ((24, 36), 5)]
 CATEGORY_WEIGHTS = [("NEG", 50), ("EMO", 36), ("PHY", 7), ("SAB", 4), ("MUL", 3)]
 EVENT_WEIGHTS = [
-    (EventType.HOME_VISIT, 30), (EventType.OBSERVATION, 12), (EventType.CONCERN, 10), (EventType.SCHOOL, 10),
-    (EventType.MEETING, 8), (EventType.NO_ACCESS_VISIT, 3), (EventType.POLICE_INCIDENT, 4),
-    (EventType.ASSESSMENT, 4), (EventType.PLAN_CHANGE, 3), (EventType.DISCLOSURE, 2), (EventType.OTHER, 4),
+    (EventType.HOME_VISIT, 30),
+    (EventType.OBSERVATION, 12),
+    (EventType.CONCERN, 10),
+    (EventType.SCHOOL, 10),
+    (EventType.MEETING, 8),
+    (EventType.NO_ACCESS_VISIT, 3),
+    (EventType.POLICE_INCIDENT, 4),
+    (EventType.ASSESSMENT, 4),
+    (EventType.PLAN_CHANGE, 3),
+    (EventType.DISCLOSURE, 2),
+    (EventType.OTHER, 4),
     (EventType.REFERRAL, 2),
 ]
 TEXT = {
-    EventType.HOME_VISIT: ["Announced visit; children seen together and alone, bedrooms seen.",
-                           "Unannounced visit: the kitchen had food, the children's beds had no clean bedding.",
-                           "Visit after school; mother engaged well and showed the new routine chart."],
-    EventType.OBSERVATION: ["Child arrived hungry and asked for a second breakfast.",
-                            "Child was warm and well dressed for the weather.",
-                            "Child was withdrawn and did not want to go home."],
-    EventType.CONCERN: ["Neighbour reported the children left alone in the evening.",
-                        "Nursery noticed the same unwashed clothes three days running."],
-    EventType.SCHOOL: ["Attendance this half term is 82%; three late arrivals.",
-                       "Child had no PE kit and no coat again this week."],
+    EventType.HOME_VISIT: [
+        "Announced visit; children seen together and alone, bedrooms seen.",
+        "Unannounced visit: the kitchen had food, the children's beds had no clean bedding.",
+        "Visit after school; mother engaged well and showed the new routine chart.",
+    ],
+    EventType.OBSERVATION: [
+        "Child arrived hungry and asked for a second breakfast.",
+        "Child was warm and well dressed for the weather.",
+        "Child was withdrawn and did not want to go home.",
+    ],
+    EventType.CONCERN: [
+        "Neighbour reported the children left alone in the evening.",
+        "Nursery noticed the same unwashed clothes three days running.",
+    ],
+    EventType.SCHOOL: [
+        "Attendance this half term is 82%; three late arrivals.",
+        "Child had no PE kit and no coat again this week.",
+    ],
     EventType.MEETING: ["Core group met; actions reviewed with the family.", "Professionals meeting held."],
     EventType.NO_ACCESS_VISIT: ["No answer at the door at the agreed time; a card was left."],
     EventType.POLICE_INCIDENT: ["Police called to a verbal argument at the address; children present."],
@@ -70,15 +86,29 @@ TEXT = {
     EventType.REFERRAL: ["Referral received from the health visitor about the home conditions."],
 }
 HOSPITALS = ["Northbridge General Hospital", "Riverside Children's Hospital", "Eastgate Urgent Treatment Centre"]
-AE_REASONS = ["Fell from the sofa", "Burn from a hot drink", "Swallowed a tablet", "Cut to the head",
-              "Fell down the stairs"]
+AE_REASONS = [
+    "Fell from the sofa",
+    "Burn from a hot drink",
+    "Swallowed a tablet",
+    "Cut to the head",
+    "Fell down the stairs",
+]
 APPOINTMENT_KINDS = ["gp", "health_visitor", "dental", "outpatient", "immunisation", "school_nurse"]
-OUTCOME_WEIGHTS = [("attended", 80), ("was_not_brought", 6), ("cancelled_by_family", 6),
-                   ("cancelled_by_service", 6), ("rescheduled", 2)]
+OUTCOME_WEIGHTS = [
+    ("attended", 80),
+    ("was_not_brought", 6),
+    ("cancelled_by_family", 6),
+    ("cancelled_by_service", 6),
+    ("rescheduled", 2),
+]
 RATING_WEIGHTS = [("progressing", 45), ("no_change", 30), ("achieved", 15), ("worse", 10)]
-OUTCOMES = ["The children eat breakfast every school day", "The home is safe and clean",
-            "The children are at school every day and on time", "Every health appointment is kept",
-            "Dental treatment is completed"]
+OUTCOMES = [
+    "The children eat breakfast every school day",
+    "The home is safe and clean",
+    "The children are at school every day and on time",
+    "Every health appointment is kept",
+    "Dental treatment is completed",
+]
 
 UTC = UTC
 
@@ -93,6 +123,7 @@ def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 
 
 # --- Writing rows ---------------------------------------------------------------------------------
+
 
 def _text(value) -> str:
     """One value in PostgreSQL COPY text format."""
@@ -151,11 +182,13 @@ class Table:
                 cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
         else:
             self.model.objects.bulk_create(
-                [self.model(**{**self.defaults, **row}) for row in self.rows], batch_size=1000)
+                [self.model(**{**self.defaults, **row}) for row in self.rows], batch_size=1000
+            )
         self.rows = []
 
 
 # --- The generator ----------------------------------------------------------------------------------
+
 
 class Generator:
     def __init__(self, households: int, today: date, seed: int):
@@ -169,8 +202,24 @@ class Generator:
         self.male = [fake.first_name_male() for _ in range(300)]
         self.surnames = [fake.last_name() for _ in range(600)]
         self.ids = {}  # next integer pk per model
-        order = [Person, Case, HouseholdMember, CaseMember, Plan, Outcome, Action, Meeting, OutcomeRating,
-                 Appointment, Entry, EntryChild, Assessment, SubAreaGrade, AreaGrade, Flag]
+        order = [
+            Person,
+            Case,
+            HouseholdMember,
+            CaseMember,
+            Plan,
+            Outcome,
+            Action,
+            Meeting,
+            OutcomeRating,
+            Appointment,
+            Entry,
+            EntryChild,
+            Assessment,
+            SubAreaGrade,
+            AreaGrade,
+            Flag,
+        ]
         self.tables = {model: Table(model, self.now) for model in order}
         self.references: dict[int, int] = {}
 
@@ -208,27 +257,59 @@ class Generator:
         def user(username, role, agency, team=None, job="", licensed=False):
             sex = rng.random() < 0.7
             first = rng.choice(self.female if sex else self.male)
-            users.append(User(
-                username=username, password=password, first_name=first, last_name=rng.choice(self.surnames),
-                role=role, agency=agency, team=team, job_title=job, email=f"{username}@example.invalid",
-                gcp2_trained_on=date(2025, 3, 14) if licensed else None,
-                gcp2_licence_area="Bench" if licensed else "",
-                gcp2_licence_expires_on=date(2030, 3, 31) if licensed else None,
-            ))
+            users.append(
+                User(
+                    username=username,
+                    password=password,
+                    first_name=first,
+                    last_name=rng.choice(self.surnames),
+                    role=role,
+                    agency=agency,
+                    team=team,
+                    job_title=job,
+                    email=f"{username}@example.invalid",
+                    gcp2_trained_on=date(2025, 3, 14) if licensed else None,
+                    gcp2_licence_area="Bench" if licensed else "",
+                    gcp2_licence_expires_on=date(2030, 3, 31) if licensed else None,
+                )
+            )
 
-        teams = [Team.objects.create(name=f"Bench Social Work Team {t + 1:03d}", agency=agencies["csc"])
-                 for t in range(n_teams)]
+        teams = [
+            Team.objects.create(name=f"Bench Social Work Team {t + 1:03d}", agency=agencies["csc"])
+            for t in range(n_teams)
+        ]
         for t, team in enumerate(teams):
-            user("bench_manager" if t == 0 else f"bench_tm{t:03d}", User.Role.TEAM_MANAGER, agencies["csc"],
-                 team, "Team manager")
+            user(
+                "bench_manager" if t == 0 else f"bench_tm{t:03d}",
+                User.Role.TEAM_MANAGER,
+                agencies["csc"],
+                team,
+                "Team manager",
+            )
         user("bench_senior", User.Role.SENIOR_MANAGER, agencies["csc"], None, "Head of service")
         for i in range(n_leads):
-            user("bench_lead" if i == 0 else f"bench_sw{i:04d}", User.Role.PRACTITIONER, agencies["csc"],
-                 teams[i // LEADS_PER_TEAM], "Social worker", licensed=True)
-        partners = {"health": max(2, n_open // 40), "school": max(2, n_open // 20), "police": max(1, n_open // 150),
-                    "housing": max(1, n_open // 200), "voluntary": max(1, n_open // 100)}
-        jobs = {"health": "Health visitor", "school": "Designated safeguarding lead", "police": "Police officer",
-                "housing": "Housing officer", "voluntary": "Family support worker"}
+            user(
+                "bench_lead" if i == 0 else f"bench_sw{i:04d}",
+                User.Role.PRACTITIONER,
+                agencies["csc"],
+                teams[i // LEADS_PER_TEAM],
+                "Social worker",
+                licensed=True,
+            )
+        partners = {
+            "health": max(2, n_open // 40),
+            "school": max(2, n_open // 20),
+            "police": max(1, n_open // 150),
+            "housing": max(1, n_open // 200),
+            "voluntary": max(1, n_open // 100),
+        }
+        jobs = {
+            "health": "Health visitor",
+            "school": "Designated safeguarding lead",
+            "police": "Police officer",
+            "housing": "Housing officer",
+            "voluntary": "Family support worker",
+        }
         for key, count in partners.items():
             for i in range(count):
                 user(f"bench_{key}{i:04d}", User.Role.PRACTITIONER, agencies[key], None, jobs[key])
@@ -238,8 +319,7 @@ class Generator:
             team.manager = by_name["bench_manager" if t == 0 else f"bench_tm{t:03d}"]
             team.save(update_fields=["manager"])
         self.leads = [by_name["bench_lead" if i == 0 else f"bench_sw{i:04d}"] for i in range(n_leads)]
-        self.partners = {key: [by_name[f"bench_{key}{i:04d}"] for i in range(count)]
-                         for key, count in partners.items()}
+        self.partners = {key: [by_name[f"bench_{key}{i:04d}"] for i in range(count)] for key, count in partners.items()}
 
     def _open_count(self) -> int:
         return sum(1 for i in range(self.n) if self._is_open(i))
@@ -285,11 +365,20 @@ class Generator:
             closed_on = today - timedelta(days=rng.randint(30, 10 * 365))
             opened_on = closed_on - timedelta(days=length_days)
         case_id = self._uuid()
-        self._add(Case, id=case_id, reference=self._reference(opened_on.year), level=level,
-                  status="open" if is_open else "closed",
-                  closure_reason="" if is_open else rng.choice(["RC7", "RC8", "RC9", "RC5"]),
-                  lead_professional_id=lead.pk, lead_agency_id=lead.agency_id, opened_on=opened_on,
-                  closed_on=closed_on, created_at=_at(opened_on), version=1)
+        self._add(
+            Case,
+            id=case_id,
+            reference=self._reference(opened_on.year),
+            level=level,
+            status="open" if is_open else "closed",
+            closure_reason="" if is_open else rng.choice(["RC7", "RC8", "RC9", "RC5"]),
+            lead_professional_id=lead.pk,
+            lead_agency_id=lead.agency_id,
+            opened_on=opened_on,
+            closed_on=closed_on,
+            created_at=_at(opened_on),
+            version=1,
+        )
         end = closed_on or today
         children = self._people(case_id, opened_on, closed_on, is_open and not special)
         team = self._team(case_id, lead, opened_on)
@@ -321,38 +410,93 @@ class Generator:
         if returning:
             _closed_on, _old_case, children, adults = rng.choice(returning)
             for person in adults:
-                self._add(HouseholdMember, id=self._pk(HouseholdMember), case_id=case_id, person_id=person["id"],
-                          relationship="parent", relationship_detail="Mother", joined_on=opened_on)
+                self._add(
+                    HouseholdMember,
+                    id=self._pk(HouseholdMember),
+                    case_id=case_id,
+                    person_id=person["id"],
+                    relationship="parent",
+                    relationship_detail="Mother",
+                    joined_on=opened_on,
+                )
             for child in children:
-                self._add(HouseholdMember, id=self._pk(HouseholdMember), case_id=case_id, person_id=child["id"],
-                          relationship="child", relationship_detail="", joined_on=opened_on)
+                self._add(
+                    HouseholdMember,
+                    id=self._pk(HouseholdMember),
+                    case_id=case_id,
+                    person_id=child["id"],
+                    relationship="child",
+                    relationship_detail="",
+                    joined_on=opened_on,
+                )
             self._last_people = adults
             return children
         surname = rng.choice(self.surnames)
         mother_age = rng.randint(17, 42)
-        mother = self._add(Person, id=self._uuid(), first_name=rng.choice(self.female), last_name=surname,
-                           date_of_birth=opened_on - timedelta(days=365 * mother_age + rng.randint(0, 364)),
-                           sex="female", is_unborn=False, created_at=_at(opened_on))
-        self._add(HouseholdMember, id=self._pk(HouseholdMember), case_id=case_id, person_id=mother["id"],
-                  relationship="parent", relationship_detail="Mother", joined_on=opened_on)
+        mother = self._add(
+            Person,
+            id=self._uuid(),
+            first_name=rng.choice(self.female),
+            last_name=surname,
+            date_of_birth=opened_on - timedelta(days=365 * mother_age + rng.randint(0, 364)),
+            sex="female",
+            is_unborn=False,
+            created_at=_at(opened_on),
+        )
+        self._add(
+            HouseholdMember,
+            id=self._pk(HouseholdMember),
+            case_id=case_id,
+            person_id=mother["id"],
+            relationship="parent",
+            relationship_detail="Mother",
+            joined_on=opened_on,
+        )
         adults = [mother]
         if rng.random() < 0.5:
-            partner = self._add(Person, id=self._uuid(), first_name=rng.choice(self.male),
-                                last_name=rng.choice(self.surnames),
-                                date_of_birth=opened_on - timedelta(days=365 * rng.randint(19, 50)),
-                                sex="male", is_unborn=False, created_at=_at(opened_on))
-            self._add(HouseholdMember, id=self._pk(HouseholdMember), case_id=case_id, person_id=partner["id"],
-                      relationship="partner", relationship_detail="Mother's partner", joined_on=opened_on)
+            partner = self._add(
+                Person,
+                id=self._uuid(),
+                first_name=rng.choice(self.male),
+                last_name=rng.choice(self.surnames),
+                date_of_birth=opened_on - timedelta(days=365 * rng.randint(19, 50)),
+                sex="male",
+                is_unborn=False,
+                created_at=_at(opened_on),
+            )
+            self._add(
+                HouseholdMember,
+                id=self._pk(HouseholdMember),
+                case_id=case_id,
+                person_id=partner["id"],
+                relationship="partner",
+                relationship_detail="Mother's partner",
+                joined_on=opened_on,
+            )
         children = []
         oldest = max(0, min(17, mother_age - 16))
         for _ in range(_weighted(rng, CHILDREN_WEIGHTS)):
             female = rng.random() < 0.5
             dob = opened_on - timedelta(days=rng.randint(30, 365 * oldest + 364) if oldest else rng.randint(30, 364))
-            child = self._add(Person, id=self._uuid(), first_name=rng.choice(self.female if female else self.male),
-                              last_name=surname, date_of_birth=dob, sex="female" if female else "male",
-                              is_unborn=False, created_at=_at(opened_on))
-            self._add(HouseholdMember, id=self._pk(HouseholdMember), case_id=case_id, person_id=child["id"],
-                      relationship="child", relationship_detail="", joined_on=opened_on)
+            child = self._add(
+                Person,
+                id=self._uuid(),
+                first_name=rng.choice(self.female if female else self.male),
+                last_name=surname,
+                date_of_birth=dob,
+                sex="female" if female else "male",
+                is_unborn=False,
+                created_at=_at(opened_on),
+            )
+            self._add(
+                HouseholdMember,
+                id=self._pk(HouseholdMember),
+                case_id=case_id,
+                person_id=child["id"],
+                relationship="child",
+                relationship_detail="",
+                joined_on=opened_on,
+            )
             children.append(child)
         self._last_people = adults
         return children
@@ -360,14 +504,29 @@ class Generator:
     def _team(self, case_id, lead: User, opened_on: date) -> list[tuple[int, int, str]]:
         """The lead and 1-3 partner professionals: (user id, agency id, job) for authors of entries."""
         rng = self.rng
-        self._add(CaseMember, id=self._pk(CaseMember), case_id=case_id, user_id=lead.pk, role="lead",
-                  started_on=opened_on, ended_on=None, added_by_id=lead.pk)
+        self._add(
+            CaseMember,
+            id=self._pk(CaseMember),
+            case_id=case_id,
+            user_id=lead.pk,
+            role="lead",
+            started_on=opened_on,
+            ended_on=None,
+            added_by_id=lead.pk,
+        )
         team = [(lead.pk, lead.agency_id, lead.job_title)]
         for key in rng.sample(["health", "school", "police", "housing", "voluntary"], k=rng.randint(1, 3)):
             member = rng.choice(self.partners[key])
-            self._add(CaseMember, id=self._pk(CaseMember), case_id=case_id, user_id=member.pk,
-                      role=rng.choice(["core_group", "contributor"]), started_on=opened_on, ended_on=None,
-                      added_by_id=lead.pk)
+            self._add(
+                CaseMember,
+                id=self._pk(CaseMember),
+                case_id=case_id,
+                user_id=member.pk,
+                role=rng.choice(["core_group", "contributor"]),
+                started_on=opened_on,
+                ended_on=None,
+                added_by_id=lead.pk,
+            )
             team.append((member.pk, member.agency_id, member.job_title))
         if not any(agency == self.agencies["health"].pk for _, agency, _ in team):
             health = rng.choice(self.partners["health"])
@@ -379,17 +538,31 @@ class Generator:
         started = min(today, opened_on + timedelta(days=rng.randint(5, 20)))
         if closed_on:
             started = min(started, closed_on)
-        plan = self._add(Plan, id=self._uuid(), case_id=case_id, kind=level,
-                         category=_weighted(rng, CATEGORY_WEIGHTS) if level == Level.CHILD_PROTECTION else "",
-                         started_on=started, ended_on=closed_on, created_by_id=lead.pk, created_at=_at(started),
-                         version=1)
+        plan = self._add(
+            Plan,
+            id=self._uuid(),
+            case_id=case_id,
+            kind=level,
+            category=_weighted(rng, CATEGORY_WEIGHTS) if level == Level.CHILD_PROTECTION else "",
+            started_on=started,
+            ended_on=closed_on,
+            created_by_id=lead.pk,
+            created_at=_at(started),
+            version=1,
+        )
         plan["outcome_ids"] = []
         for number, what in enumerate(rng.sample(OUTCOMES, k=rng.randint(2, 3)), start=1):
             outcome_id = self._pk(Outcome)
             plan["outcome_ids"].append(outcome_id)
-            self._add(Outcome, id=outcome_id, plan_id=plan["id"], number=number, what_must_change=what,
-                      by_when=started + timedelta(days=rng.randint(60, 270)),
-                      how_we_will_know="Seen on unannounced visits and in school records")
+            self._add(
+                Outcome,
+                id=outcome_id,
+                plan_id=plan["id"],
+                number=number,
+                what_must_change=what,
+                by_when=started + timedelta(days=rng.randint(60, 270)),
+                how_we_will_know="Seen on unannounced visits and in school records",
+            )
             for _ in range(rng.randint(1, 2)):
                 due = started + timedelta(days=rng.randint(14, 120))
                 owner_user, owner_agency, _job = rng.choice(team)
@@ -397,26 +570,52 @@ class Generator:
                     status, completed = "done", min(due, closed_on or due)
                 else:
                     status, completed = rng.choice(["not_started", "in_progress", "not_done"]), None
-                self._add(Action, id=self._pk(Action), outcome_id=outcome_id,
-                          description="Unannounced home visits every two weeks, seeing each child",
-                          owner_user_id=owner_user, owner_agency_id=owner_agency, due_on=due, status=status,
-                          completed_on=completed, created_by_id=lead.pk, created_at=_at(started))
+                self._add(
+                    Action,
+                    id=self._pk(Action),
+                    outcome_id=outcome_id,
+                    description="Unannounced home visits every two weeks, seeing each child",
+                    owner_user_id=owner_user,
+                    owner_agency_id=owner_agency,
+                    due_on=due,
+                    status=status,
+                    completed_on=completed,
+                    created_by_id=lead.pk,
+                    created_at=_at(started),
+                )
         return plan
 
-    def _meeting(self, case_id, kind: str, lead: User, *, held_on=None, due_on=None, plan=None,
-                 closing=False) -> None:
+    def _meeting(self, case_id, kind: str, lead: User, *, held_on=None, due_on=None, plan=None, closing=False) -> None:
         meeting_id = self._uuid()
-        self._add(Meeting, id=meeting_id, case_id=case_id, kind=kind, due_on=due_on or held_on,
-                  due_basis="Set by the partnership's timescales", scheduled_by_meeting_id=None, held_on=held_on,
-                  plan_id=plan["id"] if plan and kind != "strategy" else None, is_closing_review=closing,
-                  attendees="Lead professional, parents, core group" if held_on else "", reflections="",
-                  decisions="Plan to continue; actions reviewed." if held_on else "", actions_agreed="",
-                  created_at=_at(held_on or due_on), recorded_by_id=lead.pk if held_on else None,
-                  recorded_at=_at(held_on, 16) if held_on else None)
+        self._add(
+            Meeting,
+            id=meeting_id,
+            case_id=case_id,
+            kind=kind,
+            due_on=due_on or held_on,
+            due_basis="Set by the partnership's timescales",
+            scheduled_by_meeting_id=None,
+            held_on=held_on,
+            plan_id=plan["id"] if plan and kind != "strategy" else None,
+            is_closing_review=closing,
+            attendees="Lead professional, parents, core group" if held_on else "",
+            reflections="",
+            decisions="Plan to continue; actions reviewed." if held_on else "",
+            actions_agreed="",
+            created_at=_at(held_on or due_on),
+            recorded_by_id=lead.pk if held_on else None,
+            recorded_at=_at(held_on, 16) if held_on else None,
+        )
         if held_on and plan and kind in ("rcpc", "core_group", "cin_review", "eh_review"):
             for outcome_id in plan["outcome_ids"]:
-                self._add(OutcomeRating, id=self._pk(OutcomeRating), meeting_id=meeting_id, outcome_id=outcome_id,
-                          rating="achieved" if closing else _weighted(self.rng, RATING_WEIGHTS), comment="")
+                self._add(
+                    OutcomeRating,
+                    id=self._pk(OutcomeRating),
+                    meeting_id=meeting_id,
+                    outcome_id=outcome_id,
+                    rating="achieved" if closing else _weighted(self.rng, RATING_WEIGHTS),
+                    comment="",
+                )
 
     def _meetings(self, case_id, level: str, lead: User, plan: dict, opened_on: date, closed_on) -> None:
         """Held meetings at their intervals, then the next one waiting; a fifth of open cases have drifted
@@ -425,8 +624,11 @@ class Generator:
         until = closed_on or today
         if closed_on is None and rng.random() < 0.2:
             until = today - timedelta(days=60)
-        kinds = {Level.CHILD_PROTECTION: [("rcpc", 182), ("core_group", 42)],
-                 Level.CHILD_IN_NEED: [("cin_review", 84)], Level.EARLY_HELP: [("eh_review", 42)]}[level]
+        kinds = {
+            Level.CHILD_PROTECTION: [("rcpc", 182), ("core_group", 42)],
+            Level.CHILD_IN_NEED: [("cin_review", 84)],
+            Level.EARLY_HELP: [("eh_review", 42)],
+        }[level]
         if level == Level.CHILD_PROTECTION:
             self._meeting(case_id, "strategy", lead, held_on=opened_on)
             self._meeting(case_id, "icpc", lead, held_on=plan["started_on"], plan=plan)
@@ -441,24 +643,42 @@ class Generator:
         if closed_on is not None:
             self._meeting(case_id, kinds[0][0], lead, held_on=closed_on, plan=plan, closing=True)
 
-    def _entry(self, case_id, author, occurred_on: date, event_type: str, children: list[dict], text: str,
-               **extra) -> None:
+    def _entry(
+        self, case_id, author, occurred_on: date, event_type: str, children: list[dict], text: str, **extra
+    ) -> None:
         rng = self.rng
         entry_id = self._uuid()
         user_id, agency_id, job = author
         recorded_on = min(self.today, occurred_on + timedelta(days=rng.choice([0, 0, 1, 2, 5, 14])))
         everyone = len(children) > 1 and rng.random() < 0.15
-        self._add(Entry, id=entry_id, case_id=case_id, occurred_on=occurred_on,
-                  occurred_at=time(rng.randint(8, 18), rng.choice([0, 15, 30, 45])) if rng.random() < 0.3 else None,
-                  date_precision="exact", occurred_until=None, recorded_at=_at(recorded_on, 17),
-                  recorded_by_id=user_id, source_agency_id=agency_id, author_role=job, event_type=event_type,
-                  whole_household=everyone, neglect_physical=rng.random() < 0.2,
-                  neglect_emotional=rng.random() < 0.1, neglect_medical=rng.random() < 0.05,
-                  neglect_educational=event_type == EventType.SCHOOL, what_happened=text,
-                  impact=rng.choice(["negative", "negative", "neutral", "positive", "not_known"]), impact_detail="",
-                  action_taken="", significance=rng.choice(["low", "medium", "medium", "high"]),
-                  hospital=extra.get("hospital", ""), reason_given=extra.get("reason_given", ""),
-                  appointment_id=extra.get("appointment_id"), external_reference="")
+        self._add(
+            Entry,
+            id=entry_id,
+            case_id=case_id,
+            occurred_on=occurred_on,
+            occurred_at=time(rng.randint(8, 18), rng.choice([0, 15, 30, 45])) if rng.random() < 0.3 else None,
+            date_precision="exact",
+            occurred_until=None,
+            recorded_at=_at(recorded_on, 17),
+            recorded_by_id=user_id,
+            source_agency_id=agency_id,
+            author_role=job,
+            event_type=event_type,
+            whole_household=everyone,
+            neglect_physical=rng.random() < 0.2,
+            neglect_emotional=rng.random() < 0.1,
+            neglect_medical=rng.random() < 0.05,
+            neglect_educational=event_type == EventType.SCHOOL,
+            what_happened=text,
+            impact=rng.choice(["negative", "negative", "neutral", "positive", "not_known"]),
+            impact_detail="",
+            action_taken="",
+            significance=rng.choice(["low", "medium", "medium", "high"]),
+            hospital=extra.get("hospital", ""),
+            reason_given=extra.get("reason_given", ""),
+            appointment_id=extra.get("appointment_id"),
+            external_reference="",
+        )
         about = children if everyone else [rng.choice(children)]
         for child in about:
             self._add(EntryChild, id=self._pk(EntryChild), entry_id=entry_id, person_id=child["id"])
@@ -482,24 +702,65 @@ class Generator:
                 outcome = _weighted(rng, OUTCOME_WEIGHTS)
                 appointment_id = self._uuid()
                 kind = rng.choice(APPOINTMENT_KINDS)
-                self._add(Appointment, id=appointment_id, case_id=case_id, child_id=child["id"],
-                          agency_id=health[1], kind=kind, scheduled_on=day, scheduled_at=time(10, 30), notes="",
-                          booked_by_id=health[0], created_at=_at(day - timedelta(days=21)), outcome=outcome,
-                          outcome_recorded_by_id=health[0], outcome_recorded_at=_at(day, 16),
-                          rescheduled_to_id=None, external_reference="")
+                self._add(
+                    Appointment,
+                    id=appointment_id,
+                    case_id=case_id,
+                    child_id=child["id"],
+                    agency_id=health[1],
+                    kind=kind,
+                    scheduled_on=day,
+                    scheduled_at=time(10, 30),
+                    notes="",
+                    booked_by_id=health[0],
+                    created_at=_at(day - timedelta(days=21)),
+                    outcome=outcome,
+                    outcome_recorded_by_id=health[0],
+                    outcome_recorded_at=_at(day, 16),
+                    rescheduled_to_id=None,
+                    external_reference="",
+                )
                 words = "was not brought to" if outcome == "was_not_brought" else f"appointment: {outcome}"
-                self._entry(case_id, health, day, EventType.APPOINTMENT, [child],
-                            f"{child['first_name']} {words} ({kind}).", appointment_id=appointment_id)
+                self._entry(
+                    case_id,
+                    health,
+                    day,
+                    EventType.APPOINTMENT,
+                    [child],
+                    f"{child['first_name']} {words} ({kind}).",
+                    appointment_id=appointment_id,
+                )
             if rng.random() < 0.5:
-                self._add(Appointment, id=self._uuid(), case_id=case_id, child_id=child["id"], agency_id=health[1],
-                          kind=rng.choice(APPOINTMENT_KINDS), scheduled_on=today + timedelta(days=rng.randint(3, 60)),
-                          scheduled_at=None, notes="", booked_by_id=health[0], created_at=self.now, outcome="",
-                          outcome_recorded_by_id=None, outcome_recorded_at=None, rescheduled_to_id=None,
-                          external_reference="")
+                self._add(
+                    Appointment,
+                    id=self._uuid(),
+                    case_id=case_id,
+                    child_id=child["id"],
+                    agency_id=health[1],
+                    kind=rng.choice(APPOINTMENT_KINDS),
+                    scheduled_on=today + timedelta(days=rng.randint(3, 60)),
+                    scheduled_at=None,
+                    notes="",
+                    booked_by_id=health[0],
+                    created_at=self.now,
+                    outcome="",
+                    outcome_recorded_by_id=None,
+                    outcome_recorded_at=None,
+                    rescheduled_to_id=None,
+                    external_reference="",
+                )
             for _ in range(_weighted(rng, [(0, 80), (1, 12), (2, 5), (3, 2), (4, 1)])):
                 day = today - timedelta(days=rng.randint(1, 360))
-                self._entry(case_id, health, day, EventType.AE_ATTENDANCE, [child], "Attended A&E.",
-                            hospital=rng.choice(HOSPITALS), reason_given=rng.choice(AE_REASONS))
+                self._entry(
+                    case_id,
+                    health,
+                    day,
+                    EventType.AE_ATTENDANCE,
+                    [child],
+                    "Attended A&E.",
+                    hospital=rng.choice(HOSPITALS),
+                    reason_given=rng.choice(AE_REASONS),
+                )
 
     def _gcp2(self, case_id, level: str, lead: User, children, opened_on: date, repeats=None) -> None:
         """A baseline for most children, and repeats for some: improving, unchanged or worsening."""
@@ -519,24 +780,48 @@ class Generator:
                 grade = max(1, min(5, base + trend * step))
                 completed = ended + timedelta(days=2)
                 assessment = {
-                    "id": self._uuid(), "case_id": case_id, "child_id": child["id"],
-                    "kind": "repeat" if previous else "baseline", "previous_id": previous,
-                    "supersedes_id": None, "correction_reason": "", "status": "draft",
-                    "observation_started_on": ended - timedelta(days=21), "observation_ended_on": ended,
-                    "visits": 5, "strengths": "Warm with the child.", "child_views": "Talks about school.",
-                    "started_by_id": lead.pk, "started_at": _at(ended - timedelta(days=21)), "updated_at": _at(completed),
-                    "completed_by_id": lead.pk, "completed_at": None,
-                    "repeat_due_on": add_months(completed, months), "version": 1,
-                    "_completed_at": _at(completed, 15), "_step": step,
+                    "id": self._uuid(),
+                    "case_id": case_id,
+                    "child_id": child["id"],
+                    "kind": "repeat" if previous else "baseline",
+                    "previous_id": previous,
+                    "supersedes_id": None,
+                    "correction_reason": "",
+                    "status": "draft",
+                    "observation_started_on": ended - timedelta(days=21),
+                    "observation_ended_on": ended,
+                    "visits": 5,
+                    "strengths": "Warm with the child.",
+                    "child_views": "Talks about school.",
+                    "started_by_id": lead.pk,
+                    "started_at": _at(ended - timedelta(days=21)),
+                    "updated_at": _at(completed),
+                    "completed_by_id": lead.pk,
+                    "completed_at": None,
+                    "repeat_due_on": add_months(completed, months),
+                    "version": 1,
+                    "_completed_at": _at(completed, 15),
+                    "_step": step,
                 }
                 self.tables[Assessment].add(**assessment)
                 for area in AREAS:
                     for sub in area.sub_areas:
-                        self._add(SubAreaGrade, id=self._pk(SubAreaGrade), assessment_id=assessment["id"],
-                                  sub_area=sub.code, grade=max(1, min(5, grade + rng.choice([-1, 0, 0, 1]))),
-                                  evidence="Seen on the visits in the window.")
-                    self._add(AreaGrade, id=self._pk(AreaGrade), assessment_id=assessment["id"], area=area.code,
-                              grade=grade, rationale="Judged over all the visits.")
+                        self._add(
+                            SubAreaGrade,
+                            id=self._pk(SubAreaGrade),
+                            assessment_id=assessment["id"],
+                            sub_area=sub.code,
+                            grade=max(1, min(5, grade + rng.choice([-1, 0, 0, 1]))),
+                            evidence="Seen on the visits in the window.",
+                        )
+                    self._add(
+                        AreaGrade,
+                        id=self._pk(AreaGrade),
+                        assessment_id=assessment["id"],
+                        area=area.code,
+                        grade=grade,
+                        rationale="Judged over all the visits.",
+                    )
                 previous = assessment["id"]
                 ended = ended + timedelta(days=rng.randint(90, 150))
 
@@ -566,8 +851,10 @@ class Generator:
                 table.flush()
             with connection.cursor() as cursor:
                 for row in round_rows:
-                    cursor.execute("UPDATE gcp2_assessment SET status = 'completed', completed_at = %s, version = 2 "
-                                   "WHERE id = %s", [row["_completed_at"], row["id"]])
+                    cursor.execute(
+                        "UPDATE gcp2_assessment SET status = 'completed', completed_at = %s, version = 2 WHERE id = %s",
+                        [row["_completed_at"], row["id"]],
+                    )
             step += 1
 
     def _old_flags(self, case_id, lead: User, children, opened_on: date, closed_on: date) -> None:
@@ -576,15 +863,26 @@ class Generator:
         span = max(1, (closed_on - opened_on).days)
         for _ in range(rng.randint(0, 3)):
             raised = opened_on + timedelta(days=rng.randint(0, span))
-            rule = rng.choice(["was_not_brought", "no_contact", "meeting_overdue", "action_overdue",
-                               "review_due_soon"])
+            rule = rng.choice(["was_not_brought", "no_contact", "meeting_overdue", "action_overdue", "review_due_soon"])
             subject = f"child:{rng.choice(children)['id']}" if rule == "was_not_brought" else f"meeting:{self._uuid()}"
             resolved = min(closed_on, raised + timedelta(days=rng.randint(3, 60)))
-            self._add(Flag, id=self._uuid(), case_id=case_id, rule=rule, subject=subject, owner_id=lead.pk,
-                      explanation="Raised by the monitoring sweep while the case was open.", evidence=[],
-                      raised_at=_at(raised, 2), acknowledged_at=_at(raised + timedelta(days=1)),
-                      acknowledged_by_id=lead.pk, acknowledgement_note="Discussed with the family.",
-                      resolved_at=_at(resolved, 2), resolution="The condition no longer holds.", escalated_at=None)
+            self._add(
+                Flag,
+                id=self._uuid(),
+                case_id=case_id,
+                rule=rule,
+                subject=subject,
+                owner_id=lead.pk,
+                explanation="Raised by the monitoring sweep while the case was open.",
+                evidence=[],
+                raised_at=_at(raised, 2),
+                acknowledged_at=_at(raised + timedelta(days=1)),
+                acknowledged_by_id=lead.pk,
+                acknowledgement_note="Discussed with the family.",
+                resolved_at=_at(resolved, 2),
+                resolution="The condition no longer holds.",
+                escalated_at=None,
+            )
 
     def finish(self) -> None:
         for year, number in self.references.items():
@@ -597,8 +895,9 @@ class Generator:
                 cursor.execute("ANALYZE")
 
 
-def generate(households: int, *, today: date, seed: int = SEED,
-             progress: Callable[[str], None] = lambda text: None) -> dict[str, int]:
+def generate(
+    households: int, *, today: date, seed: int = SEED, progress: Callable[[str], None] = lambda text: None
+) -> dict[str, int]:
     """Load `households` synthetic households into an empty database; returns rows written per table."""
     generator = Generator(households, today, seed)
     with transaction.atomic():
@@ -614,4 +913,3 @@ def generate(households: int, *, today: date, seed: int = SEED,
 def bench_users() -> dict[str, User]:
     """The users the benchmark signs in as: a lead with 25 open cases, their manager, a senior manager."""
     return {u.username: u for u in User.objects.filter(username__in=["bench_lead", "bench_manager", "bench_senior"])}
-

@@ -88,27 +88,37 @@ PAGES = [
     Page("case list: manager, page 10", "manager", lambda c: reverse("cases:list") + "?page=10"),
     Page("case overview", "lead", lambda c: reverse("dashboards:detail", args=[c.big_case.reference])),
     Page("chronology (2,000 entries)", "lead", lambda c: reverse("chronology:timeline", args=[c.big_case.reference])),
-    Page("chronology, last page", "lead",
-         lambda c: reverse("chronology:timeline", args=[c.big_case.reference]) + "?page=40"),
-    Page("GCP2 comparison", "lead",
-         lambda c: reverse("gcp2:comparison", args=[c.gcp2_case.reference, c.gcp2_child_id])),
+    Page(
+        "chronology, last page",
+        "lead",
+        lambda c: reverse("chronology:timeline", args=[c.big_case.reference]) + "?page=40",
+    ),
+    Page(
+        "GCP2 comparison", "lead", lambda c: reverse("gcp2:comparison", args=[c.gcp2_case.reference, c.gcp2_child_id])
+    ),
 ]
 
 
 def _users() -> dict[str, User]:
-    found = {u.username: u for u in User.objects.filter(
-        username__in=["bench_lead", "bench_manager", "bench_senior"])}
+    found = {u.username: u for u in User.objects.filter(username__in=["bench_lead", "bench_manager", "bench_senior"])}
     return {"lead": found["bench_lead"], "manager": found["bench_manager"], "senior": found["bench_senior"]}
 
 
 def _context(lead: User) -> Context:
     # Not the cases an earlier import run made (more entries than the big case, and no GCP2).
-    cases = (Case.objects.filter(lead_professional=lead, status=Case.Status.OPEN)
-             .exclude(household__person__last_name=IMPORT_SURNAME)
-             .annotate(n=Count("entries")).order_by("-n"))
+    cases = (
+        Case.objects.filter(lead_professional=lead, status=Case.Status.OPEN)
+        .exclude(household__person__last_name=IMPORT_SURNAME)
+        .annotate(n=Count("entries"))
+        .order_by("-n")
+    )
     big, pdf = cases[0], cases[1]
-    child = (Assessment.objects.filter(case=big, status=Assessment.Status.COMPLETED)
-             .values("child_id").annotate(n=Count("id")).order_by("-n", "child_id")[0]["child_id"])
+    child = (
+        Assessment.objects.filter(case=big, status=Assessment.Status.COMPLETED)
+        .values("child_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "child_id")[0]["child_id"]
+    )
     return Context(big_case=big, pdf_case=pdf, gcp2_case=big, gcp2_child_id=child)
 
 
@@ -155,10 +165,18 @@ def measure_pages(ctx: Context, users: dict[str, User], repeats: int, pages: lis
     rows = []
     for page in every:
         median, p95 = statistics.median(times[page.name]), _percentile(times[page.name], 0.95)
-        rows.append({"page": page.name, "user": page.user, "requests": len(times[page.name]),
-                     "median_ms": round(median * 1000, 1), "p95_ms": round(p95 * 1000, 1),
-                     "ratio_median": round(median / floor_median, 1), "ratio_p95": round(p95 / floor_p95, 1),
-                     "queries": _queries(clients[page.user], urls[page.name])})
+        rows.append(
+            {
+                "page": page.name,
+                "user": page.user,
+                "requests": len(times[page.name]),
+                "median_ms": round(median * 1000, 1),
+                "p95_ms": round(p95 * 1000, 1),
+                "ratio_median": round(median / floor_median, 1),
+                "ratio_p95": round(p95 / floor_p95, 1),
+                "queries": _queries(clients[page.user], urls[page.name]),
+            }
+        )
     return rows
 
 
@@ -170,8 +188,13 @@ def measure_sweep(today: date) -> dict:
             started = time.perf_counter()
             outcome = monitoring.sweep(today)
             elapsed = time.perf_counter() - started
-        result[run] = {"seconds": round(elapsed, 2), "queries": len(captured.captured_queries),
-                       "raised": outcome.raised, "resolved": outcome.resolved, "still_open": outcome.still_open}
+        result[run] = {
+            "seconds": round(elapsed, 2),
+            "queries": len(captured.captured_queries),
+            "raised": outcome.raised,
+            "resolved": outcome.resolved,
+            "still_open": outcome.still_open,
+        }
     started = time.perf_counter()
     ladder = escalations.run_ladder(today)
     result["ladder"] = {"seconds": round(time.perf_counter() - started, 2), **ladder}
@@ -213,13 +236,22 @@ def measure_pdf(ctx: Context, user: User, *, separate_process: bool = True) -> d
         process.start()
         elapsed, size, before, after = queue.get(timeout=600)
         process.join()
-    return {"entries": entries, "seconds": round(elapsed, 2), "bytes": size,
-            "peak_rss_mb": round(after / 1024, 1), "peak_rss_growth_mb": round((after - before) / 1024, 1)}
+    return {
+        "entries": entries,
+        "seconds": round(elapsed, 2),
+        "bytes": size,
+        "peak_rss_mb": round(after / 1024, 1),
+        "peak_rss_growth_mb": round((after - before) / 1024, 1),
+    }
 
 
 def _import_file(children: list, start: int, count: int, run_id: str, today: date) -> SimpleUploadedFile:
-    lines = [",".join(imports.REQUIRED_COLUMNS + ("event_type", "what_happened", "appointment_type",
-                                                  "appointment_outcome", "hospital"))]
+    lines = [
+        ",".join(
+            imports.REQUIRED_COLUMNS
+            + ("event_type", "what_happened", "appointment_type", "appointment_outcome", "hospital")
+        )
+    ]
     for number in range(start, start + count):
         child = children[number % len(children)]
         day = (today - timedelta(days=1 + number % 700)).strftime("%d/%m/%Y")
@@ -243,9 +275,17 @@ def measure_import(rows: int, today: date) -> dict:
     case = services.case_create(by=lead, level="child_in_need", opened_on=today - timedelta(days=800))
     for first, years in (("Amber", 9), ("Bailey", 6), ("Cody", 3)):
         services.household_member_add(
-            case=case, by=lead, relationship="child", joined_on=case.opened_on,
-            details=services.PersonDetails(first_name=first, last_name=IMPORT_SURNAME,
-                                           date_of_birth=today - timedelta(days=365 * years + 40), sex="other"))
+            case=case,
+            by=lead,
+            relationship="child",
+            joined_on=case.opened_on,
+            details=services.PersonDetails(
+                first_name=first,
+                last_name=IMPORT_SURNAME,
+                date_of_birth=today - timedelta(days=365 * years + 40),
+                sex="other",
+            ),
+        )
     services.case_member_add(case=case, by=lead, user=partner, role="contributor", started_on=case.opened_on)
     children = [m.person for m in HouseholdMember.objects.filter(case=case).select_related("person")]
     run_id = uuid.uuid4().hex[:8]
@@ -257,13 +297,18 @@ def measure_import(rows: int, today: date) -> dict:
         report = chronology_services.import_rows(case=case, by=partner, rows=checked)
         imported += len(report.imported)
     elapsed = time.perf_counter() - started
-    return {"rows": rows, "imported": imported, "seconds": round(elapsed, 2),
-            "rows_per_second": round(rows / elapsed)}
+    return {"rows": rows, "imported": imported, "seconds": round(elapsed, 2), "rows_per_second": round(rows / elapsed)}
 
 
 @override_settings(ROOT_URLCONF="bench.urls")
-def run(*, repeats: int = 200, import_rows: int = 10_000, pdf_in_process: bool = False,
-        pages: list[Page] = PAGES, only: frozenset = PARTS) -> dict:
+def run(
+    *,
+    repeats: int = 200,
+    import_rows: int = 10_000,
+    pdf_in_process: bool = False,
+    pages: list[Page] = PAGES,
+    only: frozenset = PARTS,
+) -> dict:
     """The benchmark on the current database (the `only` parts of it; all by default); returns the
     figures (also what the test checks)."""
     today = timezone.localdate()
@@ -301,7 +346,8 @@ def targets(result: dict) -> dict[str, bool]:
     if result["pages"]:
         pages = [row for row in result["pages"] if row["page"] != TRIVIAL.name]
         checks[f"every page p95 <= {PAGE_TARGET_RATIO}x trivial"] = all(
-            r["ratio_p95"] <= PAGE_TARGET_RATIO for r in pages)
+            r["ratio_p95"] <= PAGE_TARGET_RATIO for r in pages
+        )
         checks[f"every page < {PAGE_TARGET_QUERIES} queries"] = all(r["queries"] < PAGE_TARGET_QUERIES for r in pages)
     if result["sweep"]:
         checks[f"sweep < {SWEEP_TARGET_S} s"] = result["sweep"]["first"]["seconds"] < SWEEP_TARGET_S
@@ -310,7 +356,8 @@ def targets(result: dict) -> dict[str, bool]:
         checks[f"500-entry PDF < {PDF_TARGET_S} s"] = result["pdf"]["seconds"] < PDF_TARGET_S
     if result["import"]:
         checks[f"{result['import']['rows']} import rows < {IMPORT_TARGET_S} s"] = (
-            result["import"]["seconds"] < IMPORT_TARGET_S)
+            result["import"]["seconds"] < IMPORT_TARGET_S
+        )
     return checks
 
 
@@ -331,29 +378,50 @@ def report(result: dict) -> str:
     before = _previous(result["households"])
     old_pages = {row["page"]: row for row in before.get("pages") or []} if before else {}
     growth = f"  x vs {before['households']} households" if before else ""
-    lines = [f"Benchmark: {result['households']} households, {result['open_cases']} open cases, "
-             f"{result['entries']} chronology entries, {result['open_flags']} open flags "
-             f"({result['cpu_count']} cores)", "",
-             f"{'page':<40}{'median ms':>10}{'p95 ms':>9}{'x trivial':>10}{'p95 x':>7}{'queries':>8}{growth}"]
+    lines = [
+        f"Benchmark: {result['households']} households, {result['open_cases']} open cases, "
+        f"{result['entries']} chronology entries, {result['open_flags']} open flags "
+        f"({result['cpu_count']} cores)",
+        "",
+        f"{'page':<40}{'median ms':>10}{'p95 ms':>9}{'x trivial':>10}{'p95 x':>7}{'queries':>8}{growth}",
+    ]
     for row in result["pages"] or []:
-        line = (f"{row['page']:<40}{row['median_ms']:>10}{row['p95_ms']:>9}{row['ratio_median']:>10}"
-                f"{row['ratio_p95']:>7}{row['queries']:>8}")
+        line = (
+            f"{row['page']:<40}{row['median_ms']:>10}{row['p95_ms']:>9}{row['ratio_median']:>10}"
+            f"{row['ratio_p95']:>7}{row['queries']:>8}"
+        )
         if row["page"] in old_pages and old_pages[row["page"]]["median_ms"]:
             line += f"  {row['median_ms'] / old_pages[row['page']]['median_ms']:.2f}"
         lines.append(line)
     sweep = result["sweep"] or {}
-    lines += [] if not sweep else ["", f"Monitoring sweep over {sweep['open_cases']} open cases:",
-              f"  first:  {sweep['first']['seconds']} s, {sweep['first']['queries']} queries, "
-              f"{sweep['first']['raised']} flags raised, {sweep['first']['resolved']} resolved",
-              f"  second: {sweep['second']['seconds']} s, {sweep['second']['queries']} queries, "
-              f"{sweep['second']['raised']} flags raised",
-              f"  escalation ladder: {sweep['ladder']['seconds']} s"]
+    lines += (
+        []
+        if not sweep
+        else [
+            "",
+            f"Monitoring sweep over {sweep['open_cases']} open cases:",
+            f"  first:  {sweep['first']['seconds']} s, {sweep['first']['queries']} queries, "
+            f"{sweep['first']['raised']} flags raised, {sweep['first']['resolved']} resolved",
+            f"  second: {sweep['second']['seconds']} s, {sweep['second']['queries']} queries, "
+            f"{sweep['second']['raised']} flags raised",
+            f"  escalation ladder: {sweep['ladder']['seconds']} s",
+        ]
+    )
     if sweep and before and before.get("sweep"):
-        lines.append(f"  first sweep x{sweep['first']['seconds'] / max(before['sweep']['first']['seconds'], 0.01):.2f}"
-                     f" for x{sweep['open_cases'] / before['sweep']['open_cases']:.2f} open cases")
+        lines.append(
+            f"  first sweep x{sweep['first']['seconds'] / max(before['sweep']['first']['seconds'], 0.01):.2f}"
+            f" for x{sweep['open_cases'] / before['sweep']['open_cases']:.2f} open cases"
+        )
     pdf = result["pdf"]
-    lines += [] if not pdf else ["", f"Chronology PDF of {pdf['entries']} entries: {pdf['seconds']} s, "
-                  f"{pdf['bytes'] // 1024} KiB, peak memory {pdf['peak_rss_mb']} MB (+{pdf['peak_rss_growth_mb']} MB)"]
+    lines += (
+        []
+        if not pdf
+        else [
+            "",
+            f"Chronology PDF of {pdf['entries']} entries: {pdf['seconds']} s, "
+            f"{pdf['bytes'] // 1024} KiB, peak memory {pdf['peak_rss_mb']} MB (+{pdf['peak_rss_growth_mb']} MB)",
+        ]
+    )
     if result["import"]:
         imp = result["import"]
         lines.append(f"Partner CSV import of {imp['rows']} rows: {imp['seconds']} s ({imp['rows_per_second']} rows/s)")
@@ -363,13 +431,21 @@ def report(result: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=200,
-                        help="rounds per page (default 200: the 95th percentile then rests on 10 requests)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=200,
+        help="rounds per page (default 200: the 95th percentile then rests on 10 requests)",
+    )
     parser.add_argument("--import-rows", type=int, default=10_000)
-    parser.add_argument("--only", default=",".join(sorted(PARTS)),
-                        help=f"comma-separated parts to run, of {', '.join(sorted(PARTS))} (default: all)")
-    parser.add_argument("--pages", default="",
-                        help="measure only the pages whose name contains this text (e.g. chronology)")
+    parser.add_argument(
+        "--only",
+        default=",".join(sorted(PARTS)),
+        help=f"comma-separated parts to run, of {', '.join(sorted(PARTS))} (default: all)",
+    )
+    parser.add_argument(
+        "--pages", default="", help="measure only the pages whose name contains this text (e.g. chronology)"
+    )
     args = parser.parse_args()
     only = frozenset(part.strip() for part in args.only.split(",") if part.strip())
     if not only <= PARTS:

@@ -41,8 +41,11 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     """
     if not user.is_authenticated or not user.is_active:
         return Case.objects.none()
-    grants = (AccessGrant.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
-              .order_by().values("case_id"))
+    grants = (
+        AccessGrant.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by()
+        .values("case_id")
+    )
     members = _current_memberships(user).values("case_id")
     return Case.objects.filter(Q(pk__in=members.union(grants)) | management_condition(user))
 
@@ -71,8 +74,9 @@ def manages_lead(user: User, case: Case) -> bool:
     return Case.objects.filter(management_condition(user), pk=case.pk).exists()
 
 
-def case_for_user(request: HttpRequest, reference: str, *, write: bool = False,
-                  manage: bool = False, supervise: bool = False) -> Case:
+def case_for_user(
+    request: HttpRequest, reference: str, *, write: bool = False, manage: bool = False, supervise: bool = False
+) -> Case:
     """The only way a view gets a Case. 404 to outsiders, 403 to members who may not write
     (or, with `supervise`, to anyone but the lead's managers).
 
@@ -87,20 +91,29 @@ def case_for_user(request: HttpRequest, reference: str, *, write: bool = False,
     if case is None:
         audit.record_denied(request, requested_case=reference)
         raise Http404("No case found")
-    if (write and not can_write(request.user, case)) or (
-        manage and not can_manage_team(request.user, case)
-    ) or (supervise and not manages_lead(request.user, case)):
-        audit.record(actor=request.user, action="access.refused_write", case=case,
-                     request=request, outcome="denied",
-                     data={"path": request.path}, using=settings.AUDIT_DB_ALIAS)
+    if (
+        (write and not can_write(request.user, case))
+        or (manage and not can_manage_team(request.user, case))
+        or (supervise and not manages_lead(request.user, case))
+    ):
+        audit.record(
+            actor=request.user,
+            action="access.refused_write",
+            case=case,
+            request=request,
+            outcome="denied",
+            data={"path": request.path},
+            using=settings.AUDIT_DB_ALIAS,
+        )
         raise PermissionDenied("You can read this case but not change it.")
     action = "case.viewed" if request.method in ("GET", "HEAD") else "case.accessed"
     audit.record_access(request, case=case, action=action)
     return case
 
 
-def case_view(*, methods: tuple[str, ...] = ("GET",), write: bool = False, manage: bool = False,
-              supervise: bool = False):
+def case_view(
+    *, methods: tuple[str, ...] = ("GET",), write: bool = False, manage: bool = False, supervise: bool = False
+):
     """Decorate a case page: the view receives the case from `case_for_user` instead of its reference.
 
     The access check runs before the method check, so an outsider gets 404 for every method;

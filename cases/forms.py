@@ -1,6 +1,5 @@
 """Forms for cases, households, teams and access grants. Forms validate; services save."""
 
-
 from django import forms
 from django.utils import timezone
 
@@ -12,8 +11,7 @@ from common.forms import DateInput, OnceOnlyForm, VersionedForm
 
 class CaseCreateForm(OnceOnlyForm):
     level = forms.ChoiceField(label="Level of need", choices=Level.choices)
-    opened_on = forms.DateField(label="Date the case opened", widget=DateInput,
-                                initial=timezone.localdate)
+    opened_on = forms.DateField(label="Date the case opened", widget=DateInput, initial=timezone.localdate)
 
     def clean_opened_on(self):
         opened_on = self.cleaned_data["opened_on"]
@@ -32,20 +30,18 @@ class CaseEditForm(VersionedForm):
 class HouseholdMemberForm(OnceOnlyForm):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(label="Surname", max_length=100)
-    relationship = forms.ChoiceField(label="Place in the household",
-                                     choices=HouseholdMember.Relationship.choices)
+    relationship = forms.ChoiceField(label="Place in the household", choices=HouseholdMember.Relationship.choices)
     relationship_detail = forms.CharField(
-        label="Relationship (optional)", max_length=100, required=False,
+        label="Relationship (optional)",
+        max_length=100,
+        required=False,
         help_text="For example 'mother of Amy', 'grandmother', 'mum's partner'.",
     )
     date_of_birth = forms.DateField(label="Date of birth", widget=DateInput, required=False)
     is_unborn = forms.BooleanField(label="Unborn baby", required=False)
-    expected_on = forms.DateField(label="Expected date of birth (unborn baby only)",
-                                  widget=DateInput, required=False)
-    sex = forms.ChoiceField(label="Sex (optional)", choices=[("", "Not recorded"), *Person.Sex.choices],
-                            required=False)
-    joined_on = forms.DateField(label="Living in the household since", widget=DateInput,
-                                initial=timezone.localdate)
+    expected_on = forms.DateField(label="Expected date of birth (unborn baby only)", widget=DateInput, required=False)
+    sex = forms.ChoiceField(label="Sex (optional)", choices=[("", "Not recorded"), *Person.Sex.choices], required=False)
+    joined_on = forms.DateField(label="Living in the household since", widget=DateInput, initial=timezone.localdate)
 
     def clean(self):
         data = super().clean()
@@ -63,8 +59,10 @@ class HouseholdMemberForm(OnceOnlyForm):
             if expected:
                 self.add_error("expected_on", "Only an unborn baby has an expected date of birth.")
             if dob and dob > today:
-                self.add_error("date_of_birth", "A date of birth cannot be in the future. "
-                                                "For a baby not yet born, tick 'Unborn baby'.")
+                self.add_error(
+                    "date_of_birth",
+                    "A date of birth cannot be in the future. For a baby not yet born, tick 'Unborn baby'.",
+                )
             if is_child and dob is None and "date_of_birth" not in self.errors:
                 self.add_error("date_of_birth", "Give the child's date of birth.")
         joined = data.get("joined_on")
@@ -74,8 +72,7 @@ class HouseholdMemberForm(OnceOnlyForm):
 
 
 class CaseMemberAddForm(forms.Form):
-    user = StaffChoiceField(label="Professional",
-                            help_text="Only active staff of partner agencies are listed.")
+    user = StaffChoiceField(label="Professional", help_text="Only active staff of partner agencies are listed.")
     role = forms.ChoiceField(
         label="Role on the case",
         choices=[c for c in CaseMember.Role.choices if c[0] != CaseMember.Role.LEAD],
@@ -114,8 +111,9 @@ class CaseMemberEndForm(forms.Form):
 
 class AccessGrantForm(forms.Form):
     user = StaffChoiceField(label="Who needs access")
-    reason = forms.CharField(label="Why do they need to see this case?", widget=forms.Textarea(attrs={"rows": 3}),
-                             max_length=2000)
+    reason = forms.CharField(
+        label="Why do they need to see this case?", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
     hours = forms.IntegerField(label="For how many hours (1 to 24)", min_value=1, max_value=24, initial=8)
 
     def __init__(self, *args, case: Case, **kwargs):
@@ -127,8 +125,7 @@ class AccessGrantForm(forms.Form):
 class CaseFilterForm(forms.Form):
     reference = forms.CharField(label="Case reference", required=False, max_length=20)
     level = forms.ChoiceField(label="Level of need", choices=[("", "Any"), *Level.choices], required=False)
-    status = forms.ChoiceField(label="Status", required=False,
-                               choices=[("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")])
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")]
+    )
     mine = forms.BooleanField(label="Only cases I am on the team for", required=False)
-
-

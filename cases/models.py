@@ -48,12 +48,8 @@ class Case(models.Model):
     level = models.CharField("level of need", max_length=20, choices=Level.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     closure_reason = models.CharField(max_length=3, choices=ClosureReason.choices, blank=True)
-    lead_professional = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_cases"
-    )
-    lead_agency = models.ForeignKey(
-        "accounts.Agency", on_delete=models.PROTECT, related_name="led_cases"
-    )
+    lead_professional = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_cases")
+    lead_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="led_cases")
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -154,9 +150,7 @@ class HouseholdMember(models.Model):
     class Meta:
         ordering = ["relationship", "person__date_of_birth"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["case", "person"], name="cases_householdmember_once_per_case"
-            ),
+            models.UniqueConstraint(fields=["case", "person"], name="cases_householdmember_once_per_case"),
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
                 name="cases_householdmember_left_after_joined",
@@ -178,15 +172,11 @@ class CaseMember(models.Model):
         READ_ONLY = "read_only", "Read only"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="members")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
 
     class Meta:
         ordering = ["ended_on", "role", "user__last_name"]
@@ -222,13 +212,9 @@ class AccessGrant(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="access_grants")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_grants"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_grants")
     reason = models.TextField()
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -236,5 +222,3 @@ class AccessGrant(models.Model):
     class Meta:
         ordering = ["-granted_at"]
         indexes = [models.Index(fields=["user", "expires_at"], name="cases_grant_user_expiry")]
-
-

@@ -10,15 +10,16 @@ from cases.models import Case, CaseMember, HouseholdMember
 def _current_children() -> Prefetch:
     return Prefetch(
         "household",
-        queryset=HouseholdMember.objects.filter(
-            relationship=HouseholdMember.Relationship.CHILD, left_on__isnull=True
-        ).select_related("person").order_by("person__date_of_birth", "person__first_name"),
+        queryset=HouseholdMember.objects.filter(relationship=HouseholdMember.Relationship.CHILD, left_on__isnull=True)
+        .select_related("person")
+        .order_by("person__date_of_birth", "person__first_name"),
         to_attr="current_children",
     )
 
 
-def case_list_for(user: User, *, status: str = "open", level: str = "", mine_only: bool = False,
-                  reference: str = "") -> QuerySet[Case]:
+def case_list_for(
+    user: User, *, status: str = "open", level: str = "", mine_only: bool = False, reference: str = ""
+) -> QuerySet[Case]:
     """Cases the user may open, filtered, with lead, agency and current children loaded.
 
     Always three queries whatever the number of cases: count (for paging), cases, children.
@@ -63,9 +64,15 @@ def team_for(case: Case) -> list[CaseMember]:
 
 def case_counts_for(user: User) -> dict[str, int]:
     """Open cases by level, for the home page (one query)."""
-    counts = cases_visible_to(user).filter(status=Case.Status.OPEN).aggregate(
-        total=Count("pk"),
-        **{level: Count("pk", filter=Q(level=level)) for level in ("early_help", "child_in_need",
-                                                                      "child_protection")},
+    counts = (
+        cases_visible_to(user)
+        .filter(status=Case.Status.OPEN)
+        .aggregate(
+            total=Count("pk"),
+            **{
+                level: Count("pk", filter=Q(level=level))
+                for level in ("early_help", "child_in_need", "child_protection")
+            },
+        )
     )
     return counts

@@ -43,9 +43,7 @@ def case_create(*, by: User, level: str, opened_on: date, lead_professional: Use
         lead_professional=lead,
         lead_agency_id=lead.agency_id,
     )
-    CaseMember.objects.create(
-        case=case, user=lead, role=CaseMember.Role.LEAD, started_on=opened_on, added_by=by
-    )
+    CaseMember.objects.create(case=case, user=lead, role=CaseMember.Role.LEAD, started_on=opened_on, added_by=by)
     if lead != by:
         CaseMember.objects.create(
             case=case, user=by, role=CaseMember.Role.CORE_GROUP, started_on=opened_on, added_by=by
@@ -57,17 +55,13 @@ def case_create(*, by: User, level: str, opened_on: date, lead_professional: Use
 @transaction.atomic
 def case_update(*, case: Case, by: User, seen_version: int, level: str, opened_on: date) -> Case:
     """Change a case's details only if nobody else saved since `seen_version` was loaded."""
-    changed = {
-        name for name, value in (("level", level), ("opened_on", opened_on))
-        if getattr(case, name) != value
-    }
+    changed = {name for name, value in (("level", level), ("opened_on", opened_on)) if getattr(case, name) != value}
     updated = Case.objects.filter(pk=case.pk, version=seen_version).update(
         level=level, opened_on=opened_on, version=F("version") + 1
     )
     if not updated:
         raise VersionConflict(Case.objects.get(pk=case.pk))
-    audit.record(actor=by, action="case.updated", case=case, target=case,
-                 data={"fields": sorted(changed)})
+    audit.record(actor=by, action="case.updated", case=case, target=case, data={"fields": sorted(changed)})
     case.refresh_from_db()
     return case
 
@@ -83,8 +77,9 @@ class PersonDetails:
 
 
 @transaction.atomic
-def household_member_add(*, case: Case, by: User, details: PersonDetails, relationship: str,
-                         relationship_detail: str = "", joined_on: date) -> HouseholdMember:
+def household_member_add(
+    *, case: Case, by: User, details: PersonDetails, relationship: str, relationship_detail: str = "", joined_on: date
+) -> HouseholdMember:
     """Add a new person to a household. Dates are checked here too, not only in the form."""
     today = timezone.localdate()
     if details.date_of_birth and details.date_of_birth > today:
@@ -100,11 +95,13 @@ def household_member_add(*, case: Case, by: User, details: PersonDetails, relati
         sex=details.sex,
     )
     member = HouseholdMember.objects.create(
-        case=case, person=person, relationship=relationship,
-        relationship_detail=relationship_detail, joined_on=joined_on,
+        case=case,
+        person=person,
+        relationship=relationship,
+        relationship_detail=relationship_detail,
+        joined_on=joined_on,
     )
-    audit.record(actor=by, action="case.household.added", case=case, target=person,
-                 data={"relationship": relationship})
+    audit.record(actor=by, action="case.household.added", case=case, target=person, data={"relationship": relationship})
     return member
 
 
@@ -118,13 +115,10 @@ def case_member_add(*, case: Case, by: User, user: User, role: str, started_on: 
         raise ValidationError({"user": "This person's account is not active."})
     try:
         with transaction.atomic():
-            member = CaseMember.objects.create(
-                case=case, user=user, role=role, started_on=started_on, added_by=by
-            )
+            member = CaseMember.objects.create(case=case, user=user, role=role, started_on=started_on, added_by=by)
     except IntegrityError as exc:
         raise ValidationError({"user": "This person is already on the case team."}) from exc
-    audit.record(actor=by, action="case.team.added", case=case, target=member,
-                 data={"user_id": user.pk, "role": role})
+    audit.record(actor=by, action="case.team.added", case=case, target=member, data={"user_id": user.pk, "role": role})
     return member
 
 
@@ -138,8 +132,7 @@ def case_member_end(*, case: Case, by: User, member: CaseMember, ended_on: date)
         raise ValidationError({"ended_on": "The end date cannot be before the start date."})
     updated = CaseMember.objects.filter(pk=member.pk, ended_on__isnull=True).update(ended_on=ended_on)
     if updated:
-        audit.record(actor=by, action="case.team.ended", case=case, target=member,
-                     data={"user_id": member.user_id})
+        audit.record(actor=by, action="case.team.ended", case=case, target=member, data={"user_id": member.user_id})
     member.refresh_from_db()
     return member
 
@@ -154,9 +147,13 @@ def access_grant_create(*, case: Case, by: User, user: User, reason: str, hours:
     if not 1 <= hours <= MAX_GRANT_HOURS:
         raise ValidationError({"hours": f"Access can be granted for 1 to {MAX_GRANT_HOURS} hours."})
     grant = AccessGrant.objects.create(
-        case=case, user=user, reason=reason.strip(), granted_by=by,
+        case=case,
+        user=user,
+        reason=reason.strip(),
+        granted_by=by,
         expires_at=timezone.now() + timedelta(hours=hours),
     )
-    audit.record(actor=by, action="case.access_granted", case=case, target=grant,
-                 data={"user_id": user.pk, "hours": hours})
+    audit.record(
+        actor=by, action="case.access_granted", case=case, target=grant, data={"user_id": user.pk, "hours": hours}
+    )
     return grant

@@ -31,26 +31,38 @@ CASES_PER_PAGE = 25
 
 # Title, button and one line of explanation for each form page (templates/cases/form_page.html).
 PAGES = {
-    "create": {"title": "Open a case", "submit_label": "Open the case",
-               "intro": "You will be the lead professional. Add the household's children and adults next."},
+    "create": {
+        "title": "Open a case",
+        "submit_label": "Open the case",
+        "intro": "You will be the lead professional. Add the household's children and adults next.",
+    },
     "edit": {"title": "Change case details", "submit_label": "Save changes"},
-    "household": {"title": "Add someone to the household", "submit_label": "Add to household",
-                  "add_another": True,
-                  "intro": "Record everyone who lives in the home, including informal carers and unborn babies."},
+    "household": {
+        "title": "Add someone to the household",
+        "submit_label": "Add to household",
+        "add_another": True,
+        "intro": "Record everyone who lives in the home, including informal carers and unborn babies.",
+    },
     "team_add": {"title": "Add a professional to the case team", "submit_label": "Add to team"},
-    "team_end": {"title": "Remove from the case team", "submit_label": "Remove from team",
-                 "intro": "They keep their place in the team history but lose access to the case."},
-    "grant": {"title": "Give temporary access", "submit_label": "Give access",
-              "intro": "For someone outside the team who needs to read this case for a short time. "
-                       "The reason is recorded and shown in the audit trail."},
+    "team_end": {
+        "title": "Remove from the case team",
+        "submit_label": "Remove from team",
+        "intro": "They keep their place in the team history but lose access to the case.",
+    },
+    "grant": {
+        "title": "Give temporary access",
+        "submit_label": "Give access",
+        "intro": "For someone outside the team who needs to read this case for a short time. "
+        "The reason is recorded and shown in the audit trail.",
+    },
 }
 
 
 def conflict_page(request: HttpRequest, case: Case, current: Case, submitted: dict) -> HttpResponse:
-    audit.record(actor=request.user, action="case.save_conflict", case=case, request=request,
-                 outcome="failed")
-    return render(request, "cases/conflict.html",
-                  {"case": case, "current": current, "submitted": submitted}, status=409)
+    audit.record(actor=request.user, action="case.save_conflict", case=case, request=request, outcome="failed")
+    return render(
+        request, "cases/conflict.html", {"case": case, "current": current, "submitted": submitted}, status=409
+    )
 
 
 @require_http_methods(["GET"])
@@ -67,9 +79,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "cases/case_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,9 +105,14 @@ def case_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Case {case.reference} opened. Now add the people in the household.")
         return redirect("dashboards:detail", reference=case.reference)
 
-    return save_once(request, form, lambda data: services.case_create(by=request.user, **data), done=done,
-                     invalid=lambda: form_page(request, PAGES["create"], form, status=INVALID),
-                     already="That case was already opened; it was not opened twice.")
+    return save_once(
+        request,
+        form,
+        lambda data: services.case_create(by=request.user, **data),
+        done=done,
+        invalid=lambda: form_page(request, PAGES["create"], form, status=INVALID),
+        already="That case was already opened; it was not opened twice.",
+    )
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)
@@ -100,13 +124,23 @@ def case_edit(request: HttpRequest, case: Case) -> HttpResponse:
             return form_page(request, PAGES["edit"], form, case, status=INVALID)
         data = form.cleaned_data
         try:
-            services.case_update(case=case, by=request.user, seen_version=data["version"],
-                                 level=data["level"], opened_on=data["opened_on"])
+            services.case_update(
+                case=case,
+                by=request.user,
+                seen_version=data["version"],
+                level=data["level"],
+                opened_on=data["opened_on"],
+            )
         except services.VersionConflict as conflict:
-            return conflict_page(request, case, conflict.current, {
-                "Level of need": dict(form.fields["level"].choices)[data["level"]],
-                "Date the case opened": data["opened_on"],
-            })
+            return conflict_page(
+                request,
+                case,
+                conflict.current,
+                {
+                    "Level of need": dict(form.fields["level"].choices)[data["level"]],
+                    "Date the case opened": data["opened_on"],
+                },
+            )
         messages.success(request, "Case details saved.")
         return redirect("dashboards:detail", reference=case.reference)
     return form_page(request, PAGES["edit"], form, case)
@@ -120,11 +154,21 @@ def household_add(request: HttpRequest, case: Case) -> HttpResponse:
 
     def save(data):
         details = services.PersonDetails(
-            first_name=data["first_name"], last_name=data["last_name"], date_of_birth=data["date_of_birth"],
-            is_unborn=data["is_unborn"], expected_on=data["expected_on"], sex=data["sex"])
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            is_unborn=data["is_unborn"],
+            expected_on=data["expected_on"],
+            sex=data["sex"],
+        )
         return services.household_member_add(
-            case=case, by=request.user, details=details, relationship=data["relationship"],
-            relationship_detail=data["relationship_detail"], joined_on=data["joined_on"])
+            case=case,
+            by=request.user,
+            details=details,
+            relationship=data["relationship"],
+            relationship_detail=data["relationship_detail"],
+            joined_on=data["joined_on"],
+        )
 
     def done(member):
         if member is not None:
@@ -133,9 +177,14 @@ def household_add(request: HttpRequest, case: Case) -> HttpResponse:
             return redirect("cases:household_add", reference=case.reference)
         return redirect("dashboards:detail", reference=case.reference)
 
-    return save_once(request, form, save, done=done,
-                     invalid=lambda: form_page(request, PAGES["household"], form, case, status=INVALID),
-                     already="This person was already added; they were not added twice.")
+    return save_once(
+        request,
+        form,
+        save,
+        done=done,
+        invalid=lambda: form_page(request, PAGES["household"], form, case, status=INVALID),
+        already="This person was already added; they were not added twice.",
+    )
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)

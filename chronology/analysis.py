@@ -42,8 +42,7 @@ class DuplicateGroup:
     agency_ids: frozenset
 
 
-def find_gaps(periods: Iterable[tuple[date, date]], *, threshold_days: int,
-              until: date | None = None) -> list[Gap]:
+def find_gaps(periods: Iterable[tuple[date, date]], *, threshold_days: int, until: date | None = None) -> list[Gap]:
     """Spells longer than `threshold_days` with no entry, oldest first.
 
     `periods` are (start, end) pairs; a single-day event has start == end, and a period covers
@@ -95,8 +94,9 @@ def find_duplicates(entries: Iterable[EntryFacts]) -> list[DuplicateGroup]:
     groups = []
     for ids in members.values():
         first = min((facts[i] for i in ids), key=lambda f: (f.occurred_on, str(f.entry_id)))
-        groups.append((first.occurred_on, first.event_type, sorted(ids, key=str),
-                       frozenset(facts[i].agency_id for i in ids)))
+        groups.append(
+            (first.occurred_on, first.event_type, sorted(ids, key=str), frozenset(facts[i].agency_id for i in ids))
+        )
     groups.sort(key=lambda g: (g[0], g[1], str(g[2][0])))
     return [
         DuplicateGroup(number=n, entry_ids=tuple(ids), occurred_on=day, event_type=kind, agency_ids=agencies)

@@ -12,10 +12,30 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-CSV_COLUMNS = ["case_reference", "event_date", "date_precision", "period_end", "event_time", "event_type",
-               "children", "agency", "recorded_by", "role", "recorded_at", "what_happened",
-               "original_text", "amendment_reason", "impact", "impact_detail", "neglect_forms",
-               "action_taken", "significance", "hospital", "reason_given", "external_reference"]
+CSV_COLUMNS = [
+    "case_reference",
+    "event_date",
+    "date_precision",
+    "period_end",
+    "event_time",
+    "event_type",
+    "children",
+    "agency",
+    "recorded_by",
+    "role",
+    "recorded_at",
+    "what_happened",
+    "original_text",
+    "amendment_reason",
+    "impact",
+    "impact_detail",
+    "neglect_forms",
+    "action_taken",
+    "significance",
+    "hospital",
+    "reason_given",
+    "external_reference",
+]
 
 
 def safe_cell(value) -> str:
@@ -33,8 +53,10 @@ def _filename(case, suffix: str) -> str:
 def csv_watermark(user, export_id) -> str:
     """The first line of every CSV export: its marking, who exported it, when, and its audit number."""
     agency = user.agency.name if user.agency_id else "no agency"
-    return (f"OFFICIAL-SENSITIVE. Exported by {user.get_full_name() or user.username} ({agency}) at "
-            f"{timezone.localtime():%d/%m/%Y %H:%M}, export {export_id}. Do not copy or forward.")
+    return (
+        f"OFFICIAL-SENSITIVE. Exported by {user.get_full_name() or user.username} ({agency}) at "
+        f"{timezone.localtime():%d/%m/%Y %H:%M}, export {export_id}. Do not copy or forward."
+    )
 
 
 def csv_response(case, entries, *, user, export_id) -> HttpResponse:
@@ -46,19 +68,35 @@ def csv_response(case, entries, *, user, export_id) -> HttpResponse:
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         latest = entry.latest_amendment
-        writer.writerow([safe_cell(value) for value in (
-            entry.case.reference, entry.occurred_on.isoformat(), entry.get_date_precision_display(),
-            entry.occurred_until.isoformat() if entry.occurred_until else "",
-            entry.occurred_at.strftime("%H:%M") if entry.occurred_at else "",
-            entry.get_event_type_display(),
-            "; ".join(f"{c.first_name} {c.last_name}" for c in entry.child_list),
-            entry.source_agency.name, entry.recorded_by.get_full_name(), entry.author_role,
-            timezone.localtime(entry.recorded_at).strftime("%Y-%m-%d %H:%M"),
-            entry.current_text, entry.what_happened if latest else "", latest.reason if latest else "",
-            entry.get_impact_display(), entry.impact_detail, "; ".join(entry.neglect_forms),
-            entry.action_taken, entry.get_significance_display(), entry.hospital, entry.reason_given,
-            entry.external_reference,
-        )])
+        writer.writerow(
+            [
+                safe_cell(value)
+                for value in (
+                    entry.case.reference,
+                    entry.occurred_on.isoformat(),
+                    entry.get_date_precision_display(),
+                    entry.occurred_until.isoformat() if entry.occurred_until else "",
+                    entry.occurred_at.strftime("%H:%M") if entry.occurred_at else "",
+                    entry.get_event_type_display(),
+                    "; ".join(f"{c.first_name} {c.last_name}" for c in entry.child_list),
+                    entry.source_agency.name,
+                    entry.recorded_by.get_full_name(),
+                    entry.author_role,
+                    timezone.localtime(entry.recorded_at).strftime("%Y-%m-%d %H:%M"),
+                    entry.current_text,
+                    entry.what_happened if latest else "",
+                    latest.reason if latest else "",
+                    entry.get_impact_display(),
+                    entry.impact_detail,
+                    "; ".join(entry.neglect_forms),
+                    entry.action_taken,
+                    entry.get_significance_display(),
+                    entry.hospital,
+                    entry.reason_given,
+                    entry.external_reference,
+                )
+            ]
+        )
     return response
 
 
@@ -70,17 +108,23 @@ def render_pdf(request: HttpRequest, case, entries, *, export_id) -> bytes:
     local_only = URLFetcher(allowed_protocols={"file"})
 
     printed_at = timezone.localtime()
-    html = render_to_string("chronology/print.html", {
-        "case": case, "entries": entries, "printed_at": printed_at, "printed_by": request.user,
-        "export_id": export_id,
-    })
+    html = render_to_string(
+        "chronology/print.html",
+        {
+            "case": case,
+            "entries": entries,
+            "printed_at": printed_at,
+            "printed_by": request.user,
+            "export_id": export_id,
+        },
+    )
     stylesheet = CSS(filename=finders.find("portal/print.css"), url_fetcher=local_only)
     return HTML(string=html, base_url=str(finders.find("portal")), url_fetcher=local_only).write_pdf(
-        stylesheets=[stylesheet])
+        stylesheets=[stylesheet]
+    )
 
 
 def pdf_response(request: HttpRequest, case, entries, *, export_id) -> HttpResponse:
-    response = HttpResponse(render_pdf(request, case, entries, export_id=export_id),
-                            content_type="application/pdf")
+    response = HttpResponse(render_pdf(request, case, entries, export_id=export_id), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(case, "pdf")}"'
     return response

@@ -19,7 +19,8 @@ class TimeInput(forms.TimeInput):
 
 def _household_children(case: Case):
     return Person.objects.filter(
-        households__case=case, households__relationship=HouseholdMember.Relationship.CHILD,
+        households__case=case,
+        households__relationship=HouseholdMember.Relationship.CHILD,
         households__left_on__isnull=True,
     ).order_by("date_of_birth", "first_name")
 
@@ -33,28 +34,48 @@ def _not_future(value):
 class ConcernForm(OnceOnlyForm):
     """The quick 'log a concern' form: the few things a practitioner knows straight away."""
 
-    event_type = forms.ChoiceField(label="What kind of event", choices=EventType.choices,
-                                   initial=EventType.CONCERN)
+    event_type = forms.ChoiceField(label="What kind of event", choices=EventType.choices, initial=EventType.CONCERN)
     occurred_on = forms.DateField(label="When did it happen?", widget=DateInput, initial=timezone.localdate)
-    children = forms.ModelMultipleChoiceField(label="Which children is it about?",
-                                              queryset=Person.objects.none(),
-                                              widget=forms.CheckboxSelectMultiple, required=False)
+    children = forms.ModelMultipleChoiceField(
+        label="Which children is it about?",
+        queryset=Person.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     whole_household = forms.BooleanField(label="All the children in the household", required=False)
     what_happened = forms.CharField(
-        label="What happened?", max_length=5000,
+        label="What happened?",
+        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Plain words: what you saw or heard, and who said it. Families may read this.",
     )
-    impact = forms.ChoiceField(label="Impact on the child", choices=Entry.Impact.choices,
-                               initial=Entry.Impact.NOT_KNOWN, widget=forms.RadioSelect)
-    impact_detail = forms.CharField(label="How did it affect the child? (optional)", max_length=2000,
-                                    required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    neglect_forms = forms.MultipleChoiceField(label="Form of neglect, if any", choices=NeglectForm.choices,
-                                              widget=forms.CheckboxSelectMultiple, required=False)
-    action_taken = forms.CharField(label="What did you do? (optional)", max_length=2000, required=False,
-                                   widget=forms.Textarea(attrs={"rows": 2}))
-    significance = forms.ChoiceField(label="How significant is it?", choices=Entry.Significance.choices,
-                                     initial=Entry.Significance.MEDIUM, widget=forms.RadioSelect)
+    impact = forms.ChoiceField(
+        label="Impact on the child",
+        choices=Entry.Impact.choices,
+        initial=Entry.Impact.NOT_KNOWN,
+        widget=forms.RadioSelect,
+    )
+    impact_detail = forms.CharField(
+        label="How did it affect the child? (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    neglect_forms = forms.MultipleChoiceField(
+        label="Form of neglect, if any",
+        choices=NeglectForm.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    action_taken = forms.CharField(
+        label="What did you do? (optional)", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    significance = forms.ChoiceField(
+        label="How significant is it?",
+        choices=Entry.Significance.choices,
+        initial=Entry.Significance.MEDIUM,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,17 +94,31 @@ class ConcernForm(OnceOnlyForm):
 class EntryForm(ConcernForm):
     """Every field of an entry, for a considered record (periods, times, A&E details)."""
 
-    date_precision = forms.ChoiceField(label="How exact is the date?", choices=Entry.Precision.choices,
-                                       initial=Entry.Precision.EXACT)
-    occurred_until = forms.DateField(label="End date, if it was a period (optional)", widget=DateInput,
-                                     required=False)
+    date_precision = forms.ChoiceField(
+        label="How exact is the date?", choices=Entry.Precision.choices, initial=Entry.Precision.EXACT
+    )
+    occurred_until = forms.DateField(label="End date, if it was a period (optional)", widget=DateInput, required=False)
     occurred_at = forms.TimeField(label="Time (optional)", widget=TimeInput, required=False)
     hospital = forms.CharField(label="Hospital (A&E attendances)", max_length=200, required=False)
     reason_given = forms.CharField(label="Reason given for the attendance", max_length=500, required=False)
 
-    field_order = ["event_type", "occurred_on", "date_precision", "occurred_until", "occurred_at",
-                   "children", "whole_household", "what_happened", "impact", "impact_detail",
-                   "neglect_forms", "action_taken", "significance", "hospital", "reason_given"]
+    field_order = [
+        "event_type",
+        "occurred_on",
+        "date_precision",
+        "occurred_until",
+        "occurred_at",
+        "children",
+        "whole_household",
+        "what_happened",
+        "impact",
+        "impact_detail",
+        "neglect_forms",
+        "action_taken",
+        "significance",
+        "hospital",
+        "reason_given",
+    ]
 
     def clean_occurred_until(self):
         return _not_future(self.cleaned_data["occurred_until"])
@@ -99,10 +134,15 @@ class EntryForm(ConcernForm):
 
 
 class AmendmentForm(OnceOnlyForm):
-    text = forms.CharField(label="Corrected account", max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
-                           help_text="This will be shown in place of the original, which stays readable.")
-    reason = forms.CharField(label="Why does it need correcting?", max_length=1000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label="Corrected account",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="This will be shown in place of the original, which stays readable.",
+    )
+    reason = forms.CharField(
+        label="Why does it need correcting?", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class AppointmentForm(OnceOnlyForm):
@@ -119,10 +159,10 @@ class AppointmentForm(OnceOnlyForm):
 
 
 class OutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(label="What happened?", choices=Appointment.Outcome.choices,
-                                widget=forms.RadioSelect)
-    note = forms.CharField(label="Anything to add (optional)", max_length=1000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.ChoiceField(label="What happened?", choices=Appointment.Outcome.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label="Anything to add (optional)", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     rescheduled_on = forms.DateField(label="New date (if rescheduled)", widget=DateInput, required=False)
 
     def clean(self):
@@ -133,22 +173,27 @@ class OutcomeForm(forms.Form):
 
 
 class TimelineFilterForm(forms.Form):
-    child = forms.ModelChoiceField(label="Child", queryset=Person.objects.none(), required=False,
-                                   empty_label="All children")
-    agency = forms.ModelChoiceField(label="Agency", queryset=Agency.objects.all(), required=False,
-                                    empty_label="All agencies")
+    child = forms.ModelChoiceField(
+        label="Child", queryset=Person.objects.none(), required=False, empty_label="All children"
+    )
+    agency = forms.ModelChoiceField(
+        label="Agency", queryset=Agency.objects.all(), required=False, empty_label="All agencies"
+    )
     event_type = forms.ChoiceField(label="Type", choices=[("", "All types"), *EventType.choices], required=False)
-    neglect_form = forms.ChoiceField(label="Form of neglect", choices=[("", "Any"), *NeglectForm.choices],
-                                     required=False)
-    significance = forms.ChoiceField(label="Significance", required=False,
-                                     choices=[("", "Any"), *Entry.Significance.choices])
+    neglect_form = forms.ChoiceField(
+        label="Form of neglect", choices=[("", "Any"), *NeglectForm.choices], required=False
+    )
+    significance = forms.ChoiceField(
+        label="Significance", required=False, choices=[("", "Any"), *Entry.Significance.choices]
+    )
     date_from = forms.DateField(label="From", widget=DateInput, required=False)
     date_to = forms.DateField(label="To", widget=DateInput, required=False)
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["child"].queryset = Person.objects.filter(
-            households__case=case, households__relationship=HouseholdMember.Relationship.CHILD,
+            households__case=case,
+            households__relationship=HouseholdMember.Relationship.CHILD,
         ).order_by("date_of_birth", "first_name")
 
     def clean(self):
@@ -159,6 +204,7 @@ class TimelineFilterForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="CSV file exported from your agency's system",
-                           help_text="Events, appointments with outcomes, or A&E attendances. "
-                                     "See the column guide below.")
+    file = forms.FileField(
+        label="CSV file exported from your agency's system",
+        help_text="Events, appointments with outcomes, or A&E attendances. See the column guide below.",
+    )

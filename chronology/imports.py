@@ -16,14 +16,36 @@ from django.utils import timezone
 from cases.models import Case, HouseholdMember
 from chronology.models import Appointment, Entry, EventType, NeglectForm
 
-REQUIRED_COLUMNS = ("record_type", "external_reference", "event_date", "child_first_name",
-                    "child_surname", "child_date_of_birth")
-OPTIONAL_COLUMNS = ("event_time", "event_type", "what_happened", "impact", "impact_detail",
-                    "action_taken", "significance", "neglect_forms", "appointment_type",
-                    "appointment_outcome", "hospital", "reason_given")
+REQUIRED_COLUMNS = (
+    "record_type",
+    "external_reference",
+    "event_date",
+    "child_first_name",
+    "child_surname",
+    "child_date_of_birth",
+)
+OPTIONAL_COLUMNS = (
+    "event_time",
+    "event_type",
+    "what_happened",
+    "impact",
+    "impact_detail",
+    "action_taken",
+    "significance",
+    "neglect_forms",
+    "appointment_type",
+    "appointment_outcome",
+    "hospital",
+    "reason_given",
+)
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-RECORD_TYPES = {"event": "event", "appointment": "appointment", "ae_attendance": "ae_attendance",
-                "a&e": "ae_attendance", "a&e attendance": "ae_attendance"}
+RECORD_TYPES = {
+    "event": "event",
+    "appointment": "appointment",
+    "ae_attendance": "ae_attendance",
+    "a&e": "ae_attendance",
+    "a&e attendance": "ae_attendance",
+}
 MAX_ROWS = 5000
 
 
@@ -52,8 +74,11 @@ def read_upload(upload) -> list[dict]:
     """
     limit = settings.CHRONOLOGY_IMPORT_MAX_BYTES
     if upload.size > limit:
-        raise UploadRefused(f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
-                            f"{limit / 1_048_576:.1f} MB. Split it into smaller files.", status=413)
+        raise UploadRefused(
+            f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
+            f"{limit / 1_048_576:.1f} MB. Split it into smaller files.",
+            status=413,
+        )
     if upload.size == 0:
         raise UploadRefused("The file is empty.")
     if not upload.name.lower().endswith(".csv"):
@@ -84,15 +109,15 @@ def read_upload(upload) -> list[dict]:
     if duplicated:
         problems.append("column(s) given twice: " + ", ".join(duplicated))
     if problems:
-        raise UploadRefused("The columns are not the ones the import expects (" + "; ".join(problems)
-                            + "). See the column guide on this page.")
+        raise UploadRefused(
+            "The columns are not the ones the import expects ("
+            + "; ".join(problems)
+            + "). See the column guide on this page."
+        )
     body = rows[1:]
     if len(body) > MAX_ROWS:
         raise UploadRefused(f"The file has {len(body)} rows; import at most {MAX_ROWS} at a time.", status=413)
-    return [
-        {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header) if name}
-        for row in body
-    ]
+    return [{name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header) if name} for row in body]
 
 
 def _date(value: str, label: str, problems: list[str]) -> date | None:
@@ -134,8 +159,9 @@ def _choice(value: str, choices, label: str, problems: list[str], *, default: st
 
 
 def _children_index(case: Case) -> dict:
-    members = HouseholdMember.objects.filter(
-        case=case, relationship=HouseholdMember.Relationship.CHILD).select_related("person")
+    members = HouseholdMember.objects.filter(case=case, relationship=HouseholdMember.Relationship.CHILD).select_related(
+        "person"
+    )
     return {
         (m.person.first_name.strip().lower(), m.person.last_name.strip().lower(), m.person.date_of_birth): m.person
         for m in members
@@ -155,8 +181,7 @@ def check_rows(case: Case, rows: list[dict]) -> list[ImportRow]:
         result = ImportRow(number=index, problems=problems)
         record_type = RECORD_TYPES.get(row.get("record_type", "").lower())
         if record_type is None:
-            problems.append(f"record_type '{row.get('record_type', '')}' must be event, appointment "
-                            "or ae_attendance.")
+            problems.append(f"record_type '{row.get('record_type', '')}' must be event, appointment or ae_attendance.")
         result.record_type = record_type or ""
         ref = row.get("external_reference", "")
         result.external_reference = ref
@@ -176,19 +201,28 @@ def check_rows(case: Case, rows: list[dict]) -> list[ImportRow]:
         if dob and child is None:
             problems.append("No child in this household has that first name, surname and date of birth.")
         values = {
-            "occurred_on": occurred_on, "occurred_at": _time(row.get("event_time", ""), problems),
-            "children": [child] if child else [], "what_happened": row.get("what_happened", ""),
-            "impact": _choice(row.get("impact", ""), Entry.Impact, "impact", problems,
-                              default=Entry.Impact.NOT_KNOWN),
-            "impact_detail": row.get("impact_detail", ""), "action_taken": row.get("action_taken", ""),
-            "significance": _choice(row.get("significance", ""), Entry.Significance, "significance",
-                                    problems, default=Entry.Significance.MEDIUM),
+            "occurred_on": occurred_on,
+            "occurred_at": _time(row.get("event_time", ""), problems),
+            "children": [child] if child else [],
+            "what_happened": row.get("what_happened", ""),
+            "impact": _choice(row.get("impact", ""), Entry.Impact, "impact", problems, default=Entry.Impact.NOT_KNOWN),
+            "impact_detail": row.get("impact_detail", ""),
+            "action_taken": row.get("action_taken", ""),
+            "significance": _choice(
+                row.get("significance", ""),
+                Entry.Significance,
+                "significance",
+                problems,
+                default=Entry.Significance.MEDIUM,
+            ),
         }
         forms = [f.strip().lower() for f in row.get("neglect_forms", "").replace(",", ";").split(";") if f.strip()]
         bad_forms = [f for f in forms if f not in NeglectForm.values]
         if bad_forms:
-            problems.append("neglect_forms '" + "; ".join(bad_forms) + "' must be physical, emotional, "
-                            "medical or educational, separated by ';'.")
+            problems.append(
+                "neglect_forms '" + "; ".join(bad_forms) + "' must be physical, emotional, "
+                "medical or educational, separated by ';'."
+            )
         values["neglect_forms"] = [f for f in forms if f in NeglectForm.values]
         future = occurred_on is not None and occurred_on > today
 
@@ -213,7 +247,9 @@ def check_rows(case: Case, rows: list[dict]) -> list[ImportRow]:
         elif record_type == "appointment":
             values["kind"] = _choice(row.get("appointment_type", ""), Appointment.Kind, "appointment_type", problems)
             outcome = row.get("appointment_outcome", "")
-            values["outcome"] = _choice(outcome, Appointment.Outcome, "appointment_outcome", problems) if outcome else ""
+            values["outcome"] = (
+                _choice(outcome, Appointment.Outcome, "appointment_outcome", problems) if outcome else ""
+            )
             happened = values["outcome"] in (Appointment.Outcome.ATTENDED, Appointment.Outcome.WAS_NOT_BROUGHT)
             if future and happened:
                 problems.append("An appointment in the future cannot have been attended or missed yet.")

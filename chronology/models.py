@@ -77,16 +77,16 @@ class Entry(AppendOnlyModel):
     neglect_medical = models.BooleanField(default=False)
     neglect_educational = models.BooleanField(default=False)
     what_happened = models.TextField()
-    impact = models.CharField("impact on the child", max_length=10, choices=Impact.choices,
-                              default=Impact.NOT_KNOWN)
+    impact = models.CharField("impact on the child", max_length=10, choices=Impact.choices, default=Impact.NOT_KNOWN)
     impact_detail = models.TextField(blank=True)
     action_taken = models.TextField(blank=True)
     significance = models.CharField(max_length=6, choices=Significance.choices, default=Significance.MEDIUM)
     # A&E attendances: the hospital and the reason the carer gave (time goes in occurred_at).
     hospital = models.CharField(max_length=200, blank=True)
     reason_given = models.CharField(max_length=500, blank=True)
-    appointment = models.ForeignKey("Appointment", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="entries")
+    appointment = models.ForeignKey(
+        "Appointment", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
     # The partner system's own ID for an imported row: with the agency it stops re-imports duplicating.
     external_reference = models.CharField(max_length=100, blank=True)
 
@@ -95,7 +95,8 @@ class Entry(AppendOnlyModel):
         ordering = ["occurred_on", "event_type", "recorded_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source_agency", "external_reference"], condition=~Q(external_reference=""),
+                fields=["source_agency", "external_reference"],
+                condition=~Q(external_reference=""),
                 name="chronology_entry_one_per_external_ref",
             ),
             models.CheckConstraint(
@@ -192,18 +193,21 @@ class Appointment(models.Model):
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    outcome_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                            null=True, blank=True, related_name="+")
+    outcome_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
-    rescheduled_to = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="rescheduled_from")
+    rescheduled_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="rescheduled_from"
+    )
     external_reference = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-scheduled_on", "-scheduled_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["agency", "external_reference"], condition=~Q(external_reference=""),
+                fields=["agency", "external_reference"],
+                condition=~Q(external_reference=""),
                 name="chronology_appointment_one_per_external_ref",
             ),
         ]

@@ -38,7 +38,9 @@ def history_case_ids(case: Case) -> list:
     people = HouseholdMember.objects.filter(case=case).values("person_id")
     return list(
         Case.objects.filter(status=Case.Status.CLOSED, household__person_id__in=people)
-        .exclude(pk=case.pk).values_list("pk", flat=True).distinct()
+        .exclude(pk=case.pk)
+        .values_list("pk", flat=True)
+        .distinct()
     )
 
 
@@ -107,9 +109,13 @@ def _duplicates_sql(entries: QuerySet[Entry]) -> list[analysis.DuplicateGroup]:
     timeline: a key that qualifies brings all its entries, and a key that does not cannot qualify
     on fewer entries."""
     keys = (
-        entries.order_by().values("occurred_on", "event_type", child=F("child_links__person_id"))
-        .annotate(agencies=Count("source_agency_id", distinct=True),
-                  entry_ids=ArrayAgg("pk"), agency_ids=ArrayAgg("source_agency_id"))
+        entries.order_by()
+        .values("occurred_on", "event_type", child=F("child_links__person_id"))
+        .annotate(
+            agencies=Count("source_agency_id", distinct=True),
+            entry_ids=ArrayAgg("pk"),
+            agency_ids=ArrayAgg("source_agency_id"),
+        )
         .filter(agencies__gt=1, child__isnull=False)
     )
     facts = {}
@@ -118,24 +124,30 @@ def _duplicates_sql(entries: QuerySet[Entry]) -> list[analysis.DuplicateGroup]:
             day, kind, children = key["occurred_on"], key["event_type"], set()
             facts.setdefault(entry_id, (day, kind, agency_id, children))[3].add(key["child"])
     return analysis.find_duplicates(
-        analysis.EntryFacts(entry_id=entry_id, occurred_on=day, event_type=kind, agency_id=agency_id,
-                            child_ids=frozenset(children))
+        analysis.EntryFacts(
+            entry_id=entry_id, occurred_on=day, event_type=kind, agency_id=agency_id, child_ids=frozenset(children)
+        )
         for entry_id, (day, kind, agency_id, children) in facts.items()
     )
 
 
 def _analyse_in_python(entries: QuerySet[Entry], *, threshold_days: int, until: date | None):
     """Gaps and duplicates from every filtered row, on databases other than PostgreSQL."""
-    rows = list(entries.order_by().values_list("pk", "occurred_on", "occurred_until", "event_type",
-                                               "source_agency_id"))
+    rows = list(entries.order_by().values_list("pk", "occurred_on", "occurred_until", "event_type", "source_agency_id"))
     children = {}
     for entry_id, person_id in EntryChild.objects.filter(entry__in=entries.values("pk")).values_list(
-            "entry_id", "person_id"):
+        "entry_id", "person_id"
+    ):
         children.setdefault(entry_id, set()).add(person_id)
     gaps = analysis.find_gaps(((r[1], r[2] or r[1]) for r in rows), threshold_days=threshold_days, until=until)
     duplicates = analysis.find_duplicates(
-        analysis.EntryFacts(entry_id=r[0], occurred_on=r[1], event_type=r[3], agency_id=r[4],
-                            child_ids=frozenset(children.get(r[0], ())))
+        analysis.EntryFacts(
+            entry_id=r[0],
+            occurred_on=r[1],
+            event_type=r[3],
+            agency_id=r[4],
+            child_ids=frozenset(children.get(r[0], ())),
+        )
         for r in rows
     )
     return gaps, duplicates
@@ -164,8 +176,16 @@ class Timeline:
         self.count = count
 
     def _cache_key(self) -> str:
-        facts = repr((str(self.case_id), sorted(map(str, self.history_ids)), sorted(self.filters.__dict__.items()),
-                      self.until, settings.CHRONOLOGY_GAP_DAYS, self.count))
+        facts = repr(
+            (
+                str(self.case_id),
+                sorted(map(str, self.history_ids)),
+                sorted(self.filters.__dict__.items()),
+                self.until,
+                settings.CHRONOLOGY_GAP_DAYS,
+                self.count,
+            )
+        )
         return "chronology-analysis:" + hashlib.sha256(facts.encode()).hexdigest()
 
     @cached_property
@@ -178,8 +198,10 @@ class Timeline:
         if connection.vendor != "postgresql":
             found = _analyse_in_python(self.filtered, threshold_days=threshold, until=self.until)
         else:
-            found = (_gaps_sql(self.filtered, threshold_days=threshold, until=self.until),
-                     _duplicates_sql(self.filtered))
+            found = (
+                _gaps_sql(self.filtered, threshold_days=threshold, until=self.until),
+                _duplicates_sql(self.filtered),
+            )
         if self.count is not None:
             cache.set(self._cache_key(), found, ANALYSIS_CACHE_SECONDS)
         return found
@@ -193,8 +215,7 @@ class Timeline:
         return self._analysis[1]
 
 
-def timeline_for(case: Case, filters: TimelineFilters = TimelineFilters(), *,
-                 today: date | None = None) -> Timeline:
+def timeline_for(case: Case, filters: TimelineFilters = TimelineFilters(), *, today: date | None = None) -> Timeline:
     """A case's merged multi-agency timeline with its earlier closed cases, filtered.
 
     Its gaps and duplicates cost two queries that return only gaps and duplicate groups (see Timeline).
@@ -202,8 +223,14 @@ def timeline_for(case: Case, filters: TimelineFilters = TimelineFilters(), *,
     history_ids = history_case_ids(case)
     entries = _filtered(case, filters, history_ids)
     until = (today or timezone.localdate()) if case.is_open else None
-    return Timeline(entries=with_details(entries.order_by(*ORDER)), history_ids=history_ids,
-                    filtered=entries, until=until, filters=filters, case_id=case.pk)
+    return Timeline(
+        entries=with_details(entries.order_by(*ORDER)),
+        history_ids=history_ids,
+        filtered=entries,
+        until=until,
+        filters=filters,
+        case_id=case.pk,
+    )
 
 
 def emotional_observations(case: Case) -> QuerySet[Entry]:
@@ -214,9 +241,9 @@ def emotional_observations(case: Case) -> QuerySet[Entry]:
 
 def child_for_case(case: Case, person_id) -> HouseholdMember | None:
     return (
-        HouseholdMember.objects.filter(case=case, person_id=person_id,
-                                       relationship=HouseholdMember.Relationship.CHILD)
-        .select_related("person").first()
+        HouseholdMember.objects.filter(case=case, person_id=person_id, relationship=HouseholdMember.Relationship.CHILD)
+        .select_related("person")
+        .first()
     )
 
 
@@ -235,10 +262,16 @@ def child_counts(case: Case, person, *, today: date) -> ChildCounts:
     """
     since = today - timedelta(days=365)
     scope = [case.pk, *history_case_ids(case)]
-    wnb = Appointment.objects.filter(case_id__in=scope, child=person, scheduled_on__gte=since,
-                                     outcome=Appointment.Outcome.WAS_NOT_BROUGHT).count()
-    ae = Entry.objects.filter(case_id__in=scope, child_links__person=person, occurred_on__gte=since,
-                              event_type=EventType.AE_ATTENDANCE).distinct().count()
+    wnb = Appointment.objects.filter(
+        case_id__in=scope, child=person, scheduled_on__gte=since, outcome=Appointment.Outcome.WAS_NOT_BROUGHT
+    ).count()
+    ae = (
+        Entry.objects.filter(
+            case_id__in=scope, child_links__person=person, occurred_on__gte=since, event_type=EventType.AE_ATTENDANCE
+        )
+        .distinct()
+        .count()
+    )
     return ChildCounts(was_not_brought=wnb, ae_attendances=ae, since=since)
 
 

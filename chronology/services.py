@@ -61,17 +61,30 @@ def entry_create(
     Raises ValidationError (keyed by argument name) on anything a form should have caught.
     """
     entry, links = _new_entry(
-        case=case, by=by, event_type=event_type, occurred_on=occurred_on, children=children,
-        what_happened=what_happened, significance=significance, date_precision=date_precision,
-        occurred_until=occurred_until, occurred_at=occurred_at, whole_household=whole_household,
-        neglect_forms=neglect_forms, impact=impact, impact_detail=impact_detail, action_taken=action_taken,
-        hospital=hospital, reason_given=reason_given, appointment=appointment,
-        external_reference=external_reference, household=_HouseholdQueries(case),
+        case=case,
+        by=by,
+        event_type=event_type,
+        occurred_on=occurred_on,
+        children=children,
+        what_happened=what_happened,
+        significance=significance,
+        date_precision=date_precision,
+        occurred_until=occurred_until,
+        occurred_at=occurred_at,
+        whole_household=whole_household,
+        neglect_forms=neglect_forms,
+        impact=impact,
+        impact_detail=impact_detail,
+        action_taken=action_taken,
+        hospital=hospital,
+        reason_given=reason_given,
+        appointment=appointment,
+        external_reference=external_reference,
+        household=_HouseholdQueries(case),
     )
     entry.save()
     EntryChild.objects.bulk_create(_links(entry, links))
-    audit.record(actor=by, action="chronology.entry.created", case=case, target=entry,
-                 data=_entry_audit_data(entry))
+    audit.record(actor=by, action="chronology.entry.created", case=case, target=entry, data=_entry_audit_data(entry))
     return entry
 
 
@@ -100,8 +113,11 @@ class _HouseholdOnce:
     """The same answers from one query, for a whole import file."""
 
     def __init__(self, case: Case):
-        members = list(HouseholdMember.objects.filter(case=case, relationship=HouseholdMember.Relationship.CHILD)
-                       .values_list("person_id", "left_on"))
+        members = list(
+            HouseholdMember.objects.filter(case=case, relationship=HouseholdMember.Relationship.CHILD).values_list(
+                "person_id", "left_on"
+            )
+        )
         self.everyone = {person_id for person_id, _ in members}
         self.current = [person_id for person_id, left_on in members if left_on is None]
 
@@ -112,13 +128,29 @@ class _HouseholdOnce:
         return list(self.current)
 
 
-def _new_entry(*, case: Case, by: User, event_type: str, occurred_on: date, children: Iterable[Person],
-               what_happened: str, household, significance: str = Entry.Significance.MEDIUM,
-               date_precision: str = Entry.Precision.EXACT, occurred_until: date | None = None,
-               occurred_at: time | None = None, whole_household: bool = False, neglect_forms: Iterable[str] = (),
-               impact: str = Entry.Impact.NOT_KNOWN, impact_detail: str = "", action_taken: str = "",
-               hospital: str = "", reason_given: str = "", appointment: Appointment | None = None,
-               external_reference: str = "") -> tuple[Entry, list]:
+def _new_entry(
+    *,
+    case: Case,
+    by: User,
+    event_type: str,
+    occurred_on: date,
+    children: Iterable[Person],
+    what_happened: str,
+    household,
+    significance: str = Entry.Significance.MEDIUM,
+    date_precision: str = Entry.Precision.EXACT,
+    occurred_until: date | None = None,
+    occurred_at: time | None = None,
+    whole_household: bool = False,
+    neglect_forms: Iterable[str] = (),
+    impact: str = Entry.Impact.NOT_KNOWN,
+    impact_detail: str = "",
+    action_taken: str = "",
+    hospital: str = "",
+    reason_given: str = "",
+    appointment: Appointment | None = None,
+    external_reference: str = "",
+) -> tuple[Entry, list]:
     """entry_create's checks, and the unsaved entry with the IDs of the children it is about."""
     if by.agency_id is None:
         raise ValidationError("Only staff of a partner agency can add to the chronology.")
@@ -183,39 +215,88 @@ def entry_amend(*, entry: Entry, by: User, text: str, reason: str) -> Amendment:
     if not reason.strip():
         raise ValidationError({"reason": "Say why the entry needs correcting."})
     amendment = Amendment.objects.create(
-        entry=entry, text=text.strip(), reason=reason.strip(), amended_by=by,
-        amended_by_agency_id=by.agency_id, amended_by_role=by.display_role[:100],
+        entry=entry,
+        text=text.strip(),
+        reason=reason.strip(),
+        amended_by=by,
+        amended_by_agency_id=by.agency_id,
+        amended_by_role=by.display_role[:100],
         amended_at=timezone.now(),
     )
-    audit.record(actor=by, action="chronology.entry.amended", case=entry.case, target=entry,
-                 data={"amendment_id": str(amendment.pk)})
+    audit.record(
+        actor=by,
+        action="chronology.entry.amended",
+        case=entry.case,
+        target=entry,
+        data={"amendment_id": str(amendment.pk)},
+    )
     return amendment
 
 
 @transaction.atomic
-def appointment_create(*, case: Case, by: User, child: Person, agency: Agency, kind: str,
-                       scheduled_on: date, scheduled_at: time | None = None, notes: str = "",
-                       external_reference: str = "") -> Appointment:
+def appointment_create(
+    *,
+    case: Case,
+    by: User,
+    child: Person,
+    agency: Agency,
+    kind: str,
+    scheduled_on: date,
+    scheduled_at: time | None = None,
+    notes: str = "",
+    external_reference: str = "",
+) -> Appointment:
     """Book an appointment for a child of the household (nothing goes on the timeline until
     its outcome is known)."""
-    appointment = _new_appointment(case=case, by=by, child=child, agency=agency, kind=kind,
-                                   scheduled_on=scheduled_on, scheduled_at=scheduled_at, notes=notes,
-                                   external_reference=external_reference, household=_HouseholdQueries(case))
+    appointment = _new_appointment(
+        case=case,
+        by=by,
+        child=child,
+        agency=agency,
+        kind=kind,
+        scheduled_on=scheduled_on,
+        scheduled_at=scheduled_at,
+        notes=notes,
+        external_reference=external_reference,
+        household=_HouseholdQueries(case),
+    )
     appointment.save()
-    audit.record(actor=by, action="chronology.appointment.created", case=case, target=appointment,
-                 data=_appointment_audit_data(appointment))
+    audit.record(
+        actor=by,
+        action="chronology.appointment.created",
+        case=case,
+        target=appointment,
+        data=_appointment_audit_data(appointment),
+    )
     return appointment
 
 
-def _new_appointment(*, case: Case, by: User, child: Person, agency: Agency, kind: str, scheduled_on: date,
-                     scheduled_at: time | None, notes: str, external_reference: str, household) -> Appointment:
+def _new_appointment(
+    *,
+    case: Case,
+    by: User,
+    child: Person,
+    agency: Agency,
+    kind: str,
+    scheduled_on: date,
+    scheduled_at: time | None,
+    notes: str,
+    external_reference: str,
+    household,
+) -> Appointment:
     """appointment_create's checks, and the unsaved appointment."""
     _check_choice(kind, Appointment.Kind, "kind", "Choose the type of appointment.")
     if not household.children_among([child]):
         raise ValidationError({"child": "Choose a child who lives in this household."})
     return Appointment(
-        case=case, child=child, agency=agency, kind=kind, scheduled_on=scheduled_on,
-        scheduled_at=scheduled_at, notes=notes.strip(), booked_by=by,
+        case=case,
+        child=child,
+        agency=agency,
+        kind=kind,
+        scheduled_on=scheduled_on,
+        scheduled_at=scheduled_at,
+        notes=notes.strip(),
+        booked_by=by,
         external_reference=external_reference.strip(),
     )
 
@@ -234,9 +315,15 @@ OUTCOME_WORDS = {
 
 
 @transaction.atomic
-def appointment_record_outcome(*, appointment: Appointment, by: User, outcome: str, note: str = "",
-                               rescheduled_on: date | None = None,
-                               external_reference: str = "") -> Entry:
+def appointment_record_outcome(
+    *,
+    appointment: Appointment,
+    by: User,
+    outcome: str,
+    note: str = "",
+    rescheduled_on: date | None = None,
+    external_reference: str = "",
+) -> Entry:
     """Record what happened to an appointment, once, and write it on the chronology.
 
     "Was not brought" is the words for a child (DOMAIN.md section 6). On a child protection
@@ -248,22 +335,41 @@ def appointment_record_outcome(*, appointment: Appointment, by: User, outcome: s
     new_appointment = None
     if outcome == Appointment.Outcome.RESCHEDULED and rescheduled_on:
         new_appointment = Appointment.objects.create(
-            case=appointment.case, child=appointment.child, agency=appointment.agency,
-            kind=appointment.kind, scheduled_on=rescheduled_on, notes=appointment.notes, booked_by=by,
+            case=appointment.case,
+            child=appointment.child,
+            agency=appointment.agency,
+            kind=appointment.kind,
+            scheduled_on=rescheduled_on,
+            notes=appointment.notes,
+            booked_by=by,
         )
     # Compare-and-set: two people recording the same outcome at once write one entry, not two.
     claimed = Appointment.objects.filter(pk=appointment.pk, outcome="").update(
-        outcome=outcome, outcome_recorded_by=by, outcome_recorded_at=timezone.now(),
+        outcome=outcome,
+        outcome_recorded_by=by,
+        outcome_recorded_at=timezone.now(),
         rescheduled_to=new_appointment,
     )
     if not claimed:
         raise ValidationError("The outcome of this appointment has already been recorded.")
-    entry = entry_create(by=by, **_outcome_entry_values(
-        appointment=appointment, outcome=outcome, note=note,
-        rescheduled_on=rescheduled_on if new_appointment else None, today=today,
-        external_reference=external_reference))
-    audit.record(actor=by, action="chronology.appointment.outcome_recorded", case=appointment.case,
-                 target=appointment, data=_outcome_audit_data(outcome, entry))
+    entry = entry_create(
+        by=by,
+        **_outcome_entry_values(
+            appointment=appointment,
+            outcome=outcome,
+            note=note,
+            rescheduled_on=rescheduled_on if new_appointment else None,
+            today=today,
+            external_reference=external_reference,
+        ),
+    )
+    audit.record(
+        actor=by,
+        action="chronology.appointment.outcome_recorded",
+        case=appointment.case,
+        target=appointment,
+        data=_outcome_audit_data(outcome, entry),
+    )
     appointment.refresh_from_db()
     return entry
 
@@ -272,33 +378,46 @@ def _outcome_check(appointment: Appointment, outcome: str, rescheduled_on: date 
     _check_choice(outcome, Appointment.Outcome, "outcome", "Choose what happened.")
     missed_or_met = outcome in (Appointment.Outcome.ATTENDED, Appointment.Outcome.WAS_NOT_BROUGHT)
     if missed_or_met and appointment.scheduled_on > today:
-        raise ValidationError({"outcome": "This appointment has not happened yet: record "
-                                          "a cancellation or a new date instead."})
+        raise ValidationError(
+            {"outcome": "This appointment has not happened yet: record a cancellation or a new date instead."}
+        )
     if outcome == Appointment.Outcome.RESCHEDULED and rescheduled_on and rescheduled_on < today:
         raise ValidationError({"rescheduled_on": "The new date cannot be in the past."})
 
 
-def _outcome_entry_values(*, appointment: Appointment, outcome: str, note: str, rescheduled_on: date | None,
-                          today: date, external_reference: str) -> dict:
+def _outcome_entry_values(
+    *,
+    appointment: Appointment,
+    outcome: str,
+    note: str,
+    rescheduled_on: date | None,
+    today: date,
+    external_reference: str,
+) -> dict:
     """What entry_create is given for an appointment's outcome (`rescheduled_on`: the new date booked)."""
     wnb = outcome == Appointment.Outcome.WAS_NOT_BROUGHT
     if wnb:
         significance = "high" if appointment.case.level == Level.CHILD_PROTECTION else "medium"
     else:
         significance = "low"
-    text = OUTCOME_WORDS[outcome].format(child=appointment.child.first_name,
-                                         kind=appointment.get_kind_display())
+    text = OUTCOME_WORDS[outcome].format(child=appointment.child.first_name, kind=appointment.get_kind_display())
     if rescheduled_on:
         text += f" New date: {rescheduled_on:%d/%m/%Y}."
     if note.strip():
         text += f" {note.strip()}"
     return dict(
-        case=appointment.case, event_type=EventType.APPOINTMENT,
-        occurred_on=min(appointment.scheduled_on, today), occurred_at=appointment.scheduled_at,
-        children=[appointment.child], what_happened=text, significance=significance,
+        case=appointment.case,
+        event_type=EventType.APPOINTMENT,
+        occurred_on=min(appointment.scheduled_on, today),
+        occurred_at=appointment.scheduled_at,
+        children=[appointment.child],
+        what_happened=text,
+        significance=significance,
         neglect_forms=[NeglectForm.MEDICAL] if wnb else [],
         impact=Entry.Impact.NEGATIVE if wnb else Entry.Impact.NOT_KNOWN,
-        action_taken="", appointment=appointment, external_reference=external_reference,
+        action_taken="",
+        appointment=appointment,
+        external_reference=external_reference,
     )
 
 
@@ -321,11 +440,17 @@ def _already_imported(agency_id: int, refs: list[str]) -> set[str]:
     """Which of these external references this agency has imported before (entries or appointments)."""
     found = set()
     for start in range(0, len(refs), 1000):
-        chunk = refs[start:start + 1000]
-        found.update(Entry.objects.filter(source_agency_id=agency_id, external_reference__in=chunk)
-                     .values_list("external_reference", flat=True))
-        found.update(Appointment.objects.filter(agency_id=agency_id, external_reference__in=chunk)
-                     .values_list("external_reference", flat=True))
+        chunk = refs[start : start + 1000]
+        found.update(
+            Entry.objects.filter(source_agency_id=agency_id, external_reference__in=chunk).values_list(
+                "external_reference", flat=True
+            )
+        )
+        found.update(
+            Appointment.objects.filter(agency_id=agency_id, external_reference__in=chunk).values_list(
+                "external_reference", flat=True
+            )
+        )
     return found
 
 
@@ -334,13 +459,24 @@ def _import_one(case: Case, by: User, row) -> None:
     ref = row.external_reference
     if row.record_type == "appointment":
         appointment = appointment_create(
-            case=case, by=by, child=values["children"][0], agency=by.agency, kind=values["kind"],
-            scheduled_on=values["occurred_on"], scheduled_at=values["occurred_at"],
-            notes=values["what_happened"][:500], external_reference=ref,
+            case=case,
+            by=by,
+            child=values["children"][0],
+            agency=by.agency,
+            kind=values["kind"],
+            scheduled_on=values["occurred_on"],
+            scheduled_at=values["occurred_at"],
+            notes=values["what_happened"][:500],
+            external_reference=ref,
         )
         if values["outcome"]:
-            appointment_record_outcome(appointment=appointment, by=by, outcome=values["outcome"],
-                                       note=values["what_happened"], external_reference=ref)
+            appointment_record_outcome(
+                appointment=appointment,
+                by=by,
+                outcome=values["outcome"],
+                note=values["what_happened"],
+                external_reference=ref,
+            )
         return
     values.pop("kind", None)
     entry_create(case=case, by=by, external_reference=ref, **values)
@@ -395,10 +531,17 @@ def import_rows(*, case: Case, by: User, rows: list) -> ImportReport:
         report.imported.extend(batch.rows)
     for found in (report.imported, report.skipped, report.refused):
         found.sort(key=lambda row: row.number)  # file order, as the report lists them
-    audit.record(actor=by, action="chronology.import.completed", case=case, data={
-        "imported": len(report.imported), "skipped": len(report.skipped), "refused": len(report.refused),
-        "refused_rows": [row.number for row in report.refused],
-    })
+    audit.record(
+        actor=by,
+        action="chronology.import.completed",
+        case=case,
+        data={
+            "imported": len(report.imported),
+            "skipped": len(report.skipped),
+            "refused": len(report.refused),
+            "refused_rows": [row.number for row in report.refused],
+        },
+    )
     return report
 
 
@@ -436,8 +579,15 @@ class _Unsaved:
     def entry(self, entry: Entry, links: list, by: User) -> None:
         self.entries.append(entry)
         self.links += _links(entry, links)
-        self.events.append(audit.unsaved(actor=by, action="chronology.entry.created", case=entry.case,
-                                         target=entry, data=_entry_audit_data(entry)))
+        self.events.append(
+            audit.unsaved(
+                actor=by,
+                action="chronology.entry.created",
+                case=entry.case,
+                target=entry,
+                data=_entry_audit_data(entry),
+            )
+        )
 
 
 def _import_one_unsaved(case: Case, by: User, row, household: "_HouseholdOnce", today: date) -> _Unsaved:
@@ -448,28 +598,56 @@ def _import_one_unsaved(case: Case, by: User, row, household: "_HouseholdOnce", 
     unsaved = _Unsaved()
     if row.record_type == "appointment":
         appointment = _new_appointment(
-            case=case, by=by, child=values["children"][0], agency=by.agency, kind=values["kind"],
-            scheduled_on=values["occurred_on"], scheduled_at=values["occurred_at"],
-            notes=values["what_happened"][:500], external_reference=ref, household=household,
+            case=case,
+            by=by,
+            child=values["children"][0],
+            agency=by.agency,
+            kind=values["kind"],
+            scheduled_on=values["occurred_on"],
+            scheduled_at=values["occurred_at"],
+            notes=values["what_happened"][:500],
+            external_reference=ref,
+            household=household,
         )
         unsaved.appointments.append(appointment)
-        unsaved.events.append(audit.unsaved(actor=by, action="chronology.appointment.created", case=case,
-                                            target=appointment, data=_appointment_audit_data(appointment)))
+        unsaved.events.append(
+            audit.unsaved(
+                actor=by,
+                action="chronology.appointment.created",
+                case=case,
+                target=appointment,
+                data=_appointment_audit_data(appointment),
+            )
+        )
         if values["outcome"]:
             outcome = values["outcome"]
             _outcome_check(appointment, outcome, None, today)
             appointment.outcome, appointment.outcome_recorded_by = outcome, by
             appointment.outcome_recorded_at = timezone.now()
-            entry, links = _new_entry(by=by, household=household, **_outcome_entry_values(
-                appointment=appointment, outcome=outcome, note=values["what_happened"], rescheduled_on=None,
-                today=today, external_reference=ref))
+            entry, links = _new_entry(
+                by=by,
+                household=household,
+                **_outcome_entry_values(
+                    appointment=appointment,
+                    outcome=outcome,
+                    note=values["what_happened"],
+                    rescheduled_on=None,
+                    today=today,
+                    external_reference=ref,
+                ),
+            )
             unsaved.entry(entry, links, by)
-            unsaved.events.append(audit.unsaved(actor=by, action="chronology.appointment.outcome_recorded",
-                                                case=case, target=appointment,
-                                                data=_outcome_audit_data(outcome, entry)))
+            unsaved.events.append(
+                audit.unsaved(
+                    actor=by,
+                    action="chronology.appointment.outcome_recorded",
+                    case=case,
+                    target=appointment,
+                    data=_outcome_audit_data(outcome, entry),
+                )
+            )
         return unsaved
     values.pop("kind", None)
-    entry, links = _new_entry(case=case, by=by, external_reference=ref, household=household,
-                              **values)
+    entry, links = _new_entry(case=case, by=by, external_reference=ref, household=household, **values)
     unsaved.entry(entry, links, by)
     return unsaved

@@ -19,7 +19,10 @@ urlpatterns = [
     path("<caseref:reference>/chronology/import/", views.import_csv, name="import"),
     path("<caseref:reference>/appointments/", views.appointments, name="appointments"),
     path("<caseref:reference>/appointments/new/", views.appointment_new, name="appointment_new"),
-    path("<caseref:reference>/appointments/<uuid:appointment_id>/outcome/", views.appointment_outcome,
-         name="appointment_outcome"),
+    path(
+        "<caseref:reference>/appointments/<uuid:appointment_id>/outcome/",
+        views.appointment_outcome,
+        name="appointment_outcome",
+    ),
     path("<caseref:reference>/children/<uuid:person_id>/", views.child, name="child"),
 ]

@@ -34,19 +34,30 @@ DUPLICATE_GROUPS_PER_PAGE = 50  # the list of every possible duplicate group
 GAPS_SHOWN = 10  # in the panel above the timeline; every gap also shows as a band where it falls
 
 PAGES = {
-    "concern": {"title": "Log a concern", "submit_label": "Add to the chronology",
-                "intro": "Record what you saw or heard, when, and which children it is about. "
-                         "It goes on the shared multi-agency chronology straight away and cannot be "
-                         "edited afterwards, only corrected with an amendment."},
-    "entry": {"title": "Add a chronology entry", "submit_label": "Add to the chronology",
-              "intro": "For a full record: periods, times, A&E attendances. For a quick note use "
-                       "'Log a concern'."},
-    "amend": {"title": "Correct an entry", "submit_label": "Add the correction",
-              "intro": "The original stays on the chronology, marked as corrected, with your reason."},
+    "concern": {
+        "title": "Log a concern",
+        "submit_label": "Add to the chronology",
+        "intro": "Record what you saw or heard, when, and which children it is about. "
+        "It goes on the shared multi-agency chronology straight away and cannot be "
+        "edited afterwards, only corrected with an amendment.",
+    },
+    "entry": {
+        "title": "Add a chronology entry",
+        "submit_label": "Add to the chronology",
+        "intro": "For a full record: periods, times, A&E attendances. For a quick note use 'Log a concern'.",
+    },
+    "amend": {
+        "title": "Correct an entry",
+        "submit_label": "Add the correction",
+        "intro": "The original stays on the chronology, marked as corrected, with your reason.",
+    },
     "appointment": {"title": "Add an appointment", "submit_label": "Add the appointment"},
-    "outcome": {"title": "Record the appointment's outcome", "submit_label": "Record outcome",
-                "intro": "The outcome is added to the chronology. Use 'Was not brought' when a child "
-                         "missed an appointment their carer should have taken them to."},
+    "outcome": {
+        "title": "Record the appointment's outcome",
+        "submit_label": "Record outcome",
+        "intro": "The outcome is added to the chronology. Use 'Was not brought' when a child "
+        "missed an appointment their carer should have taken them to.",
+    },
 }
 
 
@@ -64,8 +75,11 @@ def _filters(request: HttpRequest, case: Case) -> tuple[TimelineFilterForm, sele
     return form, selectors.TimelineFilters(
         child=data["child"].pk if data["child"] else None,
         agency=data["agency"].pk if data["agency"] else None,
-        event_type=data["event_type"], neglect_form=data["neglect_form"],
-        significance=data["significance"], date_from=data["date_from"], date_to=data["date_to"],
+        event_type=data["event_type"],
+        neglect_form=data["neglect_form"],
+        significance=data["significance"],
+        date_from=data["date_from"],
+        date_to=data["date_to"],
     )
 
 
@@ -84,8 +98,9 @@ def _rows_with_gaps(entries, gaps, *, last_page: bool) -> list[tuple[str, object
     return rows
 
 
-def _timeline_page(request: HttpRequest, case: Case, *, title: str, active: str, preset: dict,
-                   intro: str = "") -> HttpResponse:
+def _timeline_page(
+    request: HttpRequest, case: Case, *, title: str, active: str, preset: dict, intro: str = ""
+) -> HttpResponse:
     form, filters = _filters(request, case)
     if preset:
         filters = selectors.TimelineFilters(**{**filters.__dict__, **preset})
@@ -102,15 +117,29 @@ def _timeline_page(request: HttpRequest, case: Case, *, title: str, active: str,
     for key, value in preset.items():
         every_duplicate[key] = value
     page_groups = [group for group in timeline.duplicates if shown.intersection(group.entry_ids)]
-    return render(request, "chronology/timeline.html", {
-        "case": case, "form": form, "page": page, "query": query.urlencode(), "title": title, "active": active,
-        "intro": intro, "rows": _rows_with_gaps(page.object_list, timeline.gaps, last_page=not page.has_next()),
-        "gaps": timeline.gaps[:GAPS_SHOWN], "more_gaps": max(0, len(timeline.gaps) - GAPS_SHOWN),
-        "duplicates": page_groups, "more_duplicates": len(timeline.duplicates) - len(page_groups),
-        "duplicate_numbers": {entry_id: group.number for group in page_groups for entry_id in group.entry_ids},
-        "every_duplicate_query": every_duplicate.urlencode(), "has_history": bool(timeline.history_ids),
-        "gap_days": settings.CHRONOLOGY_GAP_DAYS, "can_write": access.can_write(request.user, case),
-    })
+    return render(
+        request,
+        "chronology/timeline.html",
+        {
+            "case": case,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "title": title,
+            "active": active,
+            "intro": intro,
+            "rows": _rows_with_gaps(page.object_list, timeline.gaps, last_page=not page.has_next()),
+            "gaps": timeline.gaps[:GAPS_SHOWN],
+            "more_gaps": max(0, len(timeline.gaps) - GAPS_SHOWN),
+            "duplicates": page_groups,
+            "more_duplicates": len(timeline.duplicates) - len(page_groups),
+            "duplicate_numbers": {entry_id: group.number for group in page_groups for entry_id in group.entry_ids},
+            "every_duplicate_query": every_duplicate.urlencode(),
+            "has_history": bool(timeline.history_ids),
+            "gap_days": settings.CHRONOLOGY_GAP_DAYS,
+            "can_write": access.can_write(request.user, case),
+        },
+    )
 
 
 @access.case_view(methods=("GET",))
@@ -128,15 +157,26 @@ def duplicates(request: HttpRequest, case: Case) -> HttpResponse:
     page = Paginator(groups, DUPLICATE_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "chronology/duplicates.html", {
-        "case": case, "page": page, "query": query.urlencode(), "active": "timeline",
-    })
+    return render(
+        request,
+        "chronology/duplicates.html",
+        {
+            "case": case,
+            "page": page,
+            "query": query.urlencode(),
+            "active": "timeline",
+        },
+    )
 
 
 @access.case_view(methods=("GET",))
 def significant(request: HttpRequest, case: Case) -> HttpResponse:
     return _timeline_page(
-        request, case, title="Significant events", active="significant", preset={"significance": Entry.Significance.HIGH},
+        request,
+        case,
+        title="Significant events",
+        active="significant",
+        preset={"significance": Entry.Significance.HIGH},
         intro="Entries every agency marked as highly significant: the chronology a conference reads.",
     )
 
@@ -150,10 +190,16 @@ def emotional(request: HttpRequest, case: Case) -> HttpResponse:
     for entry in entries:
         for child in entry.child_list:
             by_child.setdefault(child, []).append(entry)
-    return render(request, "chronology/emotional.html", {
-        "case": case, "entries": entries, "active": "emotional",
-        "by_child": sorted(by_child.items(), key=lambda item: (item[0].first_name, str(item[0].pk))),
-    })
+    return render(
+        request,
+        "chronology/emotional.html",
+        {
+            "case": case,
+            "entries": entries,
+            "active": "emotional",
+            "by_child": sorted(by_child.items(), key=lambda item: (item[0].first_name, str(item[0].pk))),
+        },
+    )
 
 
 def _entry_in_scope(case: Case, entry_id) -> Entry:
@@ -166,10 +212,16 @@ def _entry_in_scope(case: Case, entry_id) -> Entry:
 @access.case_view(methods=("GET",))
 def entry_detail(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
     entry = _entry_in_scope(case, entry_id)
-    return render(request, "chronology/entry_detail.html", {
-        "case": case, "entry": entry, "is_history": entry.case_id != case.pk,
-        "can_write": access.can_write(request.user, case),
-    })
+    return render(
+        request,
+        "chronology/entry_detail.html",
+        {
+            "case": case,
+            "entry": entry,
+            "is_history": entry.case_id != case.pk,
+            "can_write": access.can_write(request.user, case),
+        },
+    )
 
 
 def _save_entry(request: HttpRequest, case: Case, page: str, form_class) -> HttpResponse:
@@ -183,9 +235,14 @@ def _save_entry(request: HttpRequest, case: Case, page: str, form_class) -> Http
         messages.success(request, "Added to the chronology.")
         return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
 
-    return save_once(request, form, lambda data: services.entry_create(case=case, by=request.user, **data),
-                     done=done, invalid=lambda: _form_page(request, page, form, case, status=INVALID),
-                     already="This was already added to the chronology; it was not added twice.")
+    return save_once(
+        request,
+        form,
+        lambda data: services.entry_create(case=case, by=request.user, **data),
+        done=done,
+        invalid=lambda: _form_page(request, page, form, case, status=INVALID),
+        already="This was already added to the chronology; it was not added twice.",
+    )
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -211,18 +268,29 @@ def entry_amend(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
             messages.success(request, "Correction added. The original is still shown with it.")
         return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
 
-    return save_once(request, form, lambda data: services.entry_amend(entry=entry, by=request.user, **data),
-                     done=done, invalid=lambda: _form_page(request, "amend", form, case, status=INVALID),
-                     already="This correction was already added; it was not added twice.")
+    return save_once(
+        request,
+        form,
+        lambda data: services.entry_amend(entry=entry, by=request.user, **data),
+        done=done,
+        invalid=lambda: _form_page(request, "amend", form, case, status=INVALID),
+        already="This correction was already added; it was not added twice.",
+    )
 
 
 @access.case_view(methods=("GET",))
 def appointments(request: HttpRequest, case: Case) -> HttpResponse:
     page = Paginator(selectors.appointments_for(case), ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "chronology/appointments.html", {
-        "case": case, "page": page, "can_write": access.can_write(request.user, case),
-        "active": "appointments",
-    })
+    return render(
+        request,
+        "chronology/appointments.html",
+        {
+            "case": case,
+            "page": page,
+            "can_write": access.can_write(request.user, case),
+            "active": "appointments",
+        },
+    )
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -236,9 +304,14 @@ def appointment_new(request: HttpRequest, case: Case) -> HttpResponse:
             messages.success(request, "Appointment added. Record its outcome once it has happened.")
         return redirect("chronology:appointments", reference=case.reference)
 
-    return save_once(request, form, lambda data: services.appointment_create(case=case, by=request.user, **data),
-                     done=done, invalid=lambda: _form_page(request, "appointment", form, case, status=INVALID),
-                     already="This appointment was already added; it was not added twice.")
+    return save_once(
+        request,
+        form,
+        lambda data: services.appointment_create(case=case, by=request.user, **data),
+        done=done,
+        invalid=lambda: _form_page(request, "appointment", form, case, status=INVALID),
+        already="This appointment was already added; it was not added twice.",
+    )
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -248,8 +321,10 @@ def appointment_outcome(request: HttpRequest, case: Case, appointment_id) -> Htt
         messages.info(request, f"The outcome was already recorded: {appointment.get_outcome_display()}.")
         return redirect("chronology:appointments", reference=case.reference)
     form = OutcomeForm(request.POST or None)
-    about = (f"{appointment.child.first_name}: {appointment.get_kind_display()} with "
-             f"{appointment.agency.name}, {appointment.scheduled_on:%d/%m/%Y}. {PAGES['outcome']['intro']}")
+    about = (
+        f"{appointment.child.first_name}: {appointment.get_kind_display()} with "
+        f"{appointment.agency.name}, {appointment.scheduled_on:%d/%m/%Y}. {PAGES['outcome']['intro']}"
+    )
     if request.method == "POST":
         if not form.is_valid():
             return _form_page(request, "outcome", form, case, status=INVALID, intro=about)
@@ -271,12 +346,20 @@ def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
     today = timezone.localdate()
     timeline = selectors.timeline_for(case, selectors.TimelineFilters(child=member.person_id), today=today)
     page = Paginator(timeline.entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "chronology/child.html", {
-        "case": case, "member": member, "person": member.person, "today": today,
-        "counts": selectors.child_counts(case, member.person, today=today),
-        "appointments": selectors.appointments_for(case, child=member.person),
-        "page": page, "can_write": access.can_write(request.user, case),
-    })
+    return render(
+        request,
+        "chronology/child.html",
+        {
+            "case": case,
+            "member": member,
+            "person": member.person,
+            "today": today,
+            "counts": selectors.child_counts(case, member.person, today=today),
+            "appointments": selectors.appointments_for(case, child=member.person),
+            "page": page,
+            "can_write": access.can_write(request.user, case),
+        },
+    )
 
 
 def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
@@ -284,9 +367,15 @@ def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
     entries = list(selectors.timeline_for(case, filters).entries)
     # The audit row comes first so that its ID can be printed on the export as its watermark.
     event = audit.record(
-        actor=request.user, action="chronology.exported", case=case, request=request,
-        data={"format": kind, "entry_ids": [str(e.pk) for e in entries],
-              "filters": sorted(k for k, v in filters.__dict__.items() if v)},
+        actor=request.user,
+        action="chronology.exported",
+        case=case,
+        request=request,
+        data={
+            "format": kind,
+            "entry_ids": [str(e.pk) for e in entries],
+            "filters": sorted(k for k, v in filters.__dict__.items() if v),
+        },
         using=settings.AUDIT_DB_ALIAS,
     )
     if kind == "pdf":
@@ -313,8 +402,13 @@ def import_csv(request: HttpRequest, case: Case) -> HttpResponse:
     if request.user.agency_id is None:
         raise PermissionDenied("Only staff of a partner agency can import into the chronology.")
     form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"case": case, "form": form, "columns": imports.COLUMNS, "active": "import",
-               "max_mb": settings.CHRONOLOGY_IMPORT_MAX_BYTES / 1_048_576}
+    context = {
+        "case": case,
+        "form": form,
+        "columns": imports.COLUMNS,
+        "active": "import",
+        "max_mb": settings.CHRONOLOGY_IMPORT_MAX_BYTES / 1_048_576,
+    }
     if request.method == "POST":
         if not form.is_valid():
             messages.error(request, "Please correct the problems shown below.")
@@ -331,9 +425,12 @@ def import_csv(request: HttpRequest, case: Case) -> HttpResponse:
         if report.skipped:
             summary += f"; {_rows(report.skipped)} already imported before, skipped"
         if report.refused:
-            messages.warning(request, f"{summary}; {_rows(report.refused)} had problems and were not "
-                                      "imported. Fix them and upload the file again: rows already imported "
-                                      "will be skipped.")
+            messages.warning(
+                request,
+                f"{summary}; {_rows(report.refused)} had problems and were not "
+                "imported. Fix them and upload the file again: rows already imported "
+                "will be skipped.",
+            )
         else:
             messages.success(request, f"{summary}.")
         return render(request, "chronology/import.html", context)

@@ -24,21 +24,31 @@ class CaseloadFilter(django_filters.FilterSet):
     """Filters a queryset from dashboard_selectors.with_dashboard_columns (it needs its annotations)."""
 
     level = django_filters.ChoiceFilter(label="Level of need", choices=Level.choices, empty_label="Any level")
-    flag_kind = django_filters.ChoiceFilter(label="Open flag", choices=Flag.Rule.choices,
-                                            empty_label="Any or none", method="filter_flag_kind")
-    led_by_me = django_filters.BooleanFilter(label="Only cases I lead", widget=forms.CheckboxInput,
-                                             method="filter_led_by_me")
-    overdue = django_filters.BooleanFilter(label="Only cases with something overdue", widget=forms.CheckboxInput,
-                                           method="filter_overdue")
+    flag_kind = django_filters.ChoiceFilter(
+        label="Open flag", choices=Flag.Rule.choices, empty_label="Any or none", method="filter_flag_kind"
+    )
+    led_by_me = django_filters.BooleanFilter(
+        label="Only cases I lead", widget=forms.CheckboxInput, method="filter_led_by_me"
+    )
+    overdue = django_filters.BooleanFilter(
+        label="Only cases with something overdue", widget=forms.CheckboxInput, method="filter_overdue"
+    )
     no_contact_days = django_filters.NumberFilter(
-        label="No contact for at least (days)", method="filter_no_contact", min_value=0, max_value=3650,
-        help_text="Days since the latest chronology entry. Cases with no entry at all are included.")
+        label="No contact for at least (days)",
+        method="filter_no_contact",
+        min_value=0,
+        max_value=3650,
+        help_text="Days since the latest chronology entry. Cases with no entry at all are included.",
+    )
     sort = EmptyLastOrdering(
         label="Sort by",
-        fields=(("next_due", "deadline"), ("last_contact", "contact"), ("reference", "reference"),
-                ("level", "level")),
-        field_labels={"deadline": "Next deadline", "contact": "Last contact", "reference": "Case reference",
-                      "level": "Level of need"},
+        fields=(("next_due", "deadline"), ("last_contact", "contact"), ("reference", "reference"), ("level", "level")),
+        field_labels={
+            "deadline": "Next deadline",
+            "contact": "Last contact",
+            "reference": "Case reference",
+            "level": "Level of need",
+        },
         empty_label="Next deadline, soonest first",
     )
 

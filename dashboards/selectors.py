@@ -36,8 +36,7 @@ DRIFT_RULES = frozenset({Flag.Rule.LEAD_CHURN, Flag.Rule.GCP2_DRIFT, Flag.Rule.L
 
 def _count(queryset: QuerySet, group: str) -> Subquery:
     """A correlated COUNT(*) (a subquery, so several counts never multiply each other's joins)."""
-    return Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n"),
-                    output_field=IntegerField())
+    return Subquery(queryset.order_by().values(group).annotate(n=Count("pk")).values("n"), output_field=IntegerField())
 
 
 def _current_plan_actions() -> QuerySet[Action]:
@@ -51,8 +50,9 @@ def _waiting_meetings() -> QuerySet[Meeting]:
 def _next_due() -> Least:
     """The case's next deadline: its soonest waiting meeting or open action of the current plan."""
     next_meeting = Subquery(_waiting_meetings().order_by("due_on").values("due_on")[:1], output_field=DateField())
-    next_action = Subquery(_current_plan_actions().filter(OPEN_ACTION).order_by("due_on").values("due_on")[:1],
-                           output_field=DateField())
+    next_action = Subquery(
+        _current_plan_actions().filter(OPEN_ACTION).order_by("due_on").values("due_on")[:1], output_field=DateField()
+    )
     return Least(Coalesce(next_meeting, Value(NO_DATE)), Coalesce(next_action, Value(NO_DATE)))
 
 
@@ -68,18 +68,22 @@ def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
     """
     # The newest entry's date by walking the (case, date) index backwards: one row, not a MAX over
     # every entry of a long-running case.
-    last_contact = Subquery(Entry.objects.filter(case=OuterRef("pk")).order_by("-occurred_on")
-                            .values("occurred_on")[:1], output_field=DateField())
+    last_contact = Subquery(
+        Entry.objects.filter(case=OuterRef("pk")).order_by("-occurred_on").values("occurred_on")[:1],
+        output_field=DateField(),
+    )
     return (
         cases.select_related("lead_professional", "lead_agency")
         .annotate(
             next_due=_next_due(),
             last_contact=last_contact,
             actions_total=Coalesce(_count(_current_plan_actions(), "outcome__plan"), 0),
-            actions_done=Coalesce(_count(_current_plan_actions().filter(status=Action.Status.DONE),
-                                         "outcome__plan"), 0),
-            open_escalations=Coalesce(_count(Escalation.objects.filter(case=OuterRef("pk"),
-                                                                       status=Escalation.Status.OPEN), "case"), 0),
+            actions_done=Coalesce(
+                _count(_current_plan_actions().filter(status=Action.Status.DONE), "outcome__plan"), 0
+            ),
+            open_escalations=Coalesce(
+                _count(Escalation.objects.filter(case=OuterRef("pk"), status=Escalation.Status.OPEN), "case"), 0
+            ),
         )
         .prefetch_related(_current_children())
     )
@@ -116,8 +120,12 @@ def _open_flags_by_kind(case_ids: list) -> dict[object, dict[str, int]]:
     """Open flags counted by kind for each case, in words: counts from the flags' index, not flag rows."""
     labels = dict(Flag.Rule.choices)
     counts: dict[object, dict[str, int]] = defaultdict(dict)
-    for case_id, rule, n in (Flag.objects.filter(case__in=case_ids, resolved_at__isnull=True).order_by()
-                             .values_list("case_id", "rule").annotate(n=Count("rule"))):
+    for case_id, rule, n in (
+        Flag.objects.filter(case__in=case_ids, resolved_at__isnull=True)
+        .order_by()
+        .values_list("case_id", "rule")
+        .annotate(n=Count("rule"))
+    ):
         counts[case_id][labels.get(rule, rule)] = n
     return counts
 
@@ -126,10 +134,12 @@ def _latest_gcp2(case_ids: list) -> dict[tuple, tuple[date, dict[str, int | None
     """Each child's latest completed GCP2 in these cases: the day observation ended and the area
     grades, keyed by (case, child). One query of plain values, not assessment and grade rows."""
     replaced = Assessment.objects.filter(supersedes=OuterRef("pk"), status=Assessment.Status.COMPLETED)
-    rows = (Assessment.objects.filter(case__in=case_ids, status=Assessment.Status.COMPLETED)
-            .exclude(Exists(replaced)).order_by("observation_ended_on", "completed_at", "pk")
-            .values_list("pk", "case_id", "child_id", "observation_ended_on", "area_grades__area",
-                         "area_grades__grade"))
+    rows = (
+        Assessment.objects.filter(case__in=case_ids, status=Assessment.Status.COMPLETED)
+        .exclude(Exists(replaced))
+        .order_by("observation_ended_on", "completed_at", "pk")
+        .values_list("pk", "case_id", "child_id", "observation_ended_on", "area_grades__area", "area_grades__grade")
+    )
     latest: dict[tuple, tuple] = {}
     for pk, case_id, child_id, ended_on, area, grade in rows:  # oldest first: the last one per child wins
         key = (case_id, child_id)
@@ -154,11 +164,16 @@ def case_rows(cases, today: date) -> list[CaseRow]:
         for member in case.current_children:
             assessed_on, grades = gcp2.get((case.pk, member.person_id), (None, {}))
             children.append(ChildGrades(member, [grades.get(area.code) for area in AREAS], assessed_on))
-        rows.append(CaseRow(
-            case=case, next_due=next_due, deadline=due_status(next_due, today, cal=cal),
-            days_since_contact=(today - case.last_contact).days if case.last_contact else None,
-            flags_by_kind=dict(sorted(flags.items())), children=children,
-        ))
+        rows.append(
+            CaseRow(
+                case=case,
+                next_due=next_due,
+                deadline=due_status(next_due, today, cal=cal),
+                days_since_contact=(today - case.last_contact).days if case.last_contact else None,
+                flags_by_kind=dict(sorted(flags.items())),
+                children=children,
+            )
+        )
     return rows
 
 
@@ -169,11 +184,13 @@ def caseload_for(user: User) -> QuerySet[Case]:
 
 # --- Practitioner home ----------------------------------------------------------------------------
 
+
 def my_cases(user: User) -> QuerySet[Case]:
     """Open cases the person is on the team of, with their own role (to offer "Log a concern")."""
     role = CaseMember.objects.filter(case=OuterRef("pk"), user=user, ended_on__isnull=True).values("role")[:1]
     return (
-        cases_visible_to(user).filter(status=Case.Status.OPEN, members__user=user, members__ended_on__isnull=True)
+        cases_visible_to(user)
+        .filter(status=Case.Status.OPEN, members__user=user, members__ended_on__isnull=True)
         .annotate(my_role=Subquery(role))
         .select_related("lead_professional", "lead_agency")
         .prefetch_related(_current_children())
@@ -185,9 +202,14 @@ def my_actions(user: User, today: date) -> list[tuple[Action, DueStatus]]:
     """Open actions of current plans that the person owns, soonest first, with their status."""
     cal = workdays.working_calendar()
     actions = (
-        Action.objects.filter(OPEN_ACTION, owner_user=user, outcome__plan__ended_on__isnull=True,
-                              outcome__plan__case__in=cases_visible_to(user).filter(status=Case.Status.OPEN))
-        .select_related("outcome__plan__case").order_by("due_on", "pk")[:50]
+        Action.objects.filter(
+            OPEN_ACTION,
+            owner_user=user,
+            outcome__plan__ended_on__isnull=True,
+            outcome__plan__case__in=cases_visible_to(user).filter(status=Case.Status.OPEN),
+        )
+        .select_related("outcome__plan__case")
+        .order_by("due_on", "pk")[:50]
     )
     return [(action, due_status(action.due_on, today, cal=cal)) for action in actions]
 
@@ -195,17 +217,21 @@ def my_actions(user: User, today: date) -> list[tuple[Action, DueStatus]]:
 def my_appointments_without_outcome(user: User, today: date) -> QuerySet[Appointment]:
     """Appointments the person booked, now past, whose outcome nobody has recorded yet."""
     return (
-        Appointment.objects.filter(booked_by=user, outcome="", scheduled_on__lte=today,
-                                   case__in=cases_visible_to(user))
-        .select_related("case", "child").order_by("scheduled_on", "scheduled_at")[:50]
+        Appointment.objects.filter(booked_by=user, outcome="", scheduled_on__lte=today, case__in=cases_visible_to(user))
+        .select_related("case", "child")
+        .order_by("scheduled_on", "scheduled_at")[:50]
     )
 
 
 def my_unread_notifications(user: User) -> QuerySet[Notification]:
     """The home page's list: unread flag notifications about cases the person can still open."""
     visible = cases_visible_to(user).values("pk")
-    return (Notification.objects.unread().filter(recipient=user, kind="flag", case__in=visible)
-            .select_related("case").order_by("-created_at")[:10])
+    return (
+        Notification.objects.unread()
+        .filter(recipient=user, kind="flag", case__in=visible)
+        .select_related("case")
+        .order_by("-created_at")[:10]
+    )
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:
@@ -217,12 +243,18 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 def mark_closed_subjects(notes) -> None:
     """Set `closed` on each notification whose flag has cleared or whose escalation is resolved
     (two queries for a page of notifications)."""
-    ids = {label: [n.subject_id for n in notes if n.subject_type == label]
-           for label in (Flag._meta.label_lower, Escalation._meta.label_lower)}
-    closed = set(Flag.objects.filter(pk__in=ids[Flag._meta.label_lower], resolved_at__isnull=False)
-                 .values_list("pk", flat=True))
-    closed |= set(Escalation.objects.filter(pk__in=ids[Escalation._meta.label_lower])
-                  .exclude(status=Escalation.Status.OPEN).values_list("pk", flat=True))
+    ids = {
+        label: [n.subject_id for n in notes if n.subject_type == label]
+        for label in (Flag._meta.label_lower, Escalation._meta.label_lower)
+    }
+    closed = set(
+        Flag.objects.filter(pk__in=ids[Flag._meta.label_lower], resolved_at__isnull=False).values_list("pk", flat=True)
+    )
+    closed |= set(
+        Escalation.objects.filter(pk__in=ids[Escalation._meta.label_lower])
+        .exclude(status=Escalation.Status.OPEN)
+        .values_list("pk", flat=True)
+    )
     for note in notes:
         note.closed = note.subject_id in closed
 
@@ -233,6 +265,7 @@ def leads_any_case(user: User) -> bool:
 
 # --- Search ---------------------------------------------------------------------------------------
 
+
 def search_cases(user: User, text: str) -> QuerySet[Case]:
     """Cases the user may see whose reference, or a child's name, matches `text` (at most 50)."""
     text = " ".join(text.split())
@@ -241,10 +274,10 @@ def search_cases(user: User, text: str) -> QuerySet[Case]:
     names = Q()
     for word in text.split(" "):
         names &= Q(person__first_name__icontains=word) | Q(person__last_name__icontains=word)
-    child = HouseholdMember.objects.filter(names, case=OuterRef("pk"),
-                                           relationship=HouseholdMember.Relationship.CHILD)
+    child = HouseholdMember.objects.filter(names, case=OuterRef("pk"), relationship=HouseholdMember.Relationship.CHILD)
     return (
-        cases_visible_to(user).filter(Q(reference__icontains=text) | Exists(child))
+        cases_visible_to(user)
+        .filter(Q(reference__icontains=text) | Exists(child))
         .select_related("lead_professional", "lead_agency")
         .prefetch_related(_current_children())
         .order_by("status", "reference")[:50]
@@ -252,6 +285,7 @@ def search_cases(user: User, text: str) -> QuerySet[Case]:
 
 
 # --- Manager's view -------------------------------------------------------------------------------
+
 
 def managed_cases(user: User) -> QuerySet[Case]:
     """Open cases led from the teams the user manages; a senior manager's whole agency.
@@ -348,10 +382,35 @@ class StuckRanking:
         counts = ScopeCounts(total, dict(zip(Level.values, levels)), long_plans)
         # A raw cursor skips the fields' conversions: SQLite gives UUIDs and dates back as text.
         pk, day = Case._meta.pk, DateField()
-        return [StuckInputs(pk.to_python(case_id), reference, unack, day.to_python(oldest), drift, waiting, reviews,
-                            day.to_python(oldest_review), supervision, day.to_python(plan_started), score)
-                for (case_id, reference, unack, oldest, drift, waiting, reviews, oldest_review, supervision,
-                     plan_started, score, *_) in rows], counts
+        return [
+            StuckInputs(
+                pk.to_python(case_id),
+                reference,
+                unack,
+                day.to_python(oldest),
+                drift,
+                waiting,
+                reviews,
+                day.to_python(oldest_review),
+                supervision,
+                day.to_python(plan_started),
+                score,
+            )
+            for (
+                case_id,
+                reference,
+                unack,
+                oldest,
+                drift,
+                waiting,
+                reviews,
+                oldest_review,
+                supervision,
+                plan_started,
+                score,
+                *_,
+            ) in rows
+        ], counts
 
     def _query(self, offset: int, limit: int) -> tuple[str, tuple]:
         today, vendor = self.today, connections[self.cases.db].vendor
@@ -359,24 +418,47 @@ class StuckRanking:
         unacknowledged, drift = Q(acknowledged_at__isnull=True), Q(rule__in=DRIFT_RULES)
         # Counts of a non-null column the index covers (not the id), and the day of the oldest flag
         # converted once per case, not per flag: flags and meetings are read from covering indexes.
-        flags = _sql(Flag.objects.filter(in_scope, resolved_at__isnull=True).order_by().values("case_id").annotate(
-            unacknowledged=Count("raised_at", filter=unacknowledged),
-            oldest_unacknowledged=TruncDate(Min("raised_at", filter=unacknowledged)),
-            drift=Count("rule", filter=drift)))
+        flags = _sql(
+            Flag.objects.filter(in_scope, resolved_at__isnull=True)
+            .order_by()
+            .values("case_id")
+            .annotate(
+                unacknowledged=Count("raised_at", filter=unacknowledged),
+                oldest_unacknowledged=TruncDate(Min("raised_at", filter=unacknowledged)),
+                drift=Count("rule", filter=drift),
+            )
+        )
         review, supervision = Q(kind__in=REVIEW_KINDS), Q(kind=MeetingKind.SUPERVISION)
-        meetings = _sql(Meeting.objects.filter(in_scope, held_on__isnull=True, due_on__lt=today).order_by()
-                        .values("case_id").annotate(reviews=Count("kind", filter=review),
-                                                    oldest_review=Min("due_on", filter=review),
-                                                    supervision=Count("kind", filter=supervision)))
-        escalations = _sql(Escalation.objects.filter(in_scope, status=Escalation.Status.OPEN).order_by()
-                           .values("case_id").annotate(waiting=Count("*")))
+        meetings = _sql(
+            Meeting.objects.filter(in_scope, held_on__isnull=True, due_on__lt=today)
+            .order_by()
+            .values("case_id")
+            .annotate(
+                reviews=Count("kind", filter=review),
+                oldest_review=Min("due_on", filter=review),
+                supervision=Count("kind", filter=supervision),
+            )
+        )
+        escalations = _sql(
+            Escalation.objects.filter(in_scope, status=Escalation.Status.OPEN)
+            .order_by()
+            .values("case_id")
+            .annotate(waiting=Count("*"))
+        )
         # One current plan per case (a unique constraint), so no grouping is needed. Whole calendar
         # months it has run, as `plan_months` counts them, worked out once per plan as an integer.
         started_month = Cast(ExtractYear("started_on") * 12 + ExtractMonth("started_on"), IntegerField())
-        months_run = (Value(today.year * 12 + today.month) - started_month
-                      - models.Case(models.When(started_on__day__gt=today.day, then=Value(1)), default=Value(0)))
-        plans = _sql(Plan.objects.filter(in_scope, ended_on__isnull=True).order_by().values("case_id", "started_on")
-                     .annotate(months=months_run))
+        months_run = (
+            Value(today.year * 12 + today.month)
+            - started_month
+            - models.Case(models.When(started_on__day__gt=today.day, then=Value(1)), default=Value(0))
+        )
+        plans = _sql(
+            Plan.objects.filter(in_scope, ended_on__isnull=True)
+            .order_by()
+            .values("case_id", "started_on")
+            .annotate(months=months_run)
+        )
         scope = _sql(self.cases.order_by().values("pk", "reference", "level"))
         iso = today.isoformat()
         score = f"""(
@@ -400,8 +482,18 @@ class StuckRanking:
             LEFT JOIN ({plans[0]}) p ON p.case_id = c.pk
             ORDER BY score DESC, c.reference
             LIMIT %s OFFSET %s"""  # nosec B608 - the inner SQL is Django's compiled queries; values are parameters
-        params = (*score_params, self.long_plan_months, *Level.values,
-                  *scope[1], *flags[1], *meetings[1], *escalations[1], *plans[1], limit, offset)
+        params = (
+            *score_params,
+            self.long_plan_months,
+            *Level.values,
+            *scope[1],
+            *flags[1],
+            *meetings[1],
+            *escalations[1],
+            *plans[1],
+            limit,
+            offset,
+        )
         return sql, params
 
 
@@ -424,8 +516,10 @@ def stuck_score(inputs: StuckInputs, today: date, *, long_plan_months: int = 12)
     score, reasons = 0, []
     if inputs.unacknowledged_flags:
         oldest = (today - inputs.oldest_unacknowledged).days
-        reasons.append(f"{_plural(inputs.unacknowledged_flags, 'flag')} not acknowledged, "
-                       f"the oldest raised {_plural(oldest, 'day')} ago")
+        reasons.append(
+            f"{_plural(inputs.unacknowledged_flags, 'flag')} not acknowledged, "
+            f"the oldest raised {_plural(oldest, 'day')} ago"
+        )
         score += 10 * inputs.unacknowledged_flags + oldest
     if inputs.overdue_reviews:
         late = (today - inputs.oldest_overdue_review).days
@@ -465,19 +559,36 @@ def stuck_rows(ranked: list[StuckInputs], today: date, *, long_plan_months: int 
     shown (the ranking read them from the scope already), no model instances."""
     cal = workdays.working_calendar()
     levels = dict(Level.choices)
-    shown = {row["pk"]: row for row in Case.objects.filter(pk__in=[inputs.pk for inputs in ranked])
-             .annotate(next_due=_next_due())
-             .values("pk", "level", "next_due", "lead_professional__first_name", "lead_professional__last_name",
-                     "lead_professional__team__name")}
+    shown = {
+        row["pk"]: row
+        for row in Case.objects.filter(pk__in=[inputs.pk for inputs in ranked])
+        .annotate(next_due=_next_due())
+        .values(
+            "pk",
+            "level",
+            "next_due",
+            "lead_professional__first_name",
+            "lead_professional__last_name",
+            "lead_professional__team__name",
+        )
+    }
     rows = []
     for inputs in ranked:
         case = shown[inputs.pk]
         next_due = _shown_due(case["next_due"])
         _, reasons = stuck_score(inputs, today, long_plan_months=long_plan_months)  # the SQL ranked by the score
         lead = f"{case['lead_professional__first_name']} {case['lead_professional__last_name']}".strip()
-        rows.append(StuckRow(reference=inputs.reference, level=levels.get(case["level"], case["level"]), lead=lead,
-                             team=case["lead_professional__team__name"], next_due=next_due,
-                             deadline=due_status(next_due, today, cal=cal), reasons=reasons))
+        rows.append(
+            StuckRow(
+                reference=inputs.reference,
+                level=levels.get(case["level"], case["level"]),
+                lead=lead,
+                team=case["lead_professional__team__name"],
+                next_due=next_due,
+                deadline=due_status(next_due, today, cal=cal),
+                reasons=reasons,
+            )
+        )
     return rows
 
 
@@ -498,8 +609,10 @@ class TeamFigures:
     def bars(self) -> list[dict]:
         """Bars for the small SVG chart of cases by level: label, count, y position and width (of 300)."""
         top = max((n for _, n in self.by_level), default=0) or 1
-        return [{"label": label, "count": n, "y": 10 + i * 34, "width": round(300 * n / top)}
-                for i, (label, n) in enumerate(self.by_level)]
+        return [
+            {"label": label, "count": n, "y": 10 + i * 34, "width": round(300 * n / top)}
+            for i, (label, n) in enumerate(self.by_level)
+        ]
 
 
 def quarter_start(today: date) -> date:
@@ -510,12 +623,17 @@ def team_figures(cases: QuerySet[Case], counts: ScopeCounts, today: date) -> Tea
     """The scope's counts (from `StuckRanking`) and the reviews held on time this quarter (one query)."""
     start = quarter_start(today)
     # Counting held_on (never null here), not the id, lets PostgreSQL answer from the index alone.
-    reviews = Meeting.objects.filter(case__in=cases.values("pk"), kind__in=REVIEW_KINDS,
-                                     held_on__gte=start, held_on__lte=today).aggregate(
-        held=Count("held_on"), on_time=Count("held_on", filter=Q(due_on__isnull=True) | Q(held_on__lte=F("due_on"))))
+    reviews = Meeting.objects.filter(
+        case__in=cases.values("pk"), kind__in=REVIEW_KINDS, held_on__gte=start, held_on__lte=today
+    ).aggregate(
+        held=Count("held_on"), on_time=Count("held_on", filter=Q(due_on__isnull=True) | Q(held_on__lte=F("due_on")))
+    )
     return TeamFigures(
-        by_level=[(label, counts.by_level[value]) for value, label in Level.choices], total=counts.total,
-        long_plans=counts.long_plans, reviews_held=reviews["held"], reviews_on_time=reviews["on_time"],
+        by_level=[(label, counts.by_level[value]) for value, label in Level.choices],
+        total=counts.total,
+        long_plans=counts.long_plans,
+        reviews_held=reviews["held"],
+        reviews_on_time=reviews["on_time"],
         quarter_start=start,
     )
 

@@ -32,9 +32,18 @@ from . import selectors as dash
 from .filters import CaseloadFilter
 
 ROWS_PER_PAGE = 50
-CSV_COLUMNS = ["case_reference", "level_of_need", "lead_professional", "children_and_ages", "next_deadline",
-               "deadline_status", "open_flags", "days_since_last_contact", "latest_gcp2_area_grades",
-               "plan_progress"]
+CSV_COLUMNS = [
+    "case_reference",
+    "level_of_need",
+    "lead_professional",
+    "children_and_ages",
+    "next_deadline",
+    "deadline_status",
+    "open_flags",
+    "days_since_last_contact",
+    "latest_gcp2_area_grades",
+    "plan_progress",
+]
 
 
 class SearchForm(forms.Form):
@@ -42,8 +51,10 @@ class SearchForm(forms.Form):
 
 
 def _links(user: User) -> dict:
-    return {"show_caseload": user.role in dash.MANAGER_ROLES or dash.leads_any_case(user),
-            "show_manager": user.role in dash.MANAGER_ROLES}
+    return {
+        "show_caseload": user.role in dash.MANAGER_ROLES or dash.leads_any_case(user),
+        "show_manager": user.role in dash.MANAGER_ROLES,
+    }
 
 
 def practitioner_home(request: HttpRequest) -> HttpResponse:
@@ -52,16 +63,20 @@ def practitioner_home(request: HttpRequest) -> HttpResponse:
     cases = list(dash.my_cases(user)[:ROWS_PER_PAGE])
     for case in cases:
         case.can_log_concern = case.my_role != CaseMember.Role.READ_ONLY
-    return render(request, "dashboards/home.html", {
-        "my_cases": cases,
-        "counts": case_selectors.case_counts_for(user),
-        "actions": dash.my_actions(user, today),
-        "appointments": dash.my_appointments_without_outcome(user, today),
-        "notifications": dash.my_unread_notifications(user),
-        "search_form": SearchForm(),
-        "today": today,
-        **_links(user),
-    })
+    return render(
+        request,
+        "dashboards/home.html",
+        {
+            "my_cases": cases,
+            "counts": case_selectors.case_counts_for(user),
+            "actions": dash.my_actions(user, today),
+            "appointments": dash.my_appointments_without_outcome(user, today),
+            "notifications": dash.my_unread_notifications(user),
+            "search_form": SearchForm(),
+            "today": today,
+            **_links(user),
+        },
+    )
 
 
 def _caseload_filter(request: HttpRequest) -> CaseloadFilter:
@@ -76,13 +91,24 @@ def caseload(request: HttpRequest) -> HttpResponse:
     filterset = _caseload_filter(request)
     status = 400 if filterset.is_bound and not filterset.is_valid() else 200
     page = Paginator(filterset.qs if status == 200 else filterset.queryset.none(), ROWS_PER_PAGE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "dashboards/caseload.html", {
-        "filter": filterset, "page": page, "rows": dash.case_rows(page.object_list, today),
-        "query": query.urlencode(), "areas": AREAS, "today": today, **_links(request.user),
-    }, status=status)
+    return render(
+        request,
+        "dashboards/caseload.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": dash.case_rows(page.object_list, today),
+            "query": query.urlencode(),
+            "areas": AREAS,
+            "today": today,
+            **_links(request.user),
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET"])
@@ -94,29 +120,53 @@ def caseload_csv(request: HttpRequest) -> HttpResponse:
         return HttpResponse("The filters are not valid.", status=400, content_type="text/plain")
     rows = dash.case_rows(filterset.qs, today)
     export_id = uuid.uuid4()
-    audit.record(actor=request.user, action="cases.caseload.exported", request=request,
-                 data={"export_id": str(export_id), "case_ids": [str(row.case.pk) for row in rows],
-                       "filters": sorted(k for k, v in request.GET.items() if v)})
+    audit.record(
+        actor=request.user,
+        action="cases.caseload.exported",
+        request=request,
+        data={
+            "export_id": str(export_id),
+            "case_ids": [str(row.case.pk) for row in rows],
+            "filters": sorted(k for k, v in request.GET.items() if v),
+        },
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="caseload-{today:%Y%m%d}.csv"'
     response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
     writer = csv.writer(response)
-    writer.writerow([f"OFFICIAL-SENSITIVE. Exported by {request.user.username} at "
-                     f"{timezone.now():%Y-%m-%d %H:%M} UTC, export {export_id}"])
+    writer.writerow(
+        [
+            f"OFFICIAL-SENSITIVE. Exported by {request.user.username} at "
+            f"{timezone.now():%Y-%m-%d %H:%M} UTC, export {export_id}"
+        ]
+    )
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         case = row.case
-        writer.writerow([safe_cell(value) for value in (
-            case.reference, case.get_level_display(), case.lead_professional.get_full_name(),
-            "; ".join(f"{c.member.person.first_name} {c.member.person.last_name} ({c.member.person.age_label(today)})"
-                      for c in row.children),
-            row.next_due.isoformat() if row.next_due else "", row.deadline.label,
-            "; ".join(f"{kind}: {n}" for kind, n in row.flags_by_kind.items()),
-            "" if row.days_since_contact is None else row.days_since_contact,
-            "; ".join(f"{c.member.person.first_name}: " + " ".join(
-                f"{area.code}{grade or '-'}" for area, grade in zip(AREAS, c.grades)) for c in row.children),
-            row.progress,
-        )])
+        writer.writerow(
+            [
+                safe_cell(value)
+                for value in (
+                    case.reference,
+                    case.get_level_display(),
+                    case.lead_professional.get_full_name(),
+                    "; ".join(
+                        f"{c.member.person.first_name} {c.member.person.last_name} ({c.member.person.age_label(today)})"
+                        for c in row.children
+                    ),
+                    row.next_due.isoformat() if row.next_due else "",
+                    row.deadline.label,
+                    "; ".join(f"{kind}: {n}" for kind, n in row.flags_by_kind.items()),
+                    "" if row.days_since_contact is None else row.days_since_contact,
+                    "; ".join(
+                        f"{c.member.person.first_name}: "
+                        + " ".join(f"{area.code}{grade or '-'}" for area, grade in zip(AREAS, c.grades))
+                        for c in row.children
+                    ),
+                    row.progress,
+                )
+            ]
+        )
     return response
 
 
@@ -132,14 +182,22 @@ def manager(request: HttpRequest) -> HttpResponse:
     cases = dash.managed_cases(request.user)
     # Ranked in SQL a page at a time; only the page's cases are loaded and drawn.
     is_senior = request.user.role == User.Role.SENIOR_MANAGER
-    page, counts = dash.StuckRanking(cases, today, narrow=not is_senior).page(request.GET.get("page"),
-                                                                               STUCK_ROWS_PER_PAGE)
-    return render(request, "dashboards/manager.html", {
-        "rows": dash.stuck_rows(page.object_list, today), "page": page,
-        "figures": dash.team_figures(cases, counts, today),
-        "is_senior": is_senior,
-        "areas": AREAS, "today": today, **_links(request.user),
-    })
+    page, counts = dash.StuckRanking(cases, today, narrow=not is_senior).page(
+        request.GET.get("page"), STUCK_ROWS_PER_PAGE
+    )
+    return render(
+        request,
+        "dashboards/manager.html",
+        {
+            "rows": dash.stuck_rows(page.object_list, today),
+            "page": page,
+            "figures": dash.team_figures(cases, counts, today),
+            "is_senior": is_senior,
+            "areas": AREAS,
+            "today": today,
+            **_links(request.user),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -150,13 +208,21 @@ def search(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             results = list(dash.search_cases(request.user, form.cleaned_data["q"]))
-            audit.record(actor=request.user, action="cases.searched", request=request,
-                         data={"case_ids": [str(case.pk) for case in results]})
+            audit.record(
+                actor=request.user,
+                action="cases.searched",
+                request=request,
+                data={"case_ids": [str(case.pk) for case in results]},
+            )
         else:
             status = 400
             messages.error(request, "Please correct the problems shown below.")
-    return render(request, "dashboards/search.html", {"form": form, "results": results,
-                                                 "today": timezone.localdate()}, status=status)
+    return render(
+        request,
+        "dashboards/search.html",
+        {"form": form, "results": results, "today": timezone.localdate()},
+        status=status,
+    )
 
 
 @login_not_required
@@ -170,17 +236,21 @@ def home(request: HttpRequest) -> HttpResponse:
 @access.case_view(methods=("GET",))
 def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
     can_manage, today = access.can_manage_team(request.user, case), timezone.localdate()
-    return render(request, "dashboards/case_detail.html", {
-        "case": case,
-        "household": case_selectors.household_for(case),
-        "team": case_selectors.team_for(case),
-        "can_write": access.can_write(request.user, case),
-        "can_manage": can_manage,
-        "open_flags": case.flags.filter(resolved_at__isnull=True).count(),
-        "open_escalations": case.escalations.filter(status="open").count(),
-        "today": today,
-        "summary": plan_selectors.plan_summary(case, today, show_supervision=can_manage),
-    })
+    return render(
+        request,
+        "dashboards/case_detail.html",
+        {
+            "case": case,
+            "household": case_selectors.household_for(case),
+            "team": case_selectors.team_for(case),
+            "can_write": access.can_write(request.user, case),
+            "can_manage": can_manage,
+            "open_flags": case.flags.filter(resolved_at__isnull=True).count(),
+            "open_escalations": case.escalations.filter(status="open").count(),
+            "today": today,
+            "summary": plan_selectors.plan_summary(case, today, show_supervision=can_manage),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,57 +16,108 @@ SEED = 20261125 + 4  # apart from cases.demo's seed, so households stay as they 
 
 # The household that docs/sample-import.csv is written for (fixed, so the file keeps matching).
 SAMPLE_FAMILY_SURNAME = "Ashworth"
-SAMPLE_FAMILY = [("Jade", "parent", date(1996, 9, 14), "female"),
-                 ("Ruby", "child", date(2019, 6, 3), "female"),
-                 ("Leo", "child", date(2023, 1, 22), "male")]
+SAMPLE_FAMILY = [
+    ("Jade", "parent", date(1996, 9, 14), "female"),
+    ("Ruby", "child", date(2019, 6, 3), "female"),
+    ("Leo", "child", date(2023, 1, 22), "male"),
+]
 
 # What each kind of agency typically records, in plain words. {child} is a first name.
 WORDS = {
     Agency.Kind.HEALTH: [
-        (EventType.HOME_VISIT, "Health visitor home visit. {child} weighed; weight has dropped across two centiles.",
-         "negative", ["physical"]),
-        (EventType.OBSERVATION, "{child} was quiet and did not look to mum for comfort when upset.", "negative",
-         ["emotional"]),
-        (EventType.HOME_VISIT, "Home visit: cot had no clean bedding; advice given on safe sleep.", "negative",
-         ["physical"]),
+        (
+            EventType.HOME_VISIT,
+            "Health visitor home visit. {child} weighed; weight has dropped across two centiles.",
+            "negative",
+            ["physical"],
+        ),
+        (
+            EventType.OBSERVATION,
+            "{child} was quiet and did not look to mum for comfort when upset.",
+            "negative",
+            ["emotional"],
+        ),
+        (
+            EventType.HOME_VISIT,
+            "Home visit: cot had no clean bedding; advice given on safe sleep.",
+            "negative",
+            ["physical"],
+        ),
         (EventType.OBSERVATION, "{child} was smiling and babbling; mum responded warmly.", "positive", []),
     ],
     Agency.Kind.EDUCATION: [
-        (EventType.SCHOOL, "{child} arrived late and hungry for the third day this week.", "negative",
-         ["physical", "educational"]),
+        (
+            EventType.SCHOOL,
+            "{child} arrived late and hungry for the third day this week.",
+            "negative",
+            ["physical", "educational"],
+        ),
         (EventType.SCHOOL, "Attendance this half-term 81%. Letter sent home.", "negative", ["educational"]),
-        (EventType.OBSERVATION, "{child} said nobody at home listens to them; withdrawn in class.", "negative",
-         ["emotional"]),
+        (
+            EventType.OBSERVATION,
+            "{child} said nobody at home listens to them; withdrawn in class.",
+            "negative",
+            ["emotional"],
+        ),
         (EventType.SCHOOL, "{child} in clean uniform all week and joined breakfast club.", "positive", []),
     ],
     Agency.Kind.POLICE: [
-        (EventType.POLICE_INCIDENT, "Police called by neighbour: shouting at the address late at night. "
-                                    "Children present.", "negative", ["emotional"]),
+        (
+            EventType.POLICE_INCIDENT,
+            "Police called by neighbour: shouting at the address late at night. Children present.",
+            "negative",
+            ["emotional"],
+        ),
     ],
     Agency.Kind.HOUSING: [
-        (EventType.OTHER, "Housing inspection: damp and mould in the children's bedroom; repairs booked.",
-         "negative", ["physical"]),
+        (
+            EventType.OTHER,
+            "Housing inspection: damp and mould in the children's bedroom; repairs booked.",
+            "negative",
+            ["physical"],
+        ),
         (EventType.HOME_VISIT, "Rent arrears discussed; referral to money advice made.", "not_known", []),
     ],
     Agency.Kind.VOLUNTARY: [
-        (EventType.OBSERVATION, "Family support session: mum engaged well and planned meals for the week.",
-         "positive", []),
-        (EventType.OBSERVATION, "Mum shouted at {child} and called them a nuisance during the session.",
-         "negative", ["emotional"]),
+        (
+            EventType.OBSERVATION,
+            "Family support session: mum engaged well and planned meals for the week.",
+            "positive",
+            [],
+        ),
+        (
+            EventType.OBSERVATION,
+            "Mum shouted at {child} and called them a nuisance during the session.",
+            "negative",
+            ["emotional"],
+        ),
     ],
     Agency.Kind.CHILDRENS_SOCIAL_CARE: [
-        (EventType.HOME_VISIT, "Unannounced visit. Main bedroom seen. Little food in the house; {child} seen "
-                               "and spoken to alone.", "negative", ["physical"]),
+        (
+            EventType.HOME_VISIT,
+            "Unannounced visit. Main bedroom seen. Little food in the house; {child} seen and spoken to alone.",
+            "negative",
+            ["physical"],
+        ),
         (EventType.NO_ACCESS_VISIT, "No answer at the door at an agreed visit. Card left.", "not_known", []),
         (EventType.MEETING, "Core group meeting held. Plan reviewed; actions agreed with mum.", "neutral", []),
         (EventType.ASSESSMENT, "Assessment updated: neglect of physical care continues.", "negative", ["physical"]),
-        (EventType.DISCLOSURE, "{child} told me they are often left alone in the evening.", "negative",
-         ["emotional", "physical"]),
+        (
+            EventType.DISCLOSURE,
+            "{child} told me they are often left alone in the evening.",
+            "negative",
+            ["emotional", "physical"],
+        ),
         (EventType.PLAN_CHANGE, "Plan changed: weekly visits and a nursery place added.", "positive", []),
     ],
 }
-AE_REASONS = ["Fell from the sofa, bump to the head", "Swallowed a small battery (suspected)",
-              "Burn to the hand from a hot drink", "High temperature, not seen by GP", "Cut to the foot"]
+AE_REASONS = [
+    "Fell from the sofa, bump to the head",
+    "Swallowed a small battery (suspected)",
+    "Burn to the hand from a hot drink",
+    "High temperature, not seen by GP",
+    "Cut to the foot",
+]
 
 
 def _children(case: Case, *, born: bool = True) -> list:
@@ -100,8 +151,14 @@ def _entries(rng: random.Random, case: Case, staff: dict[str, User], start: date
         event_type, text, impact, forms = rng.choice(WORDS[author.agency.kind])
         child = rng.choice(children)
         services.entry_create(
-            case=case, by=author, event_type=event_type, occurred_on=day, children=[child],
-            what_happened=text.format(child=child.first_name), impact=impact, neglect_forms=forms,
+            case=case,
+            by=author,
+            event_type=event_type,
+            occurred_on=day,
+            children=[child],
+            what_happened=text.format(child=child.first_name),
+            impact=impact,
+            neglect_forms=forms,
             significance=rng.choices(["low", "medium", "high"], weights=[3, 5, 2])[0],
             whole_household=event_type in (EventType.MEETING, EventType.PLAN_CHANGE),
             date_precision=rng.choices(["exact", "approximate"], weights=[9, 1])[0],
@@ -110,34 +167,63 @@ def _entries(rng: random.Random, case: Case, staff: dict[str, User], start: date
     if rng.random() < 0.4:
         day = start + timedelta(days=rng.randint(0, max(span, 0)))
         child = children[0]
-        for author, text in ((staff["police1"], "Officers attended a domestic incident; {child} was in the home."),
-                             (case.lead_professional, "Police notification: domestic incident, {child} present.")):
-            services.entry_create(case=case, by=author, event_type=EventType.POLICE_INCIDENT, occurred_on=day,
-                                  children=[child], what_happened=text.format(child=child.first_name),
-                                  impact="negative", neglect_forms=["emotional"], significance="high")
+        for author, text in (
+            (staff["police1"], "Officers attended a domestic incident; {child} was in the home."),
+            (case.lead_professional, "Police notification: domestic incident, {child} present."),
+        ):
+            services.entry_create(
+                case=case,
+                by=author,
+                event_type=EventType.POLICE_INCIDENT,
+                occurred_on=day,
+                children=[child],
+                what_happened=text.format(child=child.first_name),
+                impact="negative",
+                neglect_forms=["emotional"],
+                significance="high",
+            )
 
 
 def _appointments(rng: random.Random, case: Case, staff: dict[str, User], start: date, end: date) -> None:
     children = _children(case)
     health = [staff["practitioner"], staff["hv2"], staff["gp1"]]
-    kinds = [Appointment.Kind.GP, Appointment.Kind.HEALTH_VISITOR, Appointment.Kind.DENTAL,
-             Appointment.Kind.IMMUNISATION, Appointment.Kind.OUTPATIENT]
-    outcomes = [(Appointment.Outcome.ATTENDED, 55), (Appointment.Outcome.WAS_NOT_BROUGHT, 30),
-                (Appointment.Outcome.CANCELLED_BY_FAMILY, 10), (Appointment.Outcome.CANCELLED_BY_SERVICE, 5)]
+    kinds = [
+        Appointment.Kind.GP,
+        Appointment.Kind.HEALTH_VISITOR,
+        Appointment.Kind.DENTAL,
+        Appointment.Kind.IMMUNISATION,
+        Appointment.Kind.OUTPATIENT,
+    ]
+    outcomes = [
+        (Appointment.Outcome.ATTENDED, 55),
+        (Appointment.Outcome.WAS_NOT_BROUGHT, 30),
+        (Appointment.Outcome.CANCELLED_BY_FAMILY, 10),
+        (Appointment.Outcome.CANCELLED_BY_SERVICE, 5),
+    ]
     for _ in range(rng.randint(2, 6)):
         if not children:
             return
         by = rng.choice(health)
         appointment = services.appointment_create(
-            case=case, by=by, child=rng.choice(children), agency=by.agency, kind=rng.choice(kinds),
+            case=case,
+            by=by,
+            child=rng.choice(children),
+            agency=by.agency,
+            kind=rng.choice(kinds),
             scheduled_on=start + timedelta(days=rng.randint(0, max((end - start).days, 0))),
         )
         outcome = rng.choices([o for o, _ in outcomes], weights=[w for _, w in outcomes])[0]
         services.appointment_record_outcome(appointment=appointment, by=by, outcome=outcome)
     if children and case.is_open:  # one appointment still to come
         by = rng.choice(health)
-        services.appointment_create(case=case, by=by, child=children[-1], agency=by.agency,
-                                    kind=Appointment.Kind.DENTAL, scheduled_on=end + timedelta(days=14))
+        services.appointment_create(
+            case=case,
+            by=by,
+            child=children[-1],
+            agency=by.agency,
+            kind=Appointment.Kind.DENTAL,
+            scheduled_on=end + timedelta(days=14),
+        )
 
 
 def _ae(rng: random.Random, case: Case, staff: dict[str, User], start: date, end: date) -> None:
@@ -147,11 +233,17 @@ def _ae(rng: random.Random, case: Case, staff: dict[str, User], start: date, end
             return
         child = rng.choice(children)
         services.entry_create(
-            case=case, by=staff["gp1"], event_type=EventType.AE_ATTENDANCE,
+            case=case,
+            by=staff["gp1"],
+            event_type=EventType.AE_ATTENDANCE,
             occurred_on=start + timedelta(days=rng.randint(0, max((end - start).days, 0))),
-            children=[child], what_happened=f"{child.first_name} attended A&E.",
-            hospital="Northbridge General Hospital", reason_given=rng.choice(AE_REASONS),
-            impact="negative", neglect_forms=["medical"], significance="medium",
+            children=[child],
+            what_happened=f"{child.first_name} attended A&E.",
+            hospital="Northbridge General Hospital",
+            reason_given=rng.choice(AE_REASONS),
+            impact="negative",
+            neglect_forms=["medical"],
+            significance="medium",
         )
 
 
@@ -159,24 +251,35 @@ def _returning_family(closed: Case, lead: User, practitioner: User, today: date)
     """The same family back: a new case whose household holds the same people as a closed one."""
     case = case_services.case_create(by=lead, level="child_in_need", opened_on=today - timedelta(days=45))
     for member in closed.household.all():
-        HouseholdMember.objects.create(case=case, person_id=member.person_id, relationship=member.relationship,
-                                       relationship_detail=member.relationship_detail, joined_on=case.opened_on)
-    case_services.case_member_add(case=case, by=lead, user=practitioner, role="core_group",
-                                  started_on=case.opened_on)
+        HouseholdMember.objects.create(
+            case=case,
+            person_id=member.person_id,
+            relationship=member.relationship,
+            relationship_detail=member.relationship_detail,
+            joined_on=case.opened_on,
+        )
+    case_services.case_member_add(case=case, by=lead, user=practitioner, role="core_group", started_on=case.opened_on)
     return case
 
 
 def _sample_family(lead: User, staff: dict[str, User], today: date) -> Case:
     case = case_services.case_create(by=lead, level="child_protection", opened_on=today - timedelta(days=120))
     for first, relationship, dob, sex in SAMPLE_FAMILY:
-        details = case_services.PersonDetails(first_name=first, last_name=SAMPLE_FAMILY_SURNAME,
-                                              date_of_birth=dob, sex=sex)
-        case_services.household_member_add(case=case, by=lead, details=details, relationship=relationship,
-                                           relationship_detail="Mother" if relationship == "parent" else "",
-                                           joined_on=case.opened_on)
+        details = case_services.PersonDetails(
+            first_name=first, last_name=SAMPLE_FAMILY_SURNAME, date_of_birth=dob, sex=sex
+        )
+        case_services.household_member_add(
+            case=case,
+            by=lead,
+            details=details,
+            relationship=relationship,
+            relationship_detail="Mother" if relationship == "parent" else "",
+            joined_on=case.opened_on,
+        )
     for username in ("practitioner", "teacher", "police1"):
-        case_services.case_member_add(case=case, by=lead, user=staff[username], role="core_group",
-                                      started_on=case.opened_on)
+        case_services.case_member_add(
+            case=case, by=lead, user=staff[username], role="core_group", started_on=case.opened_on
+        )
     return case
 
 

@@ -65,14 +65,19 @@ TEAM_A, TEAM_B, HV_TEAM, SCHOOL_TEAM, POLICE_TEAM, EH_TEAM = (name for name, _ i
 # The logins printed by `make run` and listed in the README. All use the password "demo".
 DEMO_LOGINS = [
     DemoLogin("practitioner", "Priya", "Hall", "Health visitor", User.Role.PRACTITIONER, HEALTH, HV_TEAM),
-    DemoLogin("teacher", "Tom", "Fletcher", "Designated safeguarding lead (teacher)",
-              User.Role.PRACTITIONER, SCHOOL, SCHOOL_TEAM),
-    DemoLogin("lead", "Leah", "Morgan", "Social worker", User.Role.PRACTITIONER, CSC, TEAM_A,
-              gcp2_licensed=True),
+    DemoLogin(
+        "teacher",
+        "Tom",
+        "Fletcher",
+        "Designated safeguarding lead (teacher)",
+        User.Role.PRACTITIONER,
+        SCHOOL,
+        SCHOOL_TEAM,
+    ),
+    DemoLogin("lead", "Leah", "Morgan", "Social worker", User.Role.PRACTITIONER, CSC, TEAM_A, gcp2_licensed=True),
     DemoLogin("manager", "Marcus", "Reid", "Team manager", User.Role.TEAM_MANAGER, CSC, TEAM_A),
     DemoLogin("senior", "Sarah", "Okafor", "Head of service", User.Role.SENIOR_MANAGER, CSC, None),
-    DemoLogin("admin", "Adam", "Price", "System administrator", User.Role.ADMINISTRATOR, CSC, None,
-              is_admin=True),
+    DemoLogin("admin", "Adam", "Price", "System administrator", User.Role.ADMINISTRATOR, CSC, None, is_admin=True),
 ]
 
 # Other staff, so that cases have real multi-agency teams and other teams exist.
@@ -115,9 +120,15 @@ def _user(username, first, last, job, role, agency, team, licensed, is_admin=Fal
     user, created = User.objects.get_or_create(
         username=username,
         defaults={
-            "first_name": first, "last_name": last, "job_title": job, "role": role,
-            "agency": agency, "team": team, "email": f"{username}@example.invalid",
-            "is_staff": is_admin, "is_superuser": is_admin,
+            "first_name": first,
+            "last_name": last,
+            "job_title": job,
+            "role": role,
+            "agency": agency,
+            "team": team,
+            "email": f"{username}@example.invalid",
+            "is_staff": is_admin,
+            "is_superuser": is_admin,
         },
     )
     if created:
@@ -134,12 +145,20 @@ def _staff(fake: Faker, agencies, teams) -> dict[str, User]:
     people = {}
     for login in DEMO_LOGINS:
         people[login.username] = _user(
-            login.username, login.first_name, login.last_name, login.job_title, login.role,
-            agencies[login.agency], teams.get(login.team), login.gcp2_licensed, login.is_admin,
+            login.username,
+            login.first_name,
+            login.last_name,
+            login.job_title,
+            login.role,
+            agencies[login.agency],
+            teams.get(login.team),
+            login.gcp2_licensed,
+            login.is_admin,
         )
     for username, job, role, agency, team, licensed in OTHER_STAFF:
-        people[username] = _user(username, fake.first_name(), fake.last_name(), job, role,
-                                 agencies[agency], teams.get(team), licensed)
+        people[username] = _user(
+            username, fake.first_name(), fake.last_name(), job, role, agencies[agency], teams.get(team), licensed
+        )
     for team_name, manager in ((TEAM_A, "manager"), (TEAM_B, "manager2")):
         Team.objects.filter(name=team_name).update(manager=people[manager])
     return people
@@ -151,37 +170,53 @@ def _household(rng: random.Random, fake: Faker, case: Case, lead: User, today: d
     joined = case.opened_on
     mother_age = rng.randint(17, 42)
     mother = services.PersonDetails(
-        first_name=fake.first_name_female(), last_name=surname,
-        date_of_birth=today - timedelta(days=365 * mother_age + rng.randint(0, 364)), sex="female",
+        first_name=fake.first_name_female(),
+        last_name=surname,
+        date_of_birth=today - timedelta(days=365 * mother_age + rng.randint(0, 364)),
+        sex="female",
     )
-    services.household_member_add(case=case, by=lead, details=mother, relationship="parent",
-                                  relationship_detail="Mother", joined_on=joined)
+    services.household_member_add(
+        case=case, by=lead, details=mother, relationship="parent", relationship_detail="Mother", joined_on=joined
+    )
     if rng.random() < 0.5:
         partner = services.PersonDetails(
-            first_name=fake.first_name_male(), last_name=fake.last_name(),
-            date_of_birth=today - timedelta(days=365 * rng.randint(19, 50)), sex="male",
+            first_name=fake.first_name_male(),
+            last_name=fake.last_name(),
+            date_of_birth=today - timedelta(days=365 * rng.randint(19, 50)),
+            sex="male",
         )
-        services.household_member_add(case=case, by=lead, details=partner, relationship="partner",
-                                      relationship_detail="Mother's partner", joined_on=joined)
+        services.household_member_add(
+            case=case,
+            by=lead,
+            details=partner,
+            relationship="partner",
+            relationship_detail="Mother's partner",
+            joined_on=joined,
+        )
     oldest = max(0, min(17, mother_age - 16))
     for index in range(n_children):
         if index == n_children - 1 and rng.random() < 0.08:
-            child = services.PersonDetails(first_name="Baby", last_name=surname, is_unborn=True,
-                                           expected_on=today + timedelta(days=rng.randint(20, 150)))
+            child = services.PersonDetails(
+                first_name="Baby",
+                last_name=surname,
+                is_unborn=True,
+                expected_on=today + timedelta(days=rng.randint(20, 150)),
+            )
         else:
             age_days = rng.randint(20, 365 * oldest + 364) if oldest else rng.randint(20, 364)
             sex = rng.choice(["female", "male"])
             first = fake.first_name_female() if sex == "female" else fake.first_name_male()
-            child = services.PersonDetails(first_name=first, last_name=surname,
-                                           date_of_birth=today - timedelta(days=age_days), sex=sex)
+            child = services.PersonDetails(
+                first_name=first, last_name=surname, date_of_birth=today - timedelta(days=age_days), sex=sex
+            )
         # A baby born after the case opened joins the household at birth.
         child_joined = max(joined, child.date_of_birth) if child.date_of_birth else joined
-        services.household_member_add(case=case, by=lead, details=child, relationship="child",
-                                      joined_on=child_joined)
+        services.household_member_add(case=case, by=lead, details=child, relationship="child", joined_on=child_joined)
 
 
-def _case_team(rng: random.Random, case: Case, lead: User, staff: dict[str, User], with_practitioner: bool,
-               with_teacher: bool) -> None:
+def _case_team(
+    rng: random.Random, case: Case, lead: User, staff: dict[str, User], with_practitioner: bool, with_teacher: bool
+) -> None:
     extras = ["police1", "gp1", "housing1", "ehw2", "hv2"]
     chosen = rng.sample(extras, k=rng.randint(1, 3))
     if with_practitioner:
@@ -190,8 +225,7 @@ def _case_team(rng: random.Random, case: Case, lead: User, staff: dict[str, User
         chosen.append("teacher")
     for username in chosen:
         role = rng.choice([CaseMember.Role.CORE_GROUP, CaseMember.Role.CONTRIBUTOR])
-        services.case_member_add(case=case, by=lead, user=staff[username], role=role,
-                                 started_on=case.opened_on)
+        services.case_member_add(case=case, by=lead, user=staff[username], role=role, started_on=case.opened_on)
 
 
 @transaction.atomic
@@ -222,15 +256,21 @@ def seed(today: date) -> int:
         # Each household's plan has its own generator, so plans never shift the households after them.
         _plans_and_meetings(random.Random(SEED + index), case, lead, staff, agencies, today, closed_on)
         if closing:
-            plan_services.case_close(case=case, by=lead, seen_version=case.version, closed_on=closed_on,
-                                reason=rng.choice(["RC7", "RC8", "RC9", "RC5"]))
+            plan_services.case_close(
+                case=case,
+                by=lead,
+                seen_version=case.version,
+                closed_on=closed_on,
+                reason=rng.choice(["RC7", "RC8", "RC9", "RC5"]),
+            )
     _gcp2_assessments(rng, staff, today)
     extra = seed_chronology(staff=staff, today=today)
     # The chronology's own demo families (a returning family, the import sample) get plans too.
     new_cases = Case.objects.filter(status=Case.Status.OPEN, meetings__isnull=True).order_by("reference")
     for index, case in enumerate(new_cases):
-        _plans_and_meetings(random.Random(SEED + HOUSEHOLDS + index), case, case.lead_professional, staff,
-                            agencies, today, None)
+        _plans_and_meetings(
+            random.Random(SEED + HOUSEHOLDS + index), case, case.lead_professional, staff, agencies, today, None
+        )
     return HOUSEHOLDS + extra
 
 
@@ -238,15 +278,23 @@ def seed(today: date) -> int:
 
 # What must change, and how everyone will know: outcomes as the neglect reviews ask them to be written.
 OUTCOMES = [
-    ("The children eat breakfast and have a school meal or packed lunch every school day",
-     "School and the health visitor see it; breakfast club and lunch records"),
-    ("The home is safe and clean: rubbish cleared, no exposed wiring, a working cooker and beds for each child",
-     "Unannounced visits find it so, bedrooms included, on three visits in a row"),
+    (
+        "The children eat breakfast and have a school meal or packed lunch every school day",
+        "School and the health visitor see it; breakfast club and lunch records",
+    ),
+    (
+        "The home is safe and clean: rubbish cleared, no exposed wiring, a working cooker and beds for each child",
+        "Unannounced visits find it so, bedrooms included, on three visits in a row",
+    ),
     ("The children are at school every day and on time", "Attendance above 95% for six weeks in a row"),
-    ("Every health appointment is kept and immunisations are up to date",
-     "GP and health visitor records show no missed appointment for three months"),
-    ("The children have clean clothes suitable for the weather and are bathed regularly",
-     "School and nursery report no hygiene concerns for four weeks"),
+    (
+        "Every health appointment is kept and immunisations are up to date",
+        "GP and health visitor records show no missed appointment for three months",
+    ),
+    (
+        "The children have clean clothes suitable for the weather and are bathed regularly",
+        "School and nursery report no hygiene concerns for four weeks",
+    ),
     ("Dental treatment for the children's tooth decay is completed", "The dentist confirms the treatment"),
     ("Mum takes part in the drug and alcohol service every week", "The keyworker confirms attendance"),
 ]
@@ -271,8 +319,7 @@ def _invited(rng: random.Random, case: Case, agencies) -> list:
     return [*invited, agencies[HEALTH]]
 
 
-def _hold(rng: random.Random, case: Case, by: User, kind: str, held_on: date, agencies, *,
-          closing: bool = False):
+def _hold(rng: random.Random, case: Case, by: User, kind: str, held_on: date, agencies, *, closing: bool = False):
     plan = case.plans.filter(ended_on__isnull=True).first()
     ratings = {}
     if plan is not None and kind in REVIEW_KINDS:
@@ -281,20 +328,28 @@ def _hold(rng: random.Random, case: Case, by: User, kind: str, held_on: date, ag
             ratings[outcome.pk] = plan_services.Rating(rating, "")
     supervision = kind == MeetingKind.SUPERVISION
     return plan_services.meeting_record(
-        case=case, by=by, kind=kind, held_on=held_on, ratings=ratings, is_closing_review=closing,
-        schedule_next=not closing, invited_agencies=[] if supervision else _invited(rng, case, agencies),
+        case=case,
+        by=by,
+        kind=kind,
+        held_on=held_on,
+        ratings=ratings,
+        is_closing_review=closing,
+        schedule_next=not closing,
+        invited_agencies=[] if supervision else _invited(rng, case, agencies),
         attendees=f"{case.lead_professional.get_full_name()} (lead professional), parents, core group",
         decisions="Plan to continue; actions reviewed." if not closing else "Outcomes achieved: the case can close.",
         reflections="What is daily life like for the children now? Is this real change or compliance?"
-        if supervision else "",
+        if supervision
+        else "",
     )
 
 
 def _hold_what_is_due(rng, case: Case, by_kind: dict[str, User], until: date, agencies) -> None:
     """Hold each waiting meeting due by `until`, around its due date; holding schedules the next."""
     while True:
-        waiting = (case.meetings.filter(kind__in=by_kind, held_on__isnull=True, due_on__lte=until)
-                   .order_by("due_on").first())
+        waiting = (
+            case.meetings.filter(kind__in=by_kind, held_on__isnull=True, due_on__lte=until).order_by("due_on").first()
+        )
         if waiting is None:
             return
         held_on = max(case.opened_on, waiting.due_on - timedelta(days=rng.randint(0, 3)))
@@ -308,22 +363,30 @@ def _plan(rng: random.Random, case: Case, lead: User, staff, agencies, started_o
         plan_services.OutcomeDetails(what, started_on + timedelta(days=rng.randint(60, 270)), how)
         for what, how in rng.sample(OUTCOMES, k=rng.randint(2, 3))
     ]
-    plan = plan_services.plan_create(case=case, by=lead, kind=kind, category=category, started_on=started_on,
-                                     outcomes=outcomes)
+    plan = plan_services.plan_create(
+        case=case, by=lead, kind=kind, category=category, started_on=started_on, outcomes=outcomes
+    )
     for outcome in plan.outcomes.all():
         for description, owner in rng.sample(ACTIONS, k=rng.randint(1, 2)):
             owner_user = lead if owner == "lead" else staff.get(owner)
             due_on = started_on + timedelta(days=rng.randint(14, 120))
-            action = plan_services.action_add(plan=plan, by=lead, outcome=outcome, description=description,
-                                              owner_user=owner_user, owner_agency=agencies.get(owner),
-                                              due_on=due_on)
+            action = plan_services.action_add(
+                plan=plan,
+                by=lead,
+                outcome=outcome,
+                description=description,
+                owner_user=owner_user,
+                owner_agency=agencies.get(owner),
+                due_on=due_on,
+            )
             # Most past actions are done; the rest are overdue, as in real plans.
             if due_on < today and rng.random() < 0.6:
                 plan_services.action_update(action=action, by=lead, status="done", on=due_on)
 
 
-def _plans_and_meetings(rng: random.Random, case: Case, lead: User, staff, agencies, today: date,
-                        closed_on: date | None) -> None:
+def _plans_and_meetings(
+    rng: random.Random, case: Case, lead: User, staff, agencies, today: date, closed_on: date | None
+) -> None:
     """Strategy discussion, conferences, plan, reviews and supervision up to today (or the closure).
 
     A quarter of the households drift: their reviews stop two months ago, so they show as overdue.
@@ -342,8 +405,9 @@ def _plans_and_meetings(rng: random.Random, case: Case, lead: User, staff, agenc
     else:
         started_on = min(today, case.opened_on + timedelta(days=rng.randint(5, 20)))
         _plan(rng, case, lead, staff, agencies, started_on, today)
-        review_kinds = {MeetingKind.CIN_REVIEW if case.level == Level.CHILD_IN_NEED
-                        else MeetingKind.EARLY_HELP_REVIEW: lead}
+        review_kinds = {
+            MeetingKind.CIN_REVIEW if case.level == Level.CHILD_IN_NEED else MeetingKind.EARLY_HELP_REVIEW: lead
+        }
     _hold_what_is_due(rng, case, review_kinds, until, agencies)
     manager = User.objects.filter(managed_teams__id=lead.team_id).first() if lead.team_id else None
     first_supervision = case.opened_on + timedelta(days=rng.randint(5, 25))
@@ -352,34 +416,63 @@ def _plans_and_meetings(rng: random.Random, case: Case, lead: User, staff, agenc
         _hold_what_is_due(rng, case, {MeetingKind.SUPERVISION: manager}, until, agencies)
     if closed_on is not None:
         closing_kind = next(iter(review_kinds))
-        _hold(rng, case, lead, closing_kind, max(case.opened_on, closed_on - timedelta(days=rng.randint(1, 5))),
-              agencies, closing=True)
+        _hold(
+            rng,
+            case,
+            lead,
+            closing_kind,
+            max(case.opened_on, closed_on - timedelta(days=rng.randint(1, 5))),
+            agencies,
+            closing=True,
+        )
 
 
 # Baseline and repeat area grades for the three GCP2 demo families (1 best, 5 worst).
 GCP2_STORIES = [("improving", 4, 2), ("worsening", 3, 4), ("unchanged", 3, 3)]
 
 
-def _gcp2_completed(case: Case, child, assessor: User, ended_on: date, area_base: int,
-                    offsets: dict[str, int], previous: Assessment | None) -> Assessment:
+def _gcp2_completed(
+    case: Case,
+    child,
+    assessor: User,
+    ended_on: date,
+    area_base: int,
+    offsets: dict[str, int],
+    previous: Assessment | None,
+) -> Assessment:
     """One completed GCP2, written directly so that its dates lie in the past (demo data only)."""
     completed_on = ended_on + timedelta(days=2)
     assessment = Assessment.objects.create(
-        case=case, child=child, started_by=assessor, kind="repeat" if previous else "baseline",
-        previous=previous, observation_started_on=ended_on - timedelta(days=21),
-        observation_ended_on=ended_on, visits=5,
+        case=case,
+        child=child,
+        started_by=assessor,
+        kind="repeat" if previous else "baseline",
+        previous=previous,
+        observation_started_on=ended_on - timedelta(days=21),
+        observation_ended_on=ended_on,
+        visits=5,
         strengths="Carer keeps every appointment offered and is warm with the child.",
         child_views="Talks about home, school and friends when seen alone.",
     )
     for area in AREAS:
         for sub in area.sub_areas:
             grade = max(1, min(5, area_base + offsets[sub.code]))
-            SubAreaGrade.objects.create(assessment=assessment, sub_area=sub.code, grade=grade,
-                                        evidence=f"{sub.name}: seen on the visits in the window.")
-        AreaGrade.objects.create(assessment=assessment, area=area.code, grade=area_base,
-                                 rationale=f"{area.name}: judged over all five visits.")
+            SubAreaGrade.objects.create(
+                assessment=assessment,
+                sub_area=sub.code,
+                grade=grade,
+                evidence=f"{sub.name}: seen on the visits in the window.",
+            )
+        AreaGrade.objects.create(
+            assessment=assessment,
+            area=area.code,
+            grade=area_base,
+            rationale=f"{area.name}: judged over all five visits.",
+        )
     Assessment.objects.filter(pk=assessment.pk).update(
-        status=Assessment.Status.COMPLETED, completed_by=assessor, version=2,
+        status=Assessment.Status.COMPLETED,
+        completed_by=assessor,
+        version=2,
         completed_at=timezone.make_aware(datetime.combine(completed_on, time(15, 0))),
         repeat_due_on=add_months(completed_on, repeat_interval_months(case)),
     )
@@ -391,11 +484,14 @@ def _gcp2_assessments(rng: random.Random, staff: dict[str, User], today: date) -
     health visitor on the team): one improving, one getting worse, one unchanged. Other households
     have none, so the "no GCP2 yet" warnings show too."""
     lead, practitioner = staff["lead"], staff["practitioner"]
-    cases = (Case.objects.filter(lead_professional=lead, status=Case.Status.OPEN,
-                                 level__in=[Level.CHILD_PROTECTION, Level.CHILD_IN_NEED],
-                                 members__user=practitioner, members__ended_on__isnull=True,
-                                 opened_on__lte=today - timedelta(days=150))
-             .order_by("reference")[: len(GCP2_STORIES)])
+    cases = Case.objects.filter(
+        lead_professional=lead,
+        status=Case.Status.OPEN,
+        level__in=[Level.CHILD_PROTECTION, Level.CHILD_IN_NEED],
+        members__user=practitioner,
+        members__ended_on__isnull=True,
+        opened_on__lte=today - timedelta(days=150),
+    ).order_by("reference")[: len(GCP2_STORIES)]
     for case, (_story, baseline, repeat) in zip(cases, GCP2_STORIES):
         # Children born before the baseline's window; a newer baby simply has no GCP2 yet.
         children = case.household.filter(
@@ -404,7 +500,5 @@ def _gcp2_assessments(rng: random.Random, staff: dict[str, User], today: date) -
         ).select_related("person")
         for member in children:
             offsets = {sub.code: rng.choice([-1, 0, 0, 0, 1]) for area in AREAS for sub in area.sub_areas}
-            first = _gcp2_completed(case, member.person, lead, today - timedelta(days=110), baseline,
-                                    offsets, None)
+            first = _gcp2_completed(case, member.person, lead, today - timedelta(days=110), baseline, offsets, None)
             _gcp2_completed(case, member.person, lead, today - timedelta(days=12), repeat, offsets, first)
-

@@ -14,25 +14,35 @@ TEXT_LIMIT = 10_000
 
 
 def _text(label: str, rows: int = 3, help_text: str = "") -> forms.CharField:
-    return forms.CharField(label=label, required=False, max_length=TEXT_LIMIT, help_text=help_text,
-                           widget=forms.Textarea(attrs={"rows": rows}))
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=TEXT_LIMIT,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
 
 
 def _grade(label: str) -> forms.TypedChoiceField:
     # Radios rather than a drop-down: each grade's meaning is read out with it.
-    return forms.TypedChoiceField(label=label, choices=GRADE_CHOICES, coerce=int, empty_value=None,
-                                  required=False, widget=forms.RadioSelect)
+    return forms.TypedChoiceField(
+        label=label, choices=GRADE_CHOICES, coerce=int, empty_value=None, required=False, widget=forms.RadioSelect
+    )
 
 
 class StartForm(forms.Form):
-    child = forms.ModelChoiceField(label="Which child is this GCP2 for?", queryset=Person.objects.none(),
-                             empty_label=None,
-                             help_text="Each child has their own GCP2, even when siblings share visits.")
+    child = forms.ModelChoiceField(
+        label="Which child is this GCP2 for?",
+        queryset=Person.objects.none(),
+        empty_label=None,
+        help_text="Each child has their own GCP2, even when siblings share visits.",
+    )
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["child"].queryset = Person.objects.filter(
-            households__case=case, households__relationship=HouseholdMember.Relationship.CHILD,
+            households__case=case,
+            households__relationship=HouseholdMember.Relationship.CHILD,
             households__left_on__isnull=True,
         ).order_by("date_of_birth", "first_name")
 
@@ -40,13 +50,20 @@ class StartForm(forms.Form):
 class DetailsForm(VersionedForm):
     observation_started_on = forms.DateField(label="Observation started", widget=DateInput, required=False)
     observation_ended_on = forms.DateField(label="Observation ended", widget=DateInput, required=False)
-    visits = forms.IntegerField(label="Number of visits", min_value=1, max_value=100, required=False,
-                                help_text="Announced and unannounced visits in the window; agencies may share them.")
+    visits = forms.IntegerField(
+        label="Number of visits",
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text="Announced and unannounced visits in the window; agencies may share them.",
+    )
     strengths = _text("Strengths", rows=4, help_text="What is going well in the care of this child.")
-    child_views = _text("The child's own views", rows=4,
-                        help_text="In the child's words where you can, or what you observed for a young child.")
-    field_order = ["observation_started_on", "observation_ended_on", "visits", "strengths", "child_views",
-                   "version"]
+    child_views = _text(
+        "The child's own views",
+        rows=4,
+        help_text="In the child's words where you can, or what you observed for a young child.",
+    )
+    field_order = ["observation_started_on", "observation_ended_on", "visits", "strengths", "child_views", "version"]
 
     def clean(self):
         data = super().clean()
@@ -78,8 +95,7 @@ class AreaForm(VersionedForm):
 
     def sub_area_data(self) -> dict[str, tuple[int | None, str]]:
         data = self.cleaned_data
-        return {sub.code: (data[f"grade_{sub.code}"], data[f"evidence_{sub.code}"])
-                for sub in self.area.sub_areas}
+        return {sub.code: (data[f"grade_{sub.code}"], data[f"evidence_{sub.code}"]) for sub in self.area.sub_areas}
 
 
 class CompleteForm(VersionedForm):
@@ -87,6 +103,9 @@ class CompleteForm(VersionedForm):
 
 
 class CorrectionForm(forms.Form):
-    reason = forms.CharField(label="What needs correcting, and why?", max_length=TEXT_LIMIT,
-                             widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="The completed assessment stays readable, marked as replaced by the correction.")
+    reason = forms.CharField(
+        label="What needs correcting, and why?",
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The completed assessment stays readable, marked as replaced by the correction.",
+    )

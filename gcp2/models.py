@@ -27,17 +27,14 @@ class Descriptor(models.Model):
     """
 
     sub_area = models.CharField(max_length=2, choices=SUB_AREA_CHOICES)
-    grade = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(BEST), MaxValueValidator(WORST)]
-    )
+    grade = models.PositiveSmallIntegerField(validators=[MinValueValidator(BEST), MaxValueValidator(WORST)])
     text = models.TextField()
 
     class Meta:
         ordering = ["sub_area", "grade"]
         constraints = [
             models.UniqueConstraint(fields=["sub_area", "grade"], name="gcp2_descriptor_once"),
-            models.CheckConstraint(condition=Q(grade__gte=BEST, grade__lte=WORST),
-                                   name="gcp2_descriptor_grade_1_to_5"),
+            models.CheckConstraint(condition=Q(grade__gte=BEST, grade__lte=WORST), name="gcp2_descriptor_grade_1_to_5"),
         ]
 
     def __str__(self) -> str:
@@ -58,11 +55,9 @@ class Assessment(models.Model):
     child = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="gcp2_assessments")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # The child's previous completed assessment, for a repeat.
-    previous = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="repeats")
+    previous = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="repeats")
     # A correction: this assessment replaces a completed one, which stays readable.
-    supersedes = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="corrections")
+    supersedes = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
     correction_reason = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
 
@@ -72,12 +67,12 @@ class Assessment(models.Model):
     strengths = models.TextField(blank=True)
     child_views = models.TextField("the child's own views", blank=True)
 
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now_add=True)
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     null=True, blank=True, related_name="+")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     # Computed on completion while the case is open; read by the monitoring jobs.
     repeat_due_on = models.DateField("repeat due", null=True, blank=True)
@@ -87,14 +82,21 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["observation_ended_on", "completed_at", "started_at"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "child"], condition=Q(status="draft"),
-                                    name="gcp2_assessment_one_draft_per_child"),
-            models.UniqueConstraint(fields=["supersedes"], condition=Q(supersedes__isnull=False),
-                                    name="gcp2_assessment_one_correction_each"),
+            models.UniqueConstraint(
+                fields=["case", "child"], condition=Q(status="draft"), name="gcp2_assessment_one_draft_per_child"
+            ),
+            models.UniqueConstraint(
+                fields=["supersedes"], condition=Q(supersedes__isnull=False), name="gcp2_assessment_one_correction_each"
+            ),
             models.CheckConstraint(
                 condition=Q(status="draft", completed_at__isnull=True)
-                | Q(status="completed", completed_at__isnull=False, completed_by__isnull=False,
-                    observation_started_on__isnull=False, observation_ended_on__isnull=False),
+                | Q(
+                    status="completed",
+                    completed_at__isnull=False,
+                    completed_by__isnull=False,
+                    observation_started_on__isnull=False,
+                    observation_ended_on__isnull=False,
+                ),
                 name="gcp2_assessment_completion_consistent",
             ),
             models.CheckConstraint(
@@ -135,8 +137,9 @@ class SubAreaGrade(models.Model):
         ordering = ["sub_area"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "sub_area"], name="gcp2_subareagrade_once"),
-            models.CheckConstraint(condition=Q(grade__isnull=True) | Q(grade__gte=BEST, grade__lte=WORST),
-                                   name="gcp2_subareagrade_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(grade__isnull=True) | Q(grade__gte=BEST, grade__lte=WORST), name="gcp2_subareagrade_1_to_5"
+            ),
         ]
 
 
@@ -152,6 +155,7 @@ class AreaGrade(models.Model):
         ordering = ["area"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "area"], name="gcp2_areagrade_once"),
-            models.CheckConstraint(condition=Q(grade__isnull=True) | Q(grade__gte=BEST, grade__lte=WORST),
-                                   name="gcp2_areagrade_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(grade__isnull=True) | Q(grade__gte=BEST, grade__lte=WORST), name="gcp2_areagrade_1_to_5"
+            ),
         ]

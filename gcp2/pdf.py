@@ -19,9 +19,15 @@ def render_pdf(request: HttpRequest, template: str, context: dict, *, case: Case
     from weasyprint import CSS, HTML  # heavy import, only when printing
 
     printed_at = timezone.localtime()
-    html = render_to_string(template, {
-        **context, "printed_by": request.user, "printed_at": printed_at,
-    }, request=request)
+    html = render_to_string(
+        template,
+        {
+            **context,
+            "printed_by": request.user,
+            "printed_at": printed_at,
+        },
+        request=request,
+    )
     stylesheet = CSS(filename=finders.find("gcp2/print.css"))
     document = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(stylesheets=[stylesheet])
     response = HttpResponse(document, content_type="application/pdf")

@@ -19,7 +19,8 @@ def child_of_case(case: Case, person_id) -> Person:
     """A child of this case's household (current or past), or 404: a person from elsewhere is hidden."""
     member = get_object_or_404(
         case.household.select_related("person"),
-        person_id=person_id, relationship=HouseholdMember.Relationship.CHILD,
+        person_id=person_id,
+        relationship=HouseholdMember.Relationship.CHILD,
     )
     return member.person
 
@@ -41,8 +42,7 @@ def assessments_for_case(case: Case) -> QuerySet[Assessment]:
 
 def assessment_in_case(case: Case, assessment_id) -> Assessment:
     """One assessment of this case with its grades; an ID from another case is a 404."""
-    return get_object_or_404(assessments_for_case(case).select_related("supersedes", "previous"),
-                             pk=assessment_id)
+    return get_object_or_404(assessments_for_case(case).select_related("supersedes", "previous"), pk=assessment_id)
 
 
 def descriptors_by_sub_area() -> dict[str, dict[int, str]]:
@@ -54,8 +54,10 @@ def descriptors_by_sub_area() -> dict[str, dict[int, str]]:
 
 def grades_of(assessment: Assessment) -> tuple[dict[str, SubAreaGrade], dict[str, AreaGrade]]:
     """The assessment's grade rows by code, from the prefetched rows."""
-    return ({row.sub_area: row for row in assessment.sub_area_grades.all()},
-            {row.area: row for row in assessment.area_grades.all()})
+    return (
+        {row.sub_area: row for row in assessment.sub_area_grades.all()},
+        {row.area: row for row in assessment.area_grades.all()},
+    )
 
 
 def change(before: int | None, after: int | None) -> str | None:
@@ -134,23 +136,25 @@ def _x_positions(days: list[date]) -> list[float]:
 def comparison_for_child(case: Case, child: Person) -> Comparison:
     """All completed, current (not superseded) assessments of one child, oldest first, compared."""
     assessments = [
-        a for a in assessments_for_case(case).filter(child=child, status=Assessment.Status.COMPLETED)
+        a
+        for a in assessments_for_case(case).filter(child=child, status=Assessment.Status.COMPLETED)
         if not a.is_superseded
     ]
     comparison = Comparison(child=child, assessments=assessments)
     grades = [grades_of(a) for a in assessments]
     for area in AREAS:
         lines = [(area.code, area.label, True, lambda g, code=area.code: g[1][code].grade)]
-        lines += [(sub.code, sub.label, False, lambda g, code=sub.code: g[0][code].grade)
-                  for sub in area.sub_areas]
+        lines += [(sub.code, sub.label, False, lambda g, code=sub.code: g[0][code].grade) for sub in area.sub_areas]
         for code, label, is_area, pick in lines:
             values = [pick(g) for g in grades]
             cells = [Cell(v, change(values[i - 1], v) if i else None) for i, v in enumerate(values)]
             since_baseline = change(values[0], values[-1]) if len(values) > 1 else None
             comparison.rows.append(Row(code, label, is_area, cells, since_baseline))
         xs = _x_positions([a.observation_ended_on for a in assessments])
-        points = [TrendPoint(x, _y_for(g[1][area.code].grade), g[1][area.code].grade, a.observation_ended_on)
-                  for x, g, a in zip(xs, grades, assessments)]
+        points = [
+            TrendPoint(x, _y_for(g[1][area.code].grade), g[1][area.code].grade, a.observation_ended_on)
+            for x, g, a in zip(xs, grades, assessments)
+        ]
         comparison.trends.append(Trend(area, points))
     return comparison
 
@@ -176,7 +180,8 @@ def household_summary(case: Case) -> list[ChildSummary]:
     draft and the full history, so that no sibling is overlooked. Five queries in all."""
     children = list(
         case.household.filter(relationship=HouseholdMember.Relationship.CHILD)
-        .select_related("person").order_by("left_on", "person__date_of_birth", "person__first_name")
+        .select_related("person")
+        .order_by("left_on", "person__date_of_birth", "person__first_name")
     )
     by_child: dict = {}
     for assessment in assessments_for_case(case):
@@ -186,8 +191,7 @@ def household_summary(case: Case) -> list[ChildSummary]:
         history = by_child.get(member.person_id, [])
         current = [a for a in history if a.is_completed and not a.is_superseded]
         drafts = [a for a in history if a.is_draft]
-        summaries.append(ChildSummary(member, current[-1] if current else None,
-                                      drafts[0] if drafts else None, history))
+        summaries.append(ChildSummary(member, current[-1] if current else None, drafts[0] if drafts else None, history))
     return summaries
 
 
@@ -196,13 +200,19 @@ def repeat_due(case: Case) -> tuple[date | None, int]:
     have no completed GCP2 yet. Two queries; no date while the case is closed."""
     if not case.is_open:
         return None, 0
-    children = set(case.household.filter(relationship=HouseholdMember.Relationship.CHILD,
-                                          left_on__isnull=True).values_list("person_id", flat=True))
+    children = set(
+        case.household.filter(relationship=HouseholdMember.Relationship.CHILD, left_on__isnull=True).values_list(
+            "person_id", flat=True
+        )
+    )
     replaced = Assessment.objects.filter(supersedes=OuterRef("pk"), status=Assessment.Status.COMPLETED)
     latest: dict = {}
-    rows = (case.gcp2_assessments.filter(status=Assessment.Status.COMPLETED, child_id__in=children)
-            .exclude(Exists(replaced)).order_by("observation_ended_on", "completed_at")
-            .values_list("child_id", "repeat_due_on"))
+    rows = (
+        case.gcp2_assessments.filter(status=Assessment.Status.COMPLETED, child_id__in=children)
+        .exclude(Exists(replaced))
+        .order_by("observation_ended_on", "completed_at")
+        .values_list("child_id", "repeat_due_on")
+    )
     for child_id, due_on in rows:
         latest[child_id] = due_on  # oldest first, so the last one written is the latest
     due_dates = [d for d in latest.values() if d]
@@ -213,10 +223,14 @@ def window_warnings(assessment: Assessment) -> list[str]:
     """Warnings, not errors: GCP2 expects 4–6 visits over 2–4 weeks (local settings)."""
     warnings = []
     if assessment.visits is not None and assessment.visits < settings.GCP2_MIN_VISITS:
-        warnings.append(f"Only {assessment.visits} visit{'s' if assessment.visits != 1 else ''}: "
-                        f"a GCP2 usually rests on at least {settings.GCP2_MIN_VISITS}.")
+        warnings.append(
+            f"Only {assessment.visits} visit{'s' if assessment.visits != 1 else ''}: "
+            f"a GCP2 usually rests on at least {settings.GCP2_MIN_VISITS}."
+        )
     start, end = assessment.observation_started_on, assessment.observation_ended_on
     if start and end and (end - start).days > settings.GCP2_MAX_WINDOW_DAYS:
-        warnings.append(f"The observation window is {(end - start).days} days: a GCP2 usually covers "
-                        f"no more than {settings.GCP2_MAX_WINDOW_DAYS} days.")
+        warnings.append(
+            f"The observation window is {(end - start).days} days: a GCP2 usually covers "
+            f"no more than {settings.GCP2_MAX_WINDOW_DAYS} days."
+        )
     return warnings

@@ -60,9 +60,9 @@ def _require_assessor(by: User, case: Case) -> None:
 
 def _claim_draft(assessment: Assessment, seen_version: int) -> None:
     """Move the draft to the next version, or raise if someone saved first or it was completed."""
-    claimed = Assessment.objects.filter(
-        pk=assessment.pk, version=seen_version, status=Assessment.Status.DRAFT
-    ).update(version=F("version") + 1, updated_at=timezone.now())
+    claimed = Assessment.objects.filter(pk=assessment.pk, version=seen_version, status=Assessment.Status.DRAFT).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
     if not claimed:
         raise VersionConflict(Assessment.objects.get(pk=assessment.pk))
 
@@ -96,13 +96,21 @@ def assessment_start(*, case: Case, child: Person, by: User) -> Assessment:
         raise ValidationError("The case is closed: a new GCP2 cannot be started.")
     previous = latest_completed_for(case, child)
     assessment = _create_draft(
-        case=case, child=child, started_by=by,
-        kind=Assessment.Kind.REPEAT if previous else Assessment.Kind.BASELINE, previous=previous,
+        case=case,
+        child=child,
+        started_by=by,
+        kind=Assessment.Kind.REPEAT if previous else Assessment.Kind.BASELINE,
+        previous=previous,
     )
     SubAreaGrade.objects.bulk_create(SubAreaGrade(assessment=assessment, sub_area=s.code) for s in SUB_AREAS)
     AreaGrade.objects.bulk_create(AreaGrade(assessment=assessment, area=a.code) for a in AREAS)
-    audit.record(actor=by, action="gcp2.assessment.started", case=case, target=assessment,
-                 data={"child_id": str(child.pk), "kind": assessment.kind})
+    audit.record(
+        actor=by,
+        action="gcp2.assessment.started",
+        case=case,
+        target=assessment,
+        data={"child_id": str(child.pk), "kind": assessment.kind},
+    )
     return assessment
 
 
@@ -117,11 +125,18 @@ def assessment_correct(*, assessment: Assessment, by: User, reason: str) -> Asse
     if Assessment.objects.filter(supersedes=assessment).exists():
         raise ValidationError("This assessment already has a correction.")
     correction = _create_draft(
-        case=assessment.case, child=assessment.child, kind=assessment.kind,
-        previous=assessment.previous, supersedes=assessment, correction_reason=reason.strip(),
-        started_by=by, observation_started_on=assessment.observation_started_on,
-        observation_ended_on=assessment.observation_ended_on, visits=assessment.visits,
-        strengths=assessment.strengths, child_views=assessment.child_views,
+        case=assessment.case,
+        child=assessment.child,
+        kind=assessment.kind,
+        previous=assessment.previous,
+        supersedes=assessment,
+        correction_reason=reason.strip(),
+        started_by=by,
+        observation_started_on=assessment.observation_started_on,
+        observation_ended_on=assessment.observation_ended_on,
+        visits=assessment.visits,
+        strengths=assessment.strengths,
+        child_views=assessment.child_views,
     )
     SubAreaGrade.objects.bulk_create(
         SubAreaGrade(assessment=correction, sub_area=row.sub_area, grade=row.grade, evidence=row.evidence)
@@ -131,22 +146,31 @@ def assessment_correct(*, assessment: Assessment, by: User, reason: str) -> Asse
         AreaGrade(assessment=correction, area=row.area, grade=row.grade, rationale=row.rationale)
         for row in assessment.area_grades.all()
     )
-    audit.record(actor=by, action="gcp2.assessment.correction_started", case=assessment.case,
-                 target=correction, data={"supersedes_id": str(assessment.pk)})
+    audit.record(
+        actor=by,
+        action="gcp2.assessment.correction_started",
+        case=assessment.case,
+        target=correction,
+        data={"supersedes_id": str(assessment.pk)},
+    )
     return correction
 
 
 @transaction.atomic
-def assessment_details_save(*, assessment: Assessment, by: User, seen_version: int,
-                            details: Details) -> Assessment:
+def assessment_details_save(*, assessment: Assessment, by: User, seen_version: int, details: Details) -> Assessment:
     """Save the observation window, visits, strengths and the child's views of a draft."""
     _require_assessor(by, assessment.case)
     _claim_draft(assessment, seen_version)
     fields = {name: getattr(details, name) for name in Details.__dataclass_fields__}
     changed = sorted(name for name, value in fields.items() if getattr(assessment, name) != value)
     Assessment.objects.filter(pk=assessment.pk).update(**fields)
-    audit.record(actor=by, action="gcp2.assessment.saved", case=assessment.case, target=assessment,
-                 data={"part": "details", "fields": changed})
+    audit.record(
+        actor=by,
+        action="gcp2.assessment.saved",
+        case=assessment.case,
+        target=assessment,
+        data={"part": "details", "fields": changed},
+    )
     assessment.refresh_from_db()
     return assessment
 
@@ -157,9 +181,16 @@ def _check_grade(grade: int | None, field: str) -> None:
 
 
 @transaction.atomic
-def assessment_area_save(*, assessment: Assessment, by: User, seen_version: int, area: str,
-                         sub_areas: dict[str, tuple[int | None, str]],
-                         area_grade: int | None, rationale: str) -> Assessment:
+def assessment_area_save(
+    *,
+    assessment: Assessment,
+    by: User,
+    seen_version: int,
+    area: str,
+    sub_areas: dict[str, tuple[int | None, str]],
+    area_grade: int | None,
+    rationale: str,
+) -> Assessment:
     """Save one area of a draft: each sub-area's grade and evidence, and the area's judgement.
 
     Blank grades are allowed in a draft; completing checks that everything is graded.
@@ -175,8 +206,9 @@ def assessment_area_save(*, assessment: Assessment, by: User, seen_version: int,
     for code, (grade, evidence) in sub_areas.items():
         SubAreaGrade.objects.filter(assessment=assessment, sub_area=code).update(grade=grade, evidence=evidence)
     AreaGrade.objects.filter(assessment=assessment, area=area).update(grade=area_grade, rationale=rationale)
-    audit.record(actor=by, action="gcp2.assessment.saved", case=assessment.case, target=assessment,
-                 data={"part": f"area_{area}"})
+    audit.record(
+        actor=by, action="gcp2.assessment.saved", case=assessment.case, target=assessment, data={"part": f"area_{area}"}
+    )
     assessment.refresh_from_db()
     return assessment
 
@@ -210,20 +242,35 @@ def missing_for_completion(assessment: Assessment) -> list[str]:
 def _record_completion_in_chronology(assessment: Assessment, by: User) -> None:
     """The chronology entry for a completed GCP2 (event type "assessment"), with its area grades,
     so that the timeline shows when care was measured and what was found."""
-    audit.record(actor=by, action="gcp2.assessment.completed", case=assessment.case,
-                 target=assessment, data={"child_id": str(assessment.child_id), "kind": assessment.kind,
-                                          "supersedes_id": str(assessment.supersedes_id or "")})
+    audit.record(
+        actor=by,
+        action="gcp2.assessment.completed",
+        case=assessment.case,
+        target=assessment,
+        data={
+            "child_id": str(assessment.child_id),
+            "kind": assessment.kind,
+            "supersedes_id": str(assessment.supersedes_id or ""),
+        },
+    )
     grades = dict(assessment.area_grades.values_list("area", "grade"))
     names = {area.code: area.name.lower() for area in AREAS}
     summary = ", ".join(f"{code} {names[code]} {grades[code]}" for code in sorted(grades))
     kind = "correction of a " if assessment.supersedes_id else ""
-    window = (f"{assessment.observation_started_on:%d/%m/%Y} to {assessment.observation_ended_on:%d/%m/%Y}, "
-              f"{assessment.visits} visits")
+    window = (
+        f"{assessment.observation_started_on:%d/%m/%Y} to {assessment.observation_ended_on:%d/%m/%Y}, "
+        f"{assessment.visits} visits"
+    )
     chronology.entry_create(
-        case=assessment.case, by=by, event_type=EventType.ASSESSMENT,
-        occurred_on=assessment.observation_ended_on, children=[assessment.child],
-        what_happened=(f"Graded Care Profile 2 ({kind}{assessment.get_kind_display().lower()}) completed "
-                       f"({window}). Area grades (1 best, 5 worst): {summary}."),
+        case=assessment.case,
+        by=by,
+        event_type=EventType.ASSESSMENT,
+        occurred_on=assessment.observation_ended_on,
+        children=[assessment.child],
+        what_happened=(
+            f"Graded Care Profile 2 ({kind}{assessment.get_kind_display().lower()}) completed "
+            f"({window}). Area grades (1 best, 5 worst): {summary}."
+        ),
         significance=Entry.Significance.HIGH if max(grades.values()) >= 4 else Entry.Significance.MEDIUM,
         impact=Entry.Impact.NEGATIVE if max(grades.values()) >= 3 else Entry.Impact.NOT_KNOWN,
     )
@@ -249,8 +296,13 @@ def assessment_complete(*, assessment: Assessment, by: User, seen_version: int) 
         repeat_due_on = None
     completed = Assessment.objects.filter(
         pk=assessment.pk, version=seen_version, status=Assessment.Status.DRAFT
-    ).update(status=Assessment.Status.COMPLETED, completed_at=timezone.now(), completed_by=by,
-             repeat_due_on=repeat_due_on, version=F("version") + 1)
+    ).update(
+        status=Assessment.Status.COMPLETED,
+        completed_at=timezone.now(),
+        completed_by=by,
+        repeat_due_on=repeat_due_on,
+        version=F("version") + 1,
+    )
     if not completed:
         raise VersionConflict(Assessment.objects.get(pk=assessment.pk))
     assessment.refresh_from_db()
@@ -260,5 +312,4 @@ def assessment_complete(*, assessment: Assessment, by: User, seen_version: int) 
 
 def assessment_printed(*, case: Case, by: User, what: str, assessment_ids: list[str]) -> None:
     """Audit a printed PDF with the IDs it contained (no content)."""
-    audit.record(actor=by, action=f"gcp2.{what}.printed", case=case,
-                 data={"assessment_ids": assessment_ids})
+    audit.record(actor=by, action=f"gcp2.{what}.printed", case=case, data={"assessment_ids": assessment_ids})

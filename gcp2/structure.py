@@ -29,27 +29,43 @@ class Area:
 
 
 AREAS: tuple[Area, ...] = (
-    Area("A", "Physical care", (
-        SubArea("A1", "Nutrition"),
-        SubArea("A2", "Housing"),
-        SubArea("A3", "Clothing"),
-        SubArea("A4", "Hygiene"),
-        SubArea("A5", "Health"),
-    )),
-    Area("B", "Care of safety", (
-        SubArea("B1", "Safety in carer's presence"),
-        SubArea("B2", "Safety in carer's absence"),
-    )),
-    Area("C", "Emotional care", (
-        SubArea("C1", "Carer's responsiveness"),
-        SubArea("C2", "Mutual engagement"),
-    )),
-    Area("D", "Developmental care", (
-        SubArea("D1", "Stimulation (including education)"),
-        SubArea("D2", "Approval"),
-        SubArea("D3", "Disapproval"),
-        SubArea("D4", "Acceptance"),
-    )),
+    Area(
+        "A",
+        "Physical care",
+        (
+            SubArea("A1", "Nutrition"),
+            SubArea("A2", "Housing"),
+            SubArea("A3", "Clothing"),
+            SubArea("A4", "Hygiene"),
+            SubArea("A5", "Health"),
+        ),
+    ),
+    Area(
+        "B",
+        "Care of safety",
+        (
+            SubArea("B1", "Safety in carer's presence"),
+            SubArea("B2", "Safety in carer's absence"),
+        ),
+    ),
+    Area(
+        "C",
+        "Emotional care",
+        (
+            SubArea("C1", "Carer's responsiveness"),
+            SubArea("C2", "Mutual engagement"),
+        ),
+    ),
+    Area(
+        "D",
+        "Developmental care",
+        (
+            SubArea("D1", "Stimulation (including education)"),
+            SubArea("D2", "Approval"),
+            SubArea("D3", "Disapproval"),
+            SubArea("D4", "Acceptance"),
+        ),
+    ),
 )
 
 AREA_BY_CODE: dict[str, Area] = {area.code: area for area in AREAS}

@@ -36,8 +36,15 @@ def assessor_view(view):
     @wraps(view)
     def wrapper(request: HttpRequest, case: Case, **kwargs):
         if not can_assess(request.user, case):
-            audit.record(actor=request.user, action="gcp2.licence_refused", case=case, request=request,
-                         outcome="denied", data={"path": request.path}, using=settings.AUDIT_DB_ALIAS)
+            audit.record(
+                actor=request.user,
+                action="gcp2.licence_refused",
+                case=case,
+                request=request,
+                outcome="denied",
+                data={"path": request.path},
+                using=settings.AUDIT_DB_ALIAS,
+            )
             raise PermissionDenied(services.LICENCE_REQUIRED)
         return view(request, case, **kwargs)
 
@@ -66,16 +73,30 @@ def _submitted(form) -> dict[str, str]:
     return shown
 
 
-def _conflict(request: HttpRequest, case: Case, assessment: Assessment, submitted: dict,
-              back: str) -> HttpResponse:
-    audit.record(actor=request.user, action="gcp2.assessment.save_conflict", case=case, target=assessment,
-                 request=request, outcome="failed")
+def _conflict(request: HttpRequest, case: Case, assessment: Assessment, submitted: dict, back: str) -> HttpResponse:
+    audit.record(
+        actor=request.user,
+        action="gcp2.assessment.save_conflict",
+        case=case,
+        target=assessment,
+        request=request,
+        outcome="failed",
+    )
     current = selectors.assessment_in_case(case, assessment.pk)
-    return render(request, "gcp2/conflict.html", {
-        "case": case, "assessment": current, "submitted": submitted, "back": back,
-        "sub_grades": selectors.grades_of(current)[0], "area_grades": selectors.grades_of(current)[1],
-        "areas": AREAS,
-    }, status=409)
+    return render(
+        request,
+        "gcp2/conflict.html",
+        {
+            "case": case,
+            "assessment": current,
+            "submitted": submitted,
+            "back": back,
+            "sub_grades": selectors.grades_of(current)[0],
+            "area_grades": selectors.grades_of(current)[1],
+            "areas": AREAS,
+        },
+        status=409,
+    )
 
 
 def _step_url(case: Case, assessment: Assessment, step: str) -> str:
@@ -96,24 +117,36 @@ def _after_save(request: HttpRequest, case: Case, assessment: Assessment, step: 
 
 
 def _draft_context(case: Case, assessment: Assessment, step: str) -> dict:
-    return {"case": case, "assessment": assessment, "child": assessment.child, "step": step,
-            "steps": [(code, label, _step_url(case, assessment, code)) for code, label in STEPS]}
+    return {
+        "case": case,
+        "assessment": assessment,
+        "child": assessment.child,
+        "step": step,
+        "steps": [(code, label, _step_url(case, assessment, code)) for code, label in STEPS],
+    }
 
 
 def _locked(request: HttpRequest, case: Case, assessment: Assessment) -> HttpResponse:
-    messages.info(request, "This assessment is completed and cannot be changed. "
-                           "To change it, record a correction.")
+    messages.info(request, "This assessment is completed and cannot be changed. To change it, record a correction.")
     return redirect("gcp2:detail", reference=case.reference, assessment_id=assessment.pk)
 
 
 @access.case_view(methods=("GET",))
 def overview(request: HttpRequest, case: Case) -> HttpResponse:
     due_on, unassessed = selectors.repeat_due(case)
-    return render(request, "gcp2/overview.html", {
-        "case": case, "children": selectors.household_summary(case), "areas": AREAS,
-        "can_assess": can_assess(request.user, case), "repeat_due_on": due_on, "unassessed": unassessed,
-        "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "gcp2/overview.html",
+        {
+            "case": case,
+            "children": selectors.household_summary(case),
+            "areas": AREAS,
+            "can_assess": can_assess(request.user, case),
+            "repeat_due_on": due_on,
+            "unassessed": unassessed,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @assessor_view
@@ -137,12 +170,21 @@ def start(request: HttpRequest, case: Case) -> HttpResponse:
 def detail(request: HttpRequest, case: Case, assessment_id) -> HttpResponse:
     assessment = selectors.assessment_in_case(case, assessment_id)
     subs, areas = selectors.grades_of(assessment)
-    return render(request, "gcp2/detail.html", {
-        "case": case, "assessment": assessment, "child": assessment.child, "areas": AREAS,
-        "sub_grades": subs, "area_grades": areas, "can_assess": can_assess(request.user, case),
-        "correction": assessment.corrections.first(),
-        "warnings": selectors.window_warnings(assessment),
-    })
+    return render(
+        request,
+        "gcp2/detail.html",
+        {
+            "case": case,
+            "assessment": assessment,
+            "child": assessment.child,
+            "areas": AREAS,
+            "sub_grades": subs,
+            "area_grades": areas,
+            "can_assess": can_assess(request.user, case),
+            "correction": assessment.corrections.first(),
+            "warnings": selectors.window_warnings(assessment),
+        },
+    )
 
 
 @assessor_view
@@ -152,15 +194,19 @@ def details(request: HttpRequest, case: Case, assessment_id) -> HttpResponse:
         return _locked(request, case, assessment)
     initial = {name: getattr(assessment, name) for name in DETAIL_FIELDS} | {"version": assessment.version}
     form = DetailsForm(request.POST or None, initial=initial)
-    context = _draft_context(case, assessment, "details") | {"form": form,
-                                                             "warnings": selectors.window_warnings(assessment)}
+    context = _draft_context(case, assessment, "details") | {
+        "form": form,
+        "warnings": selectors.window_warnings(assessment),
+    }
     if request.method == "POST":
         if not form.is_valid():
             return _invalid(request, "gcp2/edit_details.html", context)
         data = form.cleaned_data
         try:
             services.assessment_details_save(
-                assessment=assessment, by=request.user, seen_version=data["version"],
+                assessment=assessment,
+                by=request.user,
+                seen_version=data["version"],
                 details=services.Details(**{name: data[name] for name in DETAIL_FIELDS}),
             )
         except services.VersionConflict:
@@ -184,7 +230,9 @@ def area(request: HttpRequest, case: Case, assessment_id, area: str) -> HttpResp
         initial[f"evidence_{sub.code}"] = subs[sub.code].evidence
     form = AreaForm(request.POST or None, area=the_area, initial=initial)
     context = _draft_context(case, assessment, area) | {
-        "form": form, "area": the_area, "descriptors": selectors.descriptors_by_sub_area(),
+        "form": form,
+        "area": the_area,
+        "descriptors": selectors.descriptors_by_sub_area(),
     }
     if request.method == "POST":
         if not form.is_valid():
@@ -192,8 +240,13 @@ def area(request: HttpRequest, case: Case, assessment_id, area: str) -> HttpResp
         data = form.cleaned_data
         try:
             services.assessment_area_save(
-                assessment=assessment, by=request.user, seen_version=data["version"], area=area,
-                sub_areas=form.sub_area_data(), area_grade=data["area_grade"], rationale=data["rationale"],
+                assessment=assessment,
+                by=request.user,
+                seen_version=data["version"],
+                area=area,
+                sub_areas=form.sub_area_data(),
+                area_grade=data["area_grade"],
+                rationale=data["rationale"],
             )
         except services.VersionConflict:
             return _conflict(request, case, assessment, _submitted(form), _step_url(case, assessment, area))
@@ -212,15 +265,20 @@ def complete(request: HttpRequest, case: Case, assessment_id) -> HttpResponse:
     form = CompleteForm(request.POST or None, initial={"version": assessment.version})
     subs, areas = selectors.grades_of(assessment)
     context = _draft_context(case, assessment, "complete") | {
-        "form": form, "missing": services.missing_for_completion(assessment), "areas": AREAS,
-        "sub_grades": subs, "area_grades": areas, "warnings": selectors.window_warnings(assessment),
+        "form": form,
+        "missing": services.missing_for_completion(assessment),
+        "areas": AREAS,
+        "sub_grades": subs,
+        "area_grades": areas,
+        "warnings": selectors.window_warnings(assessment),
     }
     if request.method == "POST":
         if not form.is_valid():
             return _invalid(request, "gcp2/complete.html", context)
         try:
-            services.assessment_complete(assessment=assessment, by=request.user,
-                                         seen_version=form.cleaned_data["version"])
+            services.assessment_complete(
+                assessment=assessment, by=request.user, seen_version=form.cleaned_data["version"]
+            )
         except services.VersionConflict:
             return _conflict(request, case, assessment, {}, _step_url(case, assessment, "complete"))
         except ValidationError as error:
@@ -243,8 +301,9 @@ def correct(request: HttpRequest, case: Case, assessment_id) -> HttpResponse:
         if not form.is_valid():
             return _invalid(request, "gcp2/correct.html", context)
         try:
-            correction = services.assessment_correct(assessment=assessment, by=request.user,
-                                                     reason=form.cleaned_data["reason"])
+            correction = services.assessment_correct(
+                assessment=assessment, by=request.user, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
             return _invalid(request, "gcp2/correct.html", context)
@@ -256,11 +315,18 @@ def correct(request: HttpRequest, case: Case, assessment_id) -> HttpResponse:
 @access.case_view(methods=("GET",))
 def comparison(request: HttpRequest, case: Case, person_id) -> HttpResponse:
     child = selectors.child_of_case(case, person_id)
-    return render(request, "gcp2/comparison.html", {
-        "case": case, "child": child, "comparison": selectors.comparison_for_child(case, child),
-        "chart": selectors.CHART, "grade_lines": selectors.chart_grade_lines(),
-        "can_assess": can_assess(request.user, case),
-    })
+    return render(
+        request,
+        "gcp2/comparison.html",
+        {
+            "case": case,
+            "child": child,
+            "comparison": selectors.comparison_for_child(case, child),
+            "chart": selectors.CHART,
+            "grade_lines": selectors.chart_grade_lines(),
+            "can_assess": can_assess(request.user, case),
+        },
+    )
 
 
 @access.case_view(methods=("GET",))
@@ -268,19 +334,40 @@ def assessment_pdf(request: HttpRequest, case: Case, assessment_id) -> HttpRespo
     assessment = selectors.assessment_in_case(case, assessment_id)
     subs, areas = selectors.grades_of(assessment)
     services.assessment_printed(case=case, by=request.user, what="assessment", assessment_ids=[str(assessment.pk)])
-    return pdf.render_pdf(request, "gcp2/pdf_assessment.html", {
-        "case": case, "assessment": assessment, "child": assessment.child, "areas": AREAS,
-        "sub_grades": subs, "area_grades": areas, "correction": assessment.corrections.first(),
-    }, case=case, name="assessment")
+    return pdf.render_pdf(
+        request,
+        "gcp2/pdf_assessment.html",
+        {
+            "case": case,
+            "assessment": assessment,
+            "child": assessment.child,
+            "areas": AREAS,
+            "sub_grades": subs,
+            "area_grades": areas,
+            "correction": assessment.corrections.first(),
+        },
+        case=case,
+        name="assessment",
+    )
 
 
 @access.case_view(methods=("GET",))
 def comparison_pdf(request: HttpRequest, case: Case, person_id) -> HttpResponse:
     child = selectors.child_of_case(case, person_id)
     result = selectors.comparison_for_child(case, child)
-    services.assessment_printed(case=case, by=request.user, what="comparison",
-                                assessment_ids=[str(a.pk) for a in result.assessments])
-    return pdf.render_pdf(request, "gcp2/pdf_comparison.html", {
-        "case": case, "child": child, "comparison": result, "chart": selectors.CHART,
-        "grade_lines": selectors.chart_grade_lines(),
-    }, case=case, name="comparison")
+    services.assessment_printed(
+        case=case, by=request.user, what="comparison", assessment_ids=[str(a.pk) for a in result.assessments]
+    )
+    return pdf.render_pdf(
+        request,
+        "gcp2/pdf_comparison.html",
+        {
+            "case": case,
+            "child": child,
+            "comparison": result,
+            "chart": selectors.CHART,
+            "grade_lines": selectors.chart_grade_lines(),
+        },
+        case=case,
+        name="comparison",
+    )

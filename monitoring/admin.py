@@ -19,8 +19,12 @@ class MonitoringSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        audit.record(actor=request.user, action="cases.monitoring_settings.changed", target=obj,
-                     data={"fields": form.changed_data})
+        audit.record(
+            actor=request.user,
+            action="cases.monitoring_settings.changed",
+            target=obj,
+            data={"fields": form.changed_data},
+        )
 
 
 @admin.register(EscalationStage)
@@ -29,5 +33,6 @@ class EscalationStageAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        audit.record(actor=request.user, action="cases.escalation_stage.changed", target=obj,
-                     data={"fields": form.changed_data})
+        audit.record(
+            actor=request.user, action="cases.escalation_stage.changed", target=obj, data={"fields": form.changed_data}
+        )

@@ -40,8 +40,12 @@ def _stage(responder: str | None = None) -> EscalationStage:
     an administrator emptied it, the default ladder is put back rather than refusing to escalate."""
     if not EscalationStage.objects.exists():
         EscalationStage.objects.bulk_create(
-            [EscalationStage(order=o, name=n, responder=r, respond_within_working_days=d)
-             for o, n, r, d in DEFAULT_STAGES], ignore_conflicts=True)
+            [
+                EscalationStage(order=o, name=n, responder=r, respond_within_working_days=d)
+                for o, n, r, d in DEFAULT_STAGES
+            ],
+            ignore_conflicts=True,
+        )
     stages = EscalationStage.objects.order_by("order")
     return (stages.filter(responder=responder) if responder else stages).first() or stages.first()
 
@@ -71,26 +75,57 @@ def _due(stage: EscalationStage, today: date) -> tuple[date, str]:
     return add_working_days(today, days), f"{days} working days after {uk(today)} (stage {stage.order})"
 
 
-def _open(*, case: Case, source: str, subject: str, concern: str, stage: EscalationStage, today: date,
-          flag: Flag | None = None, raised_by: User | None = None) -> Escalation | None:
+def _open(
+    *,
+    case: Case,
+    source: str,
+    subject: str,
+    concern: str,
+    stage: EscalationStage,
+    today: date,
+    flag: Flag | None = None,
+    raised_by: User | None = None,
+) -> Escalation | None:
     """Open an escalation unless one is already open about the same subject (then None)."""
     due_on, basis = _due(stage, today)
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(
-                case=case, source=source, subject=subject, concern=concern, stage=stage, flag=flag,
-                raised_by=raised_by, stage_started_on=today, stage_due_on=due_on, stage_due_basis=basis)
+                case=case,
+                source=source,
+                subject=subject,
+                concern=concern,
+                stage=stage,
+                flag=flag,
+                raised_by=raised_by,
+                stage_started_on=today,
+                stage_due_on=due_on,
+                stage_due_basis=basis,
+            )
     except IntegrityError:
         return None  # already open: a second run, or two at once
     _notify(escalation)
-    audit.record(actor=raised_by, action="cases.escalation.raised", case=case, target=escalation,
-                 data={"source": source, "stage": stage.order})
+    audit.record(
+        actor=raised_by,
+        action="cases.escalation.raised",
+        case=case,
+        target=escalation,
+        data={"source": source, "stage": stage.order},
+    )
     return escalation
 
 
 def _chronology(escalation: Escalation, by: User, text: str) -> None:
-    chronology.entry_create(case=escalation.case, by=by, event_type="other", occurred_on=timezone.localdate(),
-                            children=[], whole_household=True, what_happened=text, significance="high")
+    chronology.entry_create(
+        case=escalation.case,
+        by=by,
+        event_type="other",
+        occurred_on=timezone.localdate(),
+        children=[],
+        whole_household=True,
+        what_happened=text,
+        significance="high",
+    )
 
 
 @transaction.atomic
@@ -101,15 +136,23 @@ def escalation_raise(*, case: Case, by: User, concern: str) -> Escalation:
     if not concern.strip():
         raise ValidationError({"concern": "Say what is stuck and what you want to happen."})
     stage = _stage()
-    escalation = _open(case=case, source=Escalation.Source.RAISED, subject=f"raised:{uuid.uuid4()}",
-                       concern=concern.strip(), stage=stage, today=timezone.localdate(), raised_by=by)
+    escalation = _open(
+        case=case,
+        source=Escalation.Source.RAISED,
+        subject=f"raised:{uuid.uuid4()}",
+        concern=concern.strip(),
+        stage=stage,
+        today=timezone.localdate(),
+        raised_by=by,
+    )
     _chronology(escalation, by, f"Escalation raised ({stage}): {escalation.concern}")
     return escalation
 
 
 @transaction.atomic
-def escalation_respond(*, escalation: Escalation, by: User, text: str, resolve: bool = False,
-                       outcome: str = "") -> Escalation:
+def escalation_respond(
+    *, escalation: Escalation, by: User, text: str, resolve: bool = False, outcome: str = ""
+) -> Escalation:
     """Answer the current stage; optionally resolve the escalation with its outcome."""
     if not escalation.is_open:
         raise ValidationError("This escalation is already resolved.")
@@ -119,13 +162,20 @@ def escalation_respond(*, escalation: Escalation, by: User, text: str, resolve: 
         raise ValidationError({"text": "Write your response."})
     if resolve and not outcome.strip():
         raise ValidationError({"outcome": "Say how it was resolved."})
-    response = EscalationResponse.objects.create(escalation=escalation, stage=escalation.stage, by=by,
-                                                 text=text.strip())
-    audit.record(actor=by, action="cases.escalation.responded", case=escalation.case, target=response,
-                 data={"escalation_id": str(escalation.pk), "stage": escalation.stage.order})
+    response = EscalationResponse.objects.create(
+        escalation=escalation, stage=escalation.stage, by=by, text=text.strip()
+    )
+    audit.record(
+        actor=by,
+        action="cases.escalation.responded",
+        case=escalation.case,
+        target=response,
+        data={"escalation_id": str(escalation.pk), "stage": escalation.stage.order},
+    )
     if resolve:
         Escalation.objects.filter(pk=escalation.pk).update(
-            status=Escalation.Status.RESOLVED, outcome=outcome.strip(), resolved_at=timezone.now(), resolved_by=by)
+            status=Escalation.Status.RESOLVED, outcome=outcome.strip(), resolved_at=timezone.now(), resolved_by=by
+        )
         audit.record(actor=by, action="cases.escalation.resolved", case=escalation.case, target=escalation)
         _chronology(escalation, by, f"Escalation resolved: {outcome.strip()}")
     escalation.refresh_from_db()
@@ -158,12 +208,19 @@ def _move_up(escalations: QuerySet[Escalation], stage: EscalationStage, today: d
     ids = list(escalations.values_list("pk", flat=True))
     due_on, basis = _due(following, today)
     moved = Escalation.objects.filter(pk__in=ids, stage=stage, status=Escalation.Status.OPEN).update(
-        stage=following, stage_started_on=today, stage_due_on=due_on, stage_due_basis=basis)
+        stage=following, stage_started_on=today, stage_due_on=due_on, stage_due_basis=basis
+    )
     for escalation in Escalation.objects.filter(pk__in=ids, stage=following).select_related(
-            "case", "case__lead_professional", "stage"):
+        "case", "case__lead_professional", "stage"
+    ):
         _notify(escalation)
-        audit.record(actor=actor, action="cases.escalation.moved_up", case=escalation.case, target=escalation,
-                     data={"from_stage": stage.order, "to_stage": following.order})
+        audit.record(
+            actor=actor,
+            action="cases.escalation.moved_up",
+            case=escalation.case,
+            target=escalation,
+            data={"from_stage": stage.order, "to_stage": following.order},
+        )
     return moved
 
 
@@ -173,8 +230,9 @@ def advance_unanswered(today: date) -> int:
     moved = 0
     for stage in EscalationStage.objects.order_by("-order"):  # top first, so nothing moves twice
         answered = EscalationResponse.objects.filter(escalation=OuterRef("pk"), stage=OuterRef("stage"))
-        overdue = Escalation.objects.filter(status=Escalation.Status.OPEN, stage=stage,
-                                            stage_due_on__lt=today).exclude(Exists(answered))
+        overdue = Escalation.objects.filter(status=Escalation.Status.OPEN, stage=stage, stage_due_on__lt=today).exclude(
+            Exists(answered)
+        )
         moved += _move_up(overdue, stage, today)
     return moved
 
@@ -192,15 +250,26 @@ def escalate_unacknowledged_flags(today: date) -> int:
     limit = MonitoringSettings.load().acknowledge_within_working_days
     cutoff = _working_days_before(today, limit)
     stage = _stage(EscalationStage.Responder.TEAM_MANAGER)
-    flags = Flag.objects.filter(resolved_at__isnull=True, acknowledged_at__isnull=True, escalated_at__isnull=True,
-                                raised_at__date__lt=cutoff, case__status=Case.Status.OPEN).select_related("case")
+    flags = Flag.objects.filter(
+        resolved_at__isnull=True,
+        acknowledged_at__isnull=True,
+        escalated_at__isnull=True,
+        raised_at__date__lt=cutoff,
+        case__status=Case.Status.OPEN,
+    ).select_related("case")
     opened = 0
     for flag in flags:
         with transaction.atomic():
-            escalation = _open(case=flag.case, source=Escalation.Source.UNACKNOWLEDGED_FLAG, subject=f"flag:{flag.pk}",
-                               flag=flag, stage=stage, today=today,
-                               concern=f"Nobody acknowledged the flag “{flag.get_rule_display()}” within {limit} "
-                                       f"working days of {uk(timezone.localtime(flag.raised_at).date())}.")
+            escalation = _open(
+                case=flag.case,
+                source=Escalation.Source.UNACKNOWLEDGED_FLAG,
+                subject=f"flag:{flag.pk}",
+                flag=flag,
+                stage=stage,
+                today=today,
+                concern=f"Nobody acknowledged the flag “{flag.get_rule_display()}” within {limit} "
+                f"working days of {uk(timezone.localtime(flag.raised_at).date())}.",
+            )
             Flag.objects.filter(pk=flag.pk).update(escalated_at=timezone.now())
             opened += escalation is not None
     return opened
@@ -210,18 +279,34 @@ def escalate_long_cp_plans(today: date) -> int:
     """Child protection plans open more than 18 months go to a senior manager."""
     since = months_later(today, -LONG_CP_PLAN_MONTHS)
     stage = _stage(EscalationStage.Responder.SENIOR_MANAGER)
-    plans = (Plan.objects.filter(kind="child_protection", ended_on__isnull=True, started_on__lt=since,
-                                 case__status=Case.Status.OPEN)
-             .exclude(Exists(Escalation.objects.filter(case=OuterRef("case"), source=Escalation.Source.LONG_CP_PLAN,
-                                                       status=Escalation.Status.OPEN)))
-             .select_related("case"))
+    plans = (
+        Plan.objects.filter(
+            kind="child_protection", ended_on__isnull=True, started_on__lt=since, case__status=Case.Status.OPEN
+        )
+        .exclude(
+            Exists(
+                Escalation.objects.filter(
+                    case=OuterRef("case"), source=Escalation.Source.LONG_CP_PLAN, status=Escalation.Status.OPEN
+                )
+            )
+        )
+        .select_related("case")
+    )
     opened = 0
     for plan in plans:
-        opened += _open(case=plan.case, source=Escalation.Source.LONG_CP_PLAN, subject=f"plan:{plan.pk}",
-                        stage=stage, today=today,
-                        concern=f"The child protection plan has been open since {uk(plan.started_on)}, more than "
-                                f"{LONG_CP_PLAN_MONTHS} months. Consider whether it is working, step-up or legal "
-                                "planning.") is not None
+        opened += (
+            _open(
+                case=plan.case,
+                source=Escalation.Source.LONG_CP_PLAN,
+                subject=f"plan:{plan.pk}",
+                stage=stage,
+                today=today,
+                concern=f"The child protection plan has been open since {uk(plan.started_on)}, more than "
+                f"{LONG_CP_PLAN_MONTHS} months. Consider whether it is working, step-up or legal "
+                "planning.",
+            )
+            is not None
+        )
     return opened
 
 

@@ -6,21 +6,27 @@ from common.forms import OnceOnlyForm
 
 
 class FlagAcknowledgeForm(forms.Form):
-    note = forms.CharField(label="What will you do about this?", max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label="What will you do about this?", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class EscalationRaiseForm(OnceOnlyForm):
     concern = forms.CharField(
-        label="What is stuck, and what do you want to happen?", max_length=4000,
+        label="What is stuck, and what do you want to happen?",
+        max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="For example: 'Three reviews without progress on the home conditions; I want a legal "
-                  "planning meeting considered.' Families may read this: keep it factual.",
+        "planning meeting considered.' Families may read this: keep it factual.",
     )
 
 
 class EscalationRespondForm(OnceOnlyForm):
     text = forms.CharField(label="Your response", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     resolve = forms.BooleanField(label="This resolves the escalation", required=False)
-    outcome = forms.CharField(label="How was it resolved? (when resolving)", max_length=2000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(
+        label="How was it resolved? (when resolving)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -21,41 +21,47 @@ class MonitoringSettings(models.Model):
     """
 
     lead_changes_threshold = models.PositiveSmallIntegerField(
-        "changes of lead professional that flag a case", default=3)
+        "changes of lead professional that flag a case", default=3
+    )
     lead_changes_window_months = models.PositiveSmallIntegerField(
-        "changes of lead professional: look back (months)", default=12)
-    rereferral_window_months = models.PositiveSmallIntegerField(
-        "new case after a closure within (months)", default=12)
+        "changes of lead professional: look back (months)", default=12
+    )
+    rereferral_window_months = models.PositiveSmallIntegerField("new case after a closure within (months)", default=12)
     was_not_brought_window_months = models.PositiveSmallIntegerField(
-        "missed appointments: look back (months)", default=12)
+        "missed appointments: look back (months)", default=12
+    )
     was_not_brought_neglect_plan_threshold = models.PositiveSmallIntegerField(
-        "missed appointments that flag a child on a neglect child protection plan", default=1)
+        "missed appointments that flag a child on a neglect child protection plan", default=1
+    )
     was_not_brought_threshold = models.PositiveSmallIntegerField(
-        "missed appointments that flag any other child", default=2)
-    no_access_threshold = models.PositiveSmallIntegerField(
-        "no-access visits that flag a case", default=2)
-    no_access_window_months = models.PositiveSmallIntegerField(
-        "no-access visits: look back (months)", default=3)
-    ae_threshold = models.PositiveSmallIntegerField(
-        "A&E attendances that flag a child", default=3)
-    ae_window_months = models.PositiveSmallIntegerField(
-        "A&E attendances: look back (months)", default=12)
+        "missed appointments that flag any other child", default=2
+    )
+    no_access_threshold = models.PositiveSmallIntegerField("no-access visits that flag a case", default=2)
+    no_access_window_months = models.PositiveSmallIntegerField("no-access visits: look back (months)", default=3)
+    ae_threshold = models.PositiveSmallIntegerField("A&E attendances that flag a child", default=3)
+    ae_window_months = models.PositiveSmallIntegerField("A&E attendances: look back (months)", default=12)
     review_due_soon_working_days = models.PositiveSmallIntegerField(
-        "remind the lead professional this many working days before a review is due", default=5)
-    long_plan_months = models.PositiveSmallIntegerField(
-        "child protection plan open longer than (months)", default=12)
+        "remind the lead professional this many working days before a review is due", default=5
+    )
+    long_plan_months = models.PositiveSmallIntegerField("child protection plan open longer than (months)", default=12)
     no_contact_child_protection_working_days = models.PositiveSmallIntegerField(
-        "no chronology entry for longer than (working days): child protection", default=20)
+        "no chronology entry for longer than (working days): child protection", default=20
+    )
     no_contact_child_in_need_working_days = models.PositiveSmallIntegerField(
-        "no chronology entry for longer than (working days): child in need", default=40)
+        "no chronology entry for longer than (working days): child in need", default=40
+    )
     no_contact_early_help_working_days = models.PositiveSmallIntegerField(
-        "no chronology entry for longer than (working days): early help", default=40)
+        "no chronology entry for longer than (working days): early help", default=40
+    )
     drift_concern_grade = models.PositiveSmallIntegerField(
-        "GCP2 drift: an area graded this or worse, with no area better than last time", default=3)
+        "GCP2 drift: an area graded this or worse, with no area better than last time", default=3
+    )
     acknowledge_within_working_days = models.PositiveSmallIntegerField(
-        "flags unacknowledged after (working days) go to the team manager", default=5)
+        "flags unacknowledged after (working days) go to the team manager", default=5
+    )
     notification_max_attempts = models.PositiveSmallIntegerField(
-        "email attempts before a notification is marked failed", default=5)
+        "email attempts before a notification is marked failed", default=5
+    )
 
     class Meta:
         db_table = "cases_monitoringsettings"  # the table kept its name when the model left cases
@@ -100,8 +106,9 @@ class Flag(models.Model):
     evidence = models.JSONField(default=list, blank=True)
     raised_at = models.DateTimeField(auto_now_add=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                        null=True, blank=True, related_name="+")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     acknowledgement_note = models.TextField(blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=200, blank=True)
@@ -111,15 +118,20 @@ class Flag(models.Model):
         db_table = "cases_flag"  # the table kept its name when the model left cases
         ordering = ["-raised_at"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "rule", "subject"], condition=Q(resolved_at__isnull=True),
-                                    name="cases_flag_one_open"),
+            models.UniqueConstraint(
+                fields=["case", "rule", "subject"], condition=Q(resolved_at__isnull=True), name="cases_flag_one_open"
+            ),
         ]
         indexes = [
             models.Index(fields=["rule", "resolved_at"], name="cases_flag_rule_open"),
             # The manager's ranking reads every open flag's case, age and rule from this index alone
             # (PostgreSQL; other databases ignore `include`).
-            models.Index(fields=["case"], include=["acknowledged_at", "raised_at", "rule"],
-                         condition=Q(resolved_at__isnull=True), name="cases_flag_open_by_case"),
+            models.Index(
+                fields=["case"],
+                include=["acknowledged_at", "raised_at", "rule"],
+                condition=Q(resolved_at__isnull=True),
+                name="cases_flag_open_by_case",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,10 +179,10 @@ class Escalation(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     # What the escalation is about: "flag:<id>", "plan:<id>", or "raised:<uuid>" (one open per subject).
     subject = models.CharField(max_length=80)
-    flag = models.ForeignKey("Flag", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="escalations")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+")
+    flag = models.ForeignKey("Flag", on_delete=models.PROTECT, null=True, blank=True, related_name="escalations")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     concern = models.TextField("what is stuck")
     stage = models.ForeignKey(EscalationStage, on_delete=models.PROTECT, related_name="+")
     stage_started_on = models.DateField()
@@ -179,16 +191,18 @@ class Escalation(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     outcome = models.TextField(blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         db_table = "cases_escalation"  # the table kept its name when the model left cases
         ordering = ["status", "stage_due_on"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "subject"], condition=Q(status="open"),
-                                    name="cases_escalation_one_open_per_subject"),
+            models.UniqueConstraint(
+                fields=["case", "subject"], condition=Q(status="open"), name="cases_escalation_one_open_per_subject"
+            ),
         ]
         indexes = [models.Index(fields=["status", "stage_due_on"], name="cases_escalation_due")]
 

@@ -26,25 +26,50 @@ def _case_path(url_name: str):
 
 def queue_for_flags(rule: str) -> None:
     """One outbox row per open flag of a rule for its owner, unless queued already."""
-    missing = Flag.objects.filter(rule=rule, resolved_at__isnull=True).exclude(
-        Exists(Notification.objects.filter(subject_type=Flag._meta.label_lower, subject_id=OuterRef("pk"),
-                                           recipient=OuterRef("owner")))
-    ).values_list("pk", "owner_id", "case_id", "case__reference")
+    missing = (
+        Flag.objects.filter(rule=rule, resolved_at__isnull=True)
+        .exclude(
+            Exists(
+                Notification.objects.filter(
+                    subject_type=Flag._meta.label_lower, subject_id=OuterRef("pk"), recipient=OuterRef("owner")
+                )
+            )
+        )
+        .values_list("pk", "owner_id", "case_id", "case__reference")
+    )
     flags_page, summary = _case_path("monitoring:flags"), Flag.Rule(rule).label
-    outbox.queue([
-        Notification(recipient_id=owner_id, kind="flag", case_id=case_id, subject_type=Flag._meta.label_lower,
-                     subject_id=pk, summary=summary, link=flags_page(reference))
-        for pk, owner_id, case_id, reference in missing
-    ])
+    outbox.queue(
+        [
+            Notification(
+                recipient_id=owner_id,
+                kind="flag",
+                case_id=case_id,
+                subject_type=Flag._meta.label_lower,
+                subject_id=pk,
+                summary=summary,
+                link=flags_page(reference),
+            )
+            for pk, owner_id, case_id, reference in missing
+        ]
+    )
 
 
 def queue_for_escalation(escalation: Escalation, recipients) -> None:
     """One outbox row per person who must answer the escalation's current stage."""
     order = escalation.stage.order
     link = _case_path("monitoring:escalations")(escalation.case.reference)
-    outbox.queue([
-        Notification(recipient=user, kind="escalation", case_id=escalation.case_id,
-                     subject_type=Escalation._meta.label_lower, subject_id=escalation.pk, step=order,
-                     summary=f"Escalation at stage {order} needs your response", link=link)
-        for user in recipients
-    ])
+    outbox.queue(
+        [
+            Notification(
+                recipient=user,
+                kind="escalation",
+                case_id=escalation.case_id,
+                subject_type=Escalation._meta.label_lower,
+                subject_id=escalation.pk,
+                step=order,
+                summary=f"Escalation at stage {order} needs your response",
+                link=link,
+            )
+            for user in recipients
+        ]
+    )

@@ -43,23 +43,30 @@ def lead_churn(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """Three or more changes of lead professional in 12 months (the first lead is not a change)."""
     since = _months_ago(today, config.lead_changes_window_months)
     rows = (
-        CaseMember.objects.filter(role=CaseMember.Role.LEAD, started_on__gte=since,
-                                  started_on__gt=F("case__opened_on"), case__status=Case.Status.OPEN)
+        CaseMember.objects.filter(
+            role=CaseMember.Role.LEAD,
+            started_on__gte=since,
+            started_on__gt=F("case__opened_on"),
+            case__status=Case.Status.OPEN,
+        )
         .values("case_id", "case__lead_professional_id")
         .annotate(changes=Count("id"), latest=Max("started_on"))
         .filter(changes__gte=config.lead_changes_threshold)
     )
     for row in rows:
         yield Finding(
-            case_id=row["case_id"], subject="case", owner_id=row["case__lead_professional_id"],
+            case_id=row["case_id"],
+            subject="case",
+            owner_id=row["case__lead_professional_id"],
             explanation=(
                 f"The lead professional has changed {row['changes']} times since {uk(since)} "
                 f"(the alert starts at {config.lead_changes_threshold}). Frequent handovers are linked to "
                 "drift: check that the plan, the chronology and the child's views were handed over. "
                 "This clears when fewer changes fall within the period."
             ),
-            evidence=[{"changes": row["changes"], "since": since.isoformat(),
-                       "latest_change": row["latest"].isoformat()}],
+            evidence=[
+                {"changes": row["changes"], "since": since.isoformat(), "latest_change": row["latest"].isoformat()}
+            ],
         )
 
 
@@ -70,18 +77,19 @@ def rereferral(today: date, config: MonitoringSettings) -> Iterable[Finding]:
         person=OuterRef("person"),
         case__status=Case.Status.CLOSED,
         case__closed_on__lte=OuterRef("case__opened_on"),
-        case__closed_on__gte=ExpressionWrapper(OuterRef("case__opened_on") - timedelta(days=window_days),
-                                               output_field=DateField()),
+        case__closed_on__gte=ExpressionWrapper(
+            OuterRef("case__opened_on") - timedelta(days=window_days), output_field=DateField()
+        ),
     ).exclude(case=OuterRef("case"))
     rows = (
-        HouseholdMember.objects.filter(relationship=HouseholdMember.Relationship.CHILD,
-                                       case__status=Case.Status.OPEN)
+        HouseholdMember.objects.filter(relationship=HouseholdMember.Relationship.CHILD, case__status=Case.Status.OPEN)
         .filter(Exists(earlier))
         .values("case_id", "person_id", "case__lead_professional_id", "case__opened_on")
     )
     for row in rows:
         yield Finding(
-            case_id=row["case_id"], subject=f"child:{row['person_id']}",
+            case_id=row["case_id"],
+            subject=f"child:{row['person_id']}",
             owner_id=row["case__lead_professional_id"],
             explanation=(
                 "A child in this household was in a case that closed less than "
@@ -97,16 +105,20 @@ def new_baby(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """A baby (unborn or under one) joined a household after its case opened: review the plan."""
     one_year_ago = _months_ago(today, 12)
     rows = (
-        HouseholdMember.objects.filter(relationship=HouseholdMember.Relationship.CHILD,
-                                       case__status=Case.Status.OPEN, left_on__isnull=True,
-                                       joined_on__gt=F("case__opened_on"))
+        HouseholdMember.objects.filter(
+            relationship=HouseholdMember.Relationship.CHILD,
+            case__status=Case.Status.OPEN,
+            left_on__isnull=True,
+            joined_on__gt=F("case__opened_on"),
+        )
         .filter(Q(person__is_unborn=True) | Q(person__date_of_birth__gt=one_year_ago))
         .values("case_id", "person_id", "case__lead_professional_id", "joined_on", "person__is_unborn")
     )
     for row in rows:
         kind = "An expected baby" if row["person__is_unborn"] else "A baby under one"
         yield Finding(
-            case_id=row["case_id"], subject=f"child:{row['person_id']}",
+            case_id=row["case_id"],
+            subject=f"child:{row['person_id']}",
             owner_id=row["case__lead_professional_id"],
             explanation=(
                 f"{kind} joined this household on {uk(row['joined_on'])}, after the case opened. Babies are "
@@ -119,8 +131,11 @@ def new_baby(today: date, config: MonitoringSettings) -> Iterable[Finding]:
 
 def _on_neglect_plan():
     """True for rows whose case has a current child protection plan under the neglect category."""
-    return Exists(Plan.objects.filter(case=OuterRef("case_id"), ended_on__isnull=True,
-                                      kind=Level.CHILD_PROTECTION, category=AbuseCategory.NEG))
+    return Exists(
+        Plan.objects.filter(
+            case=OuterRef("case_id"), ended_on__isnull=True, kind=Level.CHILD_PROTECTION, category=AbuseCategory.NEG
+        )
+    )
 
 
 def was_not_brought(today: date, config: MonitoringSettings) -> Iterable[Finding]:
@@ -128,20 +143,31 @@ def was_not_brought(today: date, config: MonitoringSettings) -> Iterable[Finding
     two for any other child. Every kind of appointment (GP, dental, hospital...) counts alike."""
     since = _months_ago(today, config.was_not_brought_window_months)
     rows = (
-        Appointment.objects.filter(case__status=Case.Status.OPEN, outcome=Appointment.Outcome.WAS_NOT_BROUGHT,
-                                   scheduled_on__gte=since, scheduled_on__lte=today)
+        Appointment.objects.filter(
+            case__status=Case.Status.OPEN,
+            outcome=Appointment.Outcome.WAS_NOT_BROUGHT,
+            scheduled_on__gte=since,
+            scheduled_on__lte=today,
+        )
         .values("case_id", "child_id", "case__lead_professional_id")
         .annotate(missed=Count("id"), latest=Max("scheduled_on"), neglect_plan=_on_neglect_plan())
-        .filter(Q(neglect_plan=True, missed__gte=config.was_not_brought_neglect_plan_threshold)
-                | Q(missed__gte=config.was_not_brought_threshold))
+        .filter(
+            Q(neglect_plan=True, missed__gte=config.was_not_brought_neglect_plan_threshold)
+            | Q(missed__gte=config.was_not_brought_threshold)
+        )
     )
     for row in rows:
-        threshold = (config.was_not_brought_neglect_plan_threshold if row["neglect_plan"]
-                     else config.was_not_brought_threshold)
-        context = ("The child is on a child protection plan for neglect, so "
-                   if row["neglect_plan"] else "For a child who is not on a neglect child protection plan ")
+        threshold = (
+            config.was_not_brought_neglect_plan_threshold if row["neglect_plan"] else config.was_not_brought_threshold
+        )
+        context = (
+            "The child is on a child protection plan for neglect, so "
+            if row["neglect_plan"]
+            else "For a child who is not on a neglect child protection plan "
+        )
         yield Finding(
-            case_id=row["case_id"], subject=f"child:{row['child_id']}",
+            case_id=row["case_id"],
+            subject=f"child:{row['child_id']}",
             owner_id=row["case__lead_professional_id"],
             explanation=(
                 f"Missed appointments: a child in this household was not brought to {row['missed']} "
@@ -151,8 +177,15 @@ def was_not_brought(today: date, config: MonitoringSettings) -> Iterable[Finding
                 f"fewer missed appointments fall within the last {config.was_not_brought_window_months} "
                 "months."
             ),
-            evidence=[{"person_id": str(row["child_id"]), "missed": row["missed"], "since": since.isoformat(),
-                       "latest": row["latest"].isoformat(), "neglect_plan": row["neglect_plan"]}],
+            evidence=[
+                {
+                    "person_id": str(row["child_id"]),
+                    "missed": row["missed"],
+                    "since": since.isoformat(),
+                    "latest": row["latest"].isoformat(),
+                    "neglect_plan": row["neglect_plan"],
+                }
+            ],
         )
 
 
@@ -160,15 +193,21 @@ def no_access(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """Two or more no-access visits to the household in 3 months."""
     since = _months_ago(today, config.no_access_window_months)
     rows = (
-        Entry.objects.filter(case__status=Case.Status.OPEN, event_type=EventType.NO_ACCESS_VISIT,
-                             occurred_on__gte=since, occurred_on__lte=today)
+        Entry.objects.filter(
+            case__status=Case.Status.OPEN,
+            event_type=EventType.NO_ACCESS_VISIT,
+            occurred_on__gte=since,
+            occurred_on__lte=today,
+        )
         .values("case_id", "case__lead_professional_id")
         .annotate(visits=Count("id"), latest=Max("occurred_on"))
         .filter(visits__gte=config.no_access_threshold)
     )
     for row in rows:
         yield Finding(
-            case_id=row["case_id"], subject="case", owner_id=row["case__lead_professional_id"],
+            case_id=row["case_id"],
+            subject="case",
+            owner_id=row["case__lead_professional_id"],
             explanation=(
                 f"No-access visits: {row['visits']} visits since {uk(since)} found no one in or were refused "
                 f"entry, the latest on {uk(row['latest'])} (the alert starts at {config.no_access_threshold}). "
@@ -184,15 +223,20 @@ def ae_attendances(today: date, config: MonitoringSettings) -> Iterable[Finding]
     """A child with three or more A&E attendances in 12 months."""
     since = _months_ago(today, config.ae_window_months)
     rows = (
-        EntryChild.objects.filter(entry__case__status=Case.Status.OPEN, entry__event_type=EventType.AE_ATTENDANCE,
-                                  entry__occurred_on__gte=since, entry__occurred_on__lte=today)
+        EntryChild.objects.filter(
+            entry__case__status=Case.Status.OPEN,
+            entry__event_type=EventType.AE_ATTENDANCE,
+            entry__occurred_on__gte=since,
+            entry__occurred_on__lte=today,
+        )
         .values("entry__case_id", "person_id", "entry__case__lead_professional_id")
         .annotate(attendances=Count("entry_id", distinct=True), latest=Max("entry__occurred_on"))
         .filter(attendances__gte=config.ae_threshold)
     )
     for row in rows:
         yield Finding(
-            case_id=row["entry__case_id"], subject=f"child:{row['person_id']}",
+            case_id=row["entry__case_id"],
+            subject=f"child:{row['person_id']}",
             owner_id=row["entry__case__lead_professional_id"],
             explanation=(
                 f"A&E attendances: a child in this household went to A&E {row['attendances']} times since "
@@ -200,14 +244,21 @@ def ae_attendances(today: date, config: MonitoringSettings) -> Iterable[Finding]
                 "Look at the reasons given together: repeated accidents can point to poor supervision. "
                 f"This clears when fewer attendances fall within the last {config.ae_window_months} months."
             ),
-            evidence=[{"person_id": str(row["person_id"]), "attendances": row["attendances"],
-                       "since": since.isoformat(), "latest": row["latest"].isoformat()}],
+            evidence=[
+                {
+                    "person_id": str(row["person_id"]),
+                    "attendances": row["attendances"],
+                    "since": since.isoformat(),
+                    "latest": row["latest"].isoformat(),
+                }
+            ],
         )
 
 
 def _waiting_meetings(today: date):
     return Meeting.objects.filter(case__status=Case.Status.OPEN, held_on__isnull=True, due_on__lt=today).values(
-        "id", "case_id", "case__lead_professional_id", "kind", "due_on")
+        "id", "case_id", "case__lead_professional_id", "kind", "due_on"
+    )
 
 
 def meeting_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]:
@@ -215,7 +266,9 @@ def meeting_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding
     for row in _waiting_meetings(today).exclude(kind=MeetingKind.SUPERVISION):
         kind = MeetingKind(row["kind"]).label
         yield Finding(
-            case_id=row["case_id"], subject=f"meeting:{row['id']}", owner_id=row["case__lead_professional_id"],
+            case_id=row["case_id"],
+            subject=f"meeting:{row['id']}",
+            owner_id=row["case__lead_professional_id"],
             explanation=(
                 f"Meeting overdue: the {kind.lower()} was due by {uk(row['due_on'])} and has not been recorded "
                 "as held. Hold it, or record it if it has taken place. This clears when it is recorded as held."
@@ -228,7 +281,9 @@ def supervision_overdue(today: date, config: MonitoringSettings) -> Iterable[Fin
     """Case supervision past its due date and not held: a sign of drift."""
     for row in _waiting_meetings(today).filter(kind=MeetingKind.SUPERVISION):
         yield Finding(
-            case_id=row["case_id"], subject=f"meeting:{row['id']}", owner_id=row["case__lead_professional_id"],
+            case_id=row["case_id"],
+            subject=f"meeting:{row['id']}",
+            owner_id=row["case__lead_professional_id"],
             explanation=(
                 f"Supervision overdue: case supervision was due by {uk(row['due_on'])} and has not been "
                 "recorded. Reflective supervision is how drift is noticed: book it with your team manager. "
@@ -241,24 +296,38 @@ def supervision_overdue(today: date, config: MonitoringSettings) -> Iterable[Fin
 def action_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """An action of the current plan past its due date and not done."""
     rows = (
-        Action.objects.filter(outcome__plan__case__status=Case.Status.OPEN, outcome__plan__ended_on__isnull=True,
-                              due_on__lt=today)
+        Action.objects.filter(
+            outcome__plan__case__status=Case.Status.OPEN, outcome__plan__ended_on__isnull=True, due_on__lt=today
+        )
         .exclude(status=Action.Status.DONE)
-        .values("id", "outcome__plan__case_id", "outcome__plan__case__lead_professional_id", "outcome__number",
-                "due_on", "status")
+        .values(
+            "id",
+            "outcome__plan__case_id",
+            "outcome__plan__case__lead_professional_id",
+            "outcome__number",
+            "due_on",
+            "status",
+        )
     )
     for row in rows:
         status = Action.Status(row["status"]).label.lower()
         yield Finding(
-            case_id=row["outcome__plan__case_id"], subject=f"action:{row['id']}",
+            case_id=row["outcome__plan__case_id"],
+            subject=f"action:{row['id']}",
             owner_id=row["outcome__plan__case__lead_professional_id"],
             explanation=(
                 f"Plan action overdue: an action under outcome {row['outcome__number']} was due by "
                 f"{uk(row['due_on'])} and is {status}. Ask its owner what is in the way, and agree a new date "
                 "at the next review if needed. This clears when the action is marked done."
             ),
-            evidence=[{"action_id": row["id"], "outcome": row["outcome__number"],
-                       "due_on": row["due_on"].isoformat(), "status": row["status"]}],
+            evidence=[
+                {
+                    "action_id": row["id"],
+                    "outcome": row["outcome__number"],
+                    "due_on": row["due_on"].isoformat(),
+                    "status": row["status"],
+                }
+            ],
         )
 
 
@@ -267,15 +336,15 @@ def review_due_soon(today: date, config: MonitoringSettings) -> Iterable[Finding
     cal = workdays.working_calendar(fresh=True)
     # Due within N working days <=> due before working day N + 1 (cases/deadlines.py counts the same way).
     before = cal.add_working_days(today, config.review_due_soon_working_days + 1)
-    rows = (
-        Meeting.objects.filter(case__status=Case.Status.OPEN, held_on__isnull=True, kind__in=REVIEW_KINDS,
-                               due_on__gte=today, due_on__lt=before)
-        .values("id", "case_id", "case__lead_professional_id", "kind", "due_on")
-    )
+    rows = Meeting.objects.filter(
+        case__status=Case.Status.OPEN, held_on__isnull=True, kind__in=REVIEW_KINDS, due_on__gte=today, due_on__lt=before
+    ).values("id", "case_id", "case__lead_professional_id", "kind", "due_on")
     for row in rows:
         kind = MeetingKind(row["kind"]).label
         yield Finding(
-            case_id=row["case_id"], subject=f"meeting:{row['id']}", owner_id=row["case__lead_professional_id"],
+            case_id=row["case_id"],
+            subject=f"meeting:{row['id']}",
+            owner_id=row["case__lead_professional_id"],
             explanation=(
                 f"Review due soon: the {kind.lower()} is due by {uk(row['due_on'])}, within "
                 f"{config.review_due_soon_working_days} working days. Check that invitations and reports are "
@@ -290,55 +359,71 @@ def _completed_in_household():
     household."""
     completed = Assessment.objects.filter(status=Assessment.Status.COMPLETED)
     replaced = completed.filter(supersedes=OuterRef("pk"))
-    in_household = HouseholdMember.objects.filter(case=OuterRef("case"), person=OuterRef("child"),
-                                                  left_on__isnull=True)
+    in_household = HouseholdMember.objects.filter(case=OuterRef("case"), person=OuterRef("child"), left_on__isnull=True)
     return completed.filter(case__status=Case.Status.OPEN).filter(Exists(in_household)).exclude(Exists(replaced))
 
 
 def _current_completed_assessments():
     """Of those, each child's latest: no later completed assessment of the same child follows."""
     completed = Assessment.objects.filter(status=Assessment.Status.COMPLETED)
-    later = completed.filter(case=OuterRef("case"), child=OuterRef("child")).filter(
-        Q(observation_ended_on__gt=OuterRef("observation_ended_on"))
-        | Q(observation_ended_on=OuterRef("observation_ended_on"), completed_at__gt=OuterRef("completed_at"))
-    ).exclude(supersedes=OuterRef("pk"))
+    later = (
+        completed.filter(case=OuterRef("case"), child=OuterRef("child"))
+        .filter(
+            Q(observation_ended_on__gt=OuterRef("observation_ended_on"))
+            | Q(observation_ended_on=OuterRef("observation_ended_on"), completed_at__gt=OuterRef("completed_at"))
+        )
+        .exclude(supersedes=OuterRef("pk"))
+    )
     return _completed_in_household().exclude(Exists(later))
 
 
 def gcp2_repeat_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """The child's latest completed GCP2 has passed its repeat date with no newer completed one."""
-    rows = _current_completed_assessments().filter(repeat_due_on__lt=today).values(
-        "id", "case_id", "child_id", "case__lead_professional_id", "repeat_due_on", "observation_ended_on")
+    rows = (
+        _current_completed_assessments()
+        .filter(repeat_due_on__lt=today)
+        .values("id", "case_id", "child_id", "case__lead_professional_id", "repeat_due_on", "observation_ended_on")
+    )
     for row in rows:
         yield Finding(
-            case_id=row["case_id"], subject=f"child:{row['child_id']}", owner_id=row["case__lead_professional_id"],
+            case_id=row["case_id"],
+            subject=f"child:{row['child_id']}",
+            owner_id=row["case__lead_professional_id"],
             explanation=(
                 "GCP2 repeat overdue: a child's latest Graded Care Profile 2 (observations ended "
                 f"{uk(row['observation_ended_on'])}) was due to be repeated by {uk(row['repeat_due_on'])}. "
                 "Without a repeat nobody can tell whether care is improving. This clears when a repeat "
                 "assessment is completed."
             ),
-            evidence=[{"person_id": str(row["child_id"]), "assessment_id": str(row["id"]),
-                       "repeat_due_on": row["repeat_due_on"].isoformat()}],
+            evidence=[
+                {
+                    "person_id": str(row["child_id"]),
+                    "assessment_id": str(row["id"]),
+                    "repeat_due_on": row["repeat_due_on"].isoformat(),
+                }
+            ],
         )
 
 
 def long_cp_plan(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """A child protection plan that has been open for more than 12 months."""
     since = _months_ago(today, config.long_plan_months)
-    rows = Plan.objects.filter(case__status=Case.Status.OPEN, kind=Level.CHILD_PROTECTION, ended_on__isnull=True,
-                               started_on__lt=since).values("id", "case_id", "case__lead_professional_id",
-                                                            "started_on", "category")
+    rows = Plan.objects.filter(
+        case__status=Case.Status.OPEN, kind=Level.CHILD_PROTECTION, ended_on__isnull=True, started_on__lt=since
+    ).values("id", "case_id", "case__lead_professional_id", "started_on", "category")
     for row in rows:
         yield Finding(
-            case_id=row["case_id"], subject=f"plan:{row['id']}", owner_id=row["case__lead_professional_id"],
+            case_id=row["case_id"],
+            subject=f"plan:{row['id']}",
+            owner_id=row["case__lead_professional_id"],
             explanation=(
                 f"Child protection plan open a long time: the plan started on {uk(row['started_on'])}, more than "
                 f"{config.long_plan_months} months ago. Ask at the next conference what has changed for the "
                 "child and whether legal planning should be considered. This clears when the plan ends."
             ),
-            evidence=[{"plan_id": str(row["id"]), "started_on": row["started_on"].isoformat(),
-                       "category": row["category"]}],
+            evidence=[
+                {"plan_id": str(row["id"]), "started_on": row["started_on"].isoformat(), "category": row["category"]}
+            ],
         )
 
 
@@ -358,16 +443,23 @@ def no_contact(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """No chronology entry (from any agency) for longer than the case's level allows; a case with no
     entries at all counts from the day it opened."""
     cal = workdays.working_calendar(fresh=True)
-    limits = {Level.CHILD_PROTECTION: config.no_contact_child_protection_working_days,
-              Level.CHILD_IN_NEED: config.no_contact_child_in_need_working_days,
-              Level.EARLY_HELP: config.no_contact_early_help_working_days}
+    limits = {
+        Level.CHILD_PROTECTION: config.no_contact_child_protection_working_days,
+        Level.CHILD_IN_NEED: config.no_contact_child_in_need_working_days,
+        Level.EARLY_HELP: config.no_contact_early_help_working_days,
+    }
     too_old = Q()
     for level, limit in limits.items():
         too_old |= Q(level=level, last_contact__lt=_last_day_inside(cal, today, limit))
     rows = (
         Case.objects.filter(status=Case.Status.OPEN)
-        .annotate(last_contact=Coalesce(Max("entries__occurred_on", filter=Q(entries__occurred_on__lte=today)),
-                                        F("opened_on"), output_field=DateField()))
+        .annotate(
+            last_contact=Coalesce(
+                Max("entries__occurred_on", filter=Q(entries__occurred_on__lte=today)),
+                F("opened_on"),
+                output_field=DateField(),
+            )
+        )
         .filter(too_old)
         .values("id", "lead_professional_id", "level", "last_contact")
     )
@@ -375,15 +467,18 @@ def no_contact(today: date, config: MonitoringSettings) -> Iterable[Finding]:
         limit = limits[row["level"]]
         level = Level(row["level"]).label.lower()
         yield Finding(
-            case_id=row["id"], subject="case", owner_id=row["lead_professional_id"],
+            case_id=row["id"],
+            subject="case",
+            owner_id=row["lead_professional_id"],
             explanation=(
                 f"No recent contact: the last chronology entry for this household is dated "
                 f"{uk(row['last_contact'])}, more than {limit} working days ago (the limit for {level}). "
                 "Visit the family and record it, or record the contact another agency has had. This clears "
                 "when an entry dated within the limit is added."
             ),
-            evidence=[{"last_contact": row["last_contact"].isoformat(), "limit_working_days": limit,
-                       "level": row["level"]}],
+            evidence=[
+                {"last_contact": row["last_contact"].isoformat(), "limit_working_days": limit, "level": row["level"]}
+            ],
         )
 
 
@@ -394,10 +489,23 @@ def gcp2_drift(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     that each child's assessments arrive together, oldest first; only the last two are compared."""
     rows = (
         AreaGrade.objects.filter(assessment__in=_completed_in_household())
-        .order_by("assessment__case_id", "assessment__child_id", "assessment__observation_ended_on",
-                  "assessment__completed_at", "assessment_id", "area")
-        .values_list("assessment__case_id", "assessment__child_id", "assessment__case__lead_professional_id",
-                     "assessment_id", "assessment__observation_ended_on", "area", "grade")
+        .order_by(
+            "assessment__case_id",
+            "assessment__child_id",
+            "assessment__observation_ended_on",
+            "assessment__completed_at",
+            "assessment_id",
+            "area",
+        )
+        .values_list(
+            "assessment__case_id",
+            "assessment__child_id",
+            "assessment__case__lead_professional_id",
+            "assessment_id",
+            "assessment__observation_ended_on",
+            "area",
+            "grade",
+        )
     )
     children: dict = {}
     for case_id, child_id, owner_id, assessment_id, ended_on, area, grade in rows.iterator():
@@ -416,7 +524,9 @@ def gcp2_drift(today: date, config: MonitoringSettings) -> Iterable[Finding]:
         if better or not concern:
             continue
         yield Finding(
-            case_id=case_id, subject=f"child:{child_id}", owner_id=found["owner"],
+            case_id=case_id,
+            subject=f"child:{child_id}",
+            owner_id=found["owner"],
             explanation=(
                 "Drift: a child's last two Graded Care Profile 2 assessments (observations ended "
                 f"{uk(before['ended_on'])} and {uk(latest['ended_on'])}) show no area better, and area "
@@ -425,8 +535,13 @@ def gcp2_drift(today: date, config: MonitoringSettings) -> Iterable[Finding]:
                 "when a newer assessment shows an area better, or none graded "
                 f"{config.drift_concern_grade} or worse."
             ),
-            evidence=[{"person_id": str(child_id), "assessment_ids": [str(before["id"]), str(latest["id"])],
-                       "areas_of_concern": concern}],
+            evidence=[
+                {
+                    "person_id": str(child_id),
+                    "assessment_ids": [str(before["id"]), str(latest["id"])],
+                    "areas_of_concern": concern,
+                }
+            ],
         )
 
 
@@ -475,17 +590,28 @@ def _apply_rule(rule: str, findings: list[Finding]) -> tuple[int, int, int]:
     current = {(str(f.case_id), f.subject) for f in findings}
     open_flags = {
         (str(case_id), subject): pk
-        for pk, case_id, subject in Flag.objects.filter(rule=rule, resolved_at__isnull=True)
-        .values_list("pk", "case_id", "subject")
+        for pk, case_id, subject in Flag.objects.filter(rule=rule, resolved_at__isnull=True).values_list(
+            "pk", "case_id", "subject"
+        )
     }
     cleared = [pk for key, pk in open_flags.items() if key not in current]
     resolved = Flag.objects.filter(pk__in=cleared, resolved_at__isnull=True).update(
-        resolved_at=now, resolution="The condition no longer holds.")
+        resolved_at=now, resolution="The condition no longer holds."
+    )
     new = [f for f in findings if (str(f.case_id), f.subject) not in open_flags]
     # ignore_conflicts: a parallel sweep may have inserted the same open flag a moment ago.
     Flag.objects.bulk_create(
-        [Flag(case_id=f.case_id, rule=rule, subject=f.subject, owner_id=f.owner_id,
-              explanation=f.explanation, evidence=f.evidence) for f in new],
+        [
+            Flag(
+                case_id=f.case_id,
+                rule=rule,
+                subject=f.subject,
+                owner_id=f.owner_id,
+                explanation=f.explanation,
+                evidence=f.evidence,
+            )
+            for f in new
+        ],
         ignore_conflicts=True,
     )
     outbox.queue_for_flags(rule)

@@ -15,5 +15,8 @@ def flags_for(case: Case) -> list[Flag]:
 
 
 def escalations_for(case: Case) -> QuerySet[Escalation]:
-    return (case.escalations.select_related("stage", "raised_by", "resolved_by", "flag")
-            .prefetch_related("responses__by", "responses__stage").order_by("status", "-created_at"))
+    return (
+        case.escalations.select_related("stage", "raised_by", "resolved_by", "flag")
+        .prefetch_related("responses__by", "responses__stage")
+        .order_by("status", "-created_at")
+    )

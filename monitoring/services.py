@@ -20,10 +20,10 @@ def flag_acknowledge(*, case: Case, by: User, flag: Flag, note: str) -> Flag:
     if not note.strip():
         raise ValidationError({"note": "Say what you will do about this."})
     updated = Flag.objects.filter(pk=flag.pk, case=case, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now(), acknowledged_by=by, acknowledgement_note=note.strip())
+        acknowledged_at=timezone.now(), acknowledged_by=by, acknowledgement_note=note.strip()
+    )
     if not updated:
         raise ValidationError("This flag has already been acknowledged.")
-    audit.record(actor=by, action="cases.flag.acknowledged", case=case, target=flag,
-                 data={"rule": flag.rule})
+    audit.record(actor=by, action="cases.flag.acknowledged", case=case, target=flag, data={"rule": flag.rule})
     flag.refresh_from_db()
     return flag

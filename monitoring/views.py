@@ -20,20 +20,28 @@ from .forms import EscalationRaiseForm, EscalationRespondForm, FlagAcknowledgeFo
 
 PAGES = {
     "acknowledge": {"title": "Acknowledge a flag", "submit_label": "Acknowledge"},
-    "escalate": {"title": "Raise an escalation", "submit_label": "Raise the escalation",
-                 "intro": "Use this when the case is stuck: a plan that is not working, an agency not doing its "
-                          "part, or a disagreement. It goes first to the lead professional, then up the ladder "
-                          "to managers if nobody answers in time."},
+    "escalate": {
+        "title": "Raise an escalation",
+        "submit_label": "Raise the escalation",
+        "intro": "Use this when the case is stuck: a plan that is not working, an agency not doing its "
+        "part, or a disagreement. It goes first to the lead professional, then up the ladder "
+        "to managers if nobody answers in time.",
+    },
 }
 
 
 @access.case_view(methods=("GET",))
 def case_flags(request: HttpRequest, case: Case) -> HttpResponse:
     """What the monitoring rules noticed about this case, with each explanation."""
-    return render(request, "monitoring/case_flags.html", {
-        "case": case, "flags": selectors.flags_for(case),
-        "can_manage": access.can_manage_team(request.user, case),
-    })
+    return render(
+        request,
+        "monitoring/case_flags.html",
+        {
+            "case": case,
+            "flags": selectors.flags_for(case),
+            "can_manage": access.can_manage_team(request.user, case),
+        },
+    )
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)
@@ -50,12 +58,14 @@ def flag_acknowledge(request: HttpRequest, case: Case, flag_id) -> HttpResponse:
             return form_page(request, PAGES["acknowledge"], form, case, status=INVALID)
         messages.success(request, "Flag acknowledged.")
         return redirect("monitoring:flags", reference=case.reference)
-    return render(request, FORM_PAGE, {"case": case, "form": form, "flag": flag, **PAGES["acknowledge"],
-                                       "intro": flag.explanation})
+    return render(
+        request,
+        FORM_PAGE,
+        {"case": case, "form": form, "flag": flag, **PAGES["acknowledge"], "intro": flag.explanation},
+    )
 
 
-def _escalations_page(request: HttpRequest, case: Case, failed: tuple | None = None,
-                      status: int = 200) -> HttpResponse:
+def _escalations_page(request: HttpRequest, case: Case, failed: tuple | None = None, status: int = 200) -> HttpResponse:
     """The case's escalations, each open one with a response form for those who may answer it."""
     items = list(selectors.escalations_for(case))
     for item in items:
@@ -64,9 +74,16 @@ def _escalations_page(request: HttpRequest, case: Case, failed: tuple | None = N
             item.respond_form = failed[1]
         else:
             item.respond_form = EscalationRespondForm(auto_id=f"id_%s_{item.pk.hex[:8]}")
-    return render(request, "monitoring/escalations.html", {
-        "case": case, "escalations": items, "can_write": access.can_write(request.user, case),
-    }, status=status)
+    return render(
+        request,
+        "monitoring/escalations.html",
+        {
+            "case": case,
+            "escalations": items,
+            "can_write": access.can_write(request.user, case),
+        },
+        status=status,
+    )
 
 
 @access.case_view(methods=("GET",))
@@ -82,13 +99,19 @@ def escalation_raise(request: HttpRequest, case: Case) -> HttpResponse:
 
     def done(escalation):
         if escalation is not None:
-            messages.success(request, f"Escalation raised. {escalation.stage}: due by "
-                                      f"{escalation.stage_due_on:%d/%m/%Y}.")
+            messages.success(
+                request, f"Escalation raised. {escalation.stage}: due by {escalation.stage_due_on:%d/%m/%Y}."
+            )
         return redirect("monitoring:escalations", reference=case.reference)
 
-    return save_once(request, form, lambda data: ladder.escalation_raise(case=case, by=request.user, **data),
-                     done=done, invalid=lambda: form_page(request, PAGES["escalate"], form, case, status=INVALID),
-                     already="This escalation was already raised; it was not raised twice.")
+    return save_once(
+        request,
+        form,
+        lambda data: ladder.escalation_raise(case=case, by=request.user, **data),
+        done=done,
+        invalid=lambda: form_page(request, PAGES["escalate"], form, case, status=INVALID),
+        already="This escalation was already raised; it was not raised twice.",
+    )
 
 
 @access.case_view(methods=("POST",))
@@ -100,8 +123,13 @@ def escalation_respond(request: HttpRequest, case: Case, escalation_id) -> HttpR
         data = form.cleaned_data
         try:
             with once.saved_once(token=data["submission_token"], by=request.user):
-                ladder.escalation_respond(escalation=escalation, by=request.user, text=data["text"],
-                                          resolve=data["resolve"], outcome=data["outcome"])
+                ladder.escalation_respond(
+                    escalation=escalation,
+                    by=request.user,
+                    text=data["text"],
+                    resolve=data["resolve"],
+                    outcome=data["outcome"],
+                )
         except once.DuplicateSubmission:
             return redirect("monitoring:escalations", reference=case.reference)
         except ValidationError as error:

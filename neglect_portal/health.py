@@ -37,5 +37,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Whether the database and the Celery broker answer. No login, no data."""
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     healthy = all(checks.values())
-    return JsonResponse({"status": "ok" if healthy else "degraded", **checks},
-                        status=200 if healthy else 503)
+    return JsonResponse({"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503)

@@ -35,8 +35,7 @@ class Notification(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                  related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, help_text="What kind of news, named by the app that queued it.")
     # The case the news is about, so lists show only notifications about cases the person can still open.
     # A reference by name, as audit.AuditEvent's is: no Python import of the floor above (docs/architecture.md).
@@ -44,7 +43,8 @@ class Notification(models.Model):
     subject_type = models.CharField(max_length=60, help_text="The model of the row it is about, app.model.")
     subject_id = models.UUIDField()
     step = models.PositiveSmallIntegerField(
-        default=0, help_text="Which time the same row brings news (an escalation's stage); 0 when only once.")
+        default=0, help_text="Which time the same row brings news (an escalation's stage); 0 when only once."
+    )
     summary = models.CharField(max_length=200, help_text="One line for the list page; never personal data.")
     link = models.CharField(max_length=300, help_text="The page that explains it, as a path on this site.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -61,8 +61,9 @@ class Notification(models.Model):
         db_table = "cases_notification"  # the table kept its name when the model left cases
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "subject_type", "subject_id", "step"],
-                                    name="notification_once"),
+            models.UniqueConstraint(
+                fields=["recipient", "subject_type", "subject_id", "step"], name="notification_once"
+            ),
         ]
         indexes = [models.Index(fields=["status", "lease_until"], name="cases_notification_outbox")]
 

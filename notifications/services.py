@@ -32,8 +32,10 @@ def queue(notes: list[Notification]) -> None:
 def recipients_due(preference: str) -> list[int]:
     """People with unsent notifications who want them at this cadence."""
     return list(
-        Notification.objects.claimable(timezone.now()).filter(recipient__notification_preference=preference)
-        .values_list("recipient_id", flat=True).distinct()
+        Notification.objects.claimable(timezone.now())
+        .filter(recipient__notification_preference=preference)
+        .values_list("recipient_id", flat=True)
+        .distinct()
     )
 
 
@@ -43,8 +45,11 @@ def notifications_send_for(*, recipient_id: int, max_attempts: int) -> int:
     A row whose sending failed `max_attempts` times is marked failed and not tried again."""
     now = timezone.now()
     token = uuid.uuid4()
-    claimed = Notification.objects.claimable(now).filter(recipient_id=recipient_id).update(
-        lease_until=now + LEASE, claim=token, attempts=F("attempts") + 1)
+    claimed = (
+        Notification.objects.claimable(now)
+        .filter(recipient_id=recipient_id)
+        .update(lease_until=now + LEASE, claim=token, attempts=F("attempts") + 1)
+    )
     if not claimed:
         return 0  # another sender holds them
     recipient = User.objects.get(pk=recipient_id)
@@ -58,8 +63,13 @@ def notifications_send_for(*, recipient_id: int, max_attempts: int) -> int:
         "This email never contains details about children or families."
     )
     try:
-        send_mail(f"Neglect case portal: {count} item{'s' if count != 1 else ''} need your attention",
-                  body, settings.DEFAULT_FROM_EMAIL, [recipient.email], fail_silently=False)
+        send_mail(
+            f"Neglect case portal: {count} item{'s' if count != 1 else ''} need your attention",
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [recipient.email],
+            fail_silently=False,
+        )
     except Exception:
         log.exception("Sending notifications to user %s failed", recipient_id)
         ours.filter(attempts__gte=max_attempts).update(status=Notification.Status.FAILED)
@@ -71,8 +81,7 @@ def notifications_send_for(*, recipient_id: int, max_attempts: int) -> int:
 
 
 def send_due(preference: str, *, max_attempts: int) -> int:
-    return sum(notifications_send_for(recipient_id=pk, max_attempts=max_attempts)
-               for pk in recipients_due(preference))
+    return sum(notifications_send_for(recipient_id=pk, max_attempts=max_attempts) for pk in recipients_due(preference))
 
 
 def mark_all_read(*, user: User) -> int:

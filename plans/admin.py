@@ -29,14 +29,23 @@ class TimescaleAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "subtitle": (
-            "A change applies to meetings scheduled after it: meetings already scheduled keep their date.")}
+        extra_context = {
+            **(extra_context or {}),
+            "subtitle": (
+                "A change applies to meetings scheduled after it: meetings already scheduled keep their date."
+            ),
+        }
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        audit.record(actor=request.user, action="cases.timescale.changed", target=obj, request=request,
-                     data={"key": obj.key, "fields": form.changed_data})
+        audit.record(
+            actor=request.user,
+            action="cases.timescale.changed",
+            target=obj,
+            request=request,
+            data={"key": obj.key, "fields": form.changed_data},
+        )
 
 
 @admin.register(ClosureDay)
@@ -47,12 +56,22 @@ class ClosureDayAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         calendar.forget_local_closures()
-        audit.record(actor=request.user, action="cases.closure_day.saved", target=obj, request=request,
-                     data={"day": obj.day.isoformat()})
+        audit.record(
+            actor=request.user,
+            action="cases.closure_day.saved",
+            target=obj,
+            request=request,
+            data={"day": obj.day.isoformat()},
+        )
 
     def delete_model(self, request, obj) -> None:
-        audit.record(actor=request.user, action="cases.closure_day.deleted", target=obj, request=request,
-                     data={"day": obj.day.isoformat()})
+        audit.record(
+            actor=request.user,
+            action="cases.closure_day.deleted",
+            target=obj,
+            request=request,
+            data={"day": obj.day.isoformat()},
+        )
         super().delete_model(request, obj)
         calendar.forget_local_closures()
 

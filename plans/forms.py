@@ -16,7 +16,8 @@ TEXT = {"rows": 2}
 class PlanForm(forms.Form):
     kind = forms.ChoiceField(label="Kind of plan", choices=Level.choices)
     category = forms.ChoiceField(
-        label="Child protection category", required=False,
+        label="Child protection category",
+        required=False,
         choices=[("", "Not a child protection plan"), *AbuseCategory.choices],
         help_text="For a child protection plan only: the category the conference decided.",
     )
@@ -40,8 +41,9 @@ class PlanCreateForm(OnceOnlyForm, PlanForm):
 
 
 class PlanEditForm(VersionedForm, PlanForm):
-    ended_on = forms.DateField(label="Plan ended (leave empty while the plan is current)", widget=DateInput,
-                               required=False)
+    ended_on = forms.DateField(
+        label="Plan ended (leave empty while the plan is current)", widget=DateInput, required=False
+    )
     field_order = ["kind", "category", "started_on", "ended_on", "version"]
 
     def clean(self):
@@ -57,14 +59,19 @@ class PlanEditForm(VersionedForm, PlanForm):
 class OutcomeForm(forms.Form):
     outcome_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     what_must_change = forms.CharField(
-        label="What must change for the child", max_length=2000, widget=forms.Textarea(attrs=TEXT),
+        label="What must change for the child",
+        max_length=2000,
+        widget=forms.Textarea(attrs=TEXT),
         error_messages={"required": "Say what must change."},
         help_text="In plain words the family will understand, for example 'Amy is at school every day, on time'.",
     )
-    by_when = forms.DateField(label="By when", widget=DateInput,
-                              error_messages={"required": "Say by when this must change."})
+    by_when = forms.DateField(
+        label="By when", widget=DateInput, error_messages={"required": "Say by when this must change."}
+    )
     how_we_will_know = forms.CharField(
-        label="How everyone will know", max_length=2000, widget=forms.Textarea(attrs=TEXT),
+        label="How everyone will know",
+        max_length=2000,
+        widget=forms.Textarea(attrs=TEXT),
         error_messages={"required": "Say how everyone will know it has changed."},
     )
 
@@ -74,18 +81,31 @@ class BaseOutcomeFormSet(forms.BaseFormSet):
         if any(self.errors):
             return
         if not [f for f in self.forms if f.has_changed() or f.initial]:
-            raise forms.ValidationError("A plan needs at least one outcome: what must change, by when, and how "
-                                        "everyone will know.")
+            raise forms.ValidationError(
+                "A plan needs at least one outcome: what must change, by when, and how everyone will know."
+            )
 
     def outcomes(self) -> list[dict]:
         return [f.cleaned_data for f in self.forms if f.cleaned_data and (f.has_changed() or f.initial)]
 
 
 def outcome_formset(data=None, *, plan: Plan | None = None, extra: int = 2):
-    initial = [{"outcome_id": o.pk, "what_must_change": o.what_must_change, "by_when": o.by_when,
-                "how_we_will_know": o.how_we_will_know} for o in plan.outcomes.all()] if plan else []
-    formset_class = forms.formset_factory(OutcomeForm, formset=BaseOutcomeFormSet, extra=extra, max_num=30,
-                                          validate_max=True)
+    initial = (
+        [
+            {
+                "outcome_id": o.pk,
+                "what_must_change": o.what_must_change,
+                "by_when": o.by_when,
+                "how_we_will_know": o.how_we_will_know,
+            }
+            for o in plan.outcomes.all()
+        ]
+        if plan
+        else []
+    )
+    formset_class = forms.formset_factory(
+        OutcomeForm, formset=BaseOutcomeFormSet, extra=extra, max_num=30, validate_max=True
+    )
     return formset_class(data, initial=initial, prefix="outcomes")
 
 
@@ -93,8 +113,9 @@ class ActionForm(OnceOnlyForm):
     outcome = forms.ModelChoiceField(label="For which outcome", queryset=None)
     description = forms.CharField(label="What will be done", max_length=2000, widget=forms.Textarea(attrs=TEXT))
     owner_user = StaffChoiceField(label="Owner (person on the case team)", required=False)
-    owner_agency = forms.ModelChoiceField(label="Owner (agency)", required=False,
-                                          queryset=Agency.objects.filter(is_active=True))
+    owner_agency = forms.ModelChoiceField(
+        label="Owner (agency)", required=False, queryset=Agency.objects.filter(is_active=True)
+    )
     due_on = forms.DateField(label="Due by", widget=DateInput)
 
     def __init__(self, *args, plan: Plan, **kwargs):
@@ -111,8 +132,10 @@ class ActionForm(OnceOnlyForm):
             self.add_error("owner_user", "Every action needs an owner: a person, an agency or both.")
         due = data.get("due_on")
         if due and due < self.plan.started_on:
-            self.add_error("due_on", f"The plan starts on {workdays.uk(self.plan.started_on)}: an action cannot "
-                                     f"be due before that.")
+            self.add_error(
+                "due_on",
+                f"The plan starts on {workdays.uk(self.plan.started_on)}: an action cannot be due before that.",
+            )
         return data
 
 
@@ -155,28 +178,39 @@ class HeldOnForm(OnceOnlyForm):
         if held_on > timezone.localdate():
             raise forms.ValidationError("A meeting cannot be recorded as held in the future. Schedule it instead.")
         if held_on < self.case.opened_on:
-            raise forms.ValidationError(f"The case opened on {workdays.uk(self.case.opened_on)}: record meetings "
-                                        f"from then on.")
+            raise forms.ValidationError(
+                f"The case opened on {workdays.uk(self.case.opened_on)}: record meetings from then on."
+            )
         return held_on
 
 
 class MeetingRecordForm(HeldOnForm):
     """A held meeting of one kind; reviews also rate progress on each outcome of the current plan."""
 
-    attendees = forms.CharField(label="Who attended", max_length=4000, widget=forms.Textarea(attrs=TEXT),
-                                help_text="Names and roles, including the family and the child if they took part.")
+    attendees = forms.CharField(
+        label="Who attended",
+        max_length=4000,
+        widget=forms.Textarea(attrs=TEXT),
+        help_text="Names and roles, including the family and the child if they took part.",
+    )
     invited_agencies = AgencyChoices(
-        label="Agencies invited", required=False, widget=forms.CheckboxSelectMultiple,
+        label="Agencies invited",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         queryset=Agency.objects.filter(is_active=True).order_by("kind", "name"),
         help_text="Invite health (health visitor, school nurse or GP) every time: reviews found them left out.",
     )
     decisions = forms.CharField(label="Decisions", max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
-    actions_agreed = forms.CharField(label="Actions agreed (add them to the plan with an owner and date)",
-                                     required=False, max_length=10000, widget=forms.Textarea(attrs=TEXT))
+    actions_agreed = forms.CharField(
+        label="Actions agreed (add them to the plan with an owner and date)",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs=TEXT),
+    )
     is_closing_review = forms.BooleanField(
-        label="This is the closing review (before the case closes or transfers to another agency)", required=False)
-    schedule_next = forms.BooleanField(label="Schedule the next meeting from this one", required=False,
-                                       initial=True)
+        label="This is the closing review (before the case closes or transfers to another agency)", required=False
+    )
+    schedule_next = forms.BooleanField(label="Schedule the next meeting from this one", required=False, initial=True)
 
     def __init__(self, *args, case: Case, kind: str, plan: Plan | None, **kwargs):
         super().__init__(*args, case=case, **kwargs)
@@ -191,21 +225,29 @@ class MeetingRecordForm(HeldOnForm):
                 error_messages={"required": "Rate progress on this outcome."},
             )
             self.fields[f"comment_{outcome.pk}"] = forms.CharField(
-                label=f"What shows this, for outcome {outcome.number} (optional)", required=False,
-                max_length=2000, widget=forms.Textarea(attrs={"rows": 1}))
+                label=f"What shows this, for outcome {outcome.number} (optional)",
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 1}),
+            )
 
     def ratings(self) -> dict[int, tuple[str, str]]:
-        return {o.pk: (self.cleaned_data[f"rating_{o.pk}"], self.cleaned_data[f"comment_{o.pk}"])
-                for o in self.outcomes}
+        return {
+            o.pk: (self.cleaned_data[f"rating_{o.pk}"], self.cleaned_data[f"comment_{o.pk}"]) for o in self.outcomes
+        }
 
 
 class SupervisionForm(HeldOnForm):
     reflections = forms.CharField(
-        label="Reflections", max_length=10000, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Step back from the case: what is life like for the child, what has really changed, is there drift?")
+        label="Reflections",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Step back from the case: what is life like for the child, what has really changed, is there drift?",
+    )
     decisions = forms.CharField(label="Decisions", max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
-    actions_agreed = forms.CharField(label="Actions", required=False, max_length=10000,
-                                     widget=forms.Textarea(attrs=TEXT))
+    actions_agreed = forms.CharField(
+        label="Actions", required=False, max_length=10000, widget=forms.Textarea(attrs=TEXT)
+    )
 
 
 class CaseCloseForm(VersionedForm):

@@ -35,8 +35,7 @@ class Plan(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="plans")
     kind = models.CharField("kind of plan", max_length=20, choices=Level.choices)
-    category = models.CharField("child protection category", max_length=3, choices=AbuseCategory.choices,
-                                blank=True)
+    category = models.CharField("child protection category", max_length=3, choices=AbuseCategory.choices, blank=True)
     started_on = models.DateField("plan starts")
     ended_on = models.DateField("plan ended", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -49,10 +48,16 @@ class Plan(models.Model):
         ordering = ["-started_on", "-created_at"]
         constraints = [
             # Includes the start date so that the manager's ranking reads plan lengths from the index.
-            models.UniqueConstraint(fields=["case"], condition=Q(ended_on__isnull=True), include=["started_on"],
-                                    name="cases_plan_one_current_per_case"),
-            models.CheckConstraint(condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
-                                   name="cases_plan_ended_after_started"),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(ended_on__isnull=True),
+                include=["started_on"],
+                name="cases_plan_one_current_per_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="cases_plan_ended_after_started",
+            ),
             models.CheckConstraint(
                 condition=Q(kind="child_protection", category__in=AbuseCategory.values)
                 | (~Q(kind="child_protection") & Q(category="")),
@@ -97,10 +102,22 @@ class Action(models.Model):
 
     outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="actions")
     description = models.TextField("what will be done", max_length=2000)
-    owner_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="plan_actions", verbose_name="owner (person)")
-    owner_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="plan_actions", verbose_name="owner (agency)")
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_actions",
+        verbose_name="owner (person)",
+    )
+    owner_agency = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_actions",
+        verbose_name="owner (agency)",
+    )
     due_on = models.DateField("due by")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     completed_on = models.DateField(null=True, blank=True)
@@ -112,11 +129,14 @@ class Action(models.Model):
         ordering = ["due_on", "pk"]
         constraints = [
             # "An action without an owner" is the commonest weakness in plans (DOMAIN.md section 8).
-            models.CheckConstraint(condition=Q(owner_user__isnull=False) | Q(owner_agency__isnull=False),
-                                   name="cases_action_has_owner"),
-            models.CheckConstraint(condition=Q(status="done", completed_on__isnull=False)
-                                   | (~Q(status="done") & Q(completed_on__isnull=True)),
-                                   name="cases_action_completed_when_done"),
+            models.CheckConstraint(
+                condition=Q(owner_user__isnull=False) | Q(owner_agency__isnull=False), name="cases_action_has_owner"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="done", completed_on__isnull=False)
+                | (~Q(status="done") & Q(completed_on__isnull=True)),
+                name="cases_action_completed_when_done",
+            ),
         ]
         indexes = [models.Index(fields=["status", "due_on"], name="cases_action_status_due")]
 
@@ -147,8 +167,9 @@ class MeetingKind(models.TextChoices):
 
 
 # Meetings at which the plan's outcomes are rated, and which can be the closing review.
-REVIEW_KINDS = frozenset({MeetingKind.REVIEW_CONFERENCE, MeetingKind.CORE_GROUP, MeetingKind.CIN_REVIEW,
-                          MeetingKind.EARLY_HELP_REVIEW})
+REVIEW_KINDS = frozenset(
+    {MeetingKind.REVIEW_CONFERENCE, MeetingKind.CORE_GROUP, MeetingKind.CIN_REVIEW, MeetingKind.EARLY_HELP_REVIEW}
+)
 
 
 class Meeting(models.Model):
@@ -157,11 +178,18 @@ class Meeting(models.Model):
     kind = models.CharField(max_length=20, choices=MeetingKind.choices)
     due_on = models.DateField("due by", null=True, blank=True)
     due_basis = models.CharField("how the due date was worked out", max_length=300, blank=True)
-    scheduled_by_meeting = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                             related_name="scheduled_next")
+    scheduled_by_meeting = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="scheduled_next"
+    )
     held_on = models.DateField("held on", null=True, blank=True)
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews",
-                             help_text="The plan reviewed at this meeting.")
+    plan = models.ForeignKey(
+        Plan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        help_text="The plan reviewed at this meeting.",
+    )
     is_closing_review = models.BooleanField("closing review", default=False)
     attendees = models.TextField("who attended", blank=True, max_length=4000)
     invited_agencies = models.ManyToManyField("accounts.Agency", blank=True, related_name="meeting_invitations")
@@ -169,8 +197,9 @@ class Meeting(models.Model):
     decisions = models.TextField(blank=True, max_length=10000)
     actions_agreed = models.TextField("actions agreed", blank=True, max_length=10000)
     created_at = models.DateTimeField(auto_now_add=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -178,15 +207,16 @@ class Meeting(models.Model):
         ordering = ["held_on", "due_on", "created_at"]
         constraints = [
             # One waiting meeting per kind: holding it schedules the next, so two can never pile up.
-            models.UniqueConstraint(fields=["case", "kind"], condition=Q(held_on__isnull=True),
-                                    name="cases_meeting_one_waiting_per_kind"),
-            models.CheckConstraint(condition=Q(held_on__isnull=False) | Q(due_on__isnull=False),
-                                   name="cases_meeting_due_or_held"),
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=Q(held_on__isnull=True), name="cases_meeting_one_waiting_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(held_on__isnull=False) | Q(due_on__isnull=False), name="cases_meeting_due_or_held"
+            ),
         ]
         # Waiting meetings by due date, and meetings held in a period: the monitoring rules, the
         # manager's ranking and its figures read case and kind from the index alone (PostgreSQL).
-        indexes = [models.Index(fields=["held_on", "due_on"], include=["case", "kind"],
-                                name="cases_meeting_held_due")]
+        indexes = [models.Index(fields=["held_on", "due_on"], include=["case", "kind"], name="cases_meeting_held_due")]
 
     def __str__(self) -> str:
         return self.get_kind_display()
@@ -255,11 +285,13 @@ class Timescale(models.Model):
     key = models.CharField(max_length=40, choices=Key.choices, unique=True, editable=False)
     amount = models.PositiveSmallIntegerField(
         help_text="How many working days or calendar months. A change applies to meetings scheduled after it: "
-                  "meetings already scheduled keep their date.")
+        "meetings already scheduled keep their date."
+    )
     unit = models.CharField(max_length=20, choices=Unit.choices)
     counted_from = models.CharField(max_length=200, help_text="What the time is counted from.")
-    source = models.CharField(max_length=20, choices=Source.choices, editable=False,
-                              help_text="Where the default came from.")
+    source = models.CharField(
+        max_length=20, choices=Source.choices, editable=False, help_text="Where the default came from."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

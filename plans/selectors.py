@@ -26,8 +26,9 @@ def plans_for(case: Case) -> QuerySet[Plan]:
     """Every plan of the case, newest first, with outcomes, their actions (owners loaded) and ratings."""
     ratings = OutcomeRating.objects.select_related("meeting").order_by("meeting__held_on")
     actions = Action.objects.select_related("owner_user", "owner_agency")
-    outcomes = Outcome.objects.prefetch_related(Prefetch("actions", queryset=actions),
-                                                Prefetch("ratings", queryset=ratings))
+    outcomes = Outcome.objects.prefetch_related(
+        Prefetch("actions", queryset=actions), Prefetch("ratings", queryset=ratings)
+    )
     return case.plans.select_related("created_by").prefetch_related(Prefetch("outcomes", queryset=outcomes))
 
 
@@ -64,31 +65,51 @@ def next_meetings(case: Case, today: date, *, show_supervision: bool) -> list[Da
     """The waiting meetings of an open case with their status; supervision, when none is waiting,
     is due a supervision interval after the case opened, so a case never supervised shows overdue."""
     cal = workdays.working_calendar()
-    waiting = [m for m in case.meetings.filter(held_on__isnull=True).order_by("due_on")
-               if show_supervision or m.kind != MeetingKind.SUPERVISION]
-    dated = [Dated(m.get_kind_display(), m.due_on, m.due_basis, due_status(m.due_on, today, cal=cal))
-             for m in waiting]
+    waiting = [
+        m
+        for m in case.meetings.filter(held_on__isnull=True).order_by("due_on")
+        if show_supervision or m.kind != MeetingKind.SUPERVISION
+    ]
+    dated = [Dated(m.get_kind_display(), m.due_on, m.due_basis, due_status(m.due_on, today, cal=cal)) for m in waiting]
     if show_supervision and not any(m.kind == MeetingKind.SUPERVISION for m in waiting):
         if not case.meetings.filter(kind=MeetingKind.SUPERVISION).exists():
             due, basis = timescale(Timescale.Key.SUPERVISION).due_from(case.opened_on, cal=cal)
-            dated.append(Dated("Case supervision (none recorded yet)", due,
-                               f"{basis}, when the case opened", due_status(due, today, cal=cal)))
+            dated.append(
+                Dated(
+                    "Case supervision (none recorded yet)",
+                    due,
+                    f"{basis}, when the case opened",
+                    due_status(due, today, cal=cal),
+                )
+            )
     return sorted(dated, key=lambda d: d.due_on or date.max)
 
 
 def plan_summary(case: Case, today: date, *, show_supervision: bool) -> dict:
     """The case page's plan box: the current plan's outcomes (what must change, by when) and what is next."""
     cal = workdays.working_calendar()
-    plan = case.plans.filter(ended_on__isnull=True).prefetch_related(
-        Prefetch("outcomes__ratings", queryset=OutcomeRating.objects.order_by("meeting__held_on"))).first()
+    plan = (
+        case.plans.filter(ended_on__isnull=True)
+        .prefetch_related(Prefetch("outcomes__ratings", queryset=OutcomeRating.objects.order_by("meeting__held_on")))
+        .first()
+    )
     outcomes = []
     for outcome in plan.outcomes.all() if plan else []:
         ratings = list(outcome.ratings.all())
         achieved = bool(ratings) and ratings[-1].rating == OutcomeRating.Rating.ACHIEVED
-        outcomes.append(Dated(outcome.what_must_change, outcome.by_when, "",
-                              due_status(outcome.by_when, today, done=achieved, cal=cal)))
-    return {"plan": plan, "outcomes": outcomes,
-            "next": next_meetings(case, today, show_supervision=show_supervision) if case.is_open else []}
+        outcomes.append(
+            Dated(
+                outcome.what_must_change,
+                outcome.by_when,
+                "",
+                due_status(outcome.by_when, today, done=achieved, cal=cal),
+            )
+        )
+    return {
+        "plan": plan,
+        "outcomes": outcomes,
+        "next": next_meetings(case, today, show_supervision=show_supervision) if case.is_open else [],
+    }
 
 
 def closing_review_problem(*, case: Case, on: date) -> str:
@@ -98,21 +119,30 @@ def closing_review_problem(*, case: Case, on: date) -> str:
     rated every outcome of the current plan.
     """
     window = timescale(Timescale.Key.CLOSING_REVIEW).amount
-    review = (case.meetings.filter(is_closing_review=True, held_on__isnull=False, held_on__lte=on)
-              .order_by("-held_on", "-recorded_at").first())
-    how = (f"Record a review, tick \u201cThis is the closing review\u201d and rate progress on every outcome of "
-           f"the plan; it must be held within the {window} working days before the case closes or transfers.")
+    review = (
+        case.meetings.filter(is_closing_review=True, held_on__isnull=False, held_on__lte=on)
+        .order_by("-held_on", "-recorded_at")
+        .first()
+    )
+    how = (
+        f"Record a review, tick \u201cThis is the closing review\u201d and rate progress on every outcome of "
+        f"the plan; it must be held within the {window} working days before the case closes or transfers."
+    )
     if review is None:
         return f"No closing review has been held for this case. {how}"
     age = workdays.working_days_between(review.held_on, on, cal=workdays.working_calendar(fresh=True))
     if age > window:
-        return (f"The last closing review was held on {workdays.uk(review.held_on)}, {age} working days before "
-                f"{workdays.uk(on)}: more than {window} working days. {how}")
+        return (
+            f"The last closing review was held on {workdays.uk(review.held_on)}, {age} working days before "
+            f"{workdays.uk(on)}: more than {window} working days. {how}"
+        )
     plan = current_plan(case)
     if plan is not None:
         unrated = list(plan.outcomes.exclude(ratings__meeting=review).values_list("number", flat=True))
         if unrated:
             numbers = ", ".join(str(n) for n in unrated)
-            return (f"The closing review on {workdays.uk(review.held_on)} did not rate outcome {numbers} of the "
-                    f"current plan. {how}")
+            return (
+                f"The closing review on {workdays.uk(review.held_on)} did not rate outcome {numbers} of the "
+                f"current plan. {how}"
+            )
     return ""

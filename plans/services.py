@@ -60,8 +60,9 @@ def _check_can_change(case: Case, by: User) -> None:
         raise ValidationError("This case is closed: its plan and meetings can no longer change.")
 
 
-def _check_plan_fields(*, kind: str, category: str, started_on: date, ended_on: date | None,
-                       outcomes: list[OutcomeDetails]) -> None:
+def _check_plan_fields(
+    *, kind: str, category: str, started_on: date, ended_on: date | None, outcomes: list[OutcomeDetails]
+) -> None:
     errors = {}
     if kind == Level.CHILD_PROTECTION and not category:
         errors["category"] = "A child protection plan needs its category, for example neglect."
@@ -79,74 +80,108 @@ def _check_plan_fields(*, kind: str, category: str, started_on: date, ended_on: 
         raise ValidationError(errors)
 
 
-def _schedule(*, case: Case, by: User, kind: str, key: str, start: date, after: Meeting | None,
-              cal: workdays.WorkingCalendar) -> Meeting | None:
+def _schedule(
+    *, case: Case, by: User, kind: str, key: str, start: date, after: Meeting | None, cal: workdays.WorkingCalendar
+) -> Meeting | None:
     """Schedule one meeting from its timescale, unless one of that kind is already waiting (it keeps its date)."""
     due_on, basis = plan_selectors.timescale(key).due_from(start, cal=cal)
     if after is not None:
         basis += f" ({after.get_kind_display().lower()})"
     try:
         with transaction.atomic():
-            meeting = Meeting.objects.create(case=case, kind=kind, due_on=due_on, due_basis=basis,
-                                             scheduled_by_meeting=after)
+            meeting = Meeting.objects.create(
+                case=case, kind=kind, due_on=due_on, due_basis=basis, scheduled_by_meeting=after
+            )
     except IntegrityError:  # cases_meeting_one_waiting_per_kind
         return None
-    audit.record(actor=by, action="case.meeting.scheduled", case=case, target=meeting,
-                 data={"kind": kind, "timescale": key})
+    audit.record(
+        actor=by, action="case.meeting.scheduled", case=case, target=meeting, data={"kind": kind, "timescale": key}
+    )
     return meeting
 
 
 @transaction.atomic
-def plan_create(*, case: Case, by: User, kind: str, category: str, started_on: date,
-                outcomes: list[OutcomeDetails]) -> Plan:
+def plan_create(
+    *, case: Case, by: User, kind: str, category: str, started_on: date, outcomes: list[OutcomeDetails]
+) -> Plan:
     _check_can_change(case, by)
     _check_plan_fields(kind=kind, category=category, started_on=started_on, ended_on=None, outcomes=outcomes)
     if started_on > timezone.localdate():
         raise ValidationError({"started_on": "Record a plan once it has started."})
     try:
         with transaction.atomic():
-            plan = Plan.objects.create(case=case, kind=kind, category=category, started_on=started_on,
-                                       created_by=by)
+            plan = Plan.objects.create(case=case, kind=kind, category=category, started_on=started_on, created_by=by)
     except IntegrityError as exc:  # cases_plan_one_current_per_case
-        raise ValidationError("This case already has a current plan. End it (change the plan and give an end "
-                              "date) before starting a new one.") from exc
+        raise ValidationError(
+            "This case already has a current plan. End it (change the plan and give an end "
+            "date) before starting a new one."
+        ) from exc
     Outcome.objects.bulk_create(
-        Outcome(plan=plan, number=number, what_must_change=o.what_must_change, by_when=o.by_when,
-                how_we_will_know=o.how_we_will_know)
+        Outcome(
+            plan=plan,
+            number=number,
+            what_must_change=o.what_must_change,
+            by_when=o.by_when,
+            how_we_will_know=o.how_we_will_know,
+        )
         for number, o in enumerate(outcomes, start=1)
     )
-    audit.record(actor=by, action="case.plan.created", case=case, target=plan,
-                 data={"kind": kind, "outcomes": len(outcomes)})
+    audit.record(
+        actor=by, action="case.plan.created", case=case, target=plan, data={"kind": kind, "outcomes": len(outcomes)}
+    )
     if kind in FIRST_REVIEW_OF_PLAN:
         review_kind, key = FIRST_REVIEW_OF_PLAN[kind]
-        _schedule(case=case, by=by, kind=review_kind, key=key, start=started_on, after=None,
-                  cal=workdays.working_calendar(fresh=True))
+        _schedule(
+            case=case,
+            by=by,
+            kind=review_kind,
+            key=key,
+            start=started_on,
+            after=None,
+            cal=workdays.working_calendar(fresh=True),
+        )
     return plan
 
 
 @transaction.atomic
-def plan_update(*, plan: Plan, by: User, seen_version: int, kind: str, category: str, started_on: date,
-                ended_on: date | None, outcomes: list[OutcomeDetails]) -> Plan:
+def plan_update(
+    *,
+    plan: Plan,
+    by: User,
+    seen_version: int,
+    kind: str,
+    category: str,
+    started_on: date,
+    ended_on: date | None,
+    outcomes: list[OutcomeDetails],
+) -> Plan:
     """Change a plan and its outcomes only if nobody saved it since `seen_version`; new outcomes are added."""
     case = plan.case
     _check_can_change(case, by)
     _check_plan_fields(kind=kind, category=category, started_on=started_on, ended_on=ended_on, outcomes=outcomes)
-    first_action_due = Action.objects.filter(outcome__plan=plan).order_by("due_on").values_list("due_on", flat=True).first()
+    first_action_due = (
+        Action.objects.filter(outcome__plan=plan).order_by("due_on").values_list("due_on", flat=True).first()
+    )
     if first_action_due and first_action_due < started_on:
-        raise ValidationError({"started_on": f"An action is due on {workdays.uk(first_action_due)}: the plan "
-                                             f"cannot start after it."})
+        raise ValidationError(
+            {"started_on": f"An action is due on {workdays.uk(first_action_due)}: the plan cannot start after it."}
+        )
     existing = {o.pk: o for o in plan.outcomes.all()}
     if any(o.outcome_id is not None and o.outcome_id not in existing for o in outcomes):
         raise ValidationError("An outcome in the form does not belong to this plan.")
     updated = Plan.objects.filter(pk=plan.pk, version=seen_version).update(
-        kind=kind, category=category, started_on=started_on, ended_on=ended_on, version=F("version") + 1)
+        kind=kind, category=category, started_on=started_on, ended_on=ended_on, version=F("version") + 1
+    )
     if not updated:
         raise VersionConflict(Plan.objects.get(pk=plan.pk))
     next_number = max((o.number for o in existing.values()), default=0)
     changed_outcomes, added = [], 0
     for details in outcomes:
-        fields = {"what_must_change": details.what_must_change, "by_when": details.by_when,
-                  "how_we_will_know": details.how_we_will_know}
+        fields = {
+            "what_must_change": details.what_must_change,
+            "by_when": details.by_when,
+            "how_we_will_know": details.how_we_will_know,
+        }
         if details.outcome_id is None:
             next_number += 1
             added += 1
@@ -156,28 +191,52 @@ def plan_update(*, plan: Plan, by: User, seen_version: int, kind: str, category:
         if any(getattr(current, name) != value for name, value in fields.items()):
             Outcome.objects.filter(pk=current.pk).update(**fields)
             changed_outcomes.append(current.pk)
-    audit.record(actor=by, action="case.plan.updated", case=case, target=plan,
-                 data={"outcomes_changed": changed_outcomes, "outcomes_added": added,
-                       "ended": ended_on is not None})
+    audit.record(
+        actor=by,
+        action="case.plan.updated",
+        case=case,
+        target=plan,
+        data={"outcomes_changed": changed_outcomes, "outcomes_added": added, "ended": ended_on is not None},
+    )
     plan.refresh_from_db()
     return plan
 
 
 @transaction.atomic
-def action_add(*, plan: Plan, by: User, outcome: Outcome, description: str, owner_user: User | None,
-               owner_agency: Agency | None, due_on: date) -> Action:
+def action_add(
+    *,
+    plan: Plan,
+    by: User,
+    outcome: Outcome,
+    description: str,
+    owner_user: User | None,
+    owner_agency: Agency | None,
+    due_on: date,
+) -> Action:
     _check_can_change(plan.case, by)
     if outcome.plan_id != plan.pk:
         raise ValidationError({"outcome": "Choose an outcome of this plan."})
     if owner_user is None and owner_agency is None:
         raise ValidationError({"owner_user": "Every action needs an owner: a person, an agency or both."})
     if due_on < plan.started_on:
-        raise ValidationError({"due_on": f"The plan starts on {workdays.uk(plan.started_on)}: an action cannot "
-                                         f"be due before that."})
-    action = Action.objects.create(outcome=outcome, description=description, owner_user=owner_user,
-                                   owner_agency=owner_agency, due_on=due_on, created_by=by)
-    audit.record(actor=by, action="case.plan.action_added", case=plan.case, target=action,
-                 data={"plan_id": str(plan.pk), "outcome_id": outcome.pk})
+        raise ValidationError(
+            {"due_on": f"The plan starts on {workdays.uk(plan.started_on)}: an action cannot be due before that."}
+        )
+    action = Action.objects.create(
+        outcome=outcome,
+        description=description,
+        owner_user=owner_user,
+        owner_agency=owner_agency,
+        due_on=due_on,
+        created_by=by,
+    )
+    audit.record(
+        actor=by,
+        action="case.plan.action_added",
+        case=plan.case,
+        target=action,
+        data={"plan_id": str(plan.pk), "outcome_id": outcome.pk},
+    )
     return action
 
 
@@ -191,8 +250,7 @@ def action_update(*, action: Action, by: User, status: str, on: date) -> Action:
     if status == action.status:
         return action
     Action.objects.filter(pk=action.pk).update(status=status, completed_on=completed_on)
-    audit.record(actor=by, action="case.plan.action_updated", case=plan.case, target=action,
-                 data={"status": status})
+    audit.record(actor=by, action="case.plan.action_updated", case=plan.case, target=action, data={"status": status})
     action.refresh_from_db()
     return action
 
@@ -207,20 +265,33 @@ def meeting_schedule(*, case: Case, by: User, kind: str, due_on: date) -> Meetin
         raise ValidationError({"due_on": "A meeting cannot be due before the case opened."})
     try:
         with transaction.atomic():
-            meeting = Meeting.objects.create(case=case, kind=kind, due_on=due_on,
-                                             due_basis=f"date set by {by.get_full_name() or by.username}")
+            meeting = Meeting.objects.create(
+                case=case, kind=kind, due_on=due_on, due_basis=f"date set by {by.get_full_name() or by.username}"
+            )
     except IntegrityError as exc:
-        raise ValidationError({"kind": "One of these is already waiting to be held: record that one, and the "
-                                       "next is scheduled from it."}) from exc
+        raise ValidationError(
+            {"kind": "One of these is already waiting to be held: record that one, and the next is scheduled from it."}
+        ) from exc
     audit.record(actor=by, action="case.meeting.scheduled", case=case, target=meeting, data={"kind": kind})
     return meeting
 
 
 @transaction.atomic
-def meeting_record(*, case: Case, by: User, kind: str, held_on: date, attendees: str = "",
-                   invited_agencies: list[Agency] | tuple = (), decisions: str = "", actions_agreed: str = "",
-                   reflections: str = "", ratings: dict[int, Rating] | None = None,
-                   is_closing_review: bool = False, schedule_next: bool = True) -> Meeting:
+def meeting_record(
+    *,
+    case: Case,
+    by: User,
+    kind: str,
+    held_on: date,
+    attendees: str = "",
+    invited_agencies: list[Agency] | tuple = (),
+    decisions: str = "",
+    actions_agreed: str = "",
+    reflections: str = "",
+    ratings: dict[int, Rating] | None = None,
+    is_closing_review: bool = False,
+    schedule_next: bool = True,
+) -> Meeting:
     """Record a meeting that was held (the waiting one of its kind, or an unscheduled one), its
     progress ratings, and schedule the next meetings from the held date."""
     _check_can_change(case, by)
@@ -246,9 +317,17 @@ def meeting_record(*, case: Case, by: User, kind: str, held_on: date, attendees:
         raise ValidationError(errors)
 
     now = timezone.now()
-    fields = {"held_on": held_on, "plan": plan, "is_closing_review": is_closing_review, "attendees": attendees,
-              "decisions": decisions, "actions_agreed": actions_agreed, "reflections": reflections,
-              "recorded_by": by, "recorded_at": now}
+    fields = {
+        "held_on": held_on,
+        "plan": plan,
+        "is_closing_review": is_closing_review,
+        "attendees": attendees,
+        "decisions": decisions,
+        "actions_agreed": actions_agreed,
+        "reflections": reflections,
+        "recorded_by": by,
+        "recorded_at": now,
+    }
     meeting = case.meetings.select_for_update().filter(kind=kind, held_on__isnull=True).first()
     if meeting is None:
         meeting = Meeting.objects.create(case=case, kind=kind, due_basis="not scheduled in advance", **fields)
@@ -260,9 +339,18 @@ def meeting_record(*, case: Case, by: User, kind: str, held_on: date, attendees:
         OutcomeRating(meeting=meeting, outcome=outcomes[outcome_id], rating=r.rating, comment=r.comment)
         for outcome_id, r in ratings.items()
     )
-    audit.record(actor=by, action="case.meeting.held", case=case, target=meeting,
-                 data={"kind": kind, "closing_review": is_closing_review, "ratings": len(ratings),
-                       "invited_agency_ids": sorted(a.pk for a in invited_agencies)})
+    audit.record(
+        actor=by,
+        action="case.meeting.held",
+        case=case,
+        target=meeting,
+        data={
+            "kind": kind,
+            "closing_review": is_closing_review,
+            "ratings": len(ratings),
+            "invited_agency_ids": sorted(a.pk for a in invited_agencies),
+        },
+    )
     if schedule_next:
         cal = workdays.working_calendar(fresh=True)
         for next_kind, key in NEXT_MEETINGS[kind]:
@@ -271,8 +359,9 @@ def meeting_record(*, case: Case, by: User, kind: str, held_on: date, attendees:
 
 
 @transaction.atomic
-def lead_change(*, case: Case, by: User, seen_version: int, new_lead: User, on: date,
-                keep_previous_on_team: bool = True) -> Case:
+def lead_change(
+    *, case: Case, by: User, seen_version: int, new_lead: User, on: date, keep_previous_on_team: bool = True
+) -> Case:
     """Hand the case to a new lead. The old lead's membership is ended, never rewritten."""
     if not access.can_manage_team(by, case):
         raise PermissionDenied("Only the lead professional or a manager can change the lead.")
@@ -291,16 +380,17 @@ def lead_change(*, case: Case, by: User, seen_version: int, new_lead: User, on: 
     if not updated:
         raise VersionConflict(Case.objects.get(pk=case.pk))
     previous = case.lead_professional
-    CaseMember.objects.filter(case=case, ended_on__isnull=True, user__in=[previous, new_lead]).update(
-        ended_on=on
-    )
-    CaseMember.objects.create(case=case, user=new_lead, role=CaseMember.Role.LEAD,
-                              started_on=on, added_by=by)
+    CaseMember.objects.filter(case=case, ended_on__isnull=True, user__in=[previous, new_lead]).update(ended_on=on)
+    CaseMember.objects.create(case=case, user=new_lead, role=CaseMember.Role.LEAD, started_on=on, added_by=by)
     if keep_previous_on_team:
-        CaseMember.objects.create(case=case, user=previous, role=CaseMember.Role.CORE_GROUP,
-                                  started_on=on, added_by=by)
-    audit.record(actor=by, action="case.lead.changed", case=case, target=case,
-                 data={"from_user_id": previous.pk, "to_user_id": new_lead.pk})
+        CaseMember.objects.create(case=case, user=previous, role=CaseMember.Role.CORE_GROUP, started_on=on, added_by=by)
+    audit.record(
+        actor=by,
+        action="case.lead.changed",
+        case=case,
+        target=case,
+        data={"from_user_id": previous.pk, "to_user_id": new_lead.pk},
+    )
     case.refresh_from_db()
     return case
 
@@ -317,7 +407,9 @@ def case_close(*, case: Case, by: User, seen_version: int, closed_on: date, reas
     if problem := plan_selectors.closing_review_problem(case=case, on=closed_on):
         raise ValidationError(f"The case cannot close yet. {problem}")
     updated = Case.objects.filter(pk=case.pk, version=seen_version, status=Case.Status.OPEN).update(
-        status=Case.Status.CLOSED, closed_on=closed_on, closure_reason=reason,
+        status=Case.Status.CLOSED,
+        closed_on=closed_on,
+        closure_reason=reason,
         version=F("version") + 1,
     )
     if not updated:
@@ -325,6 +417,7 @@ def case_close(*, case: Case, by: User, seen_version: int, closed_on: date, reas
     audit.record(actor=by, action="case.closed", case=case, target=case, data={"reason": reason})
     # A plan does not outlive its case.
     case.plans.filter(ended_on__isnull=True).update(
-        ended_on=Greatest(F("started_on"), Value(closed_on)), version=F("version") + 1)
+        ended_on=Greatest(F("started_on"), Value(closed_on)), version=F("version") + 1
+    )
     case.refresh_from_db()
     return case

@@ -35,14 +35,22 @@ from plans.forms import (
 from plans.models import REVIEW_KINDS, Action, MeetingKind, Timescale
 
 PAGES = {
-    "close": {"title": "Close the case", "submit_label": "Close the case",
-              "intro": "Closing ends the plan and the monitoring for this household. It can be reopened as a new case."},
-    "lead": {"title": "Change the lead professional", "submit_label": "Change lead",
-             "intro": "The lead professional co-ordinates the plan and receives the case's alerts."},
+    "close": {
+        "title": "Close the case",
+        "submit_label": "Close the case",
+        "intro": "Closing ends the plan and the monitoring for this household. It can be reopened as a new case.",
+    },
+    "lead": {
+        "title": "Change the lead professional",
+        "submit_label": "Change lead",
+        "intro": "The lead professional co-ordinates the plan and receives the case's alerts.",
+    },
 }
 PLAN_FORM = "plans/plan_form.html"
-TIMESCALE_NOTE = ("Due dates are worked out from the local timescales when a meeting is scheduled and then kept: "
-                  "if an administrator changes a timescale, meetings already scheduled keep their date.")
+TIMESCALE_NOTE = (
+    "Due dates are worked out from the local timescales when a meeting is scheduled and then kept: "
+    "if an administrator changes a timescale, meetings already scheduled keep their date."
+)
 
 
 def _render(request: HttpRequest, template: str, case: Case, status: int = 200, **context) -> HttpResponse:
@@ -66,9 +74,14 @@ def _form_flow(request: HttpRequest, case: Case, page: dict, save, success: str,
             messages.success(request, success)
         return done()
 
-    return save_once(request, page["form"], saved, done=finished,
-                     invalid=lambda: _render(request, FORM_PAGE, case, INVALID, **page),
-                     already="This was already saved; it was not saved twice.")
+    return save_once(
+        request,
+        page["form"],
+        saved,
+        done=finished,
+        invalid=lambda: _render(request, FORM_PAGE, case, INVALID, **page),
+        already="This was already saved; it was not saved twice.",
+    )
 
 
 def _to_plan(case: Case) -> HttpResponse:
@@ -80,24 +93,40 @@ def _to_meetings(case: Case) -> HttpResponse:
 
 
 def _outcomes(formset) -> list[plan_services.OutcomeDetails]:
-    return [plan_services.OutcomeDetails(what_must_change=o["what_must_change"], by_when=o["by_when"],
-                                         how_we_will_know=o["how_we_will_know"], outcome_id=o.get("outcome_id"))
-            for o in formset.outcomes()]
+    return [
+        plan_services.OutcomeDetails(
+            what_must_change=o["what_must_change"],
+            by_when=o["by_when"],
+            how_we_will_know=o["how_we_will_know"],
+            outcome_id=o.get("outcome_id"),
+        )
+        for o in formset.outcomes()
+    ]
 
 
 @access.case_view(methods=("GET",))
 def plan(request: HttpRequest, case: Case) -> HttpResponse:
     plans = plan_selectors.plans_with_progress(case)
-    return render(request, "plans/plan.html", {
-        "case": case, "plans": plans, "current": next((p for p in plans if p.is_current), None),
-        "can_write": access.can_write(request.user, case), "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "plans/plan.html",
+        {
+            "case": case,
+            "plans": plans,
+            "current": next((p for p in plans if p.is_current), None),
+            "can_write": access.can_write(request.user, case),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
 def plan_create(request: HttpRequest, case: Case) -> HttpResponse:
     initial = {"kind": case.level}
-    form, formset = PlanCreateForm(request.POST or None, initial=initial), outcome_formset(request.POST or None, extra=3)
+    form, formset = (
+        PlanCreateForm(request.POST or None, initial=initial),
+        outcome_formset(request.POST or None, extra=3),
+    )
     page = {"title": "Start a plan", "submit_label": "Save the plan", "form": form, "formset": formset}
     if request.method == "POST":
         if not (form.is_valid() and formset.is_valid()):
@@ -120,8 +149,13 @@ def plan_create(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("GET", "POST"), write=True)
 def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
     plan = get_object_or_404(case.plans, pk=plan_id)
-    initial = {"kind": plan.kind, "category": plan.category, "started_on": plan.started_on,
-               "ended_on": plan.ended_on, "version": plan.version}
+    initial = {
+        "kind": plan.kind,
+        "category": plan.category,
+        "started_on": plan.started_on,
+        "ended_on": plan.ended_on,
+        "version": plan.version,
+    }
     form = PlanEditForm(request.POST or None, initial=initial)
     formset = outcome_formset(request.POST or None, plan=plan, extra=1)
     page = {"title": "Change the plan", "submit_label": "Save the plan", "form": form, "formset": formset}
@@ -131,15 +165,31 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
         data = form.cleaned_data
         try:
             plan_services.plan_update(
-                plan=plan, by=request.user, seen_version=data["version"], kind=data["kind"],
-                category=data["category"], started_on=data["started_on"], ended_on=data["ended_on"],
-                outcomes=_outcomes(formset))
+                plan=plan,
+                by=request.user,
+                seen_version=data["version"],
+                kind=data["kind"],
+                category=data["category"],
+                started_on=data["started_on"],
+                ended_on=data["ended_on"],
+                outcomes=_outcomes(formset),
+            )
         except VersionConflict as conflict:
-            audit.record(actor=request.user, action="case.plan.save_conflict", case=case, target=plan,
-                         request=request, outcome="failed")
+            audit.record(
+                actor=request.user,
+                action="case.plan.save_conflict",
+                case=case,
+                target=plan,
+                request=request,
+                outcome="failed",
+            )
             current = plan_selectors.plans_for(case).get(pk=conflict.current.pk)
-            return render(request, "plans/plan_conflict.html",
-                          {"case": case, "current": current, "submitted": _outcomes(formset)}, status=409)
+            return render(
+                request,
+                "plans/plan_conflict.html",
+                {"case": case, "current": current, "submitted": _outcomes(formset)},
+                status=409,
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
             return _render(request, PLAN_FORM, case, INVALID, **page)
@@ -152,42 +202,70 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
 def action_add(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
     plan = get_object_or_404(case.plans, pk=plan_id, ended_on__isnull=True)
     form = ActionForm(request.POST or None, plan=plan)
-    page = {"title": "Add an action to the plan", "submit_label": "Add the action", "form": form,
-            "add_another": True,
-            "intro": "Every action has an owner (a person, an agency or both) and a date it is due by."}
+    page = {
+        "title": "Add an action to the plan",
+        "submit_label": "Add the action",
+        "form": form,
+        "add_another": True,
+        "intro": "Every action has an owner (a person, an agency or both) and a date it is due by.",
+    }
 
     def done() -> HttpResponse:
         if "add_another" in request.POST:
             return redirect("plans:action_add", reference=case.reference, plan_id=plan.pk)
         return _to_plan(case)
 
-    return _form_flow(request, case, page, lambda data: plan_services.action_add(
-        plan=plan, by=request.user, **data), "Action added to the plan.", done)
+    return _form_flow(
+        request,
+        case,
+        page,
+        lambda data: plan_services.action_add(plan=plan, by=request.user, **data),
+        "Action added to the plan.",
+        done,
+    )
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
 def action_update(request: HttpRequest, case: Case, action_id: int) -> HttpResponse:
-    action = get_object_or_404(Action.objects.filter(outcome__plan__case=case).select_related("outcome__plan"),
-                               pk=action_id)
+    action = get_object_or_404(
+        Action.objects.filter(outcome__plan__case=case).select_related("outcome__plan"), pk=action_id
+    )
     form = ActionStatusForm(request.POST or None, initial={"status": action.status})
-    page = {"title": "Update an action", "submit_label": "Save", "form": form,
-            "intro": f"{action.description} (due by {action.due_on:%d/%m/%Y})"}
-    return _form_flow(request, case, page, lambda data: plan_services.action_update(
-        action=action, by=request.user, on=timezone.localdate(), **data), "Action updated.", lambda: _to_plan(case))
+    page = {
+        "title": "Update an action",
+        "submit_label": "Save",
+        "form": form,
+        "intro": f"{action.description} (due by {action.due_on:%d/%m/%Y})",
+    }
+    return _form_flow(
+        request,
+        case,
+        page,
+        lambda data: plan_services.action_update(action=action, by=request.user, on=timezone.localdate(), **data),
+        "Action updated.",
+        lambda: _to_plan(case),
+    )
 
 
 @access.case_view(methods=("GET",))
 def meetings(request: HttpRequest, case: Case) -> HttpResponse:
     show_supervision = access.can_manage_team(request.user, case)
-    all_meetings = [m for m in plan_selectors.meetings_for(case)
-                    if show_supervision or m.kind != MeetingKind.SUPERVISION]
-    return render(request, "plans/meetings.html", {
-        "case": case, "today": timezone.localdate(), "note": TIMESCALE_NOTE,
-        "waiting": [m for m in all_meetings if not m.is_held],
-        "held": sorted((m for m in all_meetings if m.is_held), key=lambda m: m.held_on, reverse=True),
-        "can_write": access.can_write(request.user, case),
-        "can_supervise": access.manages_lead(request.user, case),
-    })
+    all_meetings = [
+        m for m in plan_selectors.meetings_for(case) if show_supervision or m.kind != MeetingKind.SUPERVISION
+    ]
+    return render(
+        request,
+        "plans/meetings.html",
+        {
+            "case": case,
+            "today": timezone.localdate(),
+            "note": TIMESCALE_NOTE,
+            "waiting": [m for m in all_meetings if not m.is_held],
+            "held": sorted((m for m in all_meetings if m.is_held), key=lambda m: m.held_on, reverse=True),
+            "can_write": access.can_write(request.user, case),
+            "can_supervise": access.manages_lead(request.user, case),
+        },
+    )
 
 
 @access.case_view(methods=("GET",))
@@ -196,22 +274,38 @@ def meeting_detail(request: HttpRequest, case: Case, meeting_id) -> HttpResponse
     # Supervision is the manager's reflective space with the lead: not for the wider team.
     if meeting.kind == MeetingKind.SUPERVISION and not access.can_manage_team(request.user, case):
         raise Http404("No meeting found")
-    return render(request, "plans/meeting_detail.html", {
-        "case": case, "meeting": meeting, "today": timezone.localdate(),
-        "ratings": meeting.ratings.select_related("outcome"),
-        "scheduled_next": meeting.scheduled_next.all(),
-        "health_invited": any(a.kind == "health" for a in meeting.invited_agencies.all()),
-    })
+    return render(
+        request,
+        "plans/meeting_detail.html",
+        {
+            "case": case,
+            "meeting": meeting,
+            "today": timezone.localdate(),
+            "ratings": meeting.ratings.select_related("outcome"),
+            "scheduled_next": meeting.scheduled_next.all(),
+            "health_invited": any(a.kind == "health" for a in meeting.invited_agencies.all()),
+        },
+    )
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
 def meeting_schedule(request: HttpRequest, case: Case) -> HttpResponse:
     form = MeetingScheduleForm(request.POST or None, case=case, initial={"kind": request.GET.get("kind")})
-    page = {"title": "Schedule a meeting", "submit_label": "Schedule", "form": form,
-            "intro": "For a meeting no timescale schedules, such as the first strategy discussion. Meetings that "
-                     "follow one another are scheduled when the earlier one is recorded."}
-    return _form_flow(request, case, page, lambda data: plan_services.meeting_schedule(
-        case=case, by=request.user, **data), "Meeting scheduled.", lambda: _to_meetings(case))
+    page = {
+        "title": "Schedule a meeting",
+        "submit_label": "Schedule",
+        "form": form,
+        "intro": "For a meeting no timescale schedules, such as the first strategy discussion. Meetings that "
+        "follow one another are scheduled when the earlier one is recorded.",
+    }
+    return _form_flow(
+        request,
+        case,
+        page,
+        lambda data: plan_services.meeting_schedule(case=case, by=request.user, **data),
+        "Meeting scheduled.",
+        lambda: _to_meetings(case),
+    )
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -227,16 +321,22 @@ def meeting_record(request: HttpRequest, case: Case) -> HttpResponse:
     intro = "Recording it schedules the next meeting, with its due date worked out from the local timescales."
     if kind in REVIEW_KINDS and plan is not None:
         intro += " Rate progress on every outcome of the plan."
-    page = {"title": f"Record a {label[0].lower()}{label[1:]}", "submit_label": "Save", "form": form,
-            "intro": intro}
+    page = {"title": f"Record a {label[0].lower()}{label[1:]}", "submit_label": "Save", "form": form, "intro": intro}
 
     def save(data):
         plan_services.meeting_record(
-            case=case, by=request.user, kind=kind, held_on=data["held_on"], attendees=data["attendees"],
-            invited_agencies=list(data["invited_agencies"]), decisions=data["decisions"],
-            actions_agreed=data["actions_agreed"], is_closing_review=data.get("is_closing_review", False),
+            case=case,
+            by=request.user,
+            kind=kind,
+            held_on=data["held_on"],
+            attendees=data["attendees"],
+            invited_agencies=list(data["invited_agencies"]),
+            decisions=data["decisions"],
+            actions_agreed=data["actions_agreed"],
+            is_closing_review=data.get("is_closing_review", False),
             schedule_next=data["schedule_next"],
-            ratings={pk: plan_services.Rating(*r) for pk, r in form.ratings().items()})
+            ratings={pk: plan_services.Rating(*r) for pk, r in form.ratings().items()},
+        )
 
     return _form_flow(request, case, page, save, f"{label} recorded.", lambda: _to_meetings(case))
 
@@ -244,20 +344,39 @@ def meeting_record(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("GET", "POST"), supervise=True)
 def supervision_record(request: HttpRequest, case: Case) -> HttpResponse:
     form = SupervisionForm(request.POST or None, case=case)
-    page = {"title": "Record case supervision", "submit_label": "Save", "form": form,
-            "intro": f"Reflective supervision with {case.lead_professional.get_full_name()}, the lead professional. "
-                     f"Only the lead professional and their managers can read it."}
-    return _form_flow(request, case, page, lambda data: plan_services.meeting_record(
-        case=case, by=request.user, kind=MeetingKind.SUPERVISION,
-        attendees=case.lead_professional.get_full_name(), **data),
-        "Supervision recorded. The next one has been scheduled.", lambda: _to_meetings(case))
+    page = {
+        "title": "Record case supervision",
+        "submit_label": "Save",
+        "form": form,
+        "intro": f"Reflective supervision with {case.lead_professional.get_full_name()}, the lead professional. "
+        f"Only the lead professional and their managers can read it.",
+    }
+    return _form_flow(
+        request,
+        case,
+        page,
+        lambda data: plan_services.meeting_record(
+            case=case,
+            by=request.user,
+            kind=MeetingKind.SUPERVISION,
+            attendees=case.lead_professional.get_full_name(),
+            **data,
+        ),
+        "Supervision recorded. The next one has been scheduled.",
+        lambda: _to_meetings(case),
+    )
 
 
 @require_http_methods(["GET"])
 def timescales(request: HttpRequest) -> HttpResponse:
-    return render(request, "plans/timescales.html", {
-        "timescales": Timescale.objects.order_by("source", "key"), "note": TIMESCALE_NOTE,
-    })
+    return render(
+        request,
+        "plans/timescales.html",
+        {
+            "timescales": Timescale.objects.order_by("source", "key"),
+            "note": TIMESCALE_NOTE,
+        },
+    )
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)
@@ -275,12 +394,23 @@ def case_close(request: HttpRequest, case: Case) -> HttpResponse:
             return form_page(request, PAGES["close"], form, case, status=INVALID)
         data = form.cleaned_data
         try:
-            plan_services.case_close(case=case, by=request.user, seen_version=data["version"],
-                                closed_on=data["closed_on"], reason=data["reason"])
+            plan_services.case_close(
+                case=case,
+                by=request.user,
+                seen_version=data["version"],
+                closed_on=data["closed_on"],
+                reason=data["reason"],
+            )
         except VersionConflict as conflict:
-            return conflict_page(request, case, conflict.current, {
-                "Date closed": data["closed_on"], "Reason": data["reason"],
-            })
+            return conflict_page(
+                request,
+                case,
+                conflict.current,
+                {
+                    "Date closed": data["closed_on"],
+                    "Reason": data["reason"],
+                },
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
             return form_page(request, PAGES["close"], form, case, status=INVALID)
@@ -297,12 +427,18 @@ def lead_change(request: HttpRequest, case: Case) -> HttpResponse:
             return form_page(request, PAGES["lead"], form, case, status=INVALID)
         data = form.cleaned_data
         try:
-            plan_services.lead_change(case=case, by=request.user, seen_version=data["version"],
-                                 new_lead=data["new_lead"], on=timezone.localdate(),
-                                 keep_previous_on_team=data["keep_previous_on_team"])
+            plan_services.lead_change(
+                case=case,
+                by=request.user,
+                seen_version=data["version"],
+                new_lead=data["new_lead"],
+                on=timezone.localdate(),
+                keep_previous_on_team=data["keep_previous_on_team"],
+            )
         except VersionConflict as conflict:
-            return conflict_page(request, case, conflict.current,
-                             {"New lead professional": data["new_lead"].get_full_name()})
+            return conflict_page(
+                request, case, conflict.current, {"New lead professional": data["new_lead"].get_full_name()}
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
             return form_page(request, PAGES["lead"], form, case, status=INVALID)

@@ -43,8 +43,9 @@ def lead_team(social_care):
 
 @pytest.fixture
 def manager(social_care, lead_team):
-    user = UserFactory(username="manager_p", agency=social_care, team=lead_team,
-                       role="team_manager", job_title="Team manager")
+    user = UserFactory(
+        username="manager_p", agency=social_care, team=lead_team, role="team_manager", job_title="Team manager"
+    )
     lead_team.manager = user
     lead_team.save()
     return user
@@ -77,8 +78,7 @@ def outsider(other_agency):
 
 @pytest.fixture
 def senior(social_care):
-    return UserFactory(username="senior_p", agency=social_care, role="senior_manager",
-                       job_title="Head of service")
+    return UserFactory(username="senior_p", agency=social_care, role="senior_manager", job_title="Head of service")
 
 
 @pytest.fixture
@@ -99,18 +99,33 @@ def case(lead, member, reader, deactivated):
 @pytest.fixture
 def personas(lead, member, reader, colleague, outsider, manager, senior, deactivated):
     return {
-        "lead": lead, "member": member, "reader": reader, "colleague": colleague,
-        "outsider": outsider, "manager": manager, "senior": senior, "deactivated": deactivated,
+        "lead": lead,
+        "member": member,
+        "reader": reader,
+        "colleague": colleague,
+        "outsider": outsider,
+        "manager": manager,
+        "senior": senior,
+        "deactivated": deactivated,
     }
 
 
 # --- Browser tests (Playwright driving Debian's Chromium; never `playwright install`) --------------
+
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }

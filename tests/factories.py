@@ -71,8 +71,9 @@ class CaseFactory(DjangoModelFactory):
     @factory.post_generation
     def lead_membership(obj, create, extracted, **kwargs):
         if create:
-            CaseMember.objects.create(case=obj, user=obj.lead_professional, role=CaseMember.Role.LEAD,
-                                      started_on=obj.opened_on)
+            CaseMember.objects.create(
+                case=obj, user=obj.lead_professional, role=CaseMember.Role.LEAD, started_on=obj.opened_on
+            )
 
 
 class CaseMemberFactory(DjangoModelFactory):
@@ -174,6 +175,7 @@ def once(data: dict) -> dict:
 
 # --- GCP2 -------------------------------------------------------------------------------------------
 
+
 class DescriptorFactory(DjangoModelFactory):
     class Meta:
         model = Descriptor
@@ -192,9 +194,7 @@ class AssessmentFactory(DjangoModelFactory):
         skip_postgeneration_save = True
 
     case = factory.SubFactory(CaseFactory)
-    child = factory.LazyAttribute(
-        lambda a: a.case.household.filter(relationship="child").first().person
-    )
+    child = factory.LazyAttribute(lambda a: a.case.household.filter(relationship="child").first().person)
     kind = Assessment.Kind.BASELINE
     started_by = factory.SelfAttribute("case.lead_professional")
     observation_started_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=20))
@@ -207,17 +207,29 @@ class AssessmentFactory(DjangoModelFactory):
     def grades(obj, create, extracted, **kwargs):
         if not create:
             return
-        values = extracted if isinstance(extracted, dict) else {
-            code: extracted for code in [s.code for s in SUB_AREAS] + [a.code for a in AREAS]
-        } if extracted else {}
+        values = (
+            extracted
+            if isinstance(extracted, dict)
+            else {code: extracted for code in [s.code for s in SUB_AREAS] + [a.code for a in AREAS]}
+            if extracted
+            else {}
+        )
         SubAreaGrade.objects.bulk_create(
-            SubAreaGrade(assessment=obj, sub_area=s.code, grade=values.get(s.code),
-                         evidence="Seen on visits." if values.get(s.code) else "")
+            SubAreaGrade(
+                assessment=obj,
+                sub_area=s.code,
+                grade=values.get(s.code),
+                evidence="Seen on visits." if values.get(s.code) else "",
+            )
             for s in SUB_AREAS
         )
         AreaGrade.objects.bulk_create(
-            AreaGrade(assessment=obj, area=a.code, grade=values.get(a.code),
-                      rationale="Judged on all visits." if values.get(a.code) else "")
+            AreaGrade(
+                assessment=obj,
+                area=a.code,
+                grade=values.get(a.code),
+                rationale="Judged on all visits." if values.get(a.code) else "",
+            )
             for a in AREAS
         )
 
@@ -225,8 +237,10 @@ class AssessmentFactory(DjangoModelFactory):
     def completed(obj, create, extracted, **kwargs):
         if create and extracted:
             Assessment.objects.filter(pk=obj.pk).update(
-                status=Assessment.Status.COMPLETED, completed_at=timezone.now(),
-                completed_by=obj.started_by, version=obj.version + 1,
+                status=Assessment.Status.COMPLETED,
+                completed_at=timezone.now(),
+                completed_by=obj.started_by,
+                version=obj.version + 1,
             )
             obj.refresh_from_db()
 

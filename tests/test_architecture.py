@@ -36,11 +36,14 @@ def test_every_app_of_the_portal_is_on_a_floor():
     assert ours <= floors, f"apps missing from the layers contract: {sorted(ours - floors)}"
 
 
-@pytest.mark.parametrize(("lower_app", "upward_import"), [
-    ("cases", "from monitoring import rules"),  # the ground floor reaching up to monitoring
-    ("chronology", "from gcp2.models import Assessment"),
-    ("plans", "import gcp2.models"),  # two apps on one floor stay independent
-])
+@pytest.mark.parametrize(
+    ("lower_app", "upward_import"),
+    [
+        ("cases", "from monitoring import rules"),  # the ground floor reaching up to monitoring
+        ("chronology", "from gcp2.models import Assessment"),
+        ("plans", "import gcp2.models"),  # two apps on one floor stay independent
+    ],
+)
 def test_an_upward_import_breaks_the_contract(tmp_path, lower_app, upward_import):
     code = _copy_of_the_code(tmp_path)
     assert _lint_imports(code).returncode == 0, "the code as it is must keep the contract"

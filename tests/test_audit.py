@@ -22,7 +22,11 @@ def test_case_view_writes_one_audit_event(client, case, member):
     assert events.count() == before + 1
     event = events.first()
     assert (event.action, event.outcome, event.actor, event.actor_agency_id) == (
-        "case.viewed", "ok", member, member.agency_id)
+        "case.viewed",
+        "ok",
+        member,
+        member.agency_id,
+    )
     assert event.ip_address == "127.0.0.1"
     assert event.session_hash and client.session.session_key not in event.session_hash
 
@@ -63,8 +67,10 @@ def test_audit_rows_cannot_be_changed_or_deleted(case, lead):
         event.save()
     with pytest.raises(AppendOnlyError):
         event.delete()
-    for sql in (f"UPDATE audit_auditevent SET action = 'x' WHERE id = {event.pk}",
-                f"DELETE FROM audit_auditevent WHERE id = {event.pk}"):
+    for sql in (
+        f"UPDATE audit_auditevent SET action = 'x' WHERE id = {event.pk}",
+        f"DELETE FROM audit_auditevent WHERE id = {event.pk}",
+    ):
         with pytest.raises(Exception, match="append-only"), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(sql)

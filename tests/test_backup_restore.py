@@ -21,8 +21,10 @@ def _url(name: str) -> str:
 
 def _row_counts(url: str) -> dict[str, int]:
     with psycopg2.connect(url) as conn, conn.cursor() as cursor:
-        cursor.execute("SELECT table_name FROM information_schema.tables "
-                       "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        )
         tables = sorted(row[0] for row in cursor.fetchall())
         counts = {}
         for table in tables:
@@ -41,20 +43,35 @@ def test_backup_then_restore_into_a_fresh_database_keeps_every_row(tmp_path):
     restored_name = f"restore_check_{uuid.uuid4().hex[:8]}"
     dump = tmp_path / "portal.dump"
 
-    subprocess.run(["bash", "scripts/backup.sh", str(dump)], cwd=ROOT, check=True,
-                   env={"DATABASE_URL": source, "PATH": "/usr/bin:/bin"}, capture_output=True)
+    subprocess.run(
+        ["bash", "scripts/backup.sh", str(dump)],
+        cwd=ROOT,
+        check=True,
+        env={"DATABASE_URL": source, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+    )
     admin = psycopg2.connect(_url("postgres"))
     admin.autocommit = True
     admin.cursor().execute(f'CREATE DATABASE "{restored_name}"')
     try:
-        subprocess.run(["bash", "scripts/restore.sh", str(dump), _url(restored_name)], cwd=ROOT,
-                       check=True, env={"PATH": "/usr/bin:/bin"}, capture_output=True)
+        subprocess.run(
+            ["bash", "scripts/restore.sh", str(dump), _url(restored_name)],
+            cwd=ROOT,
+            check=True,
+            env={"PATH": "/usr/bin:/bin"},
+            capture_output=True,
+        )
         before, after = _row_counts(source), _row_counts(_url(restored_name))
         assert after == before
         assert after["cases_case"] == 3 and after["cases_householdmember"] == 6
         # Restoring over a database that already has tables is refused.
-        again = subprocess.run(["bash", "scripts/restore.sh", str(dump), _url(restored_name)], cwd=ROOT,
-                               env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+        again = subprocess.run(
+            ["bash", "scripts/restore.sh", str(dump), _url(restored_name)],
+            cwd=ROOT,
+            env={"PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+        )
         assert again.returncode != 0 and "not empty" in again.stderr
     finally:
         admin.cursor().execute(f'DROP DATABASE IF EXISTS "{restored_name}"')

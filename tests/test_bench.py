@@ -14,8 +14,10 @@ from chronology.models import Entry
 def test_benchmark_at_small_scale_keeps_query_counts_and_a_quiet_second_sweep():
     generator.generate(200, today=timezone.localdate())
     assert Case.objects.count() == 200
-    assert Entry.objects.filter(case__reference=run._context(run._users()["lead"]).big_case.reference).count() \
+    assert (
+        Entry.objects.filter(case__reference=run._context(run._users()["lead"]).big_case.reference).count()
         == generator.BIG_CASE_ENTRIES
+    )
 
     result = run.run(repeats=2, import_rows=60, pdf_in_process=True)
 

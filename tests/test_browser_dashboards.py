@@ -40,8 +40,11 @@ def assert_accessible(page: Page) -> None:
     """No serious or critical axe-core violation on the page as it stands."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    bad = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    bad = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not bad, f"{page.url}: {bad}"
 
 
@@ -58,28 +61,58 @@ def _family():
     today = timezone.localdate()
     social_care = AgencyFactory(name="Northbridge Children's Social Care")
     team = TeamFactory(name="Team A", agency=social_care)
-    manager = UserFactory(username="manager", first_name="Mona", last_name="Patel", agency=social_care, team=team,
-                          role="team_manager", job_title="Team manager")
+    manager = UserFactory(
+        username="manager",
+        first_name="Mona",
+        last_name="Patel",
+        agency=social_care,
+        team=team,
+        role="team_manager",
+        job_title="Team manager",
+    )
     team.manager = manager
     team.save()
-    lead = UserFactory(username="lead", first_name="Leah", last_name="Morgan", agency=social_care, team=team,
-                       job_title="Social worker", gcp2_trained_on=date(2025, 3, 14),
-                       gcp2_licence_expires_on=date(2099, 3, 31))
-    practitioner = UserFactory(username="practitioner", first_name="Priya", last_name="Hall",
-                               job_title="Health visitor",
-                               agency=AgencyFactory(name="Northbridge Community Health", kind="health"))
+    lead = UserFactory(
+        username="lead",
+        first_name="Leah",
+        last_name="Morgan",
+        agency=social_care,
+        team=team,
+        job_title="Social worker",
+        gcp2_trained_on=date(2025, 3, 14),
+        gcp2_licence_expires_on=date(2099, 3, 31),
+    )
+    practitioner = UserFactory(
+        username="practitioner",
+        first_name="Priya",
+        last_name="Hall",
+        job_title="Health visitor",
+        agency=AgencyFactory(name="Northbridge Community Health", kind="health"),
+    )
     case = CaseFactory(lead_professional=lead, opened_on=today - timedelta(days=420))
     CaseMemberFactory(case=case, user=practitioner, role=CaseMember.Role.CORE_GROUP)
-    amy = HouseholdMemberFactory(case=case, person__first_name="Amy", person__last_name="Carter",
-                                 person__date_of_birth=date(2019, 4, 2)).person
-    HouseholdMemberFactory(case=case, person__first_name="Ben", person__last_name="Carter",
-                           person__date_of_birth=date(2012, 6, 1))
-    action = ActionFactory(outcome__plan__case=case, outcome__plan__started_on=today - timedelta(days=400),
-                           owner_user=practitioner, due_on=today + timedelta(days=2),
-                           description="Weekly home visit to check Amy's weight")
+    amy = HouseholdMemberFactory(
+        case=case, person__first_name="Amy", person__last_name="Carter", person__date_of_birth=date(2019, 4, 2)
+    ).person
+    HouseholdMemberFactory(
+        case=case, person__first_name="Ben", person__last_name="Carter", person__date_of_birth=date(2012, 6, 1)
+    )
+    action = ActionFactory(
+        outcome__plan__case=case,
+        outcome__plan__started_on=today - timedelta(days=400),
+        owner_user=practitioner,
+        due_on=today + timedelta(days=2),
+        description="Weekly home visit to check Amy's weight",
+    )
     ActionFactory(outcome=action.outcome, due_on=today - timedelta(days=4), description="Dental registration")
-    AppointmentFactory(case=case, child=amy, agency=practitioner.agency, kind="health_visitor",
-                       booked_by=practitioner, scheduled_on=today - timedelta(days=1))
+    AppointmentFactory(
+        case=case,
+        child=amy,
+        agency=practitioner.agency,
+        kind="health_visitor",
+        booked_by=practitioner,
+        scheduled_on=today - timedelta(days=1),
+    )
     EntryFactory(case=case, occurred_on=today - timedelta(days=16), children=[amy])
     AssessmentFactory(case=case, child=amy, grades={"A": 4, "B": 3, "C": 2, "D": 3}, completed=True)
     flag = FlagFactory(case=case, rule=Flag.Rule.NEW_BABY)

@@ -38,8 +38,13 @@ def test_lead_opens_a_case_and_practitioner_finds_it(live_server, page: Page):
     social_care = AgencyFactory(name="Northbridge Children's Social Care")
     team = TeamFactory(name="Team A", agency=social_care)
     UserFactory(username="lead", first_name="Leah", last_name="Morgan", agency=social_care, team=team)
-    UserFactory(username="practitioner", first_name="Priya", last_name="Hall", job_title="Health visitor",
-                agency=AgencyFactory(name="Northbridge Community Health", kind="health"))
+    UserFactory(
+        username="practitioner",
+        first_name="Priya",
+        last_name="Hall",
+        job_title="Health visitor",
+        agency=AgencyFactory(name="Northbridge Community Health", kind="health"),
+    )
     base = live_server.url
 
     sign_in(page, base, "lead")
@@ -62,8 +67,7 @@ def test_lead_opens_a_case_and_practitioner_finds_it(live_server, page: Page):
     expect(household).to_contain_text("2 Mar 2019")
 
     page.get_by_role("link", name="Add a professional").click()
-    page.get_by_label("Professional").select_option(
-        label="Priya Hall – Health visitor, Northbridge Community Health")
+    page.get_by_label("Professional").select_option(label="Priya Hall – Health visitor, Northbridge Community Health")
     page.get_by_label("Role on the case").select_option(label="Core group member")
     page.get_by_role("button", name="Add to team").click()
     expect(page.get_by_role("table", name=re.compile("Professionals on the case team"))).to_contain_text("Priya Hall")

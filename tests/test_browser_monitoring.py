@@ -19,15 +19,17 @@ from tests.test_browser_foundation import sign_in
 def test_lead_acknowledges_a_flag_and_manager_answers_an_escalation(live_server, page: Page):
     agency = AgencyFactory(name="Northbridge Children's Social Care")
     team = TeamFactory(name="Team A", agency=agency)
-    manager = UserFactory(username="manager", first_name="Marcus", last_name="Reid", agency=agency, team=team,
-                          role="team_manager")
+    manager = UserFactory(
+        username="manager", first_name="Marcus", last_name="Reid", agency=agency, team=team, role="team_manager"
+    )
     team.manager = manager
     team.save()
     lead = UserFactory(username="lead", agency=agency, team=team)
     today = timezone.localdate()
     case = CaseFactory(lead_professional=lead, opened_on=today - timedelta(days=40))
-    HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=today - timedelta(days=20)),
-                           joined_on=today - timedelta(days=5))
+    HouseholdMemberFactory(
+        case=case, person=PersonFactory(date_of_birth=today - timedelta(days=20)), joined_on=today - timedelta(days=5)
+    )
     monitoring.sweep(today)
 
     sign_in(page, live_server.url, "lead")
@@ -47,6 +49,7 @@ def test_lead_acknowledges_a_flag_and_manager_answers_an_escalation(live_server,
     escalation = Escalation.objects.get()
     Escalation.objects.filter(pk=escalation.pk).update(stage_due_on=today - timedelta(days=1))
     from monitoring.escalations import advance_unanswered
+
     assert advance_unanswered(today) == 1  # nobody answered in time: it goes to the team manager
 
     page.get_by_role("button", name="Sign out").click()

@@ -57,9 +57,11 @@ def test_lead_records_a_conference_writes_a_plan_and_holds_a_review(live_server,
     expect(page.get_by_role("status")).to_contain_text("Initial child protection conference recorded")
     waiting = page.get_by_role("table", name="Waiting to be held, soonest first")
     expect(waiting.get_by_role("row", name=re.compile("Review child protection conference"))).to_contain_text(
-        uk(workdays.add_months(today, 3)))
+        uk(workdays.add_months(today, 3))
+    )
     expect(waiting.get_by_role("row", name=re.compile("Core group meeting"))).to_contain_text(
-        uk(workdays.add_working_days(today, 10)))
+        uk(workdays.add_working_days(today, 10))
+    )
     expect(waiting).to_contain_text(f"10 working days after {uk(today)}")
 
     # 2. The plan: two outcomes, what must change by when and how everyone will know.
@@ -67,8 +69,10 @@ def test_lead_records_a_conference_writes_a_plan_and_holds_a_review(live_server,
     page.get_by_role("link", name="Start a plan").click()
     page.get_by_label("Kind of plan").select_option(label="Child protection")
     page.get_by_label("Child protection category").select_option(label="Neglect")
-    outcomes = [("The children eat breakfast every school day", "School breakfast club records"),
-                ("The home is safe and clean, bedrooms included", "Three unannounced visits in a row find it so")]
+    outcomes = [
+        ("The children eat breakfast every school day", "School breakfast club records"),
+        ("The home is safe and clean, bedrooms included", "Three unannounced visits in a row find it so"),
+    ]
     for index, (what, how) in enumerate(outcomes):
         page.locator(f"[name=outcomes-{index}-what_must_change]").fill(what)
         page.locator(f"[name=outcomes-{index}-by_when]").fill((today + timedelta(days=90 + index)).isoformat())
@@ -79,8 +83,10 @@ def test_lead_records_a_conference_writes_a_plan_and_holds_a_review(live_server,
 
     # 3. Actions with an owner and a due date.
     page.get_by_role("link", name="Add an action").click()
-    for number, description, agency in ((1, "Breakfast club place", "Northbridge Children's Social Care"),
-                                        (2, "Unannounced home visits every two weeks", health.name)):
+    for number, description, agency in (
+        (1, "Breakfast club place", "Northbridge Children's Social Care"),
+        (2, "Unannounced home visits every two weeks", health.name),
+    ):
         page.get_by_label("For which outcome").select_option(label=f"{number}. {outcomes[number - 1][0]}")
         page.get_by_label("What will be done").fill(description)
         page.get_by_label("Owner (agency)").select_option(label=agency)
@@ -112,5 +118,6 @@ def test_lead_records_a_conference_writes_a_plan_and_holds_a_review(live_server,
 
     page.goto(f"{base}/cases/{case.reference}/")
     expect(page.get_by_role("table", name="Next meetings and reviews")).to_contain_text(
-        "Review child protection conference")
+        "Review child protection conference"
+    )
     shot(page, "case-page-plan.png")

@@ -23,8 +23,7 @@ def _detail(case):
 @pytest.mark.django_db
 def test_open_a_case_makes_the_creator_lead(client, lead):
     client.force_login(lead)
-    response = client.post(reverse("cases:create"),
-                           once({"level": "child_in_need", "opened_on": TODAY().isoformat()}))
+    response = client.post(reverse("cases:create"), once({"level": "child_in_need", "opened_on": TODAY().isoformat()}))
     case = Case.objects.get()
     assert response.status_code == 302 and response.url == _detail(case)
     assert case.reference == f"NP-{TODAY().year}-00001"
@@ -52,28 +51,42 @@ def test_add_two_children_and_an_unborn_baby(client, case, member):
     assert client.post(url, once({**base, "first_name": "Amy", "date_of_birth": "2019-03-02"})).status_code == 302
     assert client.post(url, once({**base, "first_name": "Ben", "date_of_birth": "02/03/2021"})).status_code == 302
     due = (TODAY() + timedelta(days=60)).isoformat()
-    assert client.post(url, once({**base, "first_name": "Baby", "is_unborn": "on",
-                                  "expected_on": due})).status_code == 302
+    assert (
+        client.post(url, once({**base, "first_name": "Baby", "is_unborn": "on", "expected_on": due})).status_code == 302
+    )
     page = client.get(_detail(case)).content.decode()
     assert "Amy Carter" in page and "Ben Carter" in page and "Unborn" in page
     assert "2 Mar 2021" in page  # UK date format
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("bad, field", [
-    ({"date_of_birth": "2099-01-01"}, "date_of_birth"),          # a born child from the future
-    ({"last_name": ""}, "last_name"),                            # missing surname
-    ({"date_of_birth": "31/02/2020"}, "date_of_birth"),          # no such date
-    ({"relationship": "cousin"}, "relationship"),                # tampered choice
-    ({"is_unborn": "on", "expected_on": ""}, "expected_on"),     # unborn with no due date
-    ({"first_name": "A" * 101}, "first_name"),                   # too long
-    ({"submission_token": "not-a-token"}, "submission_token"),   # tampered hidden field
-])
+@pytest.mark.parametrize(
+    "bad, field",
+    [
+        ({"date_of_birth": "2099-01-01"}, "date_of_birth"),  # a born child from the future
+        ({"last_name": ""}, "last_name"),  # missing surname
+        ({"date_of_birth": "31/02/2020"}, "date_of_birth"),  # no such date
+        ({"relationship": "cousin"}, "relationship"),  # tampered choice
+        ({"is_unborn": "on", "expected_on": ""}, "expected_on"),  # unborn with no due date
+        ({"first_name": "A" * 101}, "first_name"),  # too long
+        ({"submission_token": "not-a-token"}, "submission_token"),  # tampered hidden field
+    ],
+)
 def test_household_bad_input_is_refused_and_nothing_saved(client, case, lead, bad, field):
     client.force_login(lead)
     before = Person.objects.count()
-    data = {**once({"first_name": "Cara", "last_name": "Doe", "relationship": "child",
-                    "date_of_birth": "2018-01-01", "joined_on": case.opened_on.isoformat()}), **bad}
+    data = {
+        **once(
+            {
+                "first_name": "Cara",
+                "last_name": "Doe",
+                "relationship": "child",
+                "date_of_birth": "2018-01-01",
+                "joined_on": case.opened_on.isoformat(),
+            }
+        ),
+        **bad,
+    }
     response = client.post(reverse("cases:household_add", args=[case.reference]), data)
     assert response.status_code == 400
     assert field in response.context["form"].errors
@@ -111,8 +124,10 @@ def test_add_practitioner_to_the_team_then_they_see_the_case(client, case, lead,
     client.force_login(colleague)
     assert client.get(_detail(case)).status_code == 404
     client.force_login(lead)
-    response = client.post(reverse("cases:team_add", args=[case.reference]),
-                           {"user": colleague.pk, "role": "contributor", "started_on": TODAY().isoformat()})
+    response = client.post(
+        reverse("cases:team_add", args=[case.reference]),
+        {"user": colleague.pk, "role": "contributor", "started_on": TODAY().isoformat()},
+    )
     assert response.status_code == 302
     client.force_login(colleague)
     assert client.get(_detail(case)).status_code == 200
@@ -122,10 +137,16 @@ def test_add_practitioner_to_the_team_then_they_see_the_case(client, case, lead,
 @pytest.mark.django_db
 def test_mass_assignment_keys_are_ignored(client, case, lead, member):
     client.force_login(lead)
-    client.post(reverse("cases:team_add", args=[case.reference]), {
-        "user": UserFactory(username="extra").pk, "role": "contributor",
-        "started_on": TODAY().isoformat(), "case": "other", "added_by": member.pk,
-    })
+    client.post(
+        reverse("cases:team_add", args=[case.reference]),
+        {
+            "user": UserFactory(username="extra").pk,
+            "role": "contributor",
+            "started_on": TODAY().isoformat(),
+            "case": "other",
+            "added_by": member.pk,
+        },
+    )
     added = case.members.get(user__username="extra")
     assert added.added_by == lead
 
@@ -133,8 +154,10 @@ def test_mass_assignment_keys_are_ignored(client, case, lead, member):
 @pytest.mark.django_db
 def test_lead_change_keeps_history(client, case, lead, manager, colleague):
     client.force_login(manager)
-    response = client.post(reverse("plans:lead_change", args=[case.reference]),
-                           {"new_lead": colleague.pk, "keep_previous_on_team": "on", "version": case.version})
+    response = client.post(
+        reverse("plans:lead_change", args=[case.reference]),
+        {"new_lead": colleague.pk, "keep_previous_on_team": "on", "version": case.version},
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.lead_professional == colleague
@@ -160,8 +183,16 @@ def test_close_with_unknown_reason_is_refused(client, case, lead):
 @pytest.mark.django_db
 def test_close_before_opening_is_refused_and_valid_close_is_audited(client, case, lead):
     # Nothing closes without a recent closing review (tests/test_plans_meetings.py has the refusals).
-    plan_services.meeting_record(case=case, by=lead, kind="rcpc", held_on=TODAY(), attendees="Team",
-                                 decisions="Close", is_closing_review=True, schedule_next=False)
+    plan_services.meeting_record(
+        case=case,
+        by=lead,
+        kind="rcpc",
+        held_on=TODAY(),
+        attendees="Team",
+        decisions="Close",
+        is_closing_review=True,
+        schedule_next=False,
+    )
     client.force_login(lead)
     url = reverse("plans:close", args=[case.reference])
     early = (case.opened_on - timedelta(days=1)).isoformat()
@@ -177,8 +208,10 @@ def test_close_before_opening_is_refused_and_valid_close_is_audited(client, case
 @pytest.mark.parametrize("version", ["abc", "", "-1", "1; DROP TABLE cases_case"])
 def test_tampered_hidden_version_is_refused(client, case, lead, version):
     client.force_login(lead)
-    response = client.post(reverse("cases:edit", args=[case.reference]),
-                           {"level": "early_help", "opened_on": case.opened_on.isoformat(), "version": version})
+    response = client.post(
+        reverse("cases:edit", args=[case.reference]),
+        {"level": "early_help", "opened_on": case.opened_on.isoformat(), "version": version},
+    )
     assert response.status_code == 400
     case.refresh_from_db()
     assert case.level == "child_protection"
@@ -187,9 +220,18 @@ def test_tampered_hidden_version_is_refused(client, case, lead, version):
 @pytest.mark.django_db
 def test_reader_cannot_add_to_household(client, case, reader):
     client.force_login(reader)
-    response = client.post(reverse("cases:household_add", args=[case.reference]), once({
-        "first_name": "X", "last_name": "Y", "relationship": "child", "date_of_birth": "2018-01-01",
-        "joined_on": case.opened_on.isoformat()}))
+    response = client.post(
+        reverse("cases:household_add", args=[case.reference]),
+        once(
+            {
+                "first_name": "X",
+                "last_name": "Y",
+                "relationship": "child",
+                "date_of_birth": "2018-01-01",
+                "joined_on": case.opened_on.isoformat(),
+            }
+        ),
+    )
     assert response.status_code == 403
     assert not HouseholdMember.objects.filter(person__first_name="X").exists()
 
@@ -233,8 +275,15 @@ def test_manager_and_senior_see_team_cases_in_lists(client, case, manager, senio
     assert case.reference in body and other_team_case.reference in body
 
 
-CASE_PAGE_NAMES = ["dashboards:detail", "plans:lead_change", "plans:supervision_record", "monitoring:escalations",
-                   "monitoring:flags", "plans:plan", "chronology:concern"]
+CASE_PAGE_NAMES = [
+    "dashboards:detail",
+    "plans:lead_change",
+    "plans:supervision_record",
+    "monitoring:escalations",
+    "monitoring:flags",
+    "plans:plan",
+    "chronology:concern",
+]
 
 
 @pytest.mark.parametrize("name", CASE_PAGE_NAMES)
@@ -253,8 +302,16 @@ def test_case_url_tag_gives_what_reverse_gives(name, reference):
         set_script_prefix("/")
 
 
-@pytest.mark.parametrize("name", ["chronology:entry", "chronology:amend", "chronology:appointment_outcome",
-                                  "chronology:child", "monitoring:flag_acknowledge"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "chronology:entry",
+        "chronology:amend",
+        "chronology:appointment_outcome",
+        "chronology:child",
+        "monitoring:flag_acknowledge",
+    ],
+)
 def test_case_url_tag_with_a_row_id_gives_what_reverse_gives(name):
     import uuid
 

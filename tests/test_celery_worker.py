@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _baby_case(**kwargs):
     case = CaseFactory(opened_on=date(2026, 9, 1), **kwargs)
-    HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=date(2026, 10, 1)),
-                           joined_on=date(2026, 10, 2))
+    HouseholdMemberFactory(
+        case=case, person=PersonFactory(date_of_birth=date(2026, 10, 1)), joined_on=date(2026, 10, 2)
+    )
     # Recent contact, so that only the new-baby rule fires (not "no recent contact").
     EntryFactory(case=case, occurred_on=timezone.localdate())
     return case
@@ -57,9 +58,27 @@ def test_real_worker_on_redis_runs_the_sweep_and_sends_the_email(tmp_path):
         "PORTAL_VAR_DIR": str(tmp_path / "var"),
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "neglect_portal", "worker", "--pool=solo", "-Q", queue,
-         "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "neglect_portal",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         tasks.sweep.apply_async(queue=queue)
         deadline = time.monotonic() + 60
@@ -103,9 +122,20 @@ def test_broker_down_delays_notifications_but_loses_and_duplicates_nothing(clien
     assert result["raised"] == 1
     client.force_login(lead)
     assert client.get(reverse("dashboards:detail", args=[case.reference])).status_code == 200
-    assert client.post(reverse("cases:household_add", args=[case.reference]), {
-        "first_name": "Ava", "last_name": "Stone", "relationship": "child", "date_of_birth": "2020-01-01",
-        "joined_on": "2026-10-01", "submission_token": str(uuid.uuid4())}).status_code == 302
+    assert (
+        client.post(
+            reverse("cases:household_add", args=[case.reference]),
+            {
+                "first_name": "Ava",
+                "last_name": "Stone",
+                "relationship": "child",
+                "date_of_birth": "2020-01-01",
+                "joined_on": "2026-10-01",
+                "submission_token": str(uuid.uuid4()),
+            },
+        ).status_code
+        == 302
+    )
     assert client.get(reverse("healthz")).json()["broker"] is False
     assert Notification.objects.get().status == Notification.Status.PENDING
     # The broker is back: the next scheduled drain sends each notification exactly once.
@@ -116,9 +146,27 @@ def test_broker_down_delays_notifications_but_loses_and_duplicates_nothing(clien
 
 def _start_worker(env: dict, queue: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "neglect_portal", "worker", "--pool=solo", "-Q", queue,
-         "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "neglect_portal",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -134,9 +182,13 @@ def test_killing_a_worker_during_a_sweep_loses_and_duplicates_nothing(tmp_path):
     queue = f"test-{uuid.uuid4().hex}"
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
-        "DJANGO_SETTINGS_MODULE": "neglect_portal.settings", "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker, "CELERY_TASK_DEFAULT_QUEUE": queue, "CELERY_VISIBILITY_TIMEOUT": "3",
-        "EMAIL_URL": f"filemail://{tmp_path / 'mail'}", "PORTAL_VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "neglect_portal.settings",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "EMAIL_URL": f"filemail://{tmp_path / 'mail'}",
+        "PORTAL_VAR_DIR": str(tmp_path / "var"),
     }
     first = _start_worker(env, queue)
     try:
@@ -159,8 +211,10 @@ def test_killing_a_worker_during_a_sweep_loses_and_duplicates_nothing(tmp_path):
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            if (Flag.objects.count() == 60
-                    and not Notification.objects.filter(status=Notification.Status.PENDING).exists()):
+            if (
+                Flag.objects.count() == 60
+                and not Notification.objects.filter(status=Notification.Status.PENDING).exists()
+            ):
                 break
             time.sleep(0.5)
     finally:

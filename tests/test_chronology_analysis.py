@@ -13,15 +13,21 @@ def test_no_gap_when_entries_are_close():
 
 
 def test_gap_longer_than_threshold_is_found_and_exactly_threshold_is_not():
-    periods = [(D(2026, 1, 1), D(2026, 1, 1)), (D(2026, 1, 29), D(2026, 1, 29)),  # 28 days: not a gap
-               (D(2026, 3, 1), D(2026, 3, 1))]  # 31 days after 29 Jan: a gap
+    periods = [
+        (D(2026, 1, 1), D(2026, 1, 1)),
+        (D(2026, 1, 29), D(2026, 1, 29)),  # 28 days: not a gap
+        (D(2026, 3, 1), D(2026, 3, 1)),
+    ]  # 31 days after 29 Jan: a gap
     assert find_gaps(periods, threshold_days=28) == [Gap(after=D(2026, 1, 29), before=D(2026, 3, 1))]
     assert find_gaps(periods, threshold_days=28)[0].days == 31
 
 
 def test_a_period_covers_its_days():
-    periods = [(D(2026, 1, 1), D(2026, 3, 1)),  # a two-month period (e.g. a hospital stay)
-               (D(2026, 1, 5), D(2026, 1, 5)), (D(2026, 3, 20), D(2026, 3, 20))]
+    periods = [
+        (D(2026, 1, 1), D(2026, 3, 1)),  # a two-month period (e.g. a hospital stay)
+        (D(2026, 1, 5), D(2026, 1, 5)),
+        (D(2026, 3, 20), D(2026, 3, 20)),
+    ]
     assert find_gaps(periods, threshold_days=28) == []
 
 
@@ -39,14 +45,17 @@ def test_threshold_is_a_parameter():
 
 
 def _facts(entry_id, day, kind, agency, *children):
-    return EntryFacts(entry_id=entry_id, occurred_on=day, event_type=kind, agency_id=agency,
-                      child_ids=frozenset(children))
+    return EntryFacts(
+        entry_id=entry_id, occurred_on=day, event_type=kind, agency_id=agency, child_ids=frozenset(children)
+    )
 
 
 def test_same_child_day_type_from_two_agencies_is_a_duplicate():
-    entries = [_facts("a", D(2026, 2, 3), "ae_attendance", 1, "amy"),
-               _facts("b", D(2026, 2, 3), "ae_attendance", 2, "amy"),
-               _facts("c", D(2026, 2, 3), "home_visit", 3, "amy")]
+    entries = [
+        _facts("a", D(2026, 2, 3), "ae_attendance", 1, "amy"),
+        _facts("b", D(2026, 2, 3), "ae_attendance", 2, "amy"),
+        _facts("c", D(2026, 2, 3), "home_visit", 3, "amy"),
+    ]
     groups = find_duplicates(entries)
     assert [(g.number, g.entry_ids, g.agency_ids) for g in groups] == [(1, ("a", "b"), frozenset({1, 2}))]
 
@@ -57,18 +66,23 @@ def test_same_agency_twice_is_not_a_duplicate():
 
 
 def test_different_child_day_or_type_is_not_a_duplicate():
-    entries = [_facts("a", D(2026, 2, 3), "concern", 1, "amy"),
-               _facts("b", D(2026, 2, 3), "concern", 2, "ben"),      # other child
-               _facts("c", D(2026, 2, 4), "concern", 3, "amy"),      # other day
-               _facts("d", D(2026, 2, 3), "referral", 4, "amy")]     # other type
+    entries = [
+        _facts("a", D(2026, 2, 3), "concern", 1, "amy"),
+        _facts("b", D(2026, 2, 3), "concern", 2, "ben"),  # other child
+        _facts("c", D(2026, 2, 4), "concern", 3, "amy"),  # other day
+        _facts("d", D(2026, 2, 3), "referral", 4, "amy"),
+    ]  # other type
     assert find_duplicates(entries) == []
 
 
 def test_an_entry_about_two_children_joins_one_group():
-    entries = [_facts("a", D(2026, 2, 3), "police_incident", 1, "amy", "ben"),
-               _facts("b", D(2026, 2, 3), "police_incident", 2, "amy"),
-               _facts("c", D(2026, 2, 3), "police_incident", 3, "ben"),
-               _facts("z", D(2026, 5, 1), "concern", 1, "amy"), _facts("y", D(2026, 5, 1), "concern", 2, "amy")]
+    entries = [
+        _facts("a", D(2026, 2, 3), "police_incident", 1, "amy", "ben"),
+        _facts("b", D(2026, 2, 3), "police_incident", 2, "amy"),
+        _facts("c", D(2026, 2, 3), "police_incident", 3, "ben"),
+        _facts("z", D(2026, 5, 1), "concern", 1, "amy"),
+        _facts("y", D(2026, 5, 1), "concern", 2, "amy"),
+    ]
     groups = find_duplicates(entries)
     assert [g.entry_ids for g in groups] == [("a", "b", "c"), ("y", "z")]
     assert [g.number for g in groups] == [1, 2]

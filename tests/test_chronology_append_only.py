@@ -38,16 +38,23 @@ def test_model_refuses_save_and_delete_of_an_existing_entry(entry):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("table, model", [("chronology_entry", Entry), ("chronology_entrychild", EntryChild),
-                                          ("chronology_amendment", Amendment)])
+@pytest.mark.parametrize(
+    "table, model",
+    [("chronology_entry", Entry), ("chronology_entrychild", EntryChild), ("chronology_amendment", Amendment)],
+)
 def test_database_refuses_update_and_delete(entry, table, model):
     AmendmentFactory(entry=entry)
     pk = model.objects.filter(**({"pk": entry.pk} if model is Entry else {"entry": entry})).get().pk
     quoted = f"'{pk}'" if model is not EntryChild else str(pk)
-    column = {"chronology_entry": "what_happened", "chronology_entrychild": "person_id",
-              "chronology_amendment": "text"}[table]
-    for sql in (f"UPDATE {table} SET {column} = {column} WHERE id = {quoted}",
-                f"DELETE FROM {table} WHERE id = {quoted}"):
+    column = {
+        "chronology_entry": "what_happened",
+        "chronology_entrychild": "person_id",
+        "chronology_amendment": "text",
+    }[table]
+    for sql in (
+        f"UPDATE {table} SET {column} = {column} WHERE id = {quoted}",
+        f"DELETE FROM {table} WHERE id = {quoted}",
+    ):
         with pytest.raises(Exception, match="append-only"), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(sql)
@@ -68,8 +75,14 @@ def test_queryset_update_is_refused(entry):
 def test_amendment_keeps_the_original_and_is_audited(client, entry, member):
     client.force_login(member)
     url = reverse("chronology:amend", args=[entry.case.reference, entry.pk])
-    response = client.post(url, {"text": "The fridge had milk but no other food.", "reason": "Misread my notes.",
-                                 "submission_token": str(uuid.uuid4())})
+    response = client.post(
+        url,
+        {
+            "text": "The fridge had milk but no other food.",
+            "reason": "Misread my notes.",
+            "submission_token": str(uuid.uuid4()),
+        },
+    )
     assert response.status_code == 302
     page = client.get(reverse("chronology:entry", args=[entry.case.reference, entry.pk])).content.decode()
     assert "The fridge had milk but no other food." in page
@@ -103,8 +116,10 @@ def test_admin_offers_no_add_change_or_delete(client, entry):
     assert detail.status_code == 200
     assert b'name="_save"' not in detail.content
     assert client.get(reverse("admin:chronology_entry_delete", args=[entry.pk])).status_code == 403
-    assert client.post(reverse("admin:chronology_entry_change", args=[entry.pk]),
-                       {"what_happened": "changed"}).status_code == 403
+    assert (
+        client.post(reverse("admin:chronology_entry_change", args=[entry.pk]), {"what_happened": "changed"}).status_code
+        == 403
+    )
     assert client.get(reverse("admin:chronology_entry_add")).status_code == 403
     assert Entry.objects.get(pk=entry.pk).what_happened == entry.what_happened
 
@@ -132,12 +147,22 @@ print("refused")
 
 def test_sqlite_triggers_refuse_update_and_delete(tmp_path):
     """The one-command demo runs on SQLite: migrate a scratch database and try raw SQL there."""
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-           "PORTAL_VAR_DIR": str(tmp_path), "CELERY_BROKER_URL": "memory://",
-           "DJANGO_SETTINGS_MODULE": "neglect_portal.settings.test"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
-    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", SQLITE_CHECK], cwd=ROOT, env=env,
-                            capture_output=True, text=True)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "PORTAL_VAR_DIR": str(tmp_path),
+        "CELERY_BROKER_URL": "memory://",
+        "DJANGO_SETTINGS_MODULE": "neglect_portal.settings.test",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SQLITE_CHECK], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "refused" in result.stdout

@@ -24,13 +24,25 @@ def _sign_in(page: Page, base: str, username: str) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_practitioner_records_and_lead_prints(page: Page, live_server, tmp_path):
     lead = UserFactory(username="lead", first_name="Leah", last_name="Morgan")
-    practitioner = UserFactory(username="practitioner", first_name="Priya", last_name="Hall",
-                               job_title="Health visitor", agency__name="Community Health", agency__kind="health")
+    practitioner = UserFactory(
+        username="practitioner",
+        first_name="Priya",
+        last_name="Hall",
+        job_title="Health visitor",
+        agency__name="Community Health",
+        agency__kind="health",
+    )
     case = CaseFactory(lead_professional=lead)
     CaseMemberFactory(case=case, user=practitioner, role=CaseMember.Role.CORE_GROUP)
     child = HouseholdMemberFactory(case=case, person__first_name="Amelia", person__last_name="Stone").person
-    AppointmentFactory(case=case, child=child, agency=practitioner.agency, kind="health_visitor",
-                       scheduled_on=timezone.localdate() - timedelta(days=1), booked_by=practitioner)
+    AppointmentFactory(
+        case=case,
+        child=child,
+        agency=practitioner.agency,
+        kind="health_visitor",
+        scheduled_on=timezone.localdate() - timedelta(days=1),
+        booked_by=practitioner,
+    )
     base = live_server.url
 
     _sign_in(page, base, "practitioner")
@@ -62,7 +74,8 @@ def test_practitioner_records_and_lead_prints(page: Page, live_server, tmp_path)
         page.click("text=Print (PDF)")
     pdf = tmp_path / "chronology.pdf"
     download_info.value.save_as(pdf)
-    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                                   check=True).stdout.split())
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
     assert "OFFICIAL-SENSITIVE" in text and "Page 1 of 1" in text
     assert "Printed by Leah Morgan" in text and "was not brought" in text

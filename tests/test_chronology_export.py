@@ -22,20 +22,29 @@ def _child(case):
 def _pdf_text(content: bytes, tmp_path) -> str:
     path = tmp_path / "chronology.pdf"
     path.write_bytes(content)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 @pytest.mark.django_db
 def test_pdf_of_500_entries_has_marking_page_numbers_and_printer_on_every_page(client, case, lead, tmp_path):
     child = _child(case)
     today = timezone.localdate()
-    entries = Entry.objects.bulk_create([
-        Entry(case=case, occurred_on=today - timedelta(days=i), recorded_at=timezone.now(), recorded_by=lead,
-              source_agency=lead.agency, author_role="Social worker", event_type="home_visit",
-              what_happened=f"Visit number {i}: kitchen seen, food in cupboards.", significance="medium")
-        for i in range(500)
-    ])
+    entries = Entry.objects.bulk_create(
+        [
+            Entry(
+                case=case,
+                occurred_on=today - timedelta(days=i),
+                recorded_at=timezone.now(),
+                recorded_by=lead,
+                source_agency=lead.agency,
+                author_role="Social worker",
+                event_type="home_visit",
+                what_happened=f"Visit number {i}: kitchen seen, food in cupboards.",
+                significance="medium",
+            )
+            for i in range(500)
+        ]
+    )
     EntryChild.objects.bulk_create([EntryChild(entry=e, person=child) for e in entries])
     client.force_login(lead)
     response = client.get(reverse("chronology:export_pdf", args=[case.reference]))
@@ -73,8 +82,13 @@ def test_pdf_follows_the_filters_and_shows_corrections(client, case, lead, tmp_p
 @pytest.mark.django_db
 def test_csv_export_neutralises_formulas(client, case, lead):
     child = _child(case)
-    EntryFactory(case=case, children=[child], what_happened='=HYPERLINK("http://evil.invalid","click")',
-                 action_taken="+44 7700 900123", impact_detail="@SUM(A1)")
+    EntryFactory(
+        case=case,
+        children=[child],
+        what_happened='=HYPERLINK("http://evil.invalid","click")',
+        action_taken="+44 7700 900123",
+        impact_detail="@SUM(A1)",
+    )
     client.force_login(lead)
     response = client.get(reverse("chronology:export_csv", args=[case.reference]))
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]

@@ -27,10 +27,17 @@ def _child(case):
 
 def _row(child, n, **extra):
     day = timezone.localdate() - timedelta(days=n + 1)
-    row = {"record_type": "event", "external_reference": f"EXT-{n:04d}", "event_date": day.strftime("%d/%m/%Y"),
-           "event_type": "home_visit", "child_first_name": child.first_name, "child_surname": child.last_name,
-           "child_date_of_birth": child.date_of_birth.strftime("%d/%m/%Y"),
-           "what_happened": f"Imported visit {n}", "significance": "medium"}
+    row = {
+        "record_type": "event",
+        "external_reference": f"EXT-{n:04d}",
+        "event_date": day.strftime("%d/%m/%Y"),
+        "event_type": "home_visit",
+        "child_first_name": child.first_name,
+        "child_surname": child.last_name,
+        "child_date_of_birth": child.date_of_birth.strftime("%d/%m/%Y"),
+        "what_happened": f"Imported visit {n}",
+        "significance": "medium",
+    }
     row.update(extra)
     return row
 
@@ -44,18 +51,29 @@ def _csv(rows, columns=COLUMNS) -> bytes:
 
 
 def _upload(client, case, content: bytes, name="export.csv"):
-    return client.post(reverse("chronology:import", args=[case.reference]),
-                       {"file": SimpleUploadedFile(name, content, content_type="text/csv")})
+    return client.post(
+        reverse("chronology:import", args=[case.reference]),
+        {"file": SimpleUploadedFile(name, content, content_type="text/csv")},
+    )
 
 
 @pytest.mark.django_db
 def test_the_same_file_twice_adds_nothing_the_second_time(client, case, member):
     child = _child(case)
     rows = [_row(child, n) for n in range(5)]
-    rows.append(_row(child, 5, record_type="appointment", appointment_type="dental",
-                     appointment_outcome="Was not brought"))
-    rows.append(_row(child, 6, record_type="ae_attendance", hospital="Northbridge General",
-                     reason_given="Fell down stairs", event_time="21:05"))
+    rows.append(
+        _row(child, 5, record_type="appointment", appointment_type="dental", appointment_outcome="Was not brought")
+    )
+    rows.append(
+        _row(
+            child,
+            6,
+            record_type="ae_attendance",
+            hospital="Northbridge General",
+            reason_given="Fell down stairs",
+            event_time="21:05",
+        )
+    )
     content = _csv(rows)
     client.force_login(member)
     first = _upload(client, case, content)
@@ -78,16 +96,19 @@ def test_the_same_file_twice_adds_nothing_the_second_time(client, case, member):
 def test_three_bad_rows_among_twenty(client, case, member):
     child = _child(case)
     rows = [_row(child, n) for n in range(20)]
-    rows[3]["event_date"] = "31/02/2026"                      # file row 5
-    rows[9]["child_first_name"] = "Nobody"                    # file row 11
-    rows[14]["event_type"] = "picnic"                         # file row 16
+    rows[3]["event_date"] = "31/02/2026"  # file row 5
+    rows[9]["child_first_name"] = "Nobody"  # file row 11
+    rows[14]["event_type"] = "picnic"  # file row 16
     client.force_login(member)
     response = _upload(client, case, _csv(rows))
     assert response.status_code == 200
     report = response.context["report"]
     assert len(report.imported) == 17 and Entry.objects.count() == 17
     assert [(row.number, row.external_reference) for row in report.refused] == [
-        (5, "EXT-0003"), (11, "EXT-0009"), (16, "EXT-0014")]
+        (5, "EXT-0003"),
+        (11, "EXT-0009"),
+        (16, "EXT-0014"),
+    ]
     body = response.content.decode()
     assert "&#x27;31/02/2026&#x27; is not a real date" in body
     assert "No child in this household has that first name, surname and date of birth." in body
@@ -103,11 +124,17 @@ def test_three_bad_rows_among_twenty(client, case, member):
 def test_rows_checked_for_missing_and_repeated_values(client, case, member):
     child = _child(case)
     future = (timezone.localdate() + timedelta(days=3)).strftime("%d/%m/%Y")
-    rows = [_row(child, 1), _row(child, 2, external_reference="EXT-0001"),
-            _row(child, 3, external_reference=""), _row(child, 4, event_date=future),
-            _row(child, 5, record_type="ae_attendance"), _row(child, 6, record_type="letter"),
-            _row(child, 7, event_time="25:99"), _row(child, 8, neglect_forms="physical;spiritual"),
-            _row(child, 9, record_type="ae_attendance", hospital="H" * 201)]
+    rows = [
+        _row(child, 1),
+        _row(child, 2, external_reference="EXT-0001"),
+        _row(child, 3, external_reference=""),
+        _row(child, 4, event_date=future),
+        _row(child, 5, record_type="ae_attendance"),
+        _row(child, 6, record_type="letter"),
+        _row(child, 7, event_time="25:99"),
+        _row(child, 8, neglect_forms="physical;spiritual"),
+        _row(child, 9, record_type="ae_attendance", hospital="H" * 201),
+    ]
     client.force_login(member)
     report = _upload(client, case, _csv(rows)).context["report"]
     assert len(report.imported) == 1
@@ -123,15 +150,18 @@ def test_rows_checked_for_missing_and_repeated_values(client, case, member):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("content, name, status, message", [
-    (b"x" * (20 * 1024 * 1024), "big.csv", 413, "the limit is 5.0 MB"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "photo.csv", 400, "binary data"),
-    (b"MZ\x90\x00\x03\x00\x00\x00", "export.exe", 400, "Only CSV files can be imported"),
-    (b"date,child,notes\n01/02/2026,Amy,seen\n", "export.csv", 400, "missing column(s): record_type"),
-    ("record_type,external_reference\n".encode("utf-16"), "export.csv", 400, "binary data"),
-    (b"\xff\xfe\xfa not utf8", "export.csv", 400, "could not be read as text"),
-    (b"", "empty.csv", 400, "The submitted file is empty"),
-])
+@pytest.mark.parametrize(
+    "content, name, status, message",
+    [
+        (b"x" * (20 * 1024 * 1024), "big.csv", 413, "the limit is 5.0 MB"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "photo.csv", 400, "binary data"),
+        (b"MZ\x90\x00\x03\x00\x00\x00", "export.exe", 400, "Only CSV files can be imported"),
+        (b"date,child,notes\n01/02/2026,Amy,seen\n", "export.csv", 400, "missing column(s): record_type"),
+        ("record_type,external_reference\n".encode("utf-16"), "export.csv", 400, "binary data"),
+        (b"\xff\xfe\xfa not utf8", "export.csv", 400, "could not be read as text"),
+        (b"", "empty.csv", 400, "The submitted file is empty"),
+    ],
+)
 def test_bad_files_are_refused_with_a_clear_message(client, case, member, content, name, status, message):
     client.force_login(member)
     response = _upload(client, case, content, name=name)
@@ -191,8 +221,9 @@ def _mixed_rows(child, n):
     rows = []
     for i in range(n):
         if i % 5 == 3:
-            rows.append(_row(child, i, record_type="appointment", appointment_type="gp",
-                             appointment_outcome="attended"))
+            rows.append(
+                _row(child, i, record_type="appointment", appointment_type="gp", appointment_outcome="attended")
+            )
         elif i % 5 == 4:
             rows.append(_row(child, i, record_type="ae_attendance", hospital="Northbridge General"))
         else:
@@ -203,7 +234,8 @@ def _mixed_rows(child, n):
 @pytest.mark.django_db
 @pytest.mark.parametrize("n_rows", [10, 200])
 def test_an_import_runs_the_same_queries_for_10_or_200_rows_and_audits_every_row(
-        case, member, n_rows, django_assert_max_num_queries):
+    case, member, n_rows, django_assert_max_num_queries
+):
     from chronology import services
 
     checked = _checked(case, _mixed_rows(_child(case), n_rows))
@@ -216,10 +248,19 @@ def test_an_import_runs_the_same_queries_for_10_or_200_rows_and_audits_every_row
     assert Appointment.objects.filter(case=case, outcome="attended").count() == appointments
     assert Entry.objects.filter(case=case).count() == n_rows
     assert all(entry.child_links.count() == 1 for entry in Entry.objects.filter(case=case)[:20])
-    audited = {action: AuditEvent.objects.filter(case=case, action=action).count() for action in (
-        "chronology.entry.created", "chronology.appointment.created", "chronology.appointment.outcome_recorded")}
-    assert audited == {"chronology.entry.created": n_rows, "chronology.appointment.created": appointments,
-                       "chronology.appointment.outcome_recorded": appointments}
+    audited = {
+        action: AuditEvent.objects.filter(case=case, action=action).count()
+        for action in (
+            "chronology.entry.created",
+            "chronology.appointment.created",
+            "chronology.appointment.outcome_recorded",
+        )
+    }
+    assert audited == {
+        "chronology.entry.created": n_rows,
+        "chronology.appointment.created": appointments,
+        "chronology.appointment.outcome_recorded": appointments,
+    }
     entry = Entry.objects.get(case=case, external_reference="EXT-0003")
     event = AuditEvent.objects.get(action="chronology.appointment.outcome_recorded", data__entry_id=str(entry.pk))
     assert event.target_id == str(entry.appointment_id) and event.actor == member

@@ -29,35 +29,53 @@ def _child(case):
 
 
 def _concern(child, **extra):
-    return {"submission_token": str(uuid.uuid4()), "event_type": "concern", "occurred_on": TODAY().isoformat(), "children": [str(child.pk)],
-            "what_happened": "Amy said she had no breakfast again.", "impact": "negative",
-            "significance": "medium", "neglect_forms": ["physical"], **extra}
+    return {
+        "submission_token": str(uuid.uuid4()),
+        "event_type": "concern",
+        "occurred_on": TODAY().isoformat(),
+        "children": [str(child.pk)],
+        "what_happened": "Amy said she had no breakfast again.",
+        "impact": "negative",
+        "significance": "medium",
+        "neglect_forms": ["physical"],
+        **extra,
+    }
 
 
 @pytest.mark.django_db
 def test_log_a_concern_records_the_signed_in_author(client, case, member, lead):
     child = _child(case)
     client.force_login(member)
-    response = client.post(reverse("chronology:concern", args=[case.reference]),
-                           _concern(child, recorded_by=lead.pk, source_agency=lead.agency_id,
-                                    author_role="Police officer", case="NP-2026-99999"))
+    response = client.post(
+        reverse("chronology:concern", args=[case.reference]),
+        _concern(
+            child, recorded_by=lead.pk, source_agency=lead.agency_id, author_role="Police officer", case="NP-2026-99999"
+        ),
+    )
     entry = Entry.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("chronology:entry", args=[case.reference, entry.pk])
     assert (entry.case, entry.recorded_by, entry.source_agency, entry.author_role) == (
-        case, member, member.agency, "Health visitor")
+        case,
+        member,
+        member.agency,
+        "Health visitor",
+    )
     assert list(entry.children.all()) == [child] and entry.neglect_physical
     assert AuditEvent.objects.filter(action="chronology.entry.created", target_id=str(entry.pk)).count() == 1
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("bad, field", [
-    ({"children": []}, "children"),
-    ({"occurred_on": "31/02/2026"}, "occurred_on"),
-    ({"occurred_on": "2099-01-01"}, "occurred_on"),
-    ({"significance": "urgent"}, "significance"),
-    ({"what_happened": ""}, "what_happened"),
-])
+@pytest.mark.parametrize(
+    "bad, field",
+    [
+        ({"children": []}, "children"),
+        ({"occurred_on": "31/02/2026"}, "occurred_on"),
+        ({"occurred_on": "2099-01-01"}, "occurred_on"),
+        ({"significance": "urgent"}, "significance"),
+        ({"what_happened": ""}, "what_happened"),
+    ],
+)
 def test_invalid_concern_keeps_the_draft(client, case, member, bad, field):
     client.force_login(member)
     data = _concern(_child(case))
@@ -86,8 +104,9 @@ def test_child_from_another_household_is_refused(client, case, member):
 def test_whole_household_links_every_child(client, case, member):
     second = HouseholdMemberFactory(case=case).person
     client.force_login(member)
-    response = client.post(reverse("chronology:concern", args=[case.reference]),
-                           _concern(_child(case), children=[], whole_household="on"))
+    response = client.post(
+        reverse("chronology:concern", args=[case.reference]), _concern(_child(case), children=[], whole_household="on")
+    )
     assert response.status_code == 302
     entry = Entry.objects.get()
     assert entry.whole_household and set(entry.children.all()) == {_child(case), second}
@@ -105,24 +124,38 @@ def test_reader_cannot_log_a_concern(client, case, reader):
 def test_full_entry_for_an_ae_attendance_needs_a_hospital(client, case, member):
     client.force_login(member)
     url = reverse("chronology:entry_new", args=[case.reference])
-    data = {**_concern(_child(case)), "event_type": "ae_attendance", "date_precision": "exact",
-            "occurred_at": "23:15", "reason_given": "Fell off the sofa"}
+    data = {
+        **_concern(_child(case)),
+        "event_type": "ae_attendance",
+        "date_precision": "exact",
+        "occurred_at": "23:15",
+        "reason_given": "Fell off the sofa",
+    }
     assert client.post(url, data).status_code == 400
     assert client.post(url, {**data, "hospital": "Northbridge General"}).status_code == 302
     assert client.post(url, {**data, "hospital": "Northbridge General"}).status_code == 302  # double click
     entry = Entry.objects.get()
     assert (entry.event_type, entry.hospital, entry.occurred_at.strftime("%H:%M")) == (
-        "ae_attendance", "Northbridge General", "23:15")
+        "ae_attendance",
+        "Northbridge General",
+        "23:15",
+    )
 
 
 @pytest.mark.django_db
 def test_was_not_brought_writes_an_entry_and_counts_on_the_childs_page(client, case, member):
     child = _child(case)
     client.force_login(member)
-    response = client.post(reverse("chronology:appointment_new", args=[case.reference]), {
-        "submission_token": str(uuid.uuid4()), "child": child.pk, "kind": "dental", "agency": member.agency_id,
-        "scheduled_on": (TODAY() - timedelta(days=2)).isoformat(),
-    })
+    response = client.post(
+        reverse("chronology:appointment_new", args=[case.reference]),
+        {
+            "submission_token": str(uuid.uuid4()),
+            "child": child.pk,
+            "kind": "dental",
+            "agency": member.agency_id,
+            "scheduled_on": (TODAY() - timedelta(days=2)).isoformat(),
+        },
+    )
     assert response.status_code == 302
     appointment = Appointment.objects.get()
     url = reverse("chronology:appointment_outcome", args=[case.reference, appointment.pk])
@@ -157,10 +190,16 @@ def test_future_appointment_cannot_be_attended_yet(client, case, member):
 def test_child_page_counts_only_the_last_12_months(client, case, lead):
     child = _child(case)
     for days in (10, 200, 400):
-        AppointmentFactory(case=case, child=child, scheduled_on=TODAY() - timedelta(days=days),
-                           outcome="was_not_brought")
-        EntryFactory(case=case, children=[child], event_type="ae_attendance", hospital="General",
-                     occurred_on=TODAY() - timedelta(days=days))
+        AppointmentFactory(
+            case=case, child=child, scheduled_on=TODAY() - timedelta(days=days), outcome="was_not_brought"
+        )
+        EntryFactory(
+            case=case,
+            children=[child],
+            event_type="ae_attendance",
+            hospital="General",
+            occurred_on=TODAY() - timedelta(days=days),
+        )
     AppointmentFactory(case=case, child=child, outcome="attended")
     client.force_login(lead)
     counts = client.get(reverse("chronology:child", args=[case.reference, child.pk])).context["counts"]
@@ -189,8 +228,12 @@ def test_entry_from_another_case_is_404(client, case, lead):
     other = EntryFactory(case=CaseFactory(lead_professional=lead))
     client.force_login(lead)
     assert client.get(reverse("chronology:entry", args=[case.reference, other.pk])).status_code == 404
-    assert client.post(reverse("chronology:amend", args=[case.reference, other.pk]),
-                       {"text": "x", "reason": "y"}).status_code == 404
+    assert (
+        client.post(
+            reverse("chronology:amend", args=[case.reference, other.pk]), {"text": "x", "reason": "y"}
+        ).status_code
+        == 404
+    )
 
 
 def _timeline(client, case, **params):
@@ -201,8 +244,9 @@ def _timeline(client, case, **params):
 def test_timeline_merges_agencies_sorted_by_event_date(client, case, lead, member):
     child = _child(case)
     EntryFactory(case=case, children=[child], occurred_on=TODAY() - timedelta(days=5), what_happened="second")
-    EntryFactory(case=case, children=[child], recorded_by=member, occurred_on=TODAY() - timedelta(days=9),
-                 what_happened="first")
+    EntryFactory(
+        case=case, children=[child], recorded_by=member, occurred_on=TODAY() - timedelta(days=9), what_happened="first"
+    )
     client.force_login(lead)
     entries = list(_timeline(client, case).context["page"].object_list)
     assert [e.what_happened for e in entries] == ["first", "second"]
@@ -214,9 +258,15 @@ def test_timeline_filters(client, case, lead, member):
     child = _child(case)
     sibling = HouseholdMemberFactory(case=case).person
     EntryFactory(case=case, children=[child], what_happened="about the first child", significance="high")
-    EntryFactory(case=case, children=[sibling], recorded_by=member, event_type="home_visit",
-                 neglect_emotional=True, what_happened="about the sibling",
-                 occurred_on=TODAY() - timedelta(days=40))
+    EntryFactory(
+        case=case,
+        children=[sibling],
+        recorded_by=member,
+        event_type="home_visit",
+        neglect_emotional=True,
+        what_happened="about the sibling",
+        occurred_on=TODAY() - timedelta(days=40),
+    )
     client.force_login(lead)
 
     def texts(**params):
@@ -238,8 +288,9 @@ def test_timeline_shows_gaps_and_groups_duplicates(client, case, lead, member):
     child = _child(case)
     day = TODAY() - timedelta(days=60)
     EntryFactory(case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General")
-    EntryFactory(case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General",
-                 recorded_by=member)
+    EntryFactory(
+        case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General", recorded_by=member
+    )
     EntryFactory(case=case, children=[child], occurred_on=TODAY() - timedelta(days=2))
     client.force_login(lead)
     response = _timeline(client, case)
@@ -254,12 +305,20 @@ def test_timeline_shows_gaps_and_groups_duplicates(client, case, lead, member):
 @pytest.mark.django_db
 def test_family_history_from_an_earlier_closed_case(client, case, lead, outsider):
     child = _child(case)
-    earlier = CaseFactory(lead_professional=UserFactory(username="old_lead"), status=Case.Status.CLOSED,
-                          opened_on=TODAY() - timedelta(days=900), closed_on=TODAY() - timedelta(days=500),
-                          closure_reason="RC7")
+    earlier = CaseFactory(
+        lead_professional=UserFactory(username="old_lead"),
+        status=Case.Status.CLOSED,
+        opened_on=TODAY() - timedelta(days=900),
+        closed_on=TODAY() - timedelta(days=500),
+        closure_reason="RC7",
+    )
     HouseholdMemberFactory(case=earlier, person=child)
-    old = EntryFactory(case=earlier, children=[child], occurred_on=TODAY() - timedelta(days=700),
-                       what_happened="Earlier episode: school raised hunger.")
+    old = EntryFactory(
+        case=earlier,
+        children=[child],
+        occurred_on=TODAY() - timedelta(days=700),
+        what_happened="Earlier episode: school raised hunger.",
+    )
     still_open = CaseFactory(lead_professional=UserFactory(username="other_lead"))
     HouseholdMemberFactory(case=still_open, person=child)
     EntryFactory(case=still_open, children=[child], what_happened="Another open case's note")
@@ -279,8 +338,14 @@ def test_family_history_from_an_earlier_closed_case(client, case, lead, outsider
 def test_significant_and_emotional_views(client, case, lead):
     child = _child(case)
     EntryFactory(case=case, children=[child], significance="high", what_happened="Disclosure at school")
-    EntryFactory(case=case, children=[child], significance="low", neglect_emotional=True,
-                 event_type="observation", what_happened="Flat affect, no eye contact with mum")
+    EntryFactory(
+        case=case,
+        children=[child],
+        significance="low",
+        neglect_emotional=True,
+        event_type="observation",
+        what_happened="Flat affect, no eye contact with mum",
+    )
     client.force_login(lead)
     significant = client.get(reverse("chronology:significant", args=[case.reference])).content.decode()
     assert "Disclosure at school" in significant and "Flat affect" not in significant
@@ -291,13 +356,22 @@ def test_significant_and_emotional_views(client, case, lead):
 
 def _bulk_entries(case, child, agencies, n):
     today = TODAY()
-    entries = Entry.objects.bulk_create([
-        Entry(case=case, occurred_on=today - timedelta(days=i % 700), recorded_at=timezone.now(),
-              recorded_by=case.lead_professional, source_agency=agencies[i % len(agencies)],
-              author_role="Social worker", event_type=EventType.values[i % 14], what_happened=f"Entry {i}",
-              significance="medium")
-        for i in range(n)
-    ])
+    entries = Entry.objects.bulk_create(
+        [
+            Entry(
+                case=case,
+                occurred_on=today - timedelta(days=i % 700),
+                recorded_at=timezone.now(),
+                recorded_by=case.lead_professional,
+                source_agency=agencies[i % len(agencies)],
+                author_role="Social worker",
+                event_type=EventType.values[i % 14],
+                what_happened=f"Entry {i}",
+                significance="medium",
+            )
+            for i in range(n)
+        ]
+    )
     EntryChild.objects.bulk_create([EntryChild(entry=e, person=child) for e in entries])
 
 
@@ -339,15 +413,31 @@ def test_gaps_and_duplicates_from_sql_match_the_hand_checked_analysis(case, lead
         day = start + timedelta(days=int(rng.expovariate(1 / 7.5) * i / 20 + i * 7))
         day = min(day, TODAY())
         until = day + timedelta(days=rng.choice([45, 90])) if rng.random() < 0.05 else None
-        entry = Entry(case=case, occurred_on=day, occurred_until=until, recorded_at=timezone.now(),
-                      recorded_by=lead, source_agency=rng.choice(agencies), author_role="Social worker",
-                      event_type=rng.choice(["concern", "home_visit", "ae_attendance"]),
-                      what_happened=f"Entry {i}", significance="medium")
+        entry = Entry(
+            case=case,
+            occurred_on=day,
+            occurred_until=until,
+            recorded_at=timezone.now(),
+            recorded_by=lead,
+            source_agency=rng.choice(agencies),
+            author_role="Social worker",
+            event_type=rng.choice(["concern", "home_visit", "ae_attendance"]),
+            what_happened=f"Entry {i}",
+            significance="medium",
+        )
         entries.append(entry)
         if rng.random() < 0.2:  # a second entry the same day, of the same type, maybe from another agency
-            twin = Entry(case=case, occurred_on=day, recorded_at=timezone.now(), recorded_by=lead,
-                         source_agency=rng.choice(agencies), author_role="Social worker",
-                         event_type=entry.event_type, what_happened=f"Twin {i}", significance="medium")
+            twin = Entry(
+                case=case,
+                occurred_on=day,
+                recorded_at=timezone.now(),
+                recorded_by=lead,
+                source_agency=rng.choice(agencies),
+                author_role="Social worker",
+                event_type=entry.event_type,
+                what_happened=f"Twin {i}",
+                significance="medium",
+            )
             entries.append(twin)
     Entry.objects.bulk_create(entries)
     for entry in entries:
@@ -355,12 +445,16 @@ def test_gaps_and_duplicates_from_sql_match_the_hand_checked_analysis(case, lead
         links += [EntryChild(entry=entry, person=person) for person in about]
     EntryChild.objects.bulk_create(links)
 
-    for filters in (selectors.TimelineFilters(), selectors.TimelineFilters(child=second.pk),
-                    selectors.TimelineFilters(agency=agencies[1].pk),
-                    selectors.TimelineFilters(date_from=start + timedelta(days=300))):
+    for filters in (
+        selectors.TimelineFilters(),
+        selectors.TimelineFilters(child=second.pk),
+        selectors.TimelineFilters(agency=agencies[1].pk),
+        selectors.TimelineFilters(date_from=start + timedelta(days=300)),
+    ):
         timeline = selectors.timeline_for(case, filters)
         expected_gaps, expected_duplicates = selectors._analyse_in_python(
-            timeline.filtered, threshold_days=settings.CHRONOLOGY_GAP_DAYS, until=timeline.until)
+            timeline.filtered, threshold_days=settings.CHRONOLOGY_GAP_DAYS, until=timeline.until
+        )
         assert timeline.gaps == expected_gaps
         assert timeline.duplicates == expected_duplicates
     assert selectors.timeline_for(case).gaps and selectors.timeline_for(case).duplicates  # the test tests something
@@ -380,8 +474,7 @@ def test_a_long_timeline_page_lists_only_its_own_duplicates_and_counts_the_rest(
     assert response.context["more_duplicates"] == 700 - len(shown)
     body = response.content.decode()
     assert f"{700 - len(shown)} more groups on other pages." in body
-    assert body.count("Possible duplicate, group") == sum(
-        len(on_page.intersection(group.entry_ids)) for group in shown)
+    assert body.count("Possible duplicate, group") == sum(len(on_page.intersection(group.entry_ids)) for group in shown)
     # The whole list, fifty groups a page.
     url = reverse("chronology:duplicates", args=[case.reference])
     assert url in body
@@ -399,8 +492,9 @@ def test_duplicates_list_keeps_the_filters_and_is_closed_to_outsiders(client, ca
     child = _child(case)
     day = TODAY() - timedelta(days=5)
     EntryFactory(case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General")
-    EntryFactory(case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General",
-                 recorded_by=member)
+    EntryFactory(
+        case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General", recorded_by=member
+    )
     url = reverse("chronology:duplicates", args=[case.reference])
     client.force_login(lead)
     assert client.get(url).context["page"].paginator.count == 1

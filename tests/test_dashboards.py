@@ -89,12 +89,20 @@ def test_outsider_sees_no_other_teams_case_anywhere(client, case, outsider):
 @pytest.mark.django_db
 def test_practitioner_home_shows_my_work(client, case, member):
     today = timezone.localdate()
-    later = ActionFactory(outcome__plan__case=case, owner_user=member, due_on=today + timedelta(days=20),
-                          description="Later visit")
-    soon = ActionFactory(outcome=later.outcome, owner_user=member, due_on=today - timedelta(days=2),
-                         description="Overdue visit")
-    ActionFactory(outcome=later.outcome, owner_user=member, due_on=today, status=Action.Status.DONE,
-                  completed_on=today, description="Finished visit")
+    later = ActionFactory(
+        outcome__plan__case=case, owner_user=member, due_on=today + timedelta(days=20), description="Later visit"
+    )
+    soon = ActionFactory(
+        outcome=later.outcome, owner_user=member, due_on=today - timedelta(days=2), description="Overdue visit"
+    )
+    ActionFactory(
+        outcome=later.outcome,
+        owner_user=member,
+        due_on=today,
+        status=Action.Status.DONE,
+        completed_on=today,
+        description="Finished visit",
+    )
     child = case.household.first().person
     AppointmentFactory(case=case, child=child, booked_by=member, kind="gp")
     AppointmentFactory(case=case, child=child, booked_by=member, outcome="attended")
@@ -133,8 +141,7 @@ def test_caseload_row_shows_deadline_flags_contact_grades_and_progress(client, c
     response = client.get(reverse("dashboards:caseload"))
     [row] = response.context["rows"]
     assert row.deadline.is_overdue and row.next_due == today - timedelta(days=3)
-    assert row.flags_by_kind == {"Frequent changes of lead professional": 1,
-                                 "New or expected baby in the household": 1}
+    assert row.flags_by_kind == {"Frequent changes of lead professional": 1, "New or expected baby in the household": 1}
     assert row.days_since_contact == 9
     assert row.children[0].grades == [4, 2, 3, 1]
     assert row.progress == "1 of 2 actions done"

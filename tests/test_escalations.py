@@ -78,8 +78,10 @@ def test_only_the_stage_responder_or_managers_answer(client, case, member, reade
     client.force_login(manager)
     response = client.post(url, once({"text": "Agreed: step up", "resolve": "on", "outcome": ""}))
     assert response.status_code == 400  # resolving needs an outcome
-    response = client.post(url, once({"text": "Agreed: step up", "resolve": "on",
-                                       "outcome": "Case stepped up to a legal planning meeting"}))
+    response = client.post(
+        url,
+        once({"text": "Agreed: step up", "resolve": "on", "outcome": "Case stepped up to a legal planning meeting"}),
+    )
     assert response.status_code == 302
     escalation.refresh_from_db()
     assert escalation.status == "resolved" and escalation.resolved_by == manager
@@ -87,10 +89,12 @@ def test_only_the_stage_responder_or_managers_answer(client, case, member, reade
 
 
 def _flag(case, raised_on: date) -> Flag:
-    flag = Flag.objects.create(case=case, rule=Flag.Rule.NO_CONTACT, subject="case", owner=case.lead_professional,
-                               explanation="No contact")
+    flag = Flag.objects.create(
+        case=case, rule=Flag.Rule.NO_CONTACT, subject="case", owner=case.lead_professional, explanation="No contact"
+    )
     Flag.objects.filter(pk=flag.pk).update(
-        raised_at=timezone.make_aware(datetime.combine(raised_on, datetime.min.time().replace(hour=9))))
+        raised_at=timezone.make_aware(datetime.combine(raised_on, datetime.min.time().replace(hour=9)))
+    )
     return flag
 
 
@@ -162,8 +166,12 @@ def test_the_hourly_task_moves_an_overdue_stage_up(client, case, member, time_ma
 
     _raise(client, case, member)
     escalation = Escalation.objects.get()
-    time_machine.move_to(datetime.combine(escalation.stage_due_on + timedelta(days=1), datetime.min.time())
-                         .replace(hour=12, tzinfo=timezone.get_current_timezone()), tick=False)
+    time_machine.move_to(
+        datetime.combine(escalation.stage_due_on + timedelta(days=1), datetime.min.time()).replace(
+            hour=12, tzinfo=timezone.get_current_timezone()
+        ),
+        tick=False,
+    )
     result = tasks.advance_escalations()  # run in-process, as the worker would; the send is queued
     assert result["moved_up"] == 1
     escalation.refresh_from_db()

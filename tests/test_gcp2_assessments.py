@@ -45,9 +45,15 @@ def _area_post(area_code, grade, version, **overrides):
 
 def _details_post(version, **overrides):
     today = timezone.localdate()
-    return {"version": version, "observation_started_on": (today - timedelta(days=21)).isoformat(),
-            "observation_ended_on": (today - timedelta(days=1)).isoformat(), "visits": 5,
-            "strengths": "Mum is warm with the baby.", "child_views": "Says she likes her room.", **overrides}
+    return {
+        "version": version,
+        "observation_started_on": (today - timedelta(days=21)).isoformat(),
+        "observation_ended_on": (today - timedelta(days=1)).isoformat(),
+        "visits": 5,
+        "strengths": "Mum is warm with the baby.",
+        "child_views": "Says she likes her room.",
+        **overrides,
+    }
 
 
 @pytest.fixture
@@ -61,6 +67,7 @@ def draft(case, assessor):
 
 
 # --- Who may assess --------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("licence", ["none", "expired"])
@@ -118,6 +125,7 @@ def test_child_from_another_case_is_refused(client, case, assessor):
 
 # --- Drafting, part by part ------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_assessor_records_a_full_gcp2_part_by_part(client, case, assessor):
     client.force_login(assessor)
@@ -159,7 +167,8 @@ def test_area_grade_is_never_prefilled_from_sub_areas(client, case, assessor, dr
     page = client.get(_url("area", case, draft, area="A")).content.decode()
     assert 'name="area_grade" value="4"' in page and 'name="area_grade" value="4" checked' not in page
     assert "overall" not in client.get(_url("detail", case, draft)).content.decode().lower().replace(
-        "there is no overall score", "")
+        "there is no overall score", ""
+    )
 
 
 @pytest.mark.django_db
@@ -180,8 +189,15 @@ def test_grade_outside_1_to_5_is_refused_and_typed_text_kept(client, case, asses
 @pytest.mark.django_db
 def test_service_refuses_out_of_range_grade(case, assessor, draft):
     with pytest.raises(services.ValidationError):
-        services.assessment_area_save(assessment=draft, by=assessor, seen_version=1, area="B",
-                                      sub_areas={"B1": (6, ""), "B2": (2, "")}, area_grade=2, rationale="")
+        services.assessment_area_save(
+            assessment=draft,
+            by=assessor,
+            seen_version=1,
+            area="B",
+            sub_areas={"B1": (6, ""), "B2": (2, "")},
+            area_grade=2,
+            rationale="",
+        )
     with pytest.raises(DatabaseError), transaction.atomic():
         SubAreaGrade.objects.filter(assessment=draft, sub_area="B1").update(grade=9)
 
@@ -196,8 +212,12 @@ def test_completing_with_missing_grades_names_what_is_missing(client, case, asse
     response = client.post(_url("complete", case, draft), {"version": 5})
     assert response.status_code == 400
     body = response.content.decode()
-    for missing in ("a grade for sub-area A2 Housing", "a grade for area A Physical care",
-                    "a grade for sub-area D1 Stimulation", "a grade for area D Developmental care"):
+    for missing in (
+        "a grade for sub-area A2 Housing",
+        "a grade for area A Physical care",
+        "a grade for sub-area D1 Stimulation",
+        "a grade for area D Developmental care",
+    ):
         assert missing in body
     assert "a grade for area B" not in body
     draft.refresh_from_db()
@@ -214,6 +234,7 @@ def test_failed_save_keeps_everything_already_saved(client, case, assessor, draf
 
 
 # --- The lock, corrections ------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_completed_assessment_cannot_be_changed_in_the_database(case, assessor):
@@ -285,6 +306,7 @@ def test_repeat_links_to_the_previous_assessment(case, assessor):
 
 # --- Optimistic locking ---------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_second_person_saving_the_same_draft_gets_a_conflict_and_loses_nothing(client, case, assessor, draft, member):
     _license(member)
@@ -292,8 +314,9 @@ def test_second_person_saving_the_same_draft_gets_a_conflict_and_loses_nothing(c
     first = client.post(_url("area", case, draft, area="B"), _area_post("B", 2, 1))
     assert first.status_code == 302
     client.force_login(member)
-    second = client.post(_url("area", case, draft, area="B"),
-                         _area_post("B", 4, 1, evidence_B1="Left alone with an unsafe adult."))
+    second = client.post(
+        _url("area", case, draft, area="B"), _area_post("B", 4, 1, evidence_B1="Left alone with an unsafe adult.")
+    )
     assert second.status_code == 409
     body = second.content.decode()
     assert "Your changes were not saved" in body
@@ -321,9 +344,15 @@ def test_simultaneous_draft_saves_on_postgres_one_wins():
 
         try:
             barrier.wait()
-            services.assessment_area_save(assessment=draft, by=assessor, seen_version=1, area="C",
-                                          sub_areas={"C1": (grade, "x"), "C2": (grade, "y")},
-                                          area_grade=grade, rationale="z")
+            services.assessment_area_save(
+                assessment=draft,
+                by=assessor,
+                seen_version=1,
+                area="C",
+                sub_areas={"C1": (grade, "x"), "C2": (grade, "y")},
+                area_grade=grade,
+                rationale="z",
+            )
             results[grade] = "saved"
         except services.VersionConflict:
             results[grade] = "conflict"
@@ -337,18 +366,24 @@ def test_simultaneous_draft_saves_on_postgres_one_wins():
         thread.join()
     assert sorted(results.values()) == ["conflict", "saved"]
     winner = next(grade for grade, outcome in results.items() if outcome == "saved")
-    grades = set(SubAreaGrade.objects.filter(assessment=draft, sub_area__startswith="C").values_list("grade", flat=True))
+    grades = set(
+        SubAreaGrade.objects.filter(assessment=draft, sub_area__startswith="C").values_list("grade", flat=True)
+    )
     assert grades == {winner} and Assessment.objects.get(pk=draft.pk).version == 2
 
 
 # --- Repeat schedule ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("start, months, due", [
-    (date(2026, 11, 30), 3, date(2027, 2, 26)),  # 28 Feb 2027 is a Sunday: back to Friday
-    (date(2027, 11, 30), 3, date(2028, 2, 29)),  # clamped to the leap day, a Tuesday
-    (date(2026, 1, 15), 3, date(2026, 4, 15)),
-    (date(2026, 12, 31), 6, date(2027, 6, 30)),
-])
+
+@pytest.mark.parametrize(
+    "start, months, due",
+    [
+        (date(2026, 11, 30), 3, date(2027, 2, 26)),  # 28 Feb 2027 is a Sunday: back to Friday
+        (date(2027, 11, 30), 3, date(2028, 2, 29)),  # clamped to the leap day, a Tuesday
+        (date(2026, 1, 15), 3, date(2026, 4, 15)),
+        (date(2026, 12, 31), 6, date(2027, 6, 30)),
+    ],
+)
 def test_repeat_due_dates_use_calendar_months_and_working_days(start, months, due):
     assert services.add_months(start, months) == due
 
@@ -387,6 +422,7 @@ def test_closed_case_has_no_repeat_due(case, assessor):
 
 
 # --- Licensed descriptors -------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_descriptor_text_is_shown_beside_the_question_to_assessors_only(client, case, assessor, draft, member):

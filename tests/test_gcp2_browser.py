@@ -36,19 +36,37 @@ def _fill_area(page: Page, area, grade: int) -> None:
 def test_lead_completes_a_repeat_and_practitioner_reads_it(live_server, page: Page):
     social_care = AgencyFactory(name="Northbridge Children's Social Care")
     team = TeamFactory(name="Team A", agency=social_care)
-    lead = UserFactory(username="lead", first_name="Leah", last_name="Morgan", agency=social_care, team=team,
-                       gcp2_trained_on=date(2025, 3, 14), gcp2_licence_expires_on=date(2099, 3, 31))
-    practitioner = UserFactory(username="practitioner", first_name="Priya", last_name="Hall",
-                               job_title="Health visitor",
-                               agency=AgencyFactory(name="Northbridge Community Health", kind="health"))
+    lead = UserFactory(
+        username="lead",
+        first_name="Leah",
+        last_name="Morgan",
+        agency=social_care,
+        team=team,
+        gcp2_trained_on=date(2025, 3, 14),
+        gcp2_licence_expires_on=date(2099, 3, 31),
+    )
+    practitioner = UserFactory(
+        username="practitioner",
+        first_name="Priya",
+        last_name="Hall",
+        job_title="Health visitor",
+        agency=AgencyFactory(name="Northbridge Community Health", kind="health"),
+    )
     case = CaseFactory(lead_professional=lead, opened_on=timezone.localdate() - timedelta(days=200))
     CaseMemberFactory(case=case, user=practitioner, role=CaseMember.Role.CORE_GROUP)
     amy = HouseholdMemberFactory(case=case, person__first_name="Amy", person__last_name="Carter").person
-    HouseholdMemberFactory(case=case, person__first_name="Ben", person__last_name="Carter",
-                           person__date_of_birth=date(2012, 6, 1))
+    HouseholdMemberFactory(
+        case=case, person__first_name="Ben", person__last_name="Carter", person__date_of_birth=date(2012, 6, 1)
+    )
     ended = timezone.localdate() - timedelta(days=100)
-    AssessmentFactory(case=case, child=amy, grades=4, completed=True,
-                      observation_started_on=ended - timedelta(days=20), observation_ended_on=ended)
+    AssessmentFactory(
+        case=case,
+        child=amy,
+        grades=4,
+        completed=True,
+        observation_started_on=ended - timedelta(days=20),
+        observation_ended_on=ended,
+    )
     base = live_server.url
 
     sign_in(page, base, "lead")
@@ -84,7 +102,8 @@ def test_lead_completes_a_repeat_and_practitioner_reads_it(live_server, page: Pa
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("We have put back what you typed")).to_be_visible()
     expect(page.get_by_label("B2 Safety in carer's absence: evidence seen")).to_have_value(
-        "Safety in carer's absence: seen on three of five visits.")
+        "Safety in carer's absence: seen on three of five visits."
+    )
     expect(page.locator('input[name="area_grade"][value="3"]')).to_be_checked()
     page.get_by_role("button", name="Save and continue").click()
 

@@ -18,11 +18,18 @@ def _sequence(case, child, grade_sets, start=date(2025, 1, 31)):
     made = []
     for index, grades in enumerate(grade_sets):
         ended = start + timedelta(days=91 * index)
-        made.append(AssessmentFactory(
-            case=case, child=child, grades=grades, completed=True,
-            kind="repeat" if made else "baseline", previous=made[-1] if made else None,
-            observation_started_on=ended - timedelta(days=20), observation_ended_on=ended,
-        ))
+        made.append(
+            AssessmentFactory(
+                case=case,
+                child=child,
+                grades=grades,
+                completed=True,
+                kind="repeat" if made else "baseline",
+                previous=made[-1] if made else None,
+                observation_started_on=ended - timedelta(days=20),
+                observation_ended_on=ended,
+            )
+        )
     return made
 
 
@@ -39,13 +46,16 @@ def _child(case):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("grades, changes, since_baseline", [
-    ([4, 3, 2], [None, "better", "better"], "better"),      # improving
-    ([2, 3, 5], [None, "worse", "worse"], "worse"),         # worsening
-    ([3, 2, 4], [None, "better", "worse"], "worse"),        # yo-yo: better, then worse
-    ([3, 3], [None, "same"], "same"),                       # no change
-    ([4, 2, 4], [None, "better", "worse"], "same"),         # back where it started
-])
+@pytest.mark.parametrize(
+    "grades, changes, since_baseline",
+    [
+        ([4, 3, 2], [None, "better", "better"], "better"),  # improving
+        ([2, 3, 5], [None, "worse", "worse"], "worse"),  # worsening
+        ([3, 2, 4], [None, "better", "worse"], "worse"),  # yo-yo: better, then worse
+        ([3, 3], [None, "same"], "same"),  # no change
+        ([4, 2, 4], [None, "better", "worse"], "same"),  # back where it started
+    ],
+)
 def test_change_per_area_on_hand_made_sequences(case, grades, changes, since_baseline):
     child = _child(case)
     _sequence(case, child, [_all(g) for g in grades])
@@ -90,8 +100,9 @@ def test_drafts_and_other_children_are_left_out(case):
     sibling = HouseholdMemberFactory(case=case).person
     _sequence(case, child, [_all(4)])
     _sequence(case, sibling, [_all(1)])
-    AssessmentFactory(case=case, child=child, grades=_all(1), kind="repeat",
-                      previous=case.gcp2_assessments.filter(child=child).get())
+    AssessmentFactory(
+        case=case, child=child, grades=_all(1), kind="repeat", previous=case.gcp2_assessments.filter(child=child).get()
+    )
     comparison = selectors.comparison_for_child(case, child)
     assert [cell.grade for cell in _row(comparison, "A").cells] == [4]
 
@@ -141,8 +152,9 @@ def test_household_summary_query_count_does_not_grow(client, case, lead, n_child
 @pytest.mark.django_db
 def test_household_summary_shows_every_child_and_who_has_no_gcp2(client, case, member):
     assessed = _child(case)
-    teenager = HouseholdMemberFactory(case=case, person__first_name="Tyler",
-                                      person__date_of_birth=date(2011, 4, 2)).person
+    teenager = HouseholdMemberFactory(
+        case=case, person__first_name="Tyler", person__date_of_birth=date(2011, 4, 2)
+    ).person
     _sequence(case, assessed, [_all(3), _all(2)])
     client.force_login(member)
     response = client.get(reverse("gcp2:overview", args=[case.reference]))
@@ -159,8 +171,7 @@ def test_household_summary_shows_every_child_and_who_has_no_gcp2(client, case, m
 def _pdf_text(content: bytes, tmp_path) -> str:
     pdf = tmp_path / "out.pdf"
     pdf.write_bytes(content)
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 @pytest.mark.django_db

@@ -13,10 +13,36 @@ from tests.test_url_walker import PERMISSIONS, _case_url, case_url_names
 
 SCRIPT = "<script>alert('xss')</script>"
 HOSTILE_VALUES = [
-    SCRIPT, "\x00", "abc\x00def", "\u202egnp.exe", "' OR 1=1 --", "'; DROP TABLE cases_case; --",
-    "0001-01-01", "9999-12-31", "0000-00-00", "2026-02-29", "29/02/2023", "31/02/2026", "2024-02-29",
-    "-1", "0", "99999999999999999999", "1e309", "NaN", "", " ", "[]", "{}", "true", "null",
-    "A" * 5000, "\u00e9\u0301" * 100, "🙂" * 50, "../../etc/passwd", "%00", "\r\n\r\nX-Injected: 1",
+    SCRIPT,
+    "\x00",
+    "abc\x00def",
+    "\u202egnp.exe",
+    "' OR 1=1 --",
+    "'; DROP TABLE cases_case; --",
+    "0001-01-01",
+    "9999-12-31",
+    "0000-00-00",
+    "2026-02-29",
+    "29/02/2023",
+    "31/02/2026",
+    "2024-02-29",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "1e309",
+    "NaN",
+    "",
+    " ",
+    "[]",
+    "{}",
+    "true",
+    "null",
+    "A" * 5000,
+    "\u00e9\u0301" * 100,
+    "🙂" * 50,
+    "../../etc/passwd",
+    "%00",
+    "\r\n\r\nX-Injected: 1",
 ]
 # Tables that a refused request must leave alone (the audit trail, sessions and sign-in counters
 # legitimately record the attempt).
@@ -56,8 +82,12 @@ def test_case_forms_survive_hostile_input(client, case, lead, name):
     has_form = page.context is not None and "form" in page.context  # CSV exports render no template
     fields = list(page.context["form"].fields) if has_form else ["kind", "x"]
 
-    @settings(max_examples=25, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=25,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(data=_hostile_forms(fields))
     def post(data):
         before = _snapshot()
@@ -73,8 +103,12 @@ def test_account_and_create_forms_survive_hostile_input(client, lead, name):
     url = reverse(name)
     form = client.get(url).context["form"]
 
-    @settings(max_examples=25, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=25,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(data=_hostile_forms(list(form.fields)))
     def post(data):
         before = _snapshot()
@@ -93,8 +127,12 @@ def test_overlong_or_odd_usernames_get_the_normal_refusal(client, username):
 
 @pytest.mark.django_db
 @given(data=_hostile_forms(["username", "password"]))
-@settings(max_examples=30, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 def test_login_survives_hostile_input(client, data):
     response = client.post(reverse("login"), data, REMOTE_ADDR="192.0.2.50")
     assert response.status_code in (200, 429)
@@ -105,8 +143,15 @@ def test_duplicate_submission_of_a_new_child_is_refused_the_second_time(client, 
     """The same household form posted twice (double click) adds the child once."""
     client.force_login(lead)
     url = reverse("cases:household_add", args=[case.reference])
-    data = once({"first_name": "Orla", "last_name": "Vance", "relationship": "child",
-                 "date_of_birth": "2020-02-02", "joined_on": case.opened_on.isoformat()})
+    data = once(
+        {
+            "first_name": "Orla",
+            "last_name": "Vance",
+            "relationship": "child",
+            "date_of_birth": "2020-02-02",
+            "joined_on": case.opened_on.isoformat(),
+        }
+    )
     assert client.post(url, data).status_code == 302
     second = client.post(url, data, follow=True)
     assert b"was already added" in second.content
@@ -114,8 +159,10 @@ def test_duplicate_submission_of_a_new_child_is_refused_the_second_time(client, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/cases/not-a-reference/", "/cases/NP-2026-0000X/edit/",
-                                  "/cases/NP-2026-00001/team/abc/end/", "/cases/%00/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/cases/not-a-reference/", "/cases/NP-2026-0000X/edit/", "/cases/NP-2026-00001/team/abc/end/", "/cases/%00/"],
+)
 def test_malformed_ids_are_404(client, lead, path):
     client.force_login(lead)
     assert client.get(path).status_code == 404
@@ -127,8 +174,14 @@ def test_double_submitted_meeting_is_recorded_once(client, case, lead):
     client.force_login(lead)
     url = reverse("plans:meeting_record", args=[case.reference]) + "?kind=core_group"
     form = client.get(url).context["form"]
-    data = once({"held_on": case.opened_on.isoformat(), "attendees": "Lead, health visitor",
-                 "decisions": "Continue the plan", "schedule_next": "on"})
+    data = once(
+        {
+            "held_on": case.opened_on.isoformat(),
+            "attendees": "Lead, health visitor",
+            "decisions": "Continue the plan",
+            "schedule_next": "on",
+        }
+    )
     data.update({name: "" for name in form.fields if name not in data and name.startswith("rating_")})
     first = client.post(url, data)
     assert first.status_code == 302, first.content.decode()[:500]

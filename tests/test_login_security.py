@@ -19,8 +19,7 @@ PASSWORD = "correct-horse-battery"
 
 
 def _login(client, username, password, ip="10.0.0.1", **headers):
-    return client.post(reverse("login"), {"username": username, "password": password},
-                       REMOTE_ADDR=ip, **headers)
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip, **headers)
 
 
 @pytest.mark.django_db
@@ -159,8 +158,10 @@ def test_password_reset_email_carries_only_the_link(client, lead):
 @pytest.mark.django_db
 def test_password_change_refuses_short_passwords(client, lead):
     client.force_login(lead)
-    response = client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": "short-pass", "new_password2": "short-pass"})
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "short-pass", "new_password2": "short-pass"},
+    )
     assert response.status_code == 200
     assert "at least 12 characters" in str(response.context["form"].errors)
 

@@ -79,8 +79,12 @@ def test_lead_churn_counts_only_the_last_12_months():
 def test_rereferral_within_12_months(closed_days_before, flagged):
     child = PersonFactory(date_of_birth=date(2018, 1, 1))
     new_case = CaseFactory(opened_on=date(2026, 10, 1))
-    old_case = CaseFactory(opened_on=date(2024, 1, 1), status="closed", closure_reason="RC7",
-                           closed_on=new_case.opened_on - timedelta(days=closed_days_before))
+    old_case = CaseFactory(
+        opened_on=date(2024, 1, 1),
+        status="closed",
+        closure_reason="RC7",
+        closed_on=new_case.opened_on - timedelta(days=closed_days_before),
+    )
     HouseholdMemberFactory(case=old_case, person=child)
     HouseholdMemberFactory(case=new_case, person=child)
     monitoring.sweep(TODAY)
@@ -91,26 +95,30 @@ def test_rereferral_within_12_months(closed_days_before, flagged):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("born, unborn, joined_after_opening, flagged", [
-    (date(2026, 10, 1), False, True, True),    # a new baby moved in
-    (None, True, True, True),                  # an expected baby added
-    (date(2026, 10, 1), False, False, False),  # the baby was there when the case opened
-    (date(2025, 11, 1), False, True, False),   # over one year old
-])
+@pytest.mark.parametrize(
+    "born, unborn, joined_after_opening, flagged",
+    [
+        (date(2026, 10, 1), False, True, True),  # a new baby moved in
+        (None, True, True, True),  # an expected baby added
+        (date(2026, 10, 1), False, False, False),  # the baby was there when the case opened
+        (date(2025, 11, 1), False, True, False),  # over one year old
+    ],
+)
 def test_new_baby_rule(born, unborn, joined_after_opening, flagged):
     case = CaseFactory(opened_on=date(2026, 9, 1))
-    person = PersonFactory(date_of_birth=born, is_unborn=unborn,
-                           expected_on=date(2027, 2, 1) if unborn else None)
-    HouseholdMemberFactory(case=case, person=person,
-                           joined_on=date(2026, 10, 2) if joined_after_opening else case.opened_on)
+    person = PersonFactory(date_of_birth=born, is_unborn=unborn, expected_on=date(2027, 2, 1) if unborn else None)
+    HouseholdMemberFactory(
+        case=case, person=person, joined_on=date(2026, 10, 2) if joined_after_opening else case.opened_on
+    )
     monitoring.sweep(TODAY)
     assert _open_flags(Flag.Rule.NEW_BABY).exists() == flagged
 
 
 def _baby_case(**case_kwargs):
     case = CaseFactory(opened_on=date(2026, 9, 1), **case_kwargs)
-    member = HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=date(2026, 10, 1)),
-                                    joined_on=date(2026, 10, 2))
+    member = HouseholdMemberFactory(
+        case=case, person=PersonFactory(date_of_birth=date(2026, 10, 1)), joined_on=date(2026, 10, 2)
+    )
     EntryFactory(case=case, occurred_on=TODAY - timedelta(days=1))  # recent contact: only the baby rule fires
     return case, member
 
@@ -174,7 +182,9 @@ def test_sweep_query_count_does_not_grow_with_cases():
         counts[total] = len(queries)
         assert _open_flags(Flag.Rule.NEW_BABY).count() == total
         assert {rule for rule in Flag.Rule.values if not _open_flags(rule).exists()} <= {
-            Flag.Rule.LEAD_CHURN, Flag.Rule.REREFERRAL}
+            Flag.Rule.LEAD_CHURN,
+            Flag.Rule.REREFERRAL,
+        }
         assert result.raised > 0
     assert counts[10] == counts[200], counts
 
@@ -225,8 +235,9 @@ def test_daily_digest_people_are_not_emailed_straight_away():
 
 
 @pytest.mark.django_db
-@override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
-                   EMAIL_PORT=1, EMAIL_TIMEOUT=2)
+@override_settings(
+    EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=1, EMAIL_TIMEOUT=2
+)
 def test_mail_server_down_retries_then_marks_failed():
     _baby_case()
     monitoring.sweep(TODAY)
@@ -270,15 +281,20 @@ def test_lead_acknowledges_a_flag_with_a_note(client, lead):
 
 @pytest.mark.django_db
 def test_member_can_read_flags_but_not_acknowledge(client, case, member):
-    HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=timezone.localdate() - timedelta(days=30)),
-                           joined_on=timezone.localdate())
+    HouseholdMemberFactory(
+        case=case,
+        person=PersonFactory(date_of_birth=timezone.localdate() - timedelta(days=30)),
+        joined_on=timezone.localdate(),
+    )
     EntryFactory(case=case, occurred_on=timezone.localdate())
     monitoring.sweep()
     flag = Flag.objects.get(case=case)
     client.force_login(member)
     assert client.get(reverse("monitoring:flags", args=[case.reference])).status_code == 200
-    assert client.post(reverse("monitoring:flag_acknowledge", args=[case.reference, flag.pk]),
-                       {"note": "x"}).status_code == 403
+    assert (
+        client.post(reverse("monitoring:flag_acknowledge", args=[case.reference, flag.pk]), {"note": "x"}).status_code
+        == 403
+    )
 
 
 @pytest.mark.django_db
@@ -287,10 +303,10 @@ def test_notifications_page_and_unread_count(client, lead):
     monitoring.sweep(TODAY)
     client.force_login(lead)
     page = client.get(reverse("dashboards:notifications")).content.decode()
-    assert "New or expected baby" in page and "1<span class=\"visually-hidden\"> unread" in page
+    assert "New or expected baby" in page and '1<span class="visually-hidden"> unread' in page
     client.post(reverse("dashboards:notifications"))
     page = client.get(reverse("dashboards:notifications")).content.decode()
-    assert "visually-hidden\"> unread" not in page
+    assert 'visually-hidden"> unread' not in page
 
 
 @pytest.mark.django_db
@@ -304,6 +320,7 @@ def test_sweep_command_reports_counts(capsys):
 
 # --- Rules of issue #7 ---------------------------------------------------------------------------
 
+
 def _child_case(level="child_protection", **case_kwargs):
     case = CaseFactory(opened_on=date(2025, 1, 6), level=level, **case_kwargs)
     child = HouseholdMemberFactory(case=case, person=PersonFactory(date_of_birth=date(2019, 5, 17))).person
@@ -316,13 +333,16 @@ def _missed(case, child, *days, kind="dental"):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("neglect_plan, missed_on, flagged", [
-    (True, [date(2025, 11, 25)], True),                        # one, exactly 12 months ago, on a neglect plan
-    (True, [date(2025, 11, 24)], False),                       # one, 12 months and a day ago
-    (False, [date(2026, 3, 2)], False),                        # one is not enough without a neglect plan
-    (False, [date(2025, 11, 25), date(2026, 3, 2)], True),     # two in 12 months
-    (False, [date(2025, 11, 24), date(2026, 3, 2)], False),    # the first fell out of the window
-])
+@pytest.mark.parametrize(
+    "neglect_plan, missed_on, flagged",
+    [
+        (True, [date(2025, 11, 25)], True),  # one, exactly 12 months ago, on a neglect plan
+        (True, [date(2025, 11, 24)], False),  # one, 12 months and a day ago
+        (False, [date(2026, 3, 2)], False),  # one is not enough without a neglect plan
+        (False, [date(2025, 11, 25), date(2026, 3, 2)], True),  # two in 12 months
+        (False, [date(2025, 11, 24), date(2026, 3, 2)], False),  # the first fell out of the window
+    ],
+)
 def test_was_not_brought_thresholds(neglect_plan, missed_on, flagged):
     case, child = _child_case()
     if neglect_plan:
@@ -338,11 +358,14 @@ def test_was_not_brought_thresholds(neglect_plan, missed_on, flagged):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("plan_kwargs", [
-    {"kind": "child_protection", "category": "PHY"},                        # another category
-    {"kind": "child_in_need", "category": ""},                              # not child protection
-    {"kind": "child_protection", "category": "NEG", "ended_on": date(2026, 6, 1)},  # plan ended
-])
+@pytest.mark.parametrize(
+    "plan_kwargs",
+    [
+        {"kind": "child_protection", "category": "PHY"},  # another category
+        {"kind": "child_in_need", "category": ""},  # not child protection
+        {"kind": "child_protection", "category": "NEG", "ended_on": date(2026, 6, 1)},  # plan ended
+    ],
+)
 def test_one_missed_appointment_needs_a_current_neglect_plan(plan_kwargs):
     case, child = _child_case()
     PlanFactory(case=case, started_on=date(2025, 2, 1), **plan_kwargs)
@@ -366,11 +389,14 @@ def test_dental_and_health_appointments_count_alike_and_attended_ones_do_not():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("visits_on, flagged", [
-    ([date(2026, 8, 25), date(2026, 11, 20)], True),    # two, the first exactly 3 months ago
-    ([date(2026, 8, 24), date(2026, 11, 20)], False),   # the first is 3 months and a day ago
-    ([date(2026, 11, 20)], False),                      # only one
-])
+@pytest.mark.parametrize(
+    "visits_on, flagged",
+    [
+        ([date(2026, 8, 25), date(2026, 11, 20)], True),  # two, the first exactly 3 months ago
+        ([date(2026, 8, 24), date(2026, 11, 20)], False),  # the first is 3 months and a day ago
+        ([date(2026, 11, 20)], False),  # only one
+    ],
+)
 def test_no_access_visits_threshold(visits_on, flagged):
     case, child = _child_case()
     for day in visits_on:
@@ -384,18 +410,22 @@ def test_no_access_visits_threshold(visits_on, flagged):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("attended_on, flagged", [
-    ([date(2025, 11, 25), date(2026, 4, 1), date(2026, 9, 1)], True),   # three, the first exactly 12 months ago
-    ([date(2025, 11, 24), date(2026, 4, 1), date(2026, 9, 1)], False),  # the first is outside the window
-    ([date(2026, 4, 1), date(2026, 9, 1)], False),                      # two
-])
+@pytest.mark.parametrize(
+    "attended_on, flagged",
+    [
+        ([date(2025, 11, 25), date(2026, 4, 1), date(2026, 9, 1)], True),  # three, the first exactly 12 months ago
+        ([date(2025, 11, 24), date(2026, 4, 1), date(2026, 9, 1)], False),  # the first is outside the window
+        ([date(2026, 4, 1), date(2026, 9, 1)], False),  # two
+    ],
+)
 def test_ae_attendances_threshold(attended_on, flagged):
     case, child = _child_case()
     sibling = HouseholdMemberFactory(case=case).person
     for day in attended_on:
         EntryFactory(case=case, event_type="ae_attendance", occurred_on=day, hospital="General", children=[child])
-    EntryFactory(case=case, event_type="ae_attendance", occurred_on=date(2026, 10, 1), hospital="General",
-                 children=[sibling])  # a sibling's attendance is the sibling's
+    EntryFactory(
+        case=case, event_type="ae_attendance", occurred_on=date(2026, 10, 1), hospital="General", children=[sibling]
+    )  # a sibling's attendance is the sibling's
     monitoring.sweep(TODAY)
     flags = _open_flags(Flag.Rule.AE_ATTENDANCES)
     assert flags.exists() == flagged
@@ -404,8 +434,9 @@ def test_ae_attendances_threshold(attended_on, flagged):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("kind, rule", [("rcpc", Flag.Rule.MEETING_OVERDUE),
-                                        ("supervision", Flag.Rule.SUPERVISION_OVERDUE)])
+@pytest.mark.parametrize(
+    "kind, rule", [("rcpc", Flag.Rule.MEETING_OVERDUE), ("supervision", Flag.Rule.SUPERVISION_OVERDUE)]
+)
 @pytest.mark.parametrize("due_on, flagged", [(date(2026, 11, 24), True), (date(2026, 11, 25), False)])
 def test_meeting_and_supervision_overdue(kind, rule, due_on, flagged):
     case, _ = _child_case()
@@ -423,11 +454,14 @@ def test_meeting_and_supervision_overdue(kind, rule, due_on, flagged):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("due_on, status, flagged", [
-    (date(2026, 11, 24), "in_progress", True),
-    (date(2026, 11, 24), "not_done", True),
-    (date(2026, 11, 25), "not_started", False),   # due today is not yet overdue
-])
+@pytest.mark.parametrize(
+    "due_on, status, flagged",
+    [
+        (date(2026, 11, 24), "in_progress", True),
+        (date(2026, 11, 24), "not_done", True),
+        (date(2026, 11, 25), "not_started", False),  # due today is not yet overdue
+    ],
+)
 def test_action_overdue(due_on, status, flagged):
     case, _ = _child_case()
     action = ActionFactory(outcome__plan__case=case, due_on=due_on, status=status)
@@ -442,11 +476,14 @@ def test_action_overdue(due_on, status, flagged):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("due_on, flagged", [
-    (date(2026, 12, 2), True),    # Wed 25 Nov + 5 working days
-    (date(2026, 12, 3), False),   # 6 working days away
-    (date(2026, 11, 25), True),   # due today
-])
+@pytest.mark.parametrize(
+    "due_on, flagged",
+    [
+        (date(2026, 12, 2), True),  # Wed 25 Nov + 5 working days
+        (date(2026, 12, 3), False),  # 6 working days away
+        (date(2026, 11, 25), True),  # due today
+    ],
+)
 def test_review_due_soon(due_on, flagged):
     case, _ = _child_case()
     meeting = MeetingFactory(case=case, kind="cin_review", due_on=due_on)
@@ -459,8 +496,15 @@ def test_review_due_soon(due_on, flagged):
 
 
 def _gcp2(case, child, ended_on, grades=2, **kwargs):
-    return AssessmentFactory(case=case, child=child, observation_started_on=ended_on - timedelta(days=20),
-                             observation_ended_on=ended_on, grades=grades, completed=True, **kwargs)
+    return AssessmentFactory(
+        case=case,
+        child=child,
+        observation_started_on=ended_on - timedelta(days=20),
+        observation_ended_on=ended_on,
+        grades=grades,
+        completed=True,
+        **kwargs,
+    )
 
 
 @pytest.mark.django_db
@@ -479,8 +523,15 @@ def test_gcp2_repeat_overdue(repeat_due_on, flagged):
 def test_gcp2_repeat_overdue_clears_with_a_newer_assessment_but_not_with_a_correction():
     case, child = _child_case()
     first = _gcp2(case, child, date(2026, 3, 1), repeat_due_on=date(2026, 9, 1), kind="baseline")
-    correction = _gcp2(case, child, date(2026, 3, 1), repeat_due_on=date(2026, 9, 1), kind="baseline",
-                       supersedes=first, correction_reason="Wrong child views recorded.")
+    correction = _gcp2(
+        case,
+        child,
+        date(2026, 3, 1),
+        repeat_due_on=date(2026, 9, 1),
+        kind="baseline",
+        supersedes=first,
+        correction_reason="Wrong child views recorded.",
+    )
     monitoring.sweep(TODAY)
     assert _open_flags(Flag.Rule.GCP2_REPEAT_OVERDUE).get().evidence[0]["assessment_id"] == str(correction.pk)
     _gcp2(case, child, date(2026, 11, 20), repeat_due_on=date(2027, 5, 20), kind="repeat", previous=correction)
@@ -489,11 +540,14 @@ def test_gcp2_repeat_overdue_clears_with_a_newer_assessment_but_not_with_a_corre
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("started_on, kind, category, flagged", [
-    (date(2025, 11, 24), "child_protection", "NEG", True),    # 12 months and a day
-    (date(2025, 11, 25), "child_protection", "EMO", False),   # exactly 12 months
-    (date(2025, 1, 1), "child_in_need", "", False),           # not a child protection plan
-])
+@pytest.mark.parametrize(
+    "started_on, kind, category, flagged",
+    [
+        (date(2025, 11, 24), "child_protection", "NEG", True),  # 12 months and a day
+        (date(2025, 11, 25), "child_protection", "EMO", False),  # exactly 12 months
+        (date(2025, 1, 1), "child_in_need", "", False),  # not a child protection plan
+    ],
+)
 def test_long_child_protection_plan(started_on, kind, category, flagged):
     case, _ = _child_case()
     plan = PlanFactory(case=case, kind=kind, category=category, started_on=started_on)
@@ -545,12 +599,15 @@ def test_no_contact_counts_from_opening_when_there_are_no_entries():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("before, after, flagged", [
-    ({"A": 3, "B": 2, "C": 2, "D": 2}, {"A": 3, "B": 2, "C": 2, "D": 2}, True),    # same, A at 3
-    ({"A": 3, "B": 2, "C": 2, "D": 2}, {"A": 4, "B": 2, "C": 2, "D": 2}, True),    # worse
-    ({"A": 3, "B": 3, "C": 2, "D": 2}, {"A": 3, "B": 2, "C": 2, "D": 2}, False),   # B got better
-    ({"A": 2, "B": 2, "C": 2, "D": 2}, {"A": 2, "B": 2, "C": 2, "D": 2}, False),   # nothing at 3 or worse
-])
+@pytest.mark.parametrize(
+    "before, after, flagged",
+    [
+        ({"A": 3, "B": 2, "C": 2, "D": 2}, {"A": 3, "B": 2, "C": 2, "D": 2}, True),  # same, A at 3
+        ({"A": 3, "B": 2, "C": 2, "D": 2}, {"A": 4, "B": 2, "C": 2, "D": 2}, True),  # worse
+        ({"A": 3, "B": 3, "C": 2, "D": 2}, {"A": 3, "B": 2, "C": 2, "D": 2}, False),  # B got better
+        ({"A": 2, "B": 2, "C": 2, "D": 2}, {"A": 2, "B": 2, "C": 2, "D": 2}, False),  # nothing at 3 or worse
+    ],
+)
 def test_gcp2_drift(before, after, flagged):
     case, child = _child_case()
     first = _gcp2(case, child, date(2026, 3, 1), grades=before, kind="baseline")
@@ -568,8 +625,9 @@ def test_gcp2_drift_compares_only_the_last_two_and_needs_two():
     first = _gcp2(case, child, date(2026, 1, 1), grades={"A": 4, "B": 2, "C": 2, "D": 2}, kind="baseline")
     monitoring.sweep(TODAY)
     assert not _open_flags(Flag.Rule.GCP2_DRIFT).exists()  # a baseline alone is not drift
-    second = _gcp2(case, child, date(2026, 5, 1), grades={"A": 3, "B": 2, "C": 2, "D": 2}, kind="repeat",
-                   previous=first)
+    second = _gcp2(
+        case, child, date(2026, 5, 1), grades={"A": 3, "B": 2, "C": 2, "D": 2}, kind="repeat", previous=first
+    )
     monitoring.sweep(TODAY)
     assert not _open_flags(Flag.Rule.GCP2_DRIFT).exists()  # A improved
     _gcp2(case, child, date(2026, 9, 1), grades={"A": 3, "B": 2, "C": 2, "D": 2}, kind="repeat", previous=second)

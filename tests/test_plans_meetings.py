@@ -36,8 +36,9 @@ def cp_case(case, frozen):
 
 
 def hold(case, by, kind, held_on, **extra):
-    return plan_services.meeting_record(case=case, by=by, kind=kind, held_on=held_on, attendees="Team",
-                                        decisions="Continue", **extra)
+    return plan_services.meeting_record(
+        case=case, by=by, kind=kind, held_on=held_on, attendees="Team", decisions="Continue", **extra
+    )
 
 
 def waiting(case, kind):
@@ -45,18 +46,27 @@ def waiting(case, kind):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("kind, held_on, expected", [
-    # 3 Dec + 15 WD: 4, 7-11, 14-18, 21-24 Dec
-    ("strategy", date(2026, 12, 3), [("icpc", date(2026, 12, 24), "15 working days after 3 Dec 2026")]),
-    # 3 months to 21 Mar 2027 (a Sunday) then back; 10 WD skipping 25, 28 Dec and 1 Jan
-    ("icpc", date(2026, 12, 21), [("rcpc", date(2027, 3, 19), "3 calendar months after 21 Dec 2026"),
-                                  ("core_group", date(2027, 1, 7), "10 working days after 21 Dec 2026")]),
-    ("rcpc", date(2027, 3, 19), [("rcpc", date(2027, 9, 17), "6 calendar months after 19 Mar 2027")]),
-    ("core_group", date(2027, 1, 7), [("core_group", date(2027, 2, 4), "20 working days after 7 Jan 2027")]),
-    # 60 WD skipping Easter (26, 29 Mar) and both May bank holidays (3, 31 May)
-    ("cin_review", date(2027, 3, 25), [("cin_review", date(2027, 6, 23), "60 working days after 25 Mar 2027")]),
-    ("eh_review", date(2027, 3, 25), [("eh_review", date(2027, 5, 11), "30 working days after 25 Mar 2027")]),
-])
+@pytest.mark.parametrize(
+    "kind, held_on, expected",
+    [
+        # 3 Dec + 15 WD: 4, 7-11, 14-18, 21-24 Dec
+        ("strategy", date(2026, 12, 3), [("icpc", date(2026, 12, 24), "15 working days after 3 Dec 2026")]),
+        # 3 months to 21 Mar 2027 (a Sunday) then back; 10 WD skipping 25, 28 Dec and 1 Jan
+        (
+            "icpc",
+            date(2026, 12, 21),
+            [
+                ("rcpc", date(2027, 3, 19), "3 calendar months after 21 Dec 2026"),
+                ("core_group", date(2027, 1, 7), "10 working days after 21 Dec 2026"),
+            ],
+        ),
+        ("rcpc", date(2027, 3, 19), [("rcpc", date(2027, 9, 17), "6 calendar months after 19 Mar 2027")]),
+        ("core_group", date(2027, 1, 7), [("core_group", date(2027, 2, 4), "20 working days after 7 Jan 2027")]),
+        # 60 WD skipping Easter (26, 29 Mar) and both May bank holidays (3, 31 May)
+        ("cin_review", date(2027, 3, 25), [("cin_review", date(2027, 6, 23), "60 working days after 25 Mar 2027")]),
+        ("eh_review", date(2027, 3, 25), [("eh_review", date(2027, 5, 11), "30 working days after 25 Mar 2027")]),
+    ],
+)
 def test_holding_a_meeting_schedules_the_next_with_its_due_date(cp_case, lead, kind, held_on, expected):
     hold(cp_case, lead, kind, held_on)
     for next_kind, due_on, basis in expected:
@@ -84,8 +94,7 @@ def test_changing_a_timescale_leaves_scheduled_meetings_alone(cp_case, lead, mem
     hold(cp_case, lead, "icpc", date(2026, 12, 21))
     Timescale.objects.filter(key="first_review_conference").update(amount=2)
     assert waiting(cp_case, "rcpc").due_on == date(2027, 3, 19)  # kept
-    other = Case.objects.get(pk=services.case_create(by=lead, level="child_protection",
-                                                     opened_on=date(2026, 12, 1)).pk)
+    other = Case.objects.get(pk=services.case_create(by=lead, level="child_protection", opened_on=date(2026, 12, 1)).pk)
     hold(other, lead, "icpc", date(2026, 12, 21))
     assert waiting(other, "rcpc").due_on == date(2027, 2, 19)  # 2 months: scheduled after the change
 
@@ -108,6 +117,7 @@ def test_holding_the_waiting_meeting_completes_it_in_place(cp_case, lead):
 
 # --- Closing and transferring ---------------------------------------------------------------------
 
+
 def closing_review(case, by, held_on, plan=None):
     ratings = {o.pk: plan_services.Rating("achieved") for o in plan.outcomes.all()} if plan else {}
     return hold(case, by, "rcpc", held_on, is_closing_review=True, schedule_next=False, ratings=ratings)
@@ -116,8 +126,9 @@ def closing_review(case, by, held_on, plan=None):
 @pytest.mark.django_db
 def test_closing_without_a_closing_review_is_refused_by_the_service(cp_case, lead):
     with pytest.raises(ValidationError, match="No closing review has been held"):
-        plan_services.case_close(case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30),
-                            reason="RC7")
+        plan_services.case_close(
+            case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30), reason="RC7"
+        )
     cp_case.refresh_from_db()
     assert cp_case.is_open
 
@@ -144,8 +155,9 @@ def test_closing_review_must_rate_every_outcome_of_the_plan(cp_case, lead):
     closing_review(cp_case, lead, date(2027, 6, 28), plan=plan)
     OutcomeFactory(plan=plan, number=2)  # added after the review: not rated
     with pytest.raises(ValidationError, match="did not rate outcome 2"):
-        plan_services.case_close(case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30),
-                            reason="RC7")
+        plan_services.case_close(
+            case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30), reason="RC7"
+        )
 
 
 @pytest.mark.django_db
@@ -154,8 +166,10 @@ def test_with_a_recent_closing_review_the_case_closes_and_is_audited(client, cp_
     OutcomeFactory.create_batch(2, plan=plan)
     closing_review(cp_case, lead, date(2027, 6, 2), plan=plan)  # 20 working days before 30 Jun
     client.force_login(lead)
-    response = client.post(reverse("plans:close", args=[cp_case.reference]),
-                           {"closed_on": "2027-06-30", "reason": "RC7", "version": cp_case.version})
+    response = client.post(
+        reverse("plans:close", args=[cp_case.reference]),
+        {"closed_on": "2027-06-30", "reason": "RC7", "version": cp_case.version},
+    )
     assert response.status_code == 302
     cp_case.refresh_from_db()
     assert cp_case.status == "closed"
@@ -169,8 +183,9 @@ def test_closing_review_window_is_a_local_setting(cp_case, lead):
     closing_review(cp_case, lead, date(2027, 6, 2))
     Timescale.objects.filter(key="closing_review").update(amount=10)
     with pytest.raises(ValidationError, match="more than 10 working days"):
-        plan_services.case_close(case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30),
-                            reason="RC7")
+        plan_services.case_close(
+            case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30), reason="RC7"
+        )
 
 
 @pytest.mark.django_db
@@ -191,13 +206,18 @@ def test_transfer_to_another_agency_needs_a_closing_review(client, cp_case, lead
 
 # --- Supervision ------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_only_the_leads_managers_record_supervision(client, cp_case, lead, manager, senior):
     with pytest.raises(PermissionDenied):
         hold(cp_case, lead, "supervision", date(2027, 6, 30))
     url = reverse("plans:supervision_record", args=[cp_case.reference])
-    data = {"held_on": "2027-06-30", "reflections": "What is daily life like for the children?",
-            "decisions": "Step up to legal planning", "actions_agreed": ""}
+    data = {
+        "held_on": "2027-06-30",
+        "reflections": "What is daily life like for the children?",
+        "decisions": "Step up to legal planning",
+        "actions_agreed": "",
+    }
     client.force_login(lead)
     assert client.post(url, data).status_code == 403
     assert not cp_case.meetings.filter(kind="supervision").exists()
@@ -229,12 +249,14 @@ def test_case_never_supervised_shows_supervision_overdue(client, cp_case, lead):
 
 # --- Bad input: a clear message and a 4xx, nothing saved --------------------------------------------
 
+
 @pytest.mark.django_db
 def test_review_held_in_the_future_is_refused(client, cp_case, lead):
     client.force_login(lead)
     url = reverse("plans:meeting_record", args=[cp_case.reference]) + "?kind=rcpc"
-    response = client.post(url, {"held_on": "2027-07-02", "attendees": "Team", "decisions": "Continue",
-                                 "schedule_next": "on"})
+    response = client.post(
+        url, {"held_on": "2027-07-02", "attendees": "Team", "decisions": "Continue", "schedule_next": "on"}
+    )
     assert response.status_code == 400
     assert "cannot be recorded as held in the future" in response.content.decode()
     assert not cp_case.meetings.exists()
@@ -245,37 +267,61 @@ def test_review_held_in_the_future_is_refused(client, cp_case, lead):
 @pytest.mark.django_db
 def test_outcome_with_no_date_is_refused(client, cp_case, lead):
     client.force_login(lead)
-    response = client.post(reverse("plans:plan_create", args=[cp_case.reference]), {
-        "kind": "child_protection", "category": "NEG", "started_on": "2026-12-21",
-        "outcomes-TOTAL_FORMS": "2", "outcomes-INITIAL_FORMS": "0",
-        "outcomes-0-what_must_change": "Amy is at school every day", "outcomes-0-by_when": "",
-        "outcomes-0-how_we_will_know": "Attendance records",
-    })
+    response = client.post(
+        reverse("plans:plan_create", args=[cp_case.reference]),
+        {
+            "kind": "child_protection",
+            "category": "NEG",
+            "started_on": "2026-12-21",
+            "outcomes-TOTAL_FORMS": "2",
+            "outcomes-INITIAL_FORMS": "0",
+            "outcomes-0-what_must_change": "Amy is at school every day",
+            "outcomes-0-by_when": "",
+            "outcomes-0-how_we_will_know": "Attendance records",
+        },
+    )
     assert response.status_code == 400
     assert "Say by when this must change." in response.content.decode()
     assert "Amy is at school every day" in response.content.decode()  # what was typed is kept
     assert not Plan.objects.exists()
     with pytest.raises(ValidationError, match="Every outcome needs a date"):
-        plan_services.plan_create(case=cp_case, by=lead, kind="child_in_need", category="",
-                                  started_on=date(2026, 12, 21),
-                                  outcomes=[plan_services.OutcomeDetails("Change", None, "We will see")])
+        plan_services.plan_create(
+            case=cp_case,
+            by=lead,
+            kind="child_in_need",
+            category="",
+            started_on=date(2026, 12, 21),
+            outcomes=[plan_services.OutcomeDetails("Change", None, "We will see")],
+        )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("bad, message", [
-    ({"category": ""}, "needs its category"),
-    ({"outcomes-0-what_must_change": "", "outcomes-0-by_when": "", "outcomes-0-how_we_will_know": ""},
-     "at least one outcome"),
-    ({"outcomes-0-by_when": "2026-12-01"}, "cannot be due before the plan starts"),
-    ({"started_on": "2099-01-01"}, "once it has started"),
-    ({"outcomes-0-by_when": "31/02/2027"}, "Enter a valid date"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"category": ""}, "needs its category"),
+        (
+            {"outcomes-0-what_must_change": "", "outcomes-0-by_when": "", "outcomes-0-how_we_will_know": ""},
+            "at least one outcome",
+        ),
+        ({"outcomes-0-by_when": "2026-12-01"}, "cannot be due before the plan starts"),
+        ({"started_on": "2099-01-01"}, "once it has started"),
+        ({"outcomes-0-by_when": "31/02/2027"}, "Enter a valid date"),
+    ],
+)
 def test_plan_bad_input_is_refused(client, cp_case, lead, bad, message):
     client.force_login(lead)
-    data = {"kind": "child_protection", "category": "NEG", "started_on": "2026-12-21",
-            "outcomes-TOTAL_FORMS": "1", "outcomes-INITIAL_FORMS": "0",
-            "outcomes-0-what_must_change": "Clean clothes", "outcomes-0-by_when": "2027-03-01",
-            "outcomes-0-how_we_will_know": "School says so", **bad}
+    data = {
+        "kind": "child_protection",
+        "category": "NEG",
+        "started_on": "2026-12-21",
+        "outcomes-TOTAL_FORMS": "1",
+        "outcomes-INITIAL_FORMS": "0",
+        "outcomes-0-what_must_change": "Clean clothes",
+        "outcomes-0-by_when": "2027-03-01",
+        "outcomes-0-how_we_will_know": "School says so",
+        **bad,
+    }
     response = client.post(reverse("plans:plan_create", args=[cp_case.reference]), data)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -305,8 +351,13 @@ def test_review_must_rate_every_outcome(client, cp_case, lead):
     first, second = OutcomeFactory(plan=plan, number=1), OutcomeFactory(plan=plan, number=2)
     client.force_login(lead)
     url = reverse("plans:meeting_record", args=[cp_case.reference]) + "?kind=core_group"
-    data = {"held_on": "2027-06-30", "attendees": "Team", "decisions": "Continue",
-            f"rating_{first.pk}": "progressing", f"rating_{second.pk}": ""}
+    data = {
+        "held_on": "2027-06-30",
+        "attendees": "Team",
+        "decisions": "Continue",
+        f"rating_{first.pk}": "progressing",
+        f"rating_{second.pk}": "",
+    }
     response = client.post(url, data)
     assert response.status_code == 400 and "Rate progress on this outcome." in response.content.decode()
     assert not OutcomeRating.objects.exists()
@@ -319,10 +370,19 @@ def test_stale_plan_edit_gets_the_conflict_page(client, cp_case, lead, member):
     plan = PlanFactory(case=cp_case, started_on=date(2026, 12, 21))
     outcome = OutcomeFactory(plan=plan, number=1)
     url = reverse("plans:plan_edit", args=[cp_case.reference, plan.pk])
-    data = {"kind": "child_protection", "category": "NEG", "started_on": "2026-12-21", "ended_on": "",
-            "version": plan.version, "outcomes-TOTAL_FORMS": "1", "outcomes-INITIAL_FORMS": "1",
-            "outcomes-0-outcome_id": outcome.pk, "outcomes-0-what_must_change": "Mine",
-            "outcomes-0-by_when": "2027-03-01", "outcomes-0-how_we_will_know": "School"}
+    data = {
+        "kind": "child_protection",
+        "category": "NEG",
+        "started_on": "2026-12-21",
+        "ended_on": "",
+        "version": plan.version,
+        "outcomes-TOTAL_FORMS": "1",
+        "outcomes-INITIAL_FORMS": "1",
+        "outcomes-0-outcome_id": outcome.pk,
+        "outcomes-0-what_must_change": "Mine",
+        "outcomes-0-by_when": "2027-03-01",
+        "outcomes-0-how_we_will_know": "School",
+    }
     client.force_login(member)
     assert client.post(url, data).status_code == 302
     client.force_login(lead)
@@ -348,6 +408,7 @@ def test_meeting_from_another_case_is_404(client, cp_case, lead):
 
 
 # --- What the pages show, and their query counts --------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_case_page_shows_the_plan_and_the_next_review(client, cp_case, lead, social_care):

@@ -34,8 +34,11 @@ def test_main_journeys_leave_no_personal_data_in_logs_urls_audit_or_email(client
     add = reverse("cases:household_add", args=[case.reference])
     go("post", add, once({**CHILD, "relationship": "child", "joined_on": "2026-01-05"}))
     go("post", add, once({**CHILD, "relationship": "child", "joined_on": "2099-01-05"}))  # refused
-    go("post", reverse("cases:team_add", args=[case.reference]),
-       {"user": member.pk, "role": "core_group", "started_on": "2026-01-05"})
+    go(
+        "post",
+        reverse("cases:team_add", args=[case.reference]),
+        {"user": member.pk, "role": "core_group", "started_on": "2026-01-05"},
+    )
     for name in ("dashboards:detail", "cases:viewers"):
         go("get", reverse(name, args=[case.reference]))
     go("get", reverse("cases:list") + "?reference=NP")

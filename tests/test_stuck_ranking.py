@@ -51,8 +51,12 @@ def build_team(seed: int = 7, cases: int = 30) -> tuple[User, list[dash.StuckInp
             raised = now - timedelta(days=rng.randint(0, 40), hours=rng.randint(0, 23))
             acknowledged = rng.random() < 0.3
             rule = rng.choice([DRIFT_RULE, OTHER_RULE])
-            flag = FlagFactory(case=case, rule=rule, acknowledged_at=now if acknowledged else None,
-                               acknowledged_by=lead if acknowledged else None)
+            flag = FlagFactory(
+                case=case,
+                rule=rule,
+                acknowledged_at=now if acknowledged else None,
+                acknowledged_by=lead if acknowledged else None,
+            )
             Flag.objects.filter(pk=flag.pk).update(raised_at=raised)
             drift += rule == DRIFT_RULE
             if not acknowledged:
@@ -70,8 +74,12 @@ def build_team(seed: int = 7, cases: int = 30) -> tuple[User, list[dash.StuckInp
                     reviews += 1
                     due = today - timedelta(days=late)
                     oldest_review = due if oldest_review is None else min(oldest_review, due)
-        MeetingFactory(case=case, kind=MeetingKind.CIN_REVIEW, due_on=today - timedelta(days=90),
-                       held_on=today - timedelta(days=80))  # held: never overdue
+        MeetingFactory(
+            case=case,
+            kind=MeetingKind.CIN_REVIEW,
+            due_on=today - timedelta(days=90),
+            held_on=today - timedelta(days=80),
+        )  # held: never overdue
         if rng.random() < 0.3:  # overdue, but a conference, not a review
             MeetingFactory(case=case, kind=MeetingKind.INITIAL_CONFERENCE, due_on=today - timedelta(days=9))
         supervision = rng.random() < 0.3
@@ -86,10 +94,18 @@ def build_team(seed: int = 7, cases: int = 30) -> tuple[User, list[dash.StuckInp
             started = today - timedelta(days=rng.randint(0, 900))
             PlanFactory(case=case, started_on=started)
         inputs = dash.StuckInputs(
-            pk=case.pk, reference=case.reference, unacknowledged_flags=unacknowledged,
-            oldest_unacknowledged=oldest, drift_flags=drift, waiting_escalations=waiting,
-            overdue_reviews=reviews, oldest_overdue_review=oldest_review, overdue_supervision=int(supervision),
-            plan_started_on=started, score=0)
+            pk=case.pk,
+            reference=case.reference,
+            unacknowledged_flags=unacknowledged,
+            oldest_unacknowledged=oldest,
+            drift_flags=drift,
+            waiting_escalations=waiting,
+            overdue_reviews=reviews,
+            oldest_overdue_review=oldest_review,
+            overdue_supervision=int(supervision),
+            plan_started_on=started,
+            score=0,
+        )
         score, _ = dash.stuck_score(inputs, today)
         expected.append(dash.StuckInputs(**{**inputs.__dict__, "score": score}))
     expected.sort(key=lambda inputs: (-inputs.score, inputs.reference))
@@ -103,18 +119,21 @@ def check_ranking_matches_the_rule() -> None:
     CaseFactory.create_batch(3)  # other teams' cases, some with flags: never in this team's ranking
     FlagFactory.create_batch(2)
     for narrow in (True, False):
-        _check_ranking(dash.StuckRanking(dash.managed_cases(manager), timezone.localdate(), narrow=narrow),
-                       expected)
+        _check_ranking(dash.StuckRanking(dash.managed_cases(manager), timezone.localdate(), narrow=narrow), expected)
 
 
 def _check_ranking(ranking: dash.StuckRanking, expected: list[dash.StuckInputs]) -> None:
     today = ranking.today
     page, counts = ranking.page(1, len(expected))
     assert list(page.object_list) == expected
-    assert counts.total == len(expected) and counts.by_level == {"child_protection": len(expected),
-                                                                 "child_in_need": 0, "early_help": 0}
-    assert counts.long_plans == sum(1 for inputs in expected if (dash.plan_months(inputs.plan_started_on, today)
-                                                                  or 0) >= 12)
+    assert counts.total == len(expected) and counts.by_level == {
+        "child_protection": len(expected),
+        "child_in_need": 0,
+        "early_help": 0,
+    }
+    assert counts.long_plans == sum(
+        1 for inputs in expected if (dash.plan_months(inputs.plan_started_on, today) or 0) >= 12
+    )
     page, _ = ranking.page("2", 10)
     assert list(page.object_list) == expected[10:20] and page.paginator.num_pages == 3
     page, _ = ranking.page("99", 10)  # past the end: the last page, as Paginator.get_page does
@@ -132,14 +151,30 @@ def test_sql_ranking_gives_the_rules_order_and_scores_on_postgresql():
 
 def test_sql_ranking_gives_the_rules_order_and_scores_on_sqlite(tmp_path):
     """The one-command demo runs on SQLite, whose date arithmetic differs."""
-    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "PORTAL_VAR_DIR": str(tmp_path),
-           "CELERY_BROKER_URL": "memory://", "DJANGO_SETTINGS_MODULE": "neglect_portal.settings.test"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
-    script = ("from tests.test_stuck_ranking import check_ranking_matches_the_rule as check; "
-              "check(); print('ranking agrees')")
-    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "PORTAL_VAR_DIR": str(tmp_path),
+        "CELERY_BROKER_URL": "memory://",
+        "DJANGO_SETTINGS_MODULE": "neglect_portal.settings.test",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    script = (
+        "from tests.test_stuck_ranking import check_ranking_matches_the_rule as check; check(); print('ranking agrees')"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "ranking agrees" in result.stdout

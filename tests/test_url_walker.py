@@ -108,21 +108,63 @@ EXTRA_AUDIT = {
 # Expected GET status for each persona on each case URL access class.
 EXPECTED = {
     # POST-only actions: a GET is refused with 405, but only after the access check (outsiders: 404).
-    "read_post": {"lead": 405, "member": 405, "reader": 405, "manager": 405, "senior": 405,
-                  "colleague": 404, "outsider": 404},
-    "read": {"lead": 200, "member": 200, "reader": 200, "manager": 200, "senior": 200,
-             "colleague": 404, "outsider": 404},
-    "write": {"lead": 200, "member": 200, "reader": 403, "manager": 200, "senior": 200,
-              "colleague": 404, "outsider": 404},
+    "read_post": {
+        "lead": 405,
+        "member": 405,
+        "reader": 405,
+        "manager": 405,
+        "senior": 405,
+        "colleague": 404,
+        "outsider": 404,
+    },
+    "read": {
+        "lead": 200,
+        "member": 200,
+        "reader": 200,
+        "manager": 200,
+        "senior": 200,
+        "colleague": 404,
+        "outsider": 404,
+    },
+    "write": {
+        "lead": 200,
+        "member": 200,
+        "reader": 403,
+        "manager": 200,
+        "senior": 200,
+        "colleague": 404,
+        "outsider": 404,
+    },
     # "assess": GCP2 changes: "write" plus a current GCP2 licence. The walker licenses every persona
     # for these URLs, so it checks the case access; tests/test_gcp2_views.py checks the licence.
-    "assess": {"lead": 200, "member": 200, "reader": 403, "manager": 200, "senior": 200,
-               "colleague": 404, "outsider": 404},
-    "manage": {"lead": 200, "member": 403, "reader": 403, "manager": 200, "senior": 200,
-               "colleague": 404, "outsider": 404},
+    "assess": {
+        "lead": 200,
+        "member": 200,
+        "reader": 403,
+        "manager": 200,
+        "senior": 200,
+        "colleague": 404,
+        "outsider": 404,
+    },
+    "manage": {
+        "lead": 200,
+        "member": 403,
+        "reader": 403,
+        "manager": 200,
+        "senior": 200,
+        "colleague": 404,
+        "outsider": 404,
+    },
     # Case supervision: only the lead professional's team manager and senior managers.
-    "supervise": {"lead": 403, "member": 403, "reader": 403, "manager": 200, "senior": 200,
-                  "colleague": 404, "outsider": 404},
+    "supervise": {
+        "lead": 403,
+        "member": 403,
+        "reader": 403,
+        "manager": 200,
+        "senior": 200,
+        "colleague": 404,
+        "outsider": 404,
+    },
 }
 SIGNED_IN_PERSONAS = ["lead", "member", "reader", "manager", "senior", "colleague", "outsider"]
 
@@ -148,12 +190,24 @@ def _case_url(name: str, case: Case) -> str:
         kwargs["member_id"] = case.members.filter(ended_on__isnull=True).exclude(role="lead").first().pk
     if name in ("monitoring:escalation_respond", "monitoring:escalation_move_up"):
         kwargs["escalation_id"] = Escalation.objects.get_or_create(
-            case=case, subject="walker", defaults={
-                "source": "raised", "concern": "x", "stage": ladder._stage(),
-                "stage_started_on": case.opened_on, "stage_due_on": case.opened_on, "stage_due_basis": "x"})[0].pk
+            case=case,
+            subject="walker",
+            defaults={
+                "source": "raised",
+                "concern": "x",
+                "stage": ladder._stage(),
+                "stage_started_on": case.opened_on,
+                "stage_due_on": case.opened_on,
+                "stage_due_basis": "x",
+            },
+        )[0].pk
     if name == "monitoring:flag_acknowledge":
-        flag, _ = Flag.objects.get_or_create(case=case, rule=Flag.Rule.NEW_BABY, subject="walker",
-                                             defaults={"owner": case.lead_professional, "explanation": "x"})
+        flag, _ = Flag.objects.get_or_create(
+            case=case,
+            rule=Flag.Rule.NEW_BABY,
+            subject="walker",
+            defaults={"owner": case.lead_professional, "explanation": "x"},
+        )
         kwargs["flag_id"] = flag.pk
     if name in ("plans:plan_edit", "plans:action_add"):
         kwargs["plan_id"] = (case.plans.first() or PlanFactory(case=case)).pk
@@ -214,8 +268,14 @@ def test_case_url_as_persona(client, personas, case, persona, name):
 def assert_security_headers(response, *, signed_in: bool) -> None:
     """SECURITY.md R19: every response carries the CSP and framing headers."""
     csp = response["Content-Security-Policy"]
-    for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'",
-                      "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"):
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp
     assert response["X-Frame-Options"] == "DENY"
@@ -227,8 +287,9 @@ def assert_security_headers(response, *, signed_in: bool) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", [n for n, p in PERMISSIONS.items() if p in ("public", "login")
-                                  and n != "password_reset_confirm"])
+@pytest.mark.parametrize(
+    "name", [n for n, p in PERMISSIONS.items() if p in ("public", "login") and n != "password_reset_confirm"]
+)
 def test_every_page_sends_security_headers(client, lead, name):
     assert_security_headers(client.get(reverse(name)), signed_in=False)
     client.force_login(lead)

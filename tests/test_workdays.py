@@ -46,14 +46,17 @@ def test_add_working_days_known_dates(start, n, expected, why):
     assert CAL.working_days_between(start, expected) == n, why
 
 
-@pytest.mark.parametrize("start, months, expected, why", [
-    (date(2026, 12, 21), 3, date(2027, 3, 19), "RCPC: 21 Mar 2027 is a Sunday, so back to Friday 19 Mar"),
-    (date(2026, 9, 29), 3, date(2026, 12, 29), "29 Dec 2026 is a working day"),
-    (date(2026, 9, 28), 3, date(2026, 12, 24), "28 Dec 2026 is the Boxing Day substitute: back past Christmas"),
-    (date(2026, 1, 31), 1, date(2026, 2, 27), "clamped to 28 Feb 2026 (a Saturday), then back to Friday"),
-    (date(2027, 3, 19), 6, date(2027, 9, 17), "later RCPC: 19 Sep 2027 is a Sunday"),
-    (date(2027, 11, 30), 3, date(2028, 2, 29), "clamped to 29 Feb in a leap year"),
-])
+@pytest.mark.parametrize(
+    "start, months, expected, why",
+    [
+        (date(2026, 12, 21), 3, date(2027, 3, 19), "RCPC: 21 Mar 2027 is a Sunday, so back to Friday 19 Mar"),
+        (date(2026, 9, 29), 3, date(2026, 12, 29), "29 Dec 2026 is a working day"),
+        (date(2026, 9, 28), 3, date(2026, 12, 24), "28 Dec 2026 is the Boxing Day substitute: back past Christmas"),
+        (date(2026, 1, 31), 1, date(2026, 2, 27), "clamped to 28 Feb 2026 (a Saturday), then back to Friday"),
+        (date(2027, 3, 19), 6, date(2027, 9, 17), "later RCPC: 19 Sep 2027 is a Sunday"),
+        (date(2027, 11, 30), 3, date(2028, 2, 29), "clamped to 29 Feb in a leap year"),
+    ],
+)
 def test_add_months_clamps_and_moves_back(start, months, expected, why):
     assert CAL.add_months(start, months) == expected, why
 
@@ -114,16 +117,19 @@ def test_month_due_dates_are_working_days_never_after_the_month_date(start, mont
 TODAY = date(2026, 12, 23)  # a Wednesday
 
 
-@pytest.mark.parametrize("due_on, done, key, label, colour", [
-    (None, False, "no_date", "No date set", "secondary"),
-    (date(2026, 12, 1), True, "done", "Done", "success"),
-    (date(2026, 12, 22), False, "overdue", "Overdue by 1 working day", "danger"),
-    (date(2026, 12, 18), False, "overdue", "Overdue by 3 working days", "danger"),
-    (TODAY, False, "due_today", "Due today", "warning"),
-    (date(2026, 12, 24), False, "due_soon", "Due soon", "info"),
-    (date(2027, 1, 4), False, "due_soon", "Due soon", "info"),  # 24, 29, 30, 31 Dec, 4 Jan: 5 working days
-    (date(2027, 1, 5), False, "not_due", "Not yet due", "light"),
-])
+@pytest.mark.parametrize(
+    "due_on, done, key, label, colour",
+    [
+        (None, False, "no_date", "No date set", "secondary"),
+        (date(2026, 12, 1), True, "done", "Done", "success"),
+        (date(2026, 12, 22), False, "overdue", "Overdue by 1 working day", "danger"),
+        (date(2026, 12, 18), False, "overdue", "Overdue by 3 working days", "danger"),
+        (TODAY, False, "due_today", "Due today", "warning"),
+        (date(2026, 12, 24), False, "due_soon", "Due soon", "info"),
+        (date(2027, 1, 4), False, "due_soon", "Due soon", "info"),  # 24, 29, 30, 31 Dec, 4 Jan: 5 working days
+        (date(2027, 1, 5), False, "not_due", "Not yet due", "light"),
+    ],
+)
 def test_due_status(due_on, done, key, label, colour):
     status = due_status(due_on, TODAY, done=done, cal=CAL)
     assert (status.key, status.label, status.colour) == (key, label, colour)
@@ -140,6 +146,5 @@ def test_counting_matches_walking_day_by_day(start, end, closures):
     """The arithmetic count agrees with the plain definition: working days after start, up to end."""
     cal = WorkingCalendar(closures)
     low, high = min(start, end), max(start, end)
-    walked = sum(1 for offset in range(1, (high - low).days + 1)
-                 if cal.is_working_day(low + timedelta(days=offset)))
+    walked = sum(1 for offset in range(1, (high - low).days + 1) if cal.is_working_day(low + timedelta(days=offset)))
     assert cal.working_days_between(start, end) == (walked if end >= start else -walked)

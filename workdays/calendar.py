@@ -58,8 +58,7 @@ class WorkingCalendar:
         # Weekdays by arithmetic, then minus the holidays and closures that fall on one: dashboards
         # ask this for deadlines years overdue, so a day-by-day walk would cost thousands of steps.
         weeks, rest = divmod((end - start).days, 7)
-        weekdays = 5 * weeks + sum(1 for offset in range(1, rest + 1)
-                                   if (start + timedelta(days=offset)).weekday() < 5)
+        weekdays = 5 * weeks + sum(1 for offset in range(1, rest + 1) if (start + timedelta(days=offset)).weekday() < 5)
         days_off = set(self.closures)
         for year in range(start.year, end.year + 1):
             days_off |= bank_holidays(year)

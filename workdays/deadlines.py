@@ -20,8 +20,14 @@ class DueStatus:
         return self.key == "overdue"
 
 
-def due_status(due_on: date | None, today: date, done: bool = False, soon_wd: int = DUE_SOON_WORKING_DAYS,
-               *, cal: workdays.WorkingCalendar | None = None) -> DueStatus:
+def due_status(
+    due_on: date | None,
+    today: date,
+    done: bool = False,
+    soon_wd: int = DUE_SOON_WORKING_DAYS,
+    *,
+    cal: workdays.WorkingCalendar | None = None,
+) -> DueStatus:
     """How urgent a dated thing is today. "Due soon" is within `soon_wd` working days."""
     if done:
         return DueStatus("done", "Done", "success")

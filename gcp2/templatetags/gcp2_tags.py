@@ -14,8 +14,7 @@ CHANGE_TEXT = {selectors.BETTER: "Better", selectors.SAME: "Same", selectors.WOR
 @register.inclusion_tag("gcp2/_grade.html")
 def grade(value):
     """A grade with its word, never colour alone; a title gives our one-line meaning."""
-    return {"grade": value, "word": grade_word(value),
-            "meaning": GRADES[value][1] if value in GRADES else ""}
+    return {"grade": value, "word": grade_word(value), "meaning": GRADES[value][1] if value in GRADES else ""}
 
 
 @register.inclusion_tag("gcp2/_change.html")

@@ -27,9 +27,13 @@ class Command(BaseCommand):
         if Case.objects.exists():
             raise CommandError("This database already holds cases: bench_data loads into an empty database.")
         started = time.perf_counter()
-        summary = generator.generate(households, today=timezone.localdate(), seed=seed,
-                                     progress=lambda text: self.stdout.write(text))
+        summary = generator.generate(
+            households, today=timezone.localdate(), seed=seed, progress=lambda text: self.stdout.write(text)
+        )
         elapsed = time.perf_counter() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"Loaded {households} households in {elapsed:.0f} s: "
-            + ", ".join(f"{count} {name}" for name, count in summary.items())))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {households} households in {elapsed:.0f} s: "
+                + ", ".join(f"{count} {name}" for name, count in summary.items())
+            )
+        )

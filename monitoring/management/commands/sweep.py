@@ -14,7 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_send: bool = False, **options) -> None:
         result = monitoring.sweep()
-        self.stdout.write(f"Flags raised: {result.raised}, cleared: {result.resolved}, "
-                          f"left open: {result.still_open}.")
+        self.stdout.write(f"Flags raised: {result.raised}, cleared: {result.resolved}, left open: {result.still_open}.")
         if not no_send:
             self.stdout.write(f"Notifications sent: {send_due()}.")
