@@ -1,4 +1,5 @@
-"""App config for plans: plans, outcomes and actions, meetings and reviews, timescales, supervision, closing and transfer."""
+"""App config for plans: plans, outcomes and actions, meetings and reviews, timescales, supervision,
+closing and transfer."""
 
 from django.apps import AppConfig
 

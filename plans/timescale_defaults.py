@@ -1,5 +1,6 @@
-"""The timescales the table is seeded with: statutory (Working Together 2023) and local defaults from
-DOMAIN.md section 4. Plain data (migration cases/0004 seeded the table from a copy of it); administrators change the table."""
+"""The timescales the table is seeded with: statutory (Working Together 2023) and local defaults
+(docs/practice.md, "Timescales"). Plain data: migration cases/0004 seeded the table from a copy of it, and
+administrators change the table."""
 
 WD, MONTHS = "working_days", "months"
 
