@@ -1,5 +1,5 @@
 """The timescales the table is seeded with: statutory (Working Together 2023) and local defaults
-(docs/practice.md, "Timescales"). Plain data: migration cases/0004 seeded the table from a copy of it, and
+(listed in the README). Plain data: migration cases/0004 seeded the table from a copy of it, and
 administrators change the table."""
 
 WD, MONTHS = "working_days", "months"
