@@ -7,7 +7,7 @@ from cases.access import cases_visible_to
 from cases.models import Case, CaseMember, HouseholdMember
 
 
-def _current_children() -> Prefetch:
+def current_children() -> Prefetch:
     return Prefetch(
         "household",
         queryset=HouseholdMember.objects.filter(relationship=HouseholdMember.Relationship.CHILD, left_on__isnull=True)
@@ -35,7 +35,7 @@ def case_list_for(
         cases = cases.filter(reference__icontains=reference.strip())
     return (
         cases.select_related("lead_professional", "lead_agency")
-        .prefetch_related(_current_children())
+        .prefetch_related(current_children())
         .order_by("-opened_on", "reference")
     )
 

@@ -1,7 +1,7 @@
 """Chronology pages: the merged timeline and its views, entries and amendments, log a concern,
 appointments and outcomes, a child's page, PDF/CSV export and the partner import.
 
-Every view gets its case from accounts.access (404 to outsiders, audited); entries and
+Every view gets its case from cases.access (404 to outsiders, audited); entries and
 appointments are fetched through that case.
 """
 

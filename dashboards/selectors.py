@@ -10,13 +10,27 @@ from datetime import date, timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, models
-from django.db.models import Count, DateField, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Least, TruncDate
 
 from accounts.models import User
 from cases.access import cases_visible_to, management_condition
 from cases.models import Case, CaseMember, HouseholdMember, Level
-from cases.selectors import _current_children
+from cases.selectors import current_children
 from chronology.models import Appointment, Entry
 from gcp2.models import Assessment
 from gcp2.structure import AREAS
@@ -85,7 +99,7 @@ def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
                 _count(Escalation.objects.filter(case=OuterRef("pk"), status=Escalation.Status.OPEN), "case"), 0
             ),
         )
-        .prefetch_related(_current_children())
+        .prefetch_related(current_children())
     )
 
 
@@ -193,7 +207,7 @@ def my_cases(user: User) -> QuerySet[Case]:
         .filter(status=Case.Status.OPEN, members__user=user, members__ended_on__isnull=True)
         .annotate(my_role=Subquery(role))
         .select_related("lead_professional", "lead_agency")
-        .prefetch_related(_current_children())
+        .prefetch_related(current_children())
         .order_by("reference")
     )
 
@@ -235,28 +249,17 @@ def my_unread_notifications(user: User) -> QuerySet[Notification]:
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:
-    """The person's notifications, limited to cases they can still open."""
+    """The person's notifications about cases they can still open, each with `closed` when its flag has
+    cleared or its escalation is resolved (one query)."""
     visible = cases_visible_to(user).values("pk")
-    return Notification.objects.filter(recipient=user, case__in=visible).select_related("case").order_by("-created_at")
-
-
-def mark_closed_subjects(notes) -> None:
-    """Set `closed` on each notification whose flag has cleared or whose escalation is resolved
-    (two queries for a page of notifications)."""
-    ids = {
-        label: [n.subject_id for n in notes if n.subject_type == label]
-        for label in (Flag._meta.label_lower, Escalation._meta.label_lower)
-    }
-    closed = set(
-        Flag.objects.filter(pk__in=ids[Flag._meta.label_lower], resolved_at__isnull=False).values_list("pk", flat=True)
+    cleared = Flag.objects.filter(pk=OuterRef("subject_id"), resolved_at__isnull=False)
+    resolved = Escalation.objects.filter(pk=OuterRef("subject_id")).exclude(status=Escalation.Status.OPEN)
+    return (
+        Notification.objects.filter(recipient=user, case__in=visible)
+        .annotate(closed=ExpressionWrapper(Exists(cleared) | Exists(resolved), output_field=BooleanField()))
+        .select_related("case")
+        .order_by("-created_at")
     )
-    closed |= set(
-        Escalation.objects.filter(pk__in=ids[Escalation._meta.label_lower])
-        .exclude(status=Escalation.Status.OPEN)
-        .values_list("pk", flat=True)
-    )
-    for note in notes:
-        note.closed = note.subject_id in closed
 
 
 def leads_any_case(user: User) -> bool:
@@ -279,7 +282,7 @@ def search_cases(user: User, text: str) -> QuerySet[Case]:
         cases_visible_to(user)
         .filter(Q(reference__icontains=text) | Exists(child))
         .select_related("lead_professional", "lead_agency")
-        .prefetch_related(_current_children())
+        .prefetch_related(current_children())
         .order_by("status", "reference")[:50]
     )
 

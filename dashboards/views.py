@@ -260,5 +260,4 @@ def notifications(request: HttpRequest) -> HttpResponse:
         notification_services.mark_all_read(user=request.user)
         return redirect("dashboards:notifications")
     page = Paginator(dash.notifications_for(request.user), 50).get_page(request.GET.get("page"))
-    dash.mark_closed_subjects(page.object_list)
     return render(request, "dashboards/notifications.html", {"page": page})

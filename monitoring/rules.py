@@ -334,7 +334,7 @@ def action_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]
 def review_due_soon(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """A reminder that a review is due within N working days (today included)."""
     cal = workdays.working_calendar(fresh=True)
-    # Due within N working days <=> due before working day N + 1 (cases/deadlines.py counts the same way).
+    # Due within N working days <=> due before working day N + 1 (workdays/deadlines.py counts the same way).
     before = cal.add_working_days(today, config.review_due_soon_working_days + 1)
     rows = Meeting.objects.filter(
         case__status=Case.Status.OPEN, held_on__isnull=True, kind__in=REVIEW_KINDS, due_on__gte=today, due_on__lt=before
@@ -429,7 +429,7 @@ def long_cp_plan(today: date, config: MonitoringSettings) -> Iterable[Finding]:
 
 def _last_day_inside(cal: workdays.WorkingCalendar, today: date, limit_wd: int) -> date:
     """The earliest date from which today is at most `limit_wd` working days on: anything before it is
-    more than `limit_wd` working days ago (day 0 is the date itself, cases/workdays.py)."""
+    more than `limit_wd` working days ago (day 0 is the date itself, workdays/calendar.py)."""
     day, counted = today, 0
     while True:
         if cal.is_working_day(day):

@@ -40,7 +40,7 @@ class Plan(models.Model):
     ended_on = models.DateField("plan ended", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    # Several people edit a plan: every update says which version it saw (cases/plan_services.py).
+    # Several people edit a plan: every update says which version it saw (plans/services.py).
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:

@@ -1,4 +1,4 @@
-"""The demo data (cases/demo.py) gives every open case its plan and reviews, some overdue, and every
+"""The demo data (demo/households.py) gives every open case its plan and reviews, some overdue, and every
 closed case the closing review it needed before it closed."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Template tag for due dates: the status from cases.deadlines, shown as a coloured badge with words."""
+"""Template tag for due dates: the status from workdays.deadlines, shown as a coloured badge with words."""
 
 from datetime import date
 
