@@ -5,20 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-
-MOVED_FROM = "cases"
-MODELS = ['monitoringsettings', 'flag', 'escalationstage', 'escalation', 'escalationresponse']
-
-
-def keep_content_types(apps, schema_editor):
-    """Permissions and admin history point at content types: move the old rows to this app, not new ones."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label=MOVED_FROM, model__in=MODELS).update(app_label="monitoring")
-
-
-def restore_content_types(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="monitoring", model__in=MODELS).update(app_label=MOVED_FROM)
+from common.migration_operations import move_content_types
 
 
 class Migration(migrations.Migration):
@@ -165,5 +152,5 @@ class Migration(migrations.Migration):
                 constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('case', 'subject'), name='cases_escalation_one_open_per_subject'),
             ),
         ]),
-        migrations.RunPython(keep_content_types, restore_content_types),
+        move_content_types(from_app="cases", to_app="monitoring", models=['monitoringsettings', 'flag', 'escalationstage', 'escalation', 'escalationresponse']),
     ]

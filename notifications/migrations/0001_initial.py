@@ -4,20 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-MOVED_FROM = "cases"
-MODELS = ['notification']
-
-
-def keep_content_types(apps, schema_editor):
-    """Permissions and admin history point at content types: move the old rows to this app, not new ones."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label=MOVED_FROM, model__in=MODELS).update(app_label="notifications")
-
-
-def restore_content_types(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="notifications", model__in=MODELS).update(app_label=MOVED_FROM)
+from common.migration_operations import move_content_types
 
 
 class Migration(migrations.Migration):
@@ -61,5 +48,5 @@ class Migration(migrations.Migration):
                 },
             ),
         ]),
-        migrations.RunPython(keep_content_types, restore_content_types),
+        move_content_types(from_app="cases", to_app="notifications", models=['notification']),
     ]

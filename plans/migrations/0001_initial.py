@@ -5,20 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-
-MOVED_FROM = "cases"
-MODELS = ['plan', 'outcome', 'action', 'meeting', 'outcomerating', 'timescale']
-
-
-def keep_content_types(apps, schema_editor):
-    """Permissions and admin history point at content types: move the old rows to this app, not new ones."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label=MOVED_FROM, model__in=MODELS).update(app_label="plans")
-
-
-def restore_content_types(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="plans", model__in=MODELS).update(app_label=MOVED_FROM)
+from common.migration_operations import move_content_types
 
 
 class Migration(migrations.Migration):
@@ -175,5 +162,5 @@ class Migration(migrations.Migration):
                 constraint=models.CheckConstraint(condition=models.Q(('held_on__isnull', False), ('due_on__isnull', False), _connector='OR'), name='cases_meeting_due_or_held'),
             ),
         ]),
-        migrations.RunPython(keep_content_types, restore_content_types),
+        move_content_types(from_app="cases", to_app="plans", models=['plan', 'outcome', 'action', 'meeting', 'outcomerating', 'timescale']),
     ]
