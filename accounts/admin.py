@@ -1,9 +1,11 @@
-"""Admin for administrators: agencies, teams and people, with roles and GCP2 licences."""
+"""Admin for administrators: agencies, teams, roles and people, with their roles and GCP2 licences.
+
+Capabilities are listed, not added: each is something the code checks (docs/roles.md)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import Agency, Team, User
+from accounts.models import Agency, Capability, Role, Team, User
 
 
 @admin.register(Agency)
@@ -21,13 +23,34 @@ class TeamAdmin(admin.ModelAdmin):
     autocomplete_fields = ("manager",)
 
 
+@admin.register(Capability)
+class CapabilityAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "key")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ("name", "key", "rank")
+    filter_horizontal = ("capabilities",)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "first_name", "last_name", "role", "job_title", "agency", "team", "is_active")
-    list_filter = ("role", "agency", "is_active")
+    list_display = ("username", "first_name", "last_name", "job_title", "agency", "team", "is_active")
+    list_filter = ("roles", "agency", "is_active")
+    filter_horizontal = ("roles", *DjangoUserAdmin.filter_horizontal)
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        ("Role in the partnership", {"fields": ("role", "job_title", "agency", "team")}),
+        ("Roles in the partnership", {"fields": ("roles", "job_title", "agency", "team")}),
         (
             "Graded Care Profile 2 licence",
             {"fields": ("gcp2_trained_on", "gcp2_licence_area", "gcp2_licence_expires_on")},
@@ -36,7 +59,7 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
         (
-            "Role in the partnership",
-            {"fields": ("first_name", "last_name", "email", "role", "job_title", "agency", "team")},
+            "Roles in the partnership",
+            {"fields": ("first_name", "last_name", "email", "roles", "job_title", "agency", "team")},
         ),
     )

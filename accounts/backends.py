@@ -1,5 +1,6 @@
 """Authentication backends: lockout (django-axes, tiered limits) and Django's model backend,
-which here loads the user's agency and team with the user (every page header shows the agency)."""
+which here loads the user's agency, team, capabilities and most senior role with the user, in one query
+(every page header shows the agency; the access policy reads the capabilities)."""
 
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
@@ -11,7 +12,7 @@ from accounts.models import User
 
 class PortalBackend(ModelBackend):
     def get_user(self, user_id):
-        user = User.objects.select_related("agency", "team").filter(pk=user_id).first()
+        user = User.objects.with_roles_loaded().select_related("agency", "team").filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

@@ -1,9 +1,35 @@
-"""Agencies, teams and the portal's custom user, with role and GCP2 licence fields."""
+"""Agencies, teams, roles and the portal's custom user, with GCP2 licence fields.
+
+Roles are data (docs/roles.md): a person holds any number of roles, and each role grants capabilities.
+The code checks capabilities, never role names, so a partnership adds a role (a MASH practitioner, a case
+auditor) in the admin without new code paths. Capabilities are the code's vocabulary: the list below is
+what the portal can check, seeded into the capability table by migration.
+"""
 
 from datetime import date
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.db.models import Aggregate, CharField, Exists, OuterRef, Subquery
+from django.utils.functional import cached_property
+
+
+class JoinedKeys(Aggregate):
+    """Distinct values joined with commas: string_agg on PostgreSQL, group_concat on SQLite."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(DISTINCT %(expressions)s, ',')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            function="GROUP_CONCAT",
+            template="%(function)s(DISTINCT %(expressions)s)",
+            **extra_context,
+        )
 
 
 class Agency(models.Model):
@@ -50,14 +76,74 @@ class Team(models.Model):
         return f"{self.name} ({self.agency.name})"
 
 
-class User(AbstractUser):
-    class Role(models.TextChoices):
+class Capability(models.Model):
+    """Something the portal lets a person do because of a role they hold (not because they are on a case's
+    team, which the access policy decides from the team itself)."""
+
+    class Key(models.TextChoices):
+        OVERSEE_AGENCY = "oversee_agency", "See every case their agency leads, and answer senior escalations"
+        USE_MANAGER_VIEW = "use_manager_view", "Use the manager's view and the caseload of their teams' cases"
+
+    key = models.CharField(max_length=30, choices=Key.choices, unique=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name_plural = "capabilities"
+
+    def __str__(self) -> str:
+        return self.get_key_display()
+
+
+class Role(models.Model):
+    """A role a person holds in the partnership; the roles a person holds grant the union of their
+    capabilities. The portal ships the four below; administrators add others in the admin."""
+
+    class Standard(models.TextChoices):
         PRACTITIONER = "practitioner", "Practitioner"
         TEAM_MANAGER = "team_manager", "Team manager"
         SENIOR_MANAGER = "senior_manager", "Senior manager"
         ADMINISTRATOR = "administrator", "Administrator"
 
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
+    key = models.SlugField(max_length=20, unique=True, help_text="Short name kept in the audit trail.")
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    rank = models.PositiveSmallIntegerField(
+        default=0, help_text="Higher is more senior: the audit trail names the most senior role a person holds."
+    )
+    capabilities = models.ManyToManyField(Capability, blank=True, related_name="roles")
+
+    class Meta:
+        ordering = ["-rank", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def with_capability(self, key: str) -> "UserQuerySet":
+        """People who hold at least one role granting the capability."""
+        return self.filter(Exists(Role.objects.filter(users=OuterRef("pk"), capabilities__key=key)))
+
+    def with_roles_loaded(self) -> "UserQuerySet":
+        """Each person with their capabilities and most senior role in the same query, so checking them
+        costs nothing more (the sign-in backend loads the request's user this way)."""
+        capabilities = (
+            Capability.objects.filter(roles__users=OuterRef("pk"))
+            .order_by()
+            .values("roles__users")
+            .annotate(keys=JoinedKeys("key"))
+            .values("keys")
+        )
+        principal = Role.objects.filter(users=OuterRef("pk")).order_by("-rank", "key").values("key")[:1]
+        return self.annotate(_capability_keys=Subquery(capabilities), _principal_role=Subquery(principal))
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    roles = models.ManyToManyField(Role, blank=True, related_name="users")
     job_title = models.CharField(max_length=100, blank=True, help_text="As colleagues know it, e.g. 'Health visitor'.")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members")
@@ -81,15 +167,41 @@ class User(AbstractUser):
         default=NotificationPreference.IMMEDIATE,
     )
 
+    objects = UserManager()
+
     class Meta:
         ordering = ["last_name", "first_name"]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    @cached_property
+    def capabilities(self) -> frozenset[str]:
+        """The capability keys this person's roles grant (read once per request's user)."""
+        if hasattr(self, "_capability_keys"):
+            return frozenset(self._capability_keys.split(",")) if self._capability_keys else frozenset()
+        if self.pk is None:
+            return frozenset()
+        return frozenset(Capability.objects.filter(roles__users=self).values_list("key", flat=True).distinct())
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    @cached_property
+    def principal_role(self) -> str:
+        """The key of the most senior role held, for the audit trail's snapshot ("" with none)."""
+        if hasattr(self, "_principal_role"):
+            return self._principal_role or ""
+        if self.pk is None:
+            return ""
+        return self.roles.order_by("-rank", "key").values_list("key", flat=True).first() or ""
+
     @property
     def display_role(self) -> str:
-        return self.job_title or self.get_role_display()
+        if self.job_title:
+            return self.job_title
+        role = self.roles.order_by("-rank", "key").first() if self.pk else None
+        return role.name if role else ""
 
     def holds_gcp2_licence(self, on: date) -> bool:
         """True when trained and licensed on the given day: only they may record a GCP2."""

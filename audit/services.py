@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 def _actor_fields(actor) -> dict[str, Any]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return {"actor": None, "actor_agency_id": None, "actor_role": ""}
-    return {"actor": actor, "actor_agency_id": actor.agency_id, "actor_role": actor.role}
+    return {"actor": actor, "actor_agency_id": actor.agency_id, "actor_role": actor.principal_role}
 
 
 def _request_fields(request: HttpRequest | None) -> dict[str, Any]:

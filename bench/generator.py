@@ -21,7 +21,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from faker import Faker
 
-from accounts.models import Agency, Team, User
+from accounts.models import Agency, Role, Team, User
 from cases.models import Case, CaseMember, CaseReferenceCounter, HouseholdMember, Level, Person
 from chronology.models import Appointment, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
@@ -252,9 +252,10 @@ class Generator:
         n_open = self._open_count()
         n_leads = max(1, math.ceil(n_open / CASES_PER_LEAD))
         n_teams = math.ceil(n_leads / LEADS_PER_TEAM)
-        users = []
+        users, roles = [], {}
 
         def user(username, role, agency, team=None, job="", licensed=False):
+            roles[username] = role
             sex = rng.random() < 0.7
             first = rng.choice(self.female if sex else self.male)
             users.append(
@@ -263,7 +264,6 @@ class Generator:
                     password=password,
                     first_name=first,
                     last_name=rng.choice(self.surnames),
-                    role=role,
                     agency=agency,
                     team=team,
                     job_title=job,
@@ -281,16 +281,16 @@ class Generator:
         for t, team in enumerate(teams):
             user(
                 "bench_manager" if t == 0 else f"bench_tm{t:03d}",
-                User.Role.TEAM_MANAGER,
+                Role.Standard.TEAM_MANAGER,
                 agencies["csc"],
                 team,
                 "Team manager",
             )
-        user("bench_senior", User.Role.SENIOR_MANAGER, agencies["csc"], None, "Head of service")
+        user("bench_senior", Role.Standard.SENIOR_MANAGER, agencies["csc"], None, "Head of service")
         for i in range(n_leads):
             user(
                 "bench_lead" if i == 0 else f"bench_sw{i:04d}",
-                User.Role.PRACTITIONER,
+                Role.Standard.PRACTITIONER,
                 agencies["csc"],
                 teams[i // LEADS_PER_TEAM],
                 "Social worker",
@@ -312,8 +312,14 @@ class Generator:
         }
         for key, count in partners.items():
             for i in range(count):
-                user(f"bench_{key}{i:04d}", User.Role.PRACTITIONER, agencies[key], None, jobs[key])
+                user(f"bench_{key}{i:04d}", Role.Standard.PRACTITIONER, agencies[key], None, jobs[key])
         User.objects.bulk_create(users, batch_size=1000)
+        role_ids = dict(Role.objects.values_list("key", "pk"))
+        user_ids = dict(User.objects.filter(username__in=roles).values_list("username", "pk"))
+        User.roles.through.objects.bulk_create(
+            [User.roles.through(user_id=user_ids[name], role_id=role_ids[key]) for name, key in roles.items()],
+            batch_size=1000,
+        )
         by_name = {u.username: u for u in User.objects.filter(username__startswith="bench_")}
         for t, team in enumerate(teams):
             team.manager = by_name["bench_manager" if t == 0 else f"bench_tm{t:03d}"]

@@ -6,15 +6,16 @@ a senior manager in the lead agency, or hold an unexpired access grant. Lists fi
 everyone else a 404 (a hidden case looks exactly like a missing one) and audits both outcomes.
 """
 
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Capability, User
 from audit import services as audit
 from cases.models import AccessGrant, Case, CaseMember
 
@@ -28,7 +29,7 @@ def management_condition(user: User) -> Q:
     # The leads of the teams the user manages as a small subquery, rather than joining every case
     # to its lead and their team: the planner then filters cases_case alone.
     condition = Q(lead_professional__in=User.objects.filter(team__manager=user).values("pk"))
-    if user.role == User.Role.SENIOR_MANAGER and user.agency_id:
+    if user.agency_id and user.can(Capability.Key.OVERSEE_AGENCY):
         condition |= Q(lead_agency_id=user.agency_id)
     return condition
 
@@ -50,51 +51,90 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     return Case.objects.filter(Q(pk__in=members.union(grants)) | management_condition(user))
 
 
-def cases_writable_by(user: User) -> QuerySet[Case]:
-    """Cases the user may add to: current non-read-only members, and their managers."""
+@dataclass(frozen=True)
+class CaseAccess:
+    """What one person may do with one case, decided once (one query) and read by the view, its templates
+    (`case.access`) and the services it calls."""
+
+    user_id: int
+    can_write: bool  # add to the case: current members who are not read-only, and the lead's managers
+    can_supervise: bool  # the lead's team manager, or a senior manager of the lead agency
+    is_lead: bool
+
+    @property
+    def can_manage(self) -> bool:
+        """Change the team, the lead and the case's status; acknowledge flags; see who viewed."""
+        return self.is_lead or self.can_supervise
+
+
+def _decide(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases, each annotated with the two facts the decision needs, in the same query."""
+    writes = _current_memberships(user).filter(case=OuterRef("pk")).exclude(role=CaseMember.Role.READ_ONLY)
+    return cases.annotate(
+        _member_writes=Exists(writes),
+        _supervises=ExpressionWrapper(management_condition(user), output_field=BooleanField()),
+    )
+
+
+def _decision_from(user: User, case: Case) -> CaseAccess:
+    return CaseAccess(
+        user_id=user.pk,
+        can_write=case._member_writes or case._supervises,
+        can_supervise=case._supervises,
+        is_lead=case.lead_professional_id == user.pk,
+    )
+
+
+def decision(user: User, case: Case) -> CaseAccess:
+    """What `user` may do with `case`: the decision made for this request when there is one (the case came
+    from `case_for_user`), otherwise one query. For services, which check again whatever the view did."""
+    made = getattr(case, "access", None)
+    if made is not None and made.user_id == user.pk:
+        return made
     if not user.is_authenticated or not user.is_active:
-        return Case.objects.none()
-    writable = _current_memberships(user).exclude(role=CaseMember.Role.READ_ONLY).values("case_id")
-    return Case.objects.filter(Q(pk__in=writable) | management_condition(user))
-
-
-def can_write(user: User, case: Case) -> bool:
-    return cases_writable_by(user).filter(pk=case.pk).exists()
-
-
-def can_manage_team(user: User, case: Case) -> bool:
-    """Lead professional and managers change the team, the lead and the case's status."""
-    if case.lead_professional_id == user.pk:
-        return True
-    return manages_lead(user, case)
-
-
-def manages_lead(user: User, case: Case) -> bool:
-    """The lead professional's team manager, or a senior manager of the lead agency: they supervise."""
-    return Case.objects.filter(management_condition(user), pk=case.pk).exists()
+        return CaseAccess(user_id=user.pk, can_write=False, can_supervise=False, is_lead=False)
+    annotated = _decide(user, Case.objects.filter(pk=case.pk)).values("_member_writes", "_supervises").first()
+    if annotated is None:
+        return CaseAccess(user_id=user.pk, can_write=False, can_supervise=False, is_lead=False)
+    return CaseAccess(
+        user_id=user.pk,
+        can_write=annotated["_member_writes"] or annotated["_supervises"],
+        can_supervise=annotated["_supervises"],
+        is_lead=case.lead_professional_id == user.pk,
+    )
 
 
 def case_for_user(
     request: HttpRequest, reference: str, *, write: bool = False, manage: bool = False, supervise: bool = False
 ) -> Case:
-    """The only way a view gets a Case. 404 to outsiders, 403 to members who may not write
-    (or, with `supervise`, to anyone but the lead's managers).
+    """The only way a view gets a Case: one query finds it among the cases the person may open and decides
+    what they may do with it (`case.access`, a CaseAccess). 404 to outsiders, 403 to members who may not
+    write (or manage, or, with `supervise`, to anyone but the lead's managers).
 
     Every call leaves exactly one audit row: viewed (GET), accessed (other methods), refused or denied.
+    The decision is kept for the rest of the request, so a second call for the same case asks nothing again.
     """
-    case = (
-        cases_visible_to(request.user)
-        .filter(reference=reference)
-        .select_related("lead_professional", "lead_professional__team", "lead_agency")
-        .first()
-    )
+    made = getattr(request, "_case_access", None)
+    if made is None:
+        made = request._case_access = {}
+    case = made.get(reference)
     if case is None:
-        audit.record_denied(request, requested_case=reference)
-        raise Http404("No case found")
+        case = (
+            _decide(request.user, cases_visible_to(request.user))
+            .filter(reference=reference)
+            .select_related("lead_professional", "lead_professional__team", "lead_agency")
+            .first()
+        )
+        if case is None:
+            audit.record_denied(request, requested_case=reference)
+            raise Http404("No case found")
+        case.access = _decision_from(request.user, case)
+        made[reference] = case
+    allowed = case.access
     if (
-        (write and not can_write(request.user, case))
-        or (manage and not can_manage_team(request.user, case))
-        or (supervise and not manages_lead(request.user, case))
+        (write and not allowed.can_write)
+        or (manage and not allowed.can_manage)
+        or (supervise and not allowed.can_supervise)
     ):
         audit.record(
             actor=request.user,

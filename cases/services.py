@@ -107,7 +107,7 @@ def household_member_add(
 
 @transaction.atomic
 def case_member_add(*, case: Case, by: User, user: User, role: str, started_on: date) -> CaseMember:
-    if not access.can_manage_team(by, case):
+    if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can change the team.")
     if role == CaseMember.Role.LEAD:
         raise ValidationError({"role": "Use 'Change lead professional' to change the lead."})
@@ -124,7 +124,7 @@ def case_member_add(*, case: Case, by: User, user: User, role: str, started_on: 
 
 @transaction.atomic
 def case_member_end(*, case: Case, by: User, member: CaseMember, ended_on: date) -> CaseMember:
-    if not access.can_manage_team(by, case):
+    if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can change the team.")
     if member.role == CaseMember.Role.LEAD:
         raise ValidationError("Change the lead professional before removing them from the team.")
@@ -140,7 +140,7 @@ def case_member_end(*, case: Case, by: User, member: CaseMember, ended_on: date)
 @transaction.atomic
 def access_grant_create(*, case: Case, by: User, user: User, reason: str, hours: int) -> AccessGrant:
     """Temporary read access for someone outside the team, with a reason, for at most 24 hours."""
-    if not access.can_manage_team(by, case):
+    if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can grant access.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why this person needs to see the case."})

@@ -137,7 +137,6 @@ def _timeline_page(
             "every_duplicate_query": every_duplicate.urlencode(),
             "has_history": bool(timeline.history_ids),
             "gap_days": settings.CHRONOLOGY_GAP_DAYS,
-            "can_write": access.can_write(request.user, case),
         },
     )
 
@@ -219,7 +218,6 @@ def entry_detail(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
             "case": case,
             "entry": entry,
             "is_history": entry.case_id != case.pk,
-            "can_write": access.can_write(request.user, case),
         },
     )
 
@@ -287,7 +285,6 @@ def appointments(request: HttpRequest, case: Case) -> HttpResponse:
         {
             "case": case,
             "page": page,
-            "can_write": access.can_write(request.user, case),
             "active": "appointments",
         },
     )
@@ -357,7 +354,6 @@ def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
             "counts": selectors.child_counts(case, member.person, today=today),
             "appointments": selectors.appointments_for(case, child=member.person),
             "page": page,
-            "can_write": access.can_write(request.user, case),
         },
     )
 

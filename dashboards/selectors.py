@@ -27,7 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Least, TruncDate
 
-from accounts.models import User
+from accounts.models import Capability, User
 from cases.access import cases_visible_to, management_condition
 from cases.models import Case, CaseMember, HouseholdMember, Level
 from cases.selectors import current_children
@@ -43,7 +43,6 @@ from workdays.deadlines import DueStatus, due_status
 # Stands in for "no date" so that the earliest of two deadlines works the same on PostgreSQL and SQLite.
 NO_DATE = date(9999, 12, 31)
 OPEN_ACTION = ~Q(status__in=[Action.Status.DONE, Action.Status.NOT_DONE])
-MANAGER_ROLES = (User.Role.TEAM_MANAGER, User.Role.SENIOR_MANAGER)
 # Rules whose flags mean the case is drifting (DOMAIN.md "Drift"); new drift rules join this set.
 DRIFT_RULES = frozenset({Flag.Rule.LEAD_CHURN, Flag.Rule.GCP2_DRIFT, Flag.Rule.LONG_CP_PLAN, Flag.Rule.NO_CONTACT})
 
@@ -297,7 +296,7 @@ def managed_cases(user: User) -> QuerySet[Case]:
     condition, `management_condition`), without the policy's membership and grant look-ups, which
     would cost a subquery per case and never add a case here.
     """
-    if not user.is_active or user.role not in MANAGER_ROLES:
+    if not user.is_active or not user.can(Capability.Key.USE_MANAGER_VIEW):
         return Case.objects.none()
     return Case.objects.filter(management_condition(user), status=Case.Status.OPEN)
 

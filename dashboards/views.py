@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import SignInForm
-from accounts.models import User
+from accounts.models import Capability, User
 from audit import services as audit
 from cases import access
 from cases import selectors as case_selectors
@@ -52,8 +52,8 @@ class SearchForm(forms.Form):
 
 def _links(user: User) -> dict:
     return {
-        "show_caseload": user.role in dash.MANAGER_ROLES or dash.leads_any_case(user),
-        "show_manager": user.role in dash.MANAGER_ROLES,
+        "show_caseload": user.can(Capability.Key.USE_MANAGER_VIEW) or dash.leads_any_case(user),
+        "show_manager": user.can(Capability.Key.USE_MANAGER_VIEW),
     }
 
 
@@ -176,12 +176,12 @@ STUCK_ROWS_PER_PAGE = 50
 @require_http_methods(["GET"])
 def manager(request: HttpRequest) -> HttpResponse:
     """The team's open cases, most stuck first, with the reasons and the actions a manager takes."""
-    if request.user.role not in dash.MANAGER_ROLES:
+    if not request.user.can(Capability.Key.USE_MANAGER_VIEW):
         raise PermissionDenied("This page is for team managers and senior managers.")
     today = timezone.localdate()
     cases = dash.managed_cases(request.user)
     # Ranked in SQL a page at a time; only the page's cases are loaded and drawn.
-    is_senior = request.user.role == User.Role.SENIOR_MANAGER
+    is_senior = request.user.can(Capability.Key.OVERSEE_AGENCY)
     page, counts = dash.StuckRanking(cases, today, narrow=not is_senior).page(
         request.GET.get("page"), STUCK_ROWS_PER_PAGE
     )
@@ -235,7 +235,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @access.case_view(methods=("GET",))
 def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
-    can_manage, today = access.can_manage_team(request.user, case), timezone.localdate()
+    today = timezone.localdate()
     return render(
         request,
         "dashboards/case_detail.html",
@@ -243,12 +243,10 @@ def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
             "case": case,
             "household": case_selectors.household_for(case),
             "team": case_selectors.team_for(case),
-            "can_write": access.can_write(request.user, case),
-            "can_manage": can_manage,
             "open_flags": case.flags.filter(resolved_at__isnull=True).count(),
             "open_escalations": case.escalations.filter(status="open").count(),
             "today": today,
-            "summary": plan_selectors.plan_summary(case, today, show_supervision=can_manage),
+            "summary": plan_selectors.plan_summary(case, today, show_supervision=case.access.can_manage),
         },
     )
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from accounts.models import Agency, Team, User
+from accounts.models import Agency, Role, Team, User
 from cases import services
 from cases.models import Case, CaseMember, HouseholdMember, Level
 from demo.chronology import seed_chronology
@@ -64,33 +64,33 @@ TEAM_A, TEAM_B, HV_TEAM, SCHOOL_TEAM, POLICE_TEAM, EH_TEAM = (name for name, _ i
 
 # The logins printed by `make run` and listed in the README. All use the password "demo".
 DEMO_LOGINS = [
-    DemoLogin("practitioner", "Priya", "Hall", "Health visitor", User.Role.PRACTITIONER, HEALTH, HV_TEAM),
+    DemoLogin("practitioner", "Priya", "Hall", "Health visitor", Role.Standard.PRACTITIONER, HEALTH, HV_TEAM),
     DemoLogin(
         "teacher",
         "Tom",
         "Fletcher",
         "Designated safeguarding lead (teacher)",
-        User.Role.PRACTITIONER,
+        Role.Standard.PRACTITIONER,
         SCHOOL,
         SCHOOL_TEAM,
     ),
-    DemoLogin("lead", "Leah", "Morgan", "Social worker", User.Role.PRACTITIONER, CSC, TEAM_A, gcp2_licensed=True),
-    DemoLogin("manager", "Marcus", "Reid", "Team manager", User.Role.TEAM_MANAGER, CSC, TEAM_A),
-    DemoLogin("senior", "Sarah", "Okafor", "Head of service", User.Role.SENIOR_MANAGER, CSC, None),
-    DemoLogin("admin", "Adam", "Price", "System administrator", User.Role.ADMINISTRATOR, CSC, None, is_admin=True),
+    DemoLogin("lead", "Leah", "Morgan", "Social worker", Role.Standard.PRACTITIONER, CSC, TEAM_A, gcp2_licensed=True),
+    DemoLogin("manager", "Marcus", "Reid", "Team manager", Role.Standard.TEAM_MANAGER, CSC, TEAM_A),
+    DemoLogin("senior", "Sarah", "Okafor", "Head of service", Role.Standard.SENIOR_MANAGER, CSC, None),
+    DemoLogin("admin", "Adam", "Price", "System administrator", Role.Standard.ADMINISTRATOR, CSC, None, is_admin=True),
 ]
 
 # Other staff, so that cases have real multi-agency teams and other teams exist.
 OTHER_STAFF = [
-    ("sw2", "Social worker", User.Role.PRACTITIONER, CSC, TEAM_A, True),
-    ("sw3", "Social worker", User.Role.PRACTITIONER, CSC, TEAM_B, True),
-    ("manager2", "Team manager", User.Role.TEAM_MANAGER, CSC, TEAM_B, False),
-    ("hv2", "Health visitor", User.Role.PRACTITIONER, HEALTH, HV_TEAM, False),
-    ("gp1", "GP", User.Role.PRACTITIONER, HEALTH, None, False),
-    ("police1", "Police officer", User.Role.PRACTITIONER, POLICE, POLICE_TEAM, False),
-    ("housing1", "Housing officer", User.Role.PRACTITIONER, HOUSING, None, False),
-    ("ehw1", "Early help worker", User.Role.PRACTITIONER, EARLY_HELP, EH_TEAM, True),
-    ("ehw2", "Family support worker", User.Role.PRACTITIONER, VOLUNTARY, None, False),
+    ("sw2", "Social worker", Role.Standard.PRACTITIONER, CSC, TEAM_A, True),
+    ("sw3", "Social worker", Role.Standard.PRACTITIONER, CSC, TEAM_B, True),
+    ("manager2", "Team manager", Role.Standard.TEAM_MANAGER, CSC, TEAM_B, False),
+    ("hv2", "Health visitor", Role.Standard.PRACTITIONER, HEALTH, HV_TEAM, False),
+    ("gp1", "GP", Role.Standard.PRACTITIONER, HEALTH, None, False),
+    ("police1", "Police officer", Role.Standard.PRACTITIONER, POLICE, POLICE_TEAM, False),
+    ("housing1", "Housing officer", Role.Standard.PRACTITIONER, HOUSING, None, False),
+    ("ehw1", "Early help worker", Role.Standard.PRACTITIONER, EARLY_HELP, EH_TEAM, True),
+    ("ehw2", "Family support worker", Role.Standard.PRACTITIONER, VOLUNTARY, None, False),
 ]
 
 # Levels of need across the demo households (weights, not exact counts).
@@ -123,7 +123,6 @@ def _user(username, first, last, job, role, agency, team, licensed, is_admin=Fal
             "first_name": first,
             "last_name": last,
             "job_title": job,
-            "role": role,
             "agency": agency,
             "team": team,
             "email": f"{username}@example.invalid",
@@ -132,6 +131,7 @@ def _user(username, first, last, job, role, agency, team, licensed, is_admin=Fal
         },
     )
     if created:
+        user.roles.set([Role.objects.get(key=role)])
         user.set_password(DEMO_PASSWORD)
         if licensed:
             user.gcp2_trained_on = date(2025, 3, 14)

@@ -54,7 +54,7 @@ def repeat_interval_months(case: Case) -> int:
 
 
 def _require_assessor(by: User, case: Case) -> None:
-    if not by.holds_gcp2_licence(timezone.localdate()) or not access.can_write(by, case):
+    if not by.holds_gcp2_licence(timezone.localdate()) or not access.decision(by, case).can_write:
         raise PermissionDenied(LICENCE_REQUIRED)
 
 

@@ -52,7 +52,7 @@ def assessor_view(view):
 
 
 def can_assess(user, case: Case) -> bool:
-    return user.holds_gcp2_licence(timezone.localdate()) and access.can_write(user, case)
+    return user.holds_gcp2_licence(timezone.localdate()) and access.decision(user, case).can_write
 
 
 def _invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse:

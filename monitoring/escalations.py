@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Capability, User
 from audit import services as audit
 from cases import access
 from cases.models import Case
@@ -58,12 +58,14 @@ def responders(escalation: Escalation) -> QuerySet[User]:
         return User.objects.filter(pk=case.lead_professional_id, is_active=True)
     if kind == EscalationStage.Responder.TEAM_MANAGER:
         return User.objects.filter(managed_teams__members=case.lead_professional_id, is_active=True).distinct()
-    return User.objects.filter(role=User.Role.SENIOR_MANAGER, agency_id=case.lead_agency_id, is_active=True)
+    return User.objects.with_capability(Capability.Key.OVERSEE_AGENCY).filter(
+        agency_id=case.lead_agency_id, is_active=True
+    )
 
 
 def can_respond(user: User, escalation: Escalation) -> bool:
     """The stage's responders, and the lead's managers at any stage."""
-    return responders(escalation).filter(pk=user.pk).exists() or access.manages_lead(user, escalation.case)
+    return responders(escalation).filter(pk=user.pk).exists() or access.decision(user, escalation.case).can_supervise
 
 
 def _notify(escalation: Escalation) -> None:
@@ -131,7 +133,7 @@ def _chronology(escalation: Escalation, by: User, text: str) -> None:
 @transaction.atomic
 def escalation_raise(*, case: Case, by: User, concern: str) -> Escalation:
     """A practitioner says the case is stuck. It starts at the first stage of the ladder."""
-    if not access.can_write(by, case):
+    if not access.decision(by, case).can_write:
         raise PermissionDenied("Only members of the case team can raise an escalation.")
     if not concern.strip():
         raise ValidationError({"concern": "Say what is stuck and what you want to happen."})
@@ -191,7 +193,7 @@ def escalation_move_up(*, escalation: Escalation, by: User) -> Escalation:
     """Take an open escalation to the next stage now (for example when an answer did not help)."""
     if not escalation.is_open:
         raise ValidationError("This escalation is already resolved.")
-    if not (access.can_write(by, escalation.case) or can_respond(by, escalation)):
+    if not (access.decision(by, escalation.case).can_write or can_respond(by, escalation)):
         raise PermissionDenied("Only the case team and the lead's managers can move an escalation up.")
     if _next_stage(escalation.stage) is None:
         raise ValidationError("This escalation is already at the last stage.")

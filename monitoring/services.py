@@ -15,7 +15,7 @@ from .models import Flag
 @transaction.atomic
 def flag_acknowledge(*, case: Case, by: User, flag: Flag, note: str) -> Flag:
     """The lead professional (or a manager) says what they will do about a flag."""
-    if not access.can_manage_team(by, case):
+    if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can acknowledge a flag.")
     if not note.strip():
         raise ValidationError({"note": "Say what you will do about this."})

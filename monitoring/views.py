@@ -39,7 +39,6 @@ def case_flags(request: HttpRequest, case: Case) -> HttpResponse:
         {
             "case": case,
             "flags": selectors.flags_for(case),
-            "can_manage": access.can_manage_team(request.user, case),
         },
     )
 
@@ -69,6 +68,7 @@ def _escalations_page(request: HttpRequest, case: Case, failed: tuple | None = N
     """The case's escalations, each open one with a response form for those who may answer it."""
     items = list(selectors.escalations_for(case))
     for item in items:
+        item.case = case  # the request's case, with its access decision
         item.can_respond = item.is_open and ladder.can_respond(request.user, item)
         if failed and failed[0] == item.pk:
             item.respond_form = failed[1]
@@ -80,7 +80,6 @@ def _escalations_page(request: HttpRequest, case: Case, failed: tuple | None = N
         {
             "case": case,
             "escalations": items,
-            "can_write": access.can_write(request.user, case),
         },
         status=status,
     )
@@ -117,7 +116,8 @@ def escalation_raise(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("POST",))
 def escalation_respond(request: HttpRequest, case: Case, escalation_id) -> HttpResponse:
     """Answer a stage (anyone who can see the case may try; the service checks it is their stage)."""
-    escalation = get_object_or_404(case.escalations.select_related("stage", "case"), pk=escalation_id)
+    escalation = get_object_or_404(case.escalations.select_related("stage"), pk=escalation_id)
+    escalation.case = case  # the request's case, with its access decision
     form = EscalationRespondForm(request.POST, auto_id=f"id_%s_{escalation.pk.hex[:8]}")
     if form.is_valid():
         data = form.cleaned_data
@@ -143,7 +143,8 @@ def escalation_respond(request: HttpRequest, case: Case, escalation_id) -> HttpR
 
 @access.case_view(methods=("POST",))
 def escalation_move_up(request: HttpRequest, case: Case, escalation_id) -> HttpResponse:
-    escalation = get_object_or_404(case.escalations.select_related("stage", "case"), pk=escalation_id)
+    escalation = get_object_or_404(case.escalations.select_related("stage"), pk=escalation_id)
+    escalation.case = case  # the request's case, with its access decision
     try:
         escalation = ladder.escalation_move_up(escalation=escalation, by=request.user)
     except ValidationError as error:

@@ -54,7 +54,7 @@ class Rating:
 
 
 def _check_can_change(case: Case, by: User) -> None:
-    if not access.can_write(by, case):
+    if not access.decision(by, case).can_write:
         raise PermissionDenied("You can read this case but not change it.")
     if not case.is_open:
         raise ValidationError("This case is closed: its plan and meetings can no longer change.")
@@ -259,7 +259,7 @@ def action_update(*, action: Action, by: User, status: str, on: date) -> Action:
 def meeting_schedule(*, case: Case, by: User, kind: str, due_on: date) -> Meeting:
     """Schedule a meeting on a date the team chose (a first strategy discussion, an extra review)."""
     _check_can_change(case, by)
-    if kind == MeetingKind.SUPERVISION and not access.manages_lead(by, case):
+    if kind == MeetingKind.SUPERVISION and not access.decision(by, case).can_supervise:
         raise PermissionDenied("Only the lead professional's manager schedules case supervision.")
     if due_on < case.opened_on:
         raise ValidationError({"due_on": "A meeting cannot be due before the case opened."})
@@ -295,7 +295,7 @@ def meeting_record(
     """Record a meeting that was held (the waiting one of its kind, or an unscheduled one), its
     progress ratings, and schedule the next meetings from the held date."""
     _check_can_change(case, by)
-    if kind == MeetingKind.SUPERVISION and not access.manages_lead(by, case):
+    if kind == MeetingKind.SUPERVISION and not access.decision(by, case).can_supervise:
         raise PermissionDenied("Only the lead professional's team manager or a senior manager records supervision.")
     ratings = ratings or {}
     errors = {}
@@ -363,7 +363,7 @@ def lead_change(
     *, case: Case, by: User, seen_version: int, new_lead: User, on: date, keep_previous_on_team: bool = True
 ) -> Case:
     """Hand the case to a new lead. The old lead's membership is ended, never rewritten."""
-    if not access.can_manage_team(by, case):
+    if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can change the lead.")
     if new_lead.pk == case.lead_professional_id:
         raise ValidationError({"new_lead": "This person is already the lead professional."})
@@ -397,7 +397,7 @@ def lead_change(
 
 @transaction.atomic
 def case_close(*, case: Case, by: User, seen_version: int, closed_on: date, reason: str) -> Case:
-    if not access.can_manage_team(by, case):
+    if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can close a case.")
     if reason not in ClosureReason.values:
         raise ValidationError({"reason": "Choose a closure reason from the list."})

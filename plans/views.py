@@ -114,7 +114,6 @@ def plan(request: HttpRequest, case: Case) -> HttpResponse:
             "case": case,
             "plans": plans,
             "current": next((p for p in plans if p.is_current), None),
-            "can_write": access.can_write(request.user, case),
             "today": timezone.localdate(),
         },
     )
@@ -249,7 +248,7 @@ def action_update(request: HttpRequest, case: Case, action_id: int) -> HttpRespo
 
 @access.case_view(methods=("GET",))
 def meetings(request: HttpRequest, case: Case) -> HttpResponse:
-    show_supervision = access.can_manage_team(request.user, case)
+    show_supervision = case.access.can_manage
     all_meetings = [
         m for m in plan_selectors.meetings_for(case) if show_supervision or m.kind != MeetingKind.SUPERVISION
     ]
@@ -262,8 +261,6 @@ def meetings(request: HttpRequest, case: Case) -> HttpResponse:
             "note": TIMESCALE_NOTE,
             "waiting": [m for m in all_meetings if not m.is_held],
             "held": sorted((m for m in all_meetings if m.is_held), key=lambda m: m.held_on, reverse=True),
-            "can_write": access.can_write(request.user, case),
-            "can_supervise": access.manages_lead(request.user, case),
         },
     )
 
@@ -272,7 +269,7 @@ def meetings(request: HttpRequest, case: Case) -> HttpResponse:
 def meeting_detail(request: HttpRequest, case: Case, meeting_id) -> HttpResponse:
     meeting = get_object_or_404(plan_selectors.meetings_for(case), pk=meeting_id)
     # Supervision is the manager's reflective space with the lead: not for the wider team.
-    if meeting.kind == MeetingKind.SUPERVISION and not access.can_manage_team(request.user, case):
+    if meeting.kind == MeetingKind.SUPERVISION and not case.access.can_manage:
         raise Http404("No meeting found")
     return render(
         request,

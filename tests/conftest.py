@@ -82,6 +82,17 @@ def senior(social_care):
 
 
 @pytest.fixture
+def two_roles(social_care):
+    """A practitioner who is also a team manager (of no team the case's lead is in)."""
+    return UserFactory(username="two_roles_p", agency=social_care, roles=["practitioner", "team_manager"])
+
+
+@pytest.fixture
+def administrator(social_care):
+    return UserFactory(username="admin_p", agency=social_care, role="administrator", is_staff=True)
+
+
+@pytest.fixture
 def deactivated(other_agency):
     return UserFactory(username="deactivated_p", agency=other_agency, is_active=False)
 
@@ -97,8 +108,10 @@ def case(lead, member, reader, deactivated):
 
 
 @pytest.fixture
-def personas(lead, member, reader, colleague, outsider, manager, senior, deactivated):
+def personas(lead, member, reader, colleague, outsider, manager, senior, deactivated, two_roles, administrator):
     return {
+        "two_roles": two_roles,
+        "administrator": administrator,
         "lead": lead,
         "member": member,
         "reader": reader,

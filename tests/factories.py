@@ -7,7 +7,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from accounts.models import Agency, Team, User
+from accounts.models import Agency, Role, Team, User
 from cases.models import Case, CaseMember, HouseholdMember, Person
 from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, Descriptor, SubAreaGrade
@@ -45,7 +45,6 @@ class UserFactory(DjangoModelFactory):
     last_name = factory.Faker("last_name", locale="en_GB")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.invalid")
     agency = factory.SubFactory(AgencyFactory)
-    role = User.Role.PRACTITIONER
     job_title = "Social worker"
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
@@ -53,6 +52,17 @@ class UserFactory(DjangoModelFactory):
     def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        """`role=` names one of the standard roles (practitioner by default); `roles=` gives several."""
+        if create and not kwargs.get("skip"):
+            obj.roles.add(Role.objects.get(key=extracted or Role.Standard.PRACTITIONER))
+
+    @factory.post_generation
+    def roles(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.roles.set(Role.objects.filter(key__in=extracted))
 
 
 class CaseFactory(DjangoModelFactory):

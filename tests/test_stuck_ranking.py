@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from dashboards import selectors as dash
 from monitoring import escalations
 from monitoring.models import Flag
@@ -38,7 +38,7 @@ def build_team(seed: int = 7, cases: int = 30) -> tuple[User, list[dash.StuckInp
     """A manager and `cases` open cases with random facts; returns the expected ranking, most stuck first."""
     rng, now, today = random.Random(seed), timezone.now(), timezone.localdate()
     team = TeamFactory()
-    manager = UserFactory(role=User.Role.TEAM_MANAGER, agency=team.agency, team=team)
+    manager = UserFactory(role=Role.Standard.TEAM_MANAGER, agency=team.agency, team=team)
     team.manager = manager
     team.save()
     lead = UserFactory(agency=team.agency, team=team)

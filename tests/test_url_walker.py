@@ -166,7 +166,21 @@ EXPECTED = {
         "outsider": 404,
     },
 }
-SIGNED_IN_PERSONAS = ["lead", "member", "reader", "manager", "senior", "colleague", "outsider"]
+# Roles alone open no case: a person holding the practitioner and team-manager roles who neither is on the
+# team nor manages the lead's team, and an administrator, are outsiders to it (docs/roles.md).
+for expected in EXPECTED.values():
+    expected["two_roles"] = expected["administrator"] = expected["colleague"]
+SIGNED_IN_PERSONAS = [
+    "lead",
+    "member",
+    "reader",
+    "manager",
+    "senior",
+    "colleague",
+    "outsider",
+    "two_roles",
+    "administrator",
+]
 
 
 def _named_patterns(patterns=None, namespace=""):
@@ -300,7 +314,7 @@ def test_every_page_sends_security_headers(client, lead, name):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", case_url_names())
-@pytest.mark.parametrize("persona", ["colleague", "outsider"])
+@pytest.mark.parametrize("persona", ["colleague", "outsider", "two_roles", "administrator"])
 def test_outsiders_get_404_for_every_method(client, personas, case, persona, name):
     client.force_login(personas[persona])
     url = _case_url(name, case)
