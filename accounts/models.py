@@ -94,6 +94,17 @@ class Capability(models.Model):
         return self.get_key_display()
 
 
+class RoleManager(models.Manager):
+    def standard(self, key: str) -> "Role":
+        """One of the roles the portal ships, made with its capabilities if it is missing (migration 0006
+        seeds them; a flushed test database or an administrator's deletion should not break the code)."""
+        name, rank, capabilities, description = Role.STANDARD[key]
+        role, created = self.get_or_create(key=key, defaults={"name": name, "rank": rank, "description": description})
+        if created:
+            role.capabilities.set([Capability.objects.get_or_create(key=c)[0] for c in capabilities])
+        return role
+
+
 class Role(models.Model):
     """A role a person holds in the partnership; the roles a person holds grant the union of their
     capabilities. The portal ships the four below; administrators add others in the admin."""
@@ -111,6 +122,31 @@ class Role(models.Model):
         default=0, help_text="Higher is more senior: the audit trail names the most senior role a person holds."
     )
     capabilities = models.ManyToManyField(Capability, blank=True, related_name="roles")
+
+    # key: (name, rank, capabilities, description), as migration 0006 seeded them.
+    STANDARD = {
+        Standard.PRACTITIONER: ("Practitioner", 10, [], "Works on the cases whose team they are on."),
+        Standard.TEAM_MANAGER: (
+            "Team manager",
+            20,
+            [Capability.Key.USE_MANAGER_VIEW],
+            "Manages a team (set on the team): sees and supervises the cases its members lead.",
+        ),
+        Standard.SENIOR_MANAGER: (
+            "Senior manager",
+            30,
+            [Capability.Key.OVERSEE_AGENCY, Capability.Key.USE_MANAGER_VIEW],
+            "Sees every case their agency leads; answers escalations at the senior stage.",
+        ),
+        Standard.ADMINISTRATOR: (
+            "Administrator",
+            5,
+            [],
+            "Looks after agencies, people, roles and settings in the admin (with staff status).",
+        ),
+    }
+
+    objects = RoleManager()
 
     class Meta:
         ordering = ["-rank", "name"]

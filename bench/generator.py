@@ -314,7 +314,7 @@ class Generator:
             for i in range(count):
                 user(f"bench_{key}{i:04d}", Role.Standard.PRACTITIONER, agencies[key], None, jobs[key])
         User.objects.bulk_create(users, batch_size=1000)
-        role_ids = dict(Role.objects.values_list("key", "pk"))
+        role_ids = {key: Role.objects.standard(key).pk for key in set(roles.values())}
         user_ids = dict(User.objects.filter(username__in=roles).values_list("username", "pk"))
         User.roles.through.objects.bulk_create(
             [User.roles.through(user_id=user_ids[name], role_id=role_ids[key]) for name, key in roles.items()],

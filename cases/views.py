@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -25,7 +26,7 @@ from cases.forms import (
     HouseholdMemberForm,
 )
 from cases.models import Case
-from common.views import INVALID, apply_service_errors, form_page, save_once
+from common.views import DuplicateSubmission, apply_service_errors, form_page, saved_once
 
 CASES_PER_PAGE = 25
 
@@ -58,10 +59,52 @@ PAGES = {
 }
 
 
-def conflict_page(request: HttpRequest, case: Case, current: Case, submitted: dict) -> HttpResponse:
-    audit.record(actor=request.user, action="case.save_conflict", case=case, request=request, outcome="failed")
-    return render(
-        request, "cases/conflict.html", {"case": case, "current": current, "submitted": submitted}, status=409
+def conflict_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    target,
+    action: str,
+    explanation: str,
+    now_heading: str,
+    now_template: str,
+    now: dict,
+    submitted: dict,
+    back_url: str,
+    back_label: str,
+    nothing_entered: str = "",
+) -> HttpResponse:
+    """The one page for a save refused because someone else saved first (a VersionConflict): what is there
+    now beside what the person entered, with a 409. The refusal is audited as `action`."""
+    audit.record(actor=request.user, action=action, case=case, target=target, request=request, outcome="failed")
+    context = {
+        "case": case,
+        "explanation": explanation,
+        "now_heading": now_heading,
+        "now_template": now_template,
+        "submitted": submitted,
+        "back_url": back_url,
+        "back_label": back_label,
+        "nothing_entered": nothing_entered,
+        **now,
+    }
+    return render(request, "cases/conflict.html", context, status=409)
+
+
+def case_conflict_page(request: HttpRequest, case: Case, current: Case, submitted: dict) -> HttpResponse:
+    """A change to the case itself (its details, closing it, its lead) that someone else beat."""
+    return conflict_page(
+        request,
+        case,
+        target=case,
+        action="case.save_conflict",
+        explanation=f"Someone else changed case {case.reference} after you opened it.",
+        now_heading="The case now",
+        now_template="cases/_conflict_case.html",
+        now={"current": current},
+        submitted=submitted,
+        back_url=reverse("dashboards:detail", args=[case.reference]),
+        back_label="Back to the case",
     )
 
 
@@ -96,23 +139,19 @@ def case_create(request: HttpRequest) -> HttpResponse:
     if request.user.agency_id is None:
         raise PermissionDenied("Only staff of a partner agency can open a case.")
     form = CaseCreateForm(request.POST or None)
-    if request.method != "POST":
-        return form_page(request, PAGES["create"], form)
-
-    def done(case):
-        if case is None:
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                case = services.case_create(by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "That case was already opened; it was not opened twice.")
             return redirect("cases:list")
-        messages.success(request, f"Case {case.reference} opened. Now add the people in the household.")
-        return redirect("dashboards:detail", reference=case.reference)
-
-    return save_once(
-        request,
-        form,
-        lambda data: services.case_create(by=request.user, **data),
-        done=done,
-        invalid=lambda: form_page(request, PAGES["create"], form, status=INVALID),
-        already="That case was already opened; it was not opened twice.",
-    )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Case {case.reference} opened. Now add the people in the household.")
+            return redirect("dashboards:detail", reference=case.reference)
+    return form_page(request, PAGES["create"], form)
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)
@@ -121,7 +160,7 @@ def case_edit(request: HttpRequest, case: Case) -> HttpResponse:
     form = CaseEditForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if not form.is_valid():
-            return form_page(request, PAGES["edit"], form, case, status=INVALID)
+            return form_page(request, PAGES["edit"], form, case)
         data = form.cleaned_data
         try:
             services.case_update(
@@ -132,7 +171,7 @@ def case_edit(request: HttpRequest, case: Case) -> HttpResponse:
                 opened_on=data["opened_on"],
             )
         except services.VersionConflict as conflict:
-            return conflict_page(
+            return case_conflict_page(
                 request,
                 case,
                 conflict.current,
@@ -149,10 +188,8 @@ def case_edit(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("GET", "POST"), write=True)
 def household_add(request: HttpRequest, case: Case) -> HttpResponse:
     form = HouseholdMemberForm(request.POST or None)
-    if request.method != "POST":
-        return form_page(request, PAGES["household"], form, case)
-
-    def save(data):
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         details = services.PersonDetails(
             first_name=data["first_name"],
             last_name=data["last_name"],
@@ -161,30 +198,27 @@ def household_add(request: HttpRequest, case: Case) -> HttpResponse:
             expected_on=data["expected_on"],
             sex=data["sex"],
         )
-        return services.household_member_add(
-            case=case,
-            by=request.user,
-            details=details,
-            relationship=data["relationship"],
-            relationship_detail=data["relationship_detail"],
-            joined_on=data["joined_on"],
-        )
-
-    def done(member):
-        if member is not None:
+        try:
+            with saved_once(form, by=request.user):
+                services.household_member_add(
+                    case=case,
+                    by=request.user,
+                    details=details,
+                    relationship=data["relationship"],
+                    relationship_detail=data["relationship_detail"],
+                    joined_on=data["joined_on"],
+                )
+        except DuplicateSubmission:
+            messages.info(request, "This person was already added; they were not added twice.")
+            return redirect("dashboards:detail", reference=case.reference)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
             messages.success(request, "Added to the household.")
-        if member is not None and "add_another" in request.POST:
-            return redirect("cases:household_add", reference=case.reference)
-        return redirect("dashboards:detail", reference=case.reference)
-
-    return save_once(
-        request,
-        form,
-        save,
-        done=done,
-        invalid=lambda: form_page(request, PAGES["household"], form, case, status=INVALID),
-        already="This person was already added; they were not added twice.",
-    )
+            if "add_another" in request.POST:
+                return redirect("cases:household_add", reference=case.reference)
+            return redirect("dashboards:detail", reference=case.reference)
+    return form_page(request, PAGES["household"], form, case)
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)
@@ -192,12 +226,12 @@ def team_add(request: HttpRequest, case: Case) -> HttpResponse:
     form = CaseMemberAddForm(request.POST or None, case=case)
     if request.method == "POST":
         if not form.is_valid():
-            return form_page(request, PAGES["team_add"], form, case, status=INVALID)
+            return form_page(request, PAGES["team_add"], form, case)
         try:
             member = services.case_member_add(case=case, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
-            return form_page(request, PAGES["team_add"], form, case, status=INVALID)
+            return form_page(request, PAGES["team_add"], form, case)
         messages.success(request, f"{member.user.get_full_name()} added to the case team.")
         return redirect("dashboards:detail", reference=case.reference)
     return form_page(request, PAGES["team_add"], form, case)
@@ -209,12 +243,12 @@ def team_end(request: HttpRequest, case: Case, member_id: int) -> HttpResponse:
     form = CaseMemberEndForm(request.POST or None, member=member)
     if request.method == "POST":
         if not form.is_valid():
-            return form_page(request, PAGES["team_end"], form, case, status=INVALID)
+            return form_page(request, PAGES["team_end"], form, case)
         try:
             services.case_member_end(case=case, by=request.user, member=member, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
-            return form_page(request, PAGES["team_end"], form, case, status=INVALID)
+            return form_page(request, PAGES["team_end"], form, case)
         messages.success(request, f"{member.user.get_full_name()} has left the case team.")
         return redirect("dashboards:detail", reference=case.reference)
     return form_page(request, PAGES["team_end"], form, case)
@@ -225,12 +259,12 @@ def access_grant(request: HttpRequest, case: Case) -> HttpResponse:
     form = AccessGrantForm(request.POST or None, case=case)
     if request.method == "POST":
         if not form.is_valid():
-            return form_page(request, PAGES["grant"], form, case, status=INVALID)
+            return form_page(request, PAGES["grant"], form, case)
         try:
             grant = services.access_grant_create(case=case, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
-            return form_page(request, PAGES["grant"], form, case, status=INVALID)
+            return form_page(request, PAGES["grant"], form, case)
         until = timezone.localtime(grant.expires_at)
         messages.success(request, f"Read access given until {until:%d/%m/%Y %H:%M}.")
         return redirect("dashboards:detail", reference=case.reference)

@@ -27,7 +27,7 @@ from chronology.forms import (
     TimelineFilterForm,
 )
 from chronology.models import Entry
-from common.views import FORM_PAGE, INVALID, apply_service_errors, save_once
+from common.views import INVALID, DuplicateSubmission, apply_service_errors, form_page, saved_once
 
 ENTRIES_PER_PAGE = 50
 DUPLICATE_GROUPS_PER_PAGE = 50  # the list of every possible duplicate group
@@ -61,10 +61,8 @@ PAGES = {
 }
 
 
-def _form_page(request, page: str, form, case: Case, status: int = 200, **extra) -> HttpResponse:
-    if status == INVALID:
-        messages.error(request, "Please correct the problems shown below.")
-    return render(request, FORM_PAGE, {"case": case, "form": form, **PAGES[page], **extra}, status=status)
+def _form_page(request, page: str, form, case: Case, **extra) -> HttpResponse:
+    return form_page(request, {**PAGES[page], **extra}, form, case)
 
 
 def _filters(request: HttpRequest, case: Case) -> tuple[TimelineFilterForm, selectors.TimelineFilters]:
@@ -224,23 +222,19 @@ def entry_detail(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
 
 def _save_entry(request: HttpRequest, case: Case, page: str, form_class) -> HttpResponse:
     form = form_class(request.POST or None, case=case)
-    if request.method != "POST":
-        return _form_page(request, page, form, case)
-
-    def done(entry):
-        if entry is None:
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                entry = services.entry_create(case=case, by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "This was already added to the chronology; it was not added twice.")
             return redirect("chronology:timeline", reference=case.reference)
-        messages.success(request, "Added to the chronology.")
-        return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
-
-    return save_once(
-        request,
-        form,
-        lambda data: services.entry_create(case=case, by=request.user, **data),
-        done=done,
-        invalid=lambda: _form_page(request, page, form, case, status=INVALID),
-        already="This was already added to the chronology; it was not added twice.",
-    )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Added to the chronology.")
+            return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
+    return _form_page(request, page, form, case)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -258,22 +252,19 @@ def entry_amend(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
     # Only this case's own entries: an earlier case's history is read-only here.
     entry = get_object_or_404(case.entries, pk=entry_id)
     form = AmendmentForm(request.POST or None, initial={"text": entry.current_text})
-    if request.method != "POST":
-        return _form_page(request, "amend", form, case)
-
-    def done(amendment):
-        if amendment is not None:
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                services.entry_amend(entry=entry, by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "This correction was already added; it was not added twice.")
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            return _form_page(request, "amend", form, case)
+        else:
             messages.success(request, "Correction added. The original is still shown with it.")
         return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
-
-    return save_once(
-        request,
-        form,
-        lambda data: services.entry_amend(entry=entry, by=request.user, **data),
-        done=done,
-        invalid=lambda: _form_page(request, "amend", form, case, status=INVALID),
-        already="This correction was already added; it was not added twice.",
-    )
+    return _form_page(request, "amend", form, case)
 
 
 @access.case_view(methods=("GET",))
@@ -293,22 +284,19 @@ def appointments(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("GET", "POST"), write=True)
 def appointment_new(request: HttpRequest, case: Case) -> HttpResponse:
     form = AppointmentForm(request.POST or None, case=case, initial={"agency": request.user.agency_id})
-    if request.method != "POST":
-        return _form_page(request, "appointment", form, case)
-
-    def done(appointment):
-        if appointment is not None:
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                services.appointment_create(case=case, by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "This appointment was already added; it was not added twice.")
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            return _form_page(request, "appointment", form, case)
+        else:
             messages.success(request, "Appointment added. Record its outcome once it has happened.")
         return redirect("chronology:appointments", reference=case.reference)
-
-    return save_once(
-        request,
-        form,
-        lambda data: services.appointment_create(case=case, by=request.user, **data),
-        done=done,
-        invalid=lambda: _form_page(request, "appointment", form, case, status=INVALID),
-        already="This appointment was already added; it was not added twice.",
-    )
+    return _form_page(request, "appointment", form, case)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -324,12 +312,12 @@ def appointment_outcome(request: HttpRequest, case: Case, appointment_id) -> Htt
     )
     if request.method == "POST":
         if not form.is_valid():
-            return _form_page(request, "outcome", form, case, status=INVALID, intro=about)
+            return _form_page(request, "outcome", form, case, intro=about)
         try:
             services.appointment_record_outcome(appointment=appointment, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
-            return _form_page(request, "outcome", form, case, status=INVALID, intro=about)
+            return _form_page(request, "outcome", form, case, intro=about)
         messages.success(request, "Outcome recorded and added to the chronology.")
         return redirect("chronology:appointments", reference=case.reference)
     return _form_page(request, "outcome", form, case, intro=about)

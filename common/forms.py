@@ -22,6 +22,10 @@ class OnceOnlyForm(forms.Form):
 
     submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
 
+    def values(self) -> dict:
+        """What the person entered, for the service: the cleaned data without the token."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "submission_token"}
+
 
 class VersionedForm(forms.Form):
     """Carries the version the user saw, so a stale save is refused instead of overwriting."""

@@ -25,9 +25,11 @@ def submission_claim(*, token, by) -> None:
 
 
 @contextmanager
-def saved_once(*, token, by):
-    """Run a form's save in one transaction with the claim of its one-time token: a second post of
-    the same form raises DuplicateSubmission and saves nothing."""
+def saved_once(form, *, by):
+    """Run a form's save in one transaction with the claim of its one-time token (`form` is an
+    OnceOnlyForm that passed validation): a second post of the same form raises DuplicateSubmission and
+    saves nothing. A post without a token (not from our pages) is simply not protected."""
+    token = form.cleaned_data.get("submission_token")
     with transaction.atomic():
         if token is not None:
             submission_claim(token=token, by=by)

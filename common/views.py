@@ -1,12 +1,30 @@
-"""The form flow every app's views share: the 400 for a form with errors, the generic form page, a
-service's refusal put beside its field, and the POST half of a form page with its one-time token."""
+"""The form flow every app's views write the same way, straight:
+
+    form = SomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                result = services.something(by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "That was already saved; it was not saved twice.")
+            return redirect(...)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(...)
+    return form_page(request, PAGES["something"], form, case)
+
+A form page shown after a POST answers 400 with a message and what was typed; nothing is half-saved
+because the service and the one-time token's claim share one transaction.
+"""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from . import services
+from .services import DuplicateSubmission, saved_once  # noqa: F401  (the flow's two names)
 
 INVALID = 400  # The one status for a form with errors, across the project (SECURITY.md R41).
 
@@ -14,11 +32,13 @@ INVALID = 400  # The one status for a form with errors, across the project (SECU
 FORM_PAGE = "common/form_page.html"
 
 
-def form_page(request: HttpRequest, page: dict, form, case=None, status: int = 200) -> HttpResponse:
-    """The generic form page: `page` gives its title, button label and one line of explanation."""
+def form_page(request: HttpRequest, page: dict, form, case=None, *, template: str = FORM_PAGE) -> HttpResponse:
+    """A form page: `page` gives its title, button label and one line of explanation. Shown after a POST,
+    the form had errors (or a service refused it): the page says so and answers 400 with what was typed."""
+    status = INVALID if request.method == "POST" else 200
     if status == INVALID:
         messages.error(request, "Please correct the problems shown below.")
-    return render(request, FORM_PAGE, {"case": case, "form": form, **page}, status=status)
+    return render(request, template, {"case": case, "form": form, **page}, status=status)
 
 
 def apply_service_errors(form, error: ValidationError) -> None:
@@ -28,22 +48,3 @@ def apply_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-
-def save_once(request: HttpRequest, form, save, *, invalid, done, already: str) -> HttpResponse:
-    """The POST half of a form page: validate, run `save(cleaned_data)` once per one-time token,
-    then `done(result)`. Bad input or a service's refusal gives `invalid()` (the form again, 400);
-    a second post of the same form gives `already` as a message and `done(None)`."""
-    if not form.is_valid():
-        return invalid()
-    data = dict(form.cleaned_data)
-    try:
-        with services.saved_once(token=data.pop("submission_token", None), by=request.user):
-            result = save(data)
-    except services.DuplicateSubmission:
-        messages.info(request, already)
-        return done(None)
-    except ValidationError as error:
-        apply_service_errors(form, error)
-        return invalid()
-    return done(result)

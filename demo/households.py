@@ -131,7 +131,7 @@ def _user(username, first, last, job, role, agency, team, licensed, is_admin=Fal
         },
     )
     if created:
-        user.roles.set([Role.objects.get(key=role)])
+        user.roles.set([Role.objects.standard(role)])
         user.set_password(DEMO_PASSWORD)
         if licensed:
             user.gcp2_trained_on = date(2025, 3, 14)

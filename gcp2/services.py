@@ -20,6 +20,7 @@ from cases import access
 from cases.models import Case, Level, Person
 from chronology import services as chronology
 from chronology.models import Entry, EventType
+from common.conflicts import VersionConflict
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREA_BY_CODE, AREAS, BEST, SUB_AREAS, WORST
 from workdays.calendar import add_months
@@ -28,14 +29,6 @@ LICENCE_REQUIRED = (
     "Only a trained GCP2 assessor with a current licence can start, change or complete an "
     "assessment. Ask your manager if your training or licence needs renewing."
 )
-
-
-class VersionConflict(Exception):
-    """Someone saved the draft after this user loaded it, or it was completed; nothing was written."""
-
-    def __init__(self, current: Assessment):
-        super().__init__("The assessment was changed by someone else.")
-        self.current = current
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from django.utils import timezone
 from audit import services as audit
 from cases import access
 from cases.models import Case
+from cases.views import conflict_page
+from common.conflicts import VersionConflict
 from common.views import INVALID, apply_service_errors
 from gcp2 import pdf, selectors, services
 from gcp2.forms import AreaForm, CompleteForm, CorrectionForm, DetailsForm, StartForm
@@ -74,28 +76,29 @@ def _submitted(form) -> dict[str, str]:
 
 
 def _conflict(request: HttpRequest, case: Case, assessment: Assessment, submitted: dict, back: str) -> HttpResponse:
-    audit.record(
-        actor=request.user,
-        action="gcp2.assessment.save_conflict",
-        case=case,
-        target=assessment,
-        request=request,
-        outcome="failed",
-    )
     current = selectors.assessment_in_case(case, assessment.pk)
-    return render(
+    sub_grades, area_grades = selectors.grades_of(current)
+    if current.is_completed:
+        explanation = (
+            "This GCP2 has been completed and is locked, so it cannot be changed. To change it, record a correction."
+        )
+        back_url, back_label = reverse("gcp2:detail", args=[case.reference, current.pk]), "See the completed GCP2"
+    else:
+        explanation = "Someone else saved this GCP2 draft after you opened it."
+        back_url, back_label = back, "Back to the form, with the latest version"
+    return conflict_page(
         request,
-        "gcp2/conflict.html",
-        {
-            "case": case,
-            "assessment": current,
-            "submitted": submitted,
-            "back": back,
-            "sub_grades": selectors.grades_of(current)[0],
-            "area_grades": selectors.grades_of(current)[1],
-            "areas": AREAS,
-        },
-        status=409,
+        case,
+        target=assessment,
+        action="gcp2.assessment.save_conflict",
+        explanation=explanation,
+        now_heading=f"The GCP2 now (version {current.version})",
+        now_template="gcp2/_conflict_assessment.html",
+        now={"assessment": current, "sub_grades": sub_grades, "area_grades": area_grades, "areas": AREAS},
+        submitted=submitted,
+        back_url=back_url,
+        back_label=back_label,
+        nothing_entered="You asked to complete the assessment.",
     )
 
 
@@ -209,7 +212,7 @@ def details(request: HttpRequest, case: Case, assessment_id) -> HttpResponse:
                 seen_version=data["version"],
                 details=services.Details(**{name: data[name] for name in DETAIL_FIELDS}),
             )
-        except services.VersionConflict:
+        except VersionConflict:
             return _conflict(request, case, assessment, _submitted(form), _step_url(case, assessment, "details"))
         return _after_save(request, case, assessment, "details")
     return render(request, "gcp2/edit_details.html", context)
@@ -248,7 +251,7 @@ def area(request: HttpRequest, case: Case, assessment_id, area: str) -> HttpResp
                 area_grade=data["area_grade"],
                 rationale=data["rationale"],
             )
-        except services.VersionConflict:
+        except VersionConflict:
             return _conflict(request, case, assessment, _submitted(form), _step_url(case, assessment, area))
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -279,7 +282,7 @@ def complete(request: HttpRequest, case: Case, assessment_id) -> HttpResponse:
             services.assessment_complete(
                 assessment=assessment, by=request.user, seen_version=form.cleaned_data["version"]
             )
-        except services.VersionConflict:
+        except VersionConflict:
             return _conflict(request, case, assessment, {}, _step_url(case, assessment, "complete"))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -11,8 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from cases import access
 from cases.models import Case
-from common import services as once
-from common.views import FORM_PAGE, INVALID, apply_service_errors, form_page, save_once
+from common.views import FORM_PAGE, INVALID, DuplicateSubmission, apply_service_errors, form_page, saved_once
 
 from . import escalations as ladder
 from . import selectors, services
@@ -49,12 +48,12 @@ def flag_acknowledge(request: HttpRequest, case: Case, flag_id) -> HttpResponse:
     form = FlagAcknowledgeForm(request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
-            return form_page(request, PAGES["acknowledge"], form, case, status=INVALID)
+            return form_page(request, PAGES["acknowledge"], form, case)
         try:
             services.flag_acknowledge(case=case, by=request.user, flag=flag, note=form.cleaned_data["note"])
         except ValidationError as error:
             apply_service_errors(form, error)
-            return form_page(request, PAGES["acknowledge"], form, case, status=INVALID)
+            return form_page(request, PAGES["acknowledge"], form, case)
         messages.success(request, "Flag acknowledged.")
         return redirect("monitoring:flags", reference=case.reference)
     return render(
@@ -93,24 +92,20 @@ def escalations(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("GET", "POST"), write=True)
 def escalation_raise(request: HttpRequest, case: Case) -> HttpResponse:
     form = EscalationRaiseForm(request.POST or None)
-    if request.method != "POST":
-        return form_page(request, PAGES["escalate"], form, case)
-
-    def done(escalation):
-        if escalation is not None:
-            messages.success(
-                request, f"Escalation raised. {escalation.stage}: due by {escalation.stage_due_on:%d/%m/%Y}."
-            )
-        return redirect("monitoring:escalations", reference=case.reference)
-
-    return save_once(
-        request,
-        form,
-        lambda data: ladder.escalation_raise(case=case, by=request.user, **data),
-        done=done,
-        invalid=lambda: form_page(request, PAGES["escalate"], form, case, status=INVALID),
-        already="This escalation was already raised; it was not raised twice.",
-    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                escalation = ladder.escalation_raise(case=case, by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "This escalation was already raised; it was not raised twice.")
+            return redirect("monitoring:escalations", reference=case.reference)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            due = f"{escalation.stage_due_on:%d/%m/%Y}"
+            messages.success(request, f"Escalation raised. {escalation.stage}: due by {due}.")
+            return redirect("monitoring:escalations", reference=case.reference)
+    return form_page(request, PAGES["escalate"], form, case)
 
 
 @access.case_view(methods=("POST",))
@@ -122,7 +117,7 @@ def escalation_respond(request: HttpRequest, case: Case, escalation_id) -> HttpR
     if form.is_valid():
         data = form.cleaned_data
         try:
-            with once.saved_once(token=data["submission_token"], by=request.user):
+            with saved_once(form, by=request.user):
                 ladder.escalation_respond(
                     escalation=escalation,
                     by=request.user,
@@ -130,7 +125,7 @@ def escalation_respond(request: HttpRequest, case: Case, escalation_id) -> HttpR
                     resolve=data["resolve"],
                     outcome=data["outcome"],
                 )
-        except once.DuplicateSubmission:
+        except DuplicateSubmission:
             return redirect("monitoring:escalations", reference=case.reference)
         except ValidationError as error:
             apply_service_errors(form, error)

@@ -8,16 +8,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from audit import services as audit
 from cases import access
 from cases.models import Case
-from cases.views import conflict_page
-from common import services as once
+from cases.views import case_conflict_page, conflict_page
 from common.conflicts import VersionConflict
-from common.views import FORM_PAGE, INVALID, apply_service_errors, form_page, save_once
+from common.views import DuplicateSubmission, apply_service_errors, form_page, saved_once
 from plans import selectors as plan_selectors
 from plans import services as plan_services
 from plans.forms import (
@@ -33,6 +32,7 @@ from plans.forms import (
     outcome_formset,
 )
 from plans.models import REVIEW_KINDS, Action, MeetingKind, Timescale
+from workdays.calendar import uk
 
 PAGES = {
     "close": {
@@ -47,41 +47,11 @@ PAGES = {
     },
 }
 PLAN_FORM = "plans/plan_form.html"
+ALREADY_SAVED = "This was already saved; it was not saved twice."
 TIMESCALE_NOTE = (
     "Due dates are worked out from the local timescales when a meeting is scheduled and then kept: "
     "if an administrator changes a timescale, meetings already scheduled keep their date."
 )
-
-
-def _render(request: HttpRequest, template: str, case: Case, status: int = 200, **context) -> HttpResponse:
-    if status == INVALID:
-        messages.error(request, "Please correct the problems shown below.")
-    return render(request, template, {"case": case, **context}, status=status)
-
-
-def _form_flow(request: HttpRequest, case: Case, page: dict, save, success: str, done) -> HttpResponse:
-    """GET shows the form; POST validates it and calls `save(cleaned_data)`, then `done()` redirects.
-    Bad input and a service's refusal re-render the form with 400 and what was typed."""
-    if request.method != "POST":
-        return _render(request, FORM_PAGE, case, **page)
-
-    def saved(data) -> bool:
-        save(data)
-        return True  # tells `finished` this post was saved (a repeated post gets None)
-
-    def finished(was_saved):
-        if was_saved:
-            messages.success(request, success)
-        return done()
-
-    return save_once(
-        request,
-        page["form"],
-        saved,
-        done=finished,
-        invalid=lambda: _render(request, FORM_PAGE, case, INVALID, **page),
-        already="This was already saved; it was not saved twice.",
-    )
 
 
 def _to_plan(case: Case) -> HttpResponse:
@@ -129,20 +99,19 @@ def plan_create(request: HttpRequest, case: Case) -> HttpResponse:
     page = {"title": "Start a plan", "submit_label": "Save the plan", "form": form, "formset": formset}
     if request.method == "POST":
         if not (form.is_valid() and formset.is_valid()):
-            return _render(request, PLAN_FORM, case, INVALID, **page)
-        data = dict(form.cleaned_data)
+            return form_page(request, page, form, case, template=PLAN_FORM)
         try:
-            with once.saved_once(token=data.pop("submission_token"), by=request.user):
-                plan_services.plan_create(case=case, by=request.user, **data, outcomes=_outcomes(formset))
-        except once.DuplicateSubmission:
+            with saved_once(form, by=request.user):
+                plan_services.plan_create(case=case, by=request.user, **form.values(), outcomes=_outcomes(formset))
+        except DuplicateSubmission:
             messages.info(request, "This plan was already saved; it was not saved twice.")
             return _to_plan(case)
         except ValidationError as error:
             apply_service_errors(form, error)
-            return _render(request, PLAN_FORM, case, INVALID, **page)
+            return form_page(request, page, form, case, template=PLAN_FORM)
         messages.success(request, "Plan saved. Now add the actions: who will do what, by when.")
         return _to_plan(case)
-    return _render(request, PLAN_FORM, case, **page)
+    return form_page(request, page, form, case, template=PLAN_FORM)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -160,7 +129,7 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
     page = {"title": "Change the plan", "submit_label": "Save the plan", "form": form, "formset": formset}
     if request.method == "POST":
         if not (form.is_valid() and formset.is_valid()):
-            return _render(request, PLAN_FORM, case, INVALID, **page)
+            return form_page(request, page, form, case, template=PLAN_FORM)
         data = form.cleaned_data
         try:
             plan_services.plan_update(
@@ -174,27 +143,28 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
                 outcomes=_outcomes(formset),
             )
         except VersionConflict as conflict:
-            audit.record(
-                actor=request.user,
-                action="case.plan.save_conflict",
-                case=case,
-                target=plan,
-                request=request,
-                outcome="failed",
-            )
-            current = plan_selectors.plans_for(case).get(pk=conflict.current.pk)
-            return render(
+            return conflict_page(
                 request,
-                "plans/plan_conflict.html",
-                {"case": case, "current": current, "submitted": _outcomes(formset)},
-                status=409,
+                case,
+                target=plan,
+                action="case.plan.save_conflict",
+                explanation="Someone else changed this plan after you opened it.",
+                now_heading="The plan now",
+                now_template="plans/_conflict_plan.html",
+                now={"current": plan_selectors.plans_for(case).get(pk=conflict.current.pk)},
+                submitted={
+                    f"Outcome {number}": f"{outcome.what_must_change} – by {uk(outcome.by_when)}"
+                    for number, outcome in enumerate(_outcomes(formset), start=1)
+                },
+                back_url=reverse("plans:plan", args=[case.reference]),
+                back_label="Back to the plan",
             )
         except ValidationError as error:
             apply_service_errors(form, error)
-            return _render(request, PLAN_FORM, case, INVALID, **page)
+            return form_page(request, page, form, case, template=PLAN_FORM)
         messages.success(request, "Plan saved.")
         return _to_plan(case)
-    return _render(request, PLAN_FORM, case, **page)
+    return form_page(request, page, form, case, template=PLAN_FORM)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -204,24 +174,24 @@ def action_add(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
     page = {
         "title": "Add an action to the plan",
         "submit_label": "Add the action",
-        "form": form,
         "add_another": True,
         "intro": "Every action has an owner (a person, an agency or both) and a date it is due by.",
     }
-
-    def done() -> HttpResponse:
-        if "add_another" in request.POST:
-            return redirect("plans:action_add", reference=case.reference, plan_id=plan.pk)
-        return _to_plan(case)
-
-    return _form_flow(
-        request,
-        case,
-        page,
-        lambda data: plan_services.action_add(plan=plan, by=request.user, **data),
-        "Action added to the plan.",
-        done,
-    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                plan_services.action_add(plan=plan, by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, ALREADY_SAVED)
+            return _to_plan(case)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Action added to the plan.")
+            if "add_another" in request.POST:
+                return redirect("plans:action_add", reference=case.reference, plan_id=plan.pk)
+            return _to_plan(case)
+    return form_page(request, page, form, case)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -233,17 +203,21 @@ def action_update(request: HttpRequest, case: Case, action_id: int) -> HttpRespo
     page = {
         "title": "Update an action",
         "submit_label": "Save",
-        "form": form,
         "intro": f"{action.description} (due by {action.due_on:%d/%m/%Y})",
     }
-    return _form_flow(
-        request,
-        case,
-        page,
-        lambda data: plan_services.action_update(action=action, by=request.user, on=timezone.localdate(), **data),
-        "Action updated.",
-        lambda: _to_plan(case),
-    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                plan_services.action_update(action=action, by=request.user, on=timezone.localdate(), **form.values())
+        except DuplicateSubmission:
+            messages.info(request, ALREADY_SAVED)
+            return _to_plan(case)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Action updated.")
+            return _to_plan(case)
+    return form_page(request, page, form, case)
 
 
 @access.case_view(methods=("GET",))
@@ -291,18 +265,22 @@ def meeting_schedule(request: HttpRequest, case: Case) -> HttpResponse:
     page = {
         "title": "Schedule a meeting",
         "submit_label": "Schedule",
-        "form": form,
         "intro": "For a meeting no timescale schedules, such as the first strategy discussion. Meetings that "
         "follow one another are scheduled when the earlier one is recorded.",
     }
-    return _form_flow(
-        request,
-        case,
-        page,
-        lambda data: plan_services.meeting_schedule(case=case, by=request.user, **data),
-        "Meeting scheduled.",
-        lambda: _to_meetings(case),
-    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                plan_services.meeting_schedule(case=case, by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, ALREADY_SAVED)
+            return _to_meetings(case)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Meeting scheduled.")
+            return _to_meetings(case)
+    return form_page(request, page, form, case)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -318,24 +296,33 @@ def meeting_record(request: HttpRequest, case: Case) -> HttpResponse:
     intro = "Recording it schedules the next meeting, with its due date worked out from the local timescales."
     if kind in REVIEW_KINDS and plan is not None:
         intro += " Rate progress on every outcome of the plan."
-    page = {"title": f"Record a {label[0].lower()}{label[1:]}", "submit_label": "Save", "form": form, "intro": intro}
-
-    def save(data):
-        plan_services.meeting_record(
-            case=case,
-            by=request.user,
-            kind=kind,
-            held_on=data["held_on"],
-            attendees=data["attendees"],
-            invited_agencies=list(data["invited_agencies"]),
-            decisions=data["decisions"],
-            actions_agreed=data["actions_agreed"],
-            is_closing_review=data.get("is_closing_review", False),
-            schedule_next=data["schedule_next"],
-            ratings={pk: plan_services.Rating(*r) for pk, r in form.ratings().items()},
-        )
-
-    return _form_flow(request, case, page, save, f"{label} recorded.", lambda: _to_meetings(case))
+    page = {"title": f"Record a {label[0].lower()}{label[1:]}", "submit_label": "Save", "intro": intro}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with saved_once(form, by=request.user):
+                plan_services.meeting_record(
+                    case=case,
+                    by=request.user,
+                    kind=kind,
+                    held_on=data["held_on"],
+                    attendees=data["attendees"],
+                    invited_agencies=list(data["invited_agencies"]),
+                    decisions=data["decisions"],
+                    actions_agreed=data["actions_agreed"],
+                    is_closing_review=data.get("is_closing_review", False),
+                    schedule_next=data["schedule_next"],
+                    ratings={pk: plan_services.Rating(*r) for pk, r in form.ratings().items()},
+                )
+        except DuplicateSubmission:
+            messages.info(request, ALREADY_SAVED)
+            return _to_meetings(case)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"{label} recorded.")
+            return _to_meetings(case)
+    return form_page(request, page, form, case)
 
 
 @access.case_view(methods=("GET", "POST"), supervise=True)
@@ -344,24 +331,28 @@ def supervision_record(request: HttpRequest, case: Case) -> HttpResponse:
     page = {
         "title": "Record case supervision",
         "submit_label": "Save",
-        "form": form,
         "intro": f"Reflective supervision with {case.lead_professional.get_full_name()}, the lead professional. "
         f"Only the lead professional and their managers can read it.",
     }
-    return _form_flow(
-        request,
-        case,
-        page,
-        lambda data: plan_services.meeting_record(
-            case=case,
-            by=request.user,
-            kind=MeetingKind.SUPERVISION,
-            attendees=case.lead_professional.get_full_name(),
-            **data,
-        ),
-        "Supervision recorded. The next one has been scheduled.",
-        lambda: _to_meetings(case),
-    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                plan_services.meeting_record(
+                    case=case,
+                    by=request.user,
+                    kind=MeetingKind.SUPERVISION,
+                    attendees=case.lead_professional.get_full_name(),
+                    **form.values(),
+                )
+        except DuplicateSubmission:
+            messages.info(request, ALREADY_SAVED)
+            return _to_meetings(case)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Supervision recorded. The next one has been scheduled.")
+            return _to_meetings(case)
+    return form_page(request, page, form, case)
 
 
 @require_http_methods(["GET"])
@@ -388,7 +379,7 @@ def case_close(request: HttpRequest, case: Case) -> HttpResponse:
         messages.warning(request, f"The case cannot close yet. {problem}")
     if request.method == "POST":
         if not form.is_valid():
-            return form_page(request, PAGES["close"], form, case, status=INVALID)
+            return form_page(request, PAGES["close"], form, case)
         data = form.cleaned_data
         try:
             plan_services.case_close(
@@ -399,7 +390,7 @@ def case_close(request: HttpRequest, case: Case) -> HttpResponse:
                 reason=data["reason"],
             )
         except VersionConflict as conflict:
-            return conflict_page(
+            return case_conflict_page(
                 request,
                 case,
                 conflict.current,
@@ -410,7 +401,7 @@ def case_close(request: HttpRequest, case: Case) -> HttpResponse:
             )
         except ValidationError as error:
             apply_service_errors(form, error)
-            return form_page(request, PAGES["close"], form, case, status=INVALID)
+            return form_page(request, PAGES["close"], form, case)
         messages.success(request, f"Case {case.reference} closed.")
         return redirect("dashboards:detail", reference=case.reference)
     return form_page(request, PAGES["close"], form, case)
@@ -421,7 +412,7 @@ def lead_change(request: HttpRequest, case: Case) -> HttpResponse:
     form = LeadChangeForm(request.POST or None, case=case, initial={"version": case.version})
     if request.method == "POST":
         if not form.is_valid():
-            return form_page(request, PAGES["lead"], form, case, status=INVALID)
+            return form_page(request, PAGES["lead"], form, case)
         data = form.cleaned_data
         try:
             plan_services.lead_change(
@@ -433,12 +424,12 @@ def lead_change(request: HttpRequest, case: Case) -> HttpResponse:
                 keep_previous_on_team=data["keep_previous_on_team"],
             )
         except VersionConflict as conflict:
-            return conflict_page(
+            return case_conflict_page(
                 request, case, conflict.current, {"New lead professional": data["new_lead"].get_full_name()}
             )
         except ValidationError as error:
             apply_service_errors(form, error)
-            return form_page(request, PAGES["lead"], form, case, status=INVALID)
+            return form_page(request, PAGES["lead"], form, case)
         messages.success(request, "Lead professional changed. The previous lead stays in the team history.")
         return redirect("dashboards:detail", reference=case.reference)
     return form_page(request, PAGES["lead"], form, case)

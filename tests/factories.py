@@ -55,14 +55,18 @@ class UserFactory(DjangoModelFactory):
 
     @factory.post_generation
     def role(obj, create, extracted, **kwargs):
-        """`role=` names one of the standard roles (practitioner by default); `roles=` gives several."""
-        if create and not kwargs.get("skip"):
-            obj.roles.add(Role.objects.get(key=extracted or Role.Standard.PRACTITIONER))
+        obj._role_key = extracted or Role.Standard.PRACTITIONER  # given to `roles` below
 
     @factory.post_generation
     def roles(obj, create, extracted, **kwargs):
-        if create and extracted:
-            obj.roles.set(Role.objects.filter(key__in=extracted))
+        """`role=` names one of the standard roles (practitioner by default); `roles=` gives several.
+        The person comes back as the sign-in backend loads one: with capabilities and senior role read."""
+        if not create:
+            return
+        keys = extracted or [obj._role_key]
+        obj.roles.set([Role.objects.standard(key) for key in keys])
+        loaded = User.objects.with_roles_loaded().get(pk=obj.pk)
+        obj._capability_keys, obj._principal_role = loaded._capability_keys, loaded._principal_role
 
 
 class CaseFactory(DjangoModelFactory):

@@ -70,7 +70,7 @@ def test_only_capable_people_reach_the_managers_view(client, social_care):
     practitioner = UserFactory(agency=social_care)
     client.force_login(practitioner)
     assert client.get(reverse("dashboards:manager")).status_code == 403
-    practitioner.roles.add(Role.objects.get(key="team_manager"))
+    practitioner.roles.add(Role.objects.standard("team_manager"))
     assert client.get(reverse("dashboards:manager")).status_code == 200  # takes effect on the next request
 
 
