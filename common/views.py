@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from . import services
 
-INVALID = 400  # The one status for a form with errors, across the project (SECURITY.md R41).
+INVALID = 400  # The one status for a form with errors, across the project (docs/security.md, R41).
 
 
 FORM_PAGE = "common/form_page.html"
