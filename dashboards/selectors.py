@@ -44,7 +44,7 @@ from workdays.deadlines import DueStatus, due_status
 NO_DATE = date(9999, 12, 31)
 OPEN_ACTION = ~Q(status__in=[Action.Status.DONE, Action.Status.NOT_DONE])
 MANAGER_ROLES = (User.Role.TEAM_MANAGER, User.Role.SENIOR_MANAGER)
-# Rules whose flags mean the case is drifting (DOMAIN.md "Drift"); new drift rules join this set.
+# Rules whose flags mean the case is drifting (docs/practice.md, "Drift and escalation"); new drift rules join this set.
 DRIFT_RULES = frozenset({Flag.Rule.LEAD_CHURN, Flag.Rule.GCP2_DRIFT, Flag.Rule.LONG_CP_PLAN, Flag.Rule.NO_CONTACT})
 
 

@@ -302,7 +302,7 @@ CASE_REFERENCE_PREFIX = env_str("CASE_REFERENCE_PREFIX", "NP")
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 # GCP2 (gcp2/): months from one completed assessment to the next repeat while the case is open,
-# and the observation-window warnings (DOMAIN.md section 3: 4–6 visits over 2–4 weeks).
+# and the observation-window warnings (docs/practice.md, "GCP2": 4–6 visits over 2–4 weeks).
 GCP2_REPEAT_MONTHS_CHILD_PROTECTION = env_int("GCP2_REPEAT_MONTHS_CHILD_PROTECTION", 3)
 GCP2_REPEAT_MONTHS_OTHER = env_int("GCP2_REPEAT_MONTHS_OTHER", 6)
 GCP2_MIN_VISITS = env_int("GCP2_MIN_VISITS", 4)
