@@ -3,7 +3,7 @@
 `record` is for services: it writes on the caller's connection, inside the change's transaction,
 so a rolled-back change leaves no audit row. `record_access` and `record_denied` are for reads and
 refusals: they write on the separate audit connection (settings.AUDIT_DB_ALIAS), so a request that
-later fails still leaves its trace (SECURITY.md R24).
+later fails still leaves its trace (docs/security.md, R24).
 """
 
 import hashlib

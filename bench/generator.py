@@ -2,7 +2,7 @@
 
 Households, people, case teams, chronology entries, appointments with outcomes, A&E attendances,
 GCP2 assessments, plans, meetings and reviews, and resolved flags of closed cases, in the
-proportions of ../shared/DOMAIN.md section 9. Names come from small Faker (en_GB) pools drawn from a
+proportions of docs/practice.md, "Synthetic data". Names come from small Faker (en_GB) pools drawn from a
 fixed seed: no real person is represented. Rows are written straight to the tables (no services, no
 audit rows) because the point is volume; the pages and jobs the benchmark measures are the real ones.
 """
@@ -38,7 +38,7 @@ BIG_CASE_ENTRIES = 2000  # household 0: the long chronology page
 PDF_CASE_ENTRIES = 500  # household 1: the chronology PDF
 BATCH = 500  # households per transaction
 
-# DOMAIN.md section 9 and the issue: CP several hundred, CIN several thousand, early help the rest.
+# docs/practice.md ("Synthetic data") and the issue: CP several hundred, CIN several thousand, early help the rest.
 LEVEL_WEIGHTS = [(Level.CHILD_PROTECTION, 22), (Level.CHILD_IN_NEED, 48), (Level.EARLY_HELP, 30)]
 CHILDREN_WEIGHTS = [(1, 30), (2, 32), (3, 22), (4, 10), (5, 6)]
 LENGTH_BANDS = [((0, 3), 16), ((3, 6), 11), ((6, 12), 43), ((12, 24), 25), ((24, 36), 5)]

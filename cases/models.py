@@ -18,7 +18,7 @@ class Level(models.TextChoices):
 
 
 class ClosureReason(models.TextChoices):
-    """DfE children in need census closure codes (DOMAIN.md section 5)."""
+    """DfE children in need census closure codes (docs/practice.md, "Census codes")."""
 
     RC1 = "RC1", "RC1 Adopted"
     RC2 = "RC2", "RC2 Died"

@@ -32,7 +32,7 @@ class EventType(models.TextChoices):
 
 
 class NeglectForm(models.TextChoices):
-    """The four forms of neglect (DOMAIN.md section 2). Stored as one flag each so every
+    """The four forms of neglect (docs/practice.md, "Forms of neglect"). Stored as one flag each so every
     database can filter on them."""
 
     PHYSICAL = "physical", "Physical"

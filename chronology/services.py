@@ -326,7 +326,7 @@ def appointment_record_outcome(
 ) -> Entry:
     """Record what happened to an appointment, once, and write it on the chronology.
 
-    "Was not brought" is the words for a child (DOMAIN.md section 6). On a child protection
+    "Was not brought" is the words for a child (docs/practice.md, "Was not brought"). On a child protection
     case one missed appointment is significant; elsewhere it is a medium concern. Rescheduling
     with a new date books the new appointment too.
     """

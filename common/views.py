@@ -26,7 +26,7 @@ from django.shortcuts import render
 
 from .services import DuplicateSubmission, saved_once  # noqa: F401  (the flow's two names)
 
-INVALID = 400  # The one status for a form with errors, across the project (SECURITY.md R41).
+INVALID = 400  # The one status for a form with errors, across the project (docs/security.md, R41).
 
 
 FORM_PAGE = "common/form_page.html"

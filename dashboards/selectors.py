@@ -43,7 +43,7 @@ from workdays.deadlines import DueStatus, due_status
 # Stands in for "no date" so that the earliest of two deadlines works the same on PostgreSQL and SQLite.
 NO_DATE = date(9999, 12, 31)
 OPEN_ACTION = ~Q(status__in=[Action.Status.DONE, Action.Status.NOT_DONE])
-# Rules whose flags mean the case is drifting (DOMAIN.md "Drift"); new drift rules join this set.
+# Rules whose flags mean the case is drifting (docs/practice.md, "Drift and escalation"); new drift rules join this set.
 DRIFT_RULES = frozenset({Flag.Rule.LEAD_CHURN, Flag.Rule.GCP2_DRIFT, Flag.Rule.LONG_CP_PLAN, Flag.Rule.NO_CONTACT})
 
 

@@ -113,7 +113,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def caseload_csv(request: HttpRequest) -> HttpResponse:
-    """The filtered caseload as CSV. The export and every case in it are recorded (SECURITY.md R22)."""
+    """The filtered caseload as CSV. The export and every case in it are recorded (docs/security.md, R22)."""
     today = timezone.localdate()
     filterset = _caseload_filter(request)
     if filterset.is_bound and not filterset.is_valid():

@@ -77,7 +77,7 @@ SUB_AREA_CHOICES = [(sub.code, sub.label) for sub in SUB_AREAS]
 
 BEST, WORST = 1, 5
 
-# Our own meanings, the same in every area (../shared/DOMAIN.md section 3); never the NSPCC's text.
+# Our own meanings, the same in every area (docs/practice.md, "GCP2"); never the NSPCC's text.
 GRADES: dict[int, tuple[str, str]] = {
     1: ("Best", "all needs met; child always first."),
     2: ("Adequate", "essential needs met; child usually first."),

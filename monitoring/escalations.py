@@ -26,7 +26,7 @@ from . import outbox
 from .models import Escalation, EscalationResponse, EscalationStage, Flag, MonitoringSettings
 
 LONG_CP_PLAN_MONTHS = 18
-# The default ladder (DOMAIN.md section 8, Lincolnshire): (order, name, who answers, working days).
+# The default ladder (docs/practice.md, "Escalation ladder": Lincolnshire): (order, name, who answers, working days).
 DEFAULT_STAGES = [
     (1, "Practitioner to practitioner", EscalationStage.Responder.LEAD, 2),
     (2, "Manager to manager", EscalationStage.Responder.TEAM_MANAGER, 5),

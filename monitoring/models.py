@@ -17,7 +17,7 @@ from cases.models import Case
 class MonitoringSettings(models.Model):
     """The partnership's thresholds for the monitoring rules: one row, edited in the admin.
 
-    Defaults follow the issue and ../shared/DOMAIN.md; every number here is a local choice.
+    Defaults follow the issue and docs/practice.md ("Drift and escalation"); every number here is a local choice.
     """
 
     lead_changes_threshold = models.PositiveSmallIntegerField(
@@ -143,7 +143,7 @@ class Flag(models.Model):
 
 
 class EscalationStage(models.Model):
-    """One rung of the ladder (seeded from DOMAIN.md section 8, Lincolnshire's default)."""
+    """One rung of the ladder (seeded from Lincolnshire's default: docs/practice.md, "Escalation ladder")."""
 
     class Responder(models.TextChoices):
         LEAD = "lead", "The lead professional"

@@ -22,7 +22,7 @@ from workdays import calendar as workdays
 
 
 class AbuseCategory(models.TextChoices):
-    """DfE children in need census category of a child protection plan (DOMAIN.md section 5)."""
+    """DfE children in need census category of a child protection plan (docs/practice.md, "Census codes")."""
 
     NEG = "NEG", "Neglect"
     PHY = "PHY", "Physical abuse"
@@ -128,7 +128,7 @@ class Action(models.Model):
         db_table = "cases_action"  # the table kept its name when the model left cases
         ordering = ["due_on", "pk"]
         constraints = [
-            # "An action without an owner" is the commonest weakness in plans (DOMAIN.md section 8).
+            # "An action without an owner" is the commonest weakness in plans (docs/practice.md, "Plans and reviews").
             models.CheckConstraint(
                 condition=Q(owner_user__isnull=False) | Q(owner_agency__isnull=False), name="cases_action_has_owner"
             ),

@@ -403,7 +403,7 @@ def case_close(*, case: Case, by: User, seen_version: int, closed_on: date, reas
         raise ValidationError({"reason": "Choose a closure reason from the list."})
     if closed_on < case.opened_on:
         raise ValidationError({"closed_on": "The case cannot close before it opened."})
-    # Nothing closes without a review (DOMAIN.md: "Review before closure or transfer").
+    # Nothing closes without a review (docs/practice.md, "Plans and reviews").
     if problem := plan_selectors.closing_review_problem(case=case, on=closed_on):
         raise ValidationError(f"The case cannot close yet. {problem}")
     updated = Case.objects.filter(pk=case.pk, version=seen_version, status=Case.Status.OPEN).update(

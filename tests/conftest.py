@@ -1,4 +1,4 @@
-"""Personas (one user per role, SECURITY.md), a shared case, and the browser set-up.
+"""Personas (one user per role, docs/security.md, "Personas and the URL walker"), a shared case, and the browser set-up.
 
 LEAD leads `case`; MEMBER and READER are on its team (READER read-only); COLLEAGUE works in the
 lead's agency but not on the case; OUTSIDER is in another agency; MANAGER manages the lead's

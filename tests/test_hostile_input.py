@@ -1,4 +1,4 @@
-"""The hostile-input walker (SECURITY.md R41, E7): every form that writes, posted with hostile and
+"""The hostile-input walker (docs/security.md, R41, E7): every form that writes, posted with hostile and
 malformed values by the lead professional (who may use them all), never gets a 500; a refused post
 changes nothing; a script tag comes back escaped, never as markup."""
 

@@ -1,4 +1,4 @@
-"""No personal data where it leaks (SECURITY.md R26, R28): the main journeys leave no child's name,
+"""No personal data where it leaks (docs/security.md, R26, R28): the main journeys leave no child's name,
 date of birth or adult's name in URLs, log lines, audit data or emails."""
 
 import logging

@@ -1,4 +1,4 @@
-"""The URL walker: every URL of the project, as every persona (SECURITY.md R1, R2, R23).
+"""The URL walker: every URL of the project, as every persona (docs/security.md, R1, R2, R23).
 
 Each named URL must appear in PERMISSIONS; a new view that is not listed fails
 `test_every_url_is_in_the_permission_table`, so no view ships without an access decision.
@@ -280,7 +280,7 @@ def test_case_url_as_persona(client, personas, case, persona, name):
 
 
 def assert_security_headers(response, *, signed_in: bool) -> None:
-    """SECURITY.md R19: every response carries the CSP and framing headers."""
+    """docs/security.md, R19: every response carries the CSP and framing headers."""
     csp = response["Content-Security-Policy"]
     for directive in (
         "default-src 'self'",

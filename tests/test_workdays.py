@@ -1,4 +1,4 @@
-"""The working-day calendar and the due-status rule: dates worked out by hand (DOMAIN.md section 4),
+"""The working-day calendar and the due-status rule: dates worked out by hand (docs/practice.md, "Working days"),
 then properties that must hold for any start date and any number of working days."""
 
 from datetime import date, timedelta

@@ -1,6 +1,6 @@
 """The working-day calendar: Monday to Friday minus England and Wales bank holidays and local closure days.
 
-Counting convention (DOMAIN.md section 4): the start date is day 0 and **day 1 is the first working
+Counting convention (docs/practice.md, "Working days"): the start date is day 0 and **day 1 is the first working
 day after it**, whatever day the start is. "Within N working days" means on or before day N. So
 `add_working_days(Thu 24 Dec 2026, 1)` is Tue 29 Dec 2026 (25 Dec, the weekend and the substitute
 Boxing Day on 28 Dec are skipped), and `working_days_between(start, add_working_days(start, n)) == n`.

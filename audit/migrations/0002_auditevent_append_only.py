@@ -1,4 +1,4 @@
-"""Refuse UPDATE and DELETE of audit events in the database itself (SECURITY.md R25)."""
+"""Refuse UPDATE and DELETE of audit events in the database itself (docs/security.md, R25)."""
 
 from django.db import migrations
 

@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-# The default ladder (DOMAIN.md section 8, Lincolnshire; also cases.escalations.DEFAULT_STAGES, which
+# The default ladder (docs/practice.md, "Escalation ladder": Lincolnshire; also cases.escalations.DEFAULT_STAGES, which
 # restores it if emptied). Administrators change it in the admin.
 STAGES = [
     (1, "Practitioner to practitioner", "lead", 2),

@@ -1,4 +1,4 @@
-"""Freeze completed GCP2 assessments in the database itself (SECURITY.md R34).
+"""Freeze completed GCP2 assessments in the database itself (docs/security.md, R34).
 
 Once an assessment's status is 'completed', its row cannot be updated or deleted and its grade rows
 cannot be added, changed or removed: not by the app, the admin's bulk actions or raw SQL. A

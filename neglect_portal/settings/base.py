@@ -122,7 +122,7 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 # Reads and refusals are audited on their own connection so that a rolled-back request cannot
-# erase them (SECURITY.md R24). Same database, separate session.
+# erase them (docs/security.md, R24). Same database, separate session.
 DATABASES["audit"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 AUDIT_DB_ALIAS = "audit"
 
@@ -245,7 +245,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # A task a dead worker took is handed out again after this many seconds. Keep it above any task's
-    # run time and any countdown we use (SECURITY.md R36); tests that kill workers shorten it.
+    # run time and any countdown we use (docs/security.md, R36); tests that kill workers shorten it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 # Tests give each real worker its own queue so that parallel test runs never share tasks.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
@@ -302,7 +302,7 @@ CASE_REFERENCE_PREFIX = env_str("CASE_REFERENCE_PREFIX", "NP")
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 # GCP2 (gcp2/): months from one completed assessment to the next repeat while the case is open,
-# and the observation-window warnings (DOMAIN.md section 3: 4–6 visits over 2–4 weeks).
+# and the observation-window warnings (docs/practice.md, "GCP2": 4–6 visits over 2–4 weeks).
 GCP2_REPEAT_MONTHS_CHILD_PROTECTION = env_int("GCP2_REPEAT_MONTHS_CHILD_PROTECTION", 3)
 GCP2_REPEAT_MONTHS_OTHER = env_int("GCP2_REPEAT_MONTHS_OTHER", 6)
 GCP2_MIN_VISITS = env_int("GCP2_MIN_VISITS", 4)
