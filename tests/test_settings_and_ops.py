@@ -53,6 +53,18 @@ def test_production_mode_refuses_a_default_or_weak_secret_key(secret):
     assert "SECRET_KEY" in result.stderr
 
 
+def test_production_does_not_install_the_benchmark():
+    script = "from django.apps import apps; print(sorted(a.name for a in apps.get_app_configs()))"
+    result = _manage("shell", "-c", script, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "'dashboards'" in result.stdout and "'bench'" not in result.stdout
+    assert "Unknown command: 'bench_data'" in _manage("bench_data", env=PRODUCTION_ENV).stderr
+    # The demo and test settings install it: `make bench` (DJANGO_ENV=demo) and tests/test_bench.py use it.
+    assert "bench" in settings.INSTALLED_APPS
+    demo = _manage("help", "bench_data", env={**PRODUCTION_ENV, "DJANGO_ENV": "demo"})
+    assert demo.returncode == 0 and "--households" in demo.stdout
+
+
 def test_seed_demo_refuses_in_production():
     result = _manage("seed_demo", env=PRODUCTION_ENV)
     assert result.returncode != 0

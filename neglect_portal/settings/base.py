@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "monitoring",
     "dashboards",
     "demo",
-    "bench",
+    "bench",  # not in production: settings/production.py leaves it out
 ]
 
 MIDDLEWARE = [
