@@ -35,7 +35,7 @@ from chronology.models import Appointment, Entry
 from gcp2.models import Assessment
 from gcp2.structure import AREAS
 from monitoring.models import Escalation, Flag
-from notifications.models import Notification
+from notifications.models import UNREAD, Notification
 from plans.models import REVIEW_KINDS, Action, Meeting, MeetingKind, Plan
 from workdays import calendar as workdays
 from workdays.deadlines import DueStatus, due_status
@@ -236,26 +236,42 @@ def my_appointments_without_outcome(user: User, today: date) -> QuerySet[Appoint
     )
 
 
-def my_unread_notifications(user: User) -> QuerySet[Notification]:
-    """The home page's list: unread flag notifications about cases the person can still open."""
-    visible = cases_visible_to(user).values("pk")
-    return (
-        Notification.objects.unread()
-        .filter(recipient=user, kind="flag", case__in=visible)
-        .select_related("case")
-        .order_by("-created_at")[:10]
-    )
+# --- Notifications: one definition of "unread" for the header badge, the home page and the list page ---------
+
+
+def _notifications_about_cases_open_to(user: User) -> QuerySet[Notification]:
+    """The person's notifications about cases they can still open. A notification about a case they can no
+    longer open (they left the team, their grant expired) is shown and counted nowhere; so is one with no
+    case (there are none today: every row the outbox holds names its case)."""
+    return Notification.objects.filter(recipient=user, case__in=cases_visible_to(user).values("pk"))
+
+
+def unread_notifications_for(user: User) -> QuerySet[Notification]:
+    """The unread notifications this person can act on: unread, of any kind (flags, escalations and whatever
+    is queued next), about a case they can still open. The one definition: the header badge counts it
+    (dashboards/context_processors.py), the home page lists its newest ten and the list page marks its rows
+    new."""
+    return _notifications_about_cases_open_to(user).filter(UNREAD)
+
+
+def my_unread_notifications(user: User, limit: int = 10) -> QuerySet[Notification]:
+    """The home page's list: the newest of `unread_notifications_for`, each with its case (one query)."""
+    return unread_notifications_for(user).select_related("case").order_by("-created_at")[:limit]
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:
-    """The person's notifications about cases they can still open, each with `closed` when its flag has
-    cleared or its escalation is resolved (one query)."""
-    visible = cases_visible_to(user).values("pk")
+    """The list page: the person's notifications about cases they can still open, newest first, each with
+    `unread` and with `closed` when its flag has cleared or its escalation is resolved (one query). The rows
+    are those `unread_notifications_for` starts from and `unread` is its condition, so the rows marked new
+    are exactly the ones it counts (without running the access policy twice)."""
     cleared = Flag.objects.filter(pk=OuterRef("subject_id"), resolved_at__isnull=False)
     resolved = Escalation.objects.filter(pk=OuterRef("subject_id")).exclude(status=Escalation.Status.OPEN)
     return (
-        Notification.objects.filter(recipient=user, case__in=visible)
-        .annotate(closed=ExpressionWrapper(Exists(cleared) | Exists(resolved), output_field=BooleanField()))
+        _notifications_about_cases_open_to(user)
+        .annotate(
+            unread=ExpressionWrapper(UNREAD, output_field=BooleanField()),
+            closed=ExpressionWrapper(Exists(cleared) | Exists(resolved), output_field=BooleanField()),
+        )
         .select_related("case")
         .order_by("-created_at")
     )

@@ -12,6 +12,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+# What "unread" means for one row. dashboards.selectors.unread_notifications_for adds "about a case the person
+# can still open" (the access policy is a floor above this app) and is what every page counts and lists.
+UNREAD = Q(read_at__isnull=True)
+
 
 class NotificationQuerySet(models.QuerySet):
     def about(self, subject: models.Model) -> "NotificationQuerySet":
@@ -19,7 +23,7 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(subject_type=subject._meta.label_lower, subject_id=subject.pk)
 
     def unread(self) -> "NotificationQuerySet":
-        return self.filter(read_at__isnull=True)
+        return self.filter(UNREAD)
 
     def claimable(self, now) -> "NotificationQuerySet":
         """Waiting to be sent and not held by a sender's live lease."""

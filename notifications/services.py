@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import F
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,6 +40,16 @@ def recipients_due(preference: str) -> list[int]:
     )
 
 
+def email_text(count: int) -> tuple[str, str]:
+    """The email's subject (one line) and body for `count` new items: the count and the link only, never a
+    name or a detail of a case. From templates/notifications/, singular or plural by `{% blocktranslate count %}`
+    (which needs no translation machinery: with USE_I18N off it picks the English form)."""
+    # The list page is served by the dashboards app; its address is looked up by name, not imported.
+    context = {"count": count, "link": settings.PORTAL_BASE_URL.rstrip("/") + reverse("dashboards:notifications")}
+    subject = " ".join(render_to_string("notifications/email_subject.txt", context).split())
+    return subject, render_to_string("notifications/email_body.txt", context)
+
+
 def notifications_send_for(*, recipient_id: int, max_attempts: int) -> int:
     """Claim and email every pending notification of one person. Returns how many were sent.
 
@@ -55,16 +66,10 @@ def notifications_send_for(*, recipient_id: int, max_attempts: int) -> int:
     recipient = User.objects.get(pk=recipient_id)
     ours = Notification.objects.filter(claim=token, status=Notification.Status.PENDING)
     count = ours.count()
-    # The list page is served by the dashboards app; its address is looked up by name, not imported.
-    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("dashboards:notifications")
-    body = (
-        f"{count} new item{'s' if count != 1 else ''} in the Neglect case portal need"
-        f"{'' if count != 1 else 's'} your attention.\n\nSign in to see {'them' if count != 1 else 'it'}: {link}\n\n"
-        "This email never contains details about children or families."
-    )
+    subject, body = email_text(count)
     try:
         send_mail(
-            f"Neglect case portal: {count} item{'s' if count != 1 else ''} need your attention",
+            subject,
             body,
             settings.DEFAULT_FROM_EMAIL,
             [recipient.email],

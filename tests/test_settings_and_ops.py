@@ -53,6 +53,18 @@ def test_production_mode_refuses_a_default_or_weak_secret_key(secret):
     assert "SECRET_KEY" in result.stderr
 
 
+def test_production_does_not_install_the_benchmark():
+    script = "from django.apps import apps; print(sorted(a.name for a in apps.get_app_configs()))"
+    result = _manage("shell", "-c", script, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "'dashboards'" in result.stdout and "'bench'" not in result.stdout
+    assert "Unknown command: 'bench_data'" in _manage("bench_data", env=PRODUCTION_ENV).stderr
+    # The demo and test settings install it: `make bench` (DJANGO_ENV=demo) and tests/test_bench.py use it.
+    assert "bench" in settings.INSTALLED_APPS
+    demo = _manage("help", "bench_data", env={**PRODUCTION_ENV, "DJANGO_ENV": "demo"})
+    assert demo.returncode == 0 and "--households" in demo.stdout
+
+
 def test_seed_demo_refuses_in_production():
     result = _manage("seed_demo", env=PRODUCTION_ENV)
     assert result.returncode != 0
@@ -164,3 +176,42 @@ def test_unknown_page_is_a_plain_404(client, lead):
     response = client.get("/cases/NP-2026-99999/")
     assert response.status_code == 404
     assert b"There is no page at this address" in response.content
+
+
+def _env(**variables):
+    from neglect_portal.settings.env import Env
+
+    reader = Env()
+    reader.ENVIRON = variables
+    return reader
+
+
+def test_env_booleans_are_true_false_1_or_0_and_anything_else_stops_start_up():
+    from django.core.exceptions import ImproperlyConfigured
+
+    assert _env(A="TRUE", B="1", C="false", D="0").bool("A") is True
+    assert [_env(X=raw).bool("X", default=None) for raw in ("True", "1", "False", "0")] == [True, True, False, False]
+    for typo in ("ture", "yes", "on", "2", " true"):  # django-environ alone reads these as true or false
+        with pytest.raises(ImproperlyConfigured, match="MFA_REQUIRED must be 'true' or 'false'"):
+            _env(MFA_REQUIRED=typo).bool("MFA_REQUIRED", default=True)
+
+
+def test_env_empty_typed_values_take_their_default_and_empty_strings_stay_empty():
+    reader = _env(MFA_REQUIRED="", LOGIN_COOLOFF_MINUTES="", ALLOWED_HOSTS="", SECRET_KEY="")
+    assert reader.bool("MFA_REQUIRED", default=True) is True
+    assert reader.int("LOGIN_COOLOFF_MINUTES", default=30) == 30
+    assert reader.list("ALLOWED_HOSTS", default=["localhost"]) == ["localhost"]
+    assert reader.str("SECRET_KEY", default="demo") == ""  # production then refuses it
+    assert reader.str("UNSET", default="demo") == "demo"
+
+
+def test_env_numbers_lists_and_dollar_values():
+    from django.core.exceptions import ImproperlyConfigured
+
+    assert _env(N=" 7 ").int("N", default=1) == 7
+    with pytest.raises(ImproperlyConfigured, match="GCP2_MIN_VISITS must be a whole number, not '1.5'"):
+        _env(GCP2_MIN_VISITS="1.5").int("GCP2_MIN_VISITS", default=4)
+    assert _env(H=" a.example , b.example,,").list("H", default=[]) == ["a.example", "b.example"]
+    # A value is read as written: django-environ alone would read "$HOME…" as the variable HOME.
+    assert _env(KEY="$HOME-x", HOME="/root").str("KEY", default="demo") == "$HOME-x"
+    assert _env(DATABASE_URL="sqlite:////srv/x.sqlite3").db_url("DATABASE_URL")["NAME"] == "/srv/x.sqlite3"

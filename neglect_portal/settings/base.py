@@ -1,5 +1,8 @@
 """Base settings, read from environment variables with safe defaults.
 
+Every variable is read once through `env` (settings/env.py: django-environ's `Env`), typed and with its
+default; no module here reads `os.environ` itself.
+
 With no variables set the portal runs the embedded demo: SQLite and Celery's filesystem broker
 under var/. Every variable is listed in .env.example and the README.
 """
@@ -7,27 +10,26 @@ under var/. Every variable is listed in .env.example and the README.
 from datetime import timedelta
 from pathlib import Path
 
-import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
-from neglect_portal.settings.env import env_bool, env_int, env_list, env_str
+from neglect_portal.settings.env import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # "demo" (default) or "production". Production refuses to start without a real secret key.
-DJANGO_ENV = env_str("DJANGO_ENV", "demo")
+DJANGO_ENV = env.str("DJANGO_ENV", default="demo")
 if DJANGO_ENV not in ("demo", "production"):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("DJANGO_ENV must be 'demo' or 'production'")
 
 DEMO_SECRET_KEY = "demo-only-insecure-key-never-use-in-production"
-SECRET_KEY = env_str("SECRET_KEY", DEMO_SECRET_KEY)
-DEBUG = env_bool("DJANGO_DEBUG", default=False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+SECRET_KEY = env.str("SECRET_KEY", default=DEMO_SECRET_KEY)
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,7 +58,7 @@ INSTALLED_APPS = [
     "monitoring",
     "dashboards",
     "demo",
-    "bench",
+    "bench",  # not in production: settings/production.py leaves it out
 ]
 
 MIDDLEWARE = [
@@ -93,7 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "notifications.context_processors.unread_notifications",
+                "dashboards.context_processors.unread_notifications",
             ],
         },
     },
@@ -101,9 +103,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # DATABASE_URL, e.g. postgres://portal:secret@127.0.0.1:5432/portal. Default: SQLite under var/.
-_env = environ.Env()
 DATABASES = {
-    "default": _env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server, worker and beat read while one of them writes; IMMEDIATE takes the
@@ -114,7 +115,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # PostgreSQL's JIT compiler switches on for queries its planner thinks are costly, such as the
     # dashboards' per-case subqueries, and then spends ~50 ms compiling a query that runs in ~10 ms
@@ -163,9 +164,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 # usernames: stops password spraying without locking out a whole office behind one NAT address).
 # A lockout lifts after the cool-off; a successful sign-in resets the count.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURES_PER_USERNAME", 5)
-PORTAL_LOCKOUT_LIMITS = [AXES_FAILURE_LIMIT, env_int("LOGIN_FAILURES_PER_ADDRESS", 20)]
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
+PORTAL_LOCKOUT_LIMITS = [AXES_FAILURE_LIMIT, env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)]
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HANDLER = "accounts.backends.TieredLockoutHandler"
@@ -175,7 +176,7 @@ AXES_VERBOSE = False
 
 # --- Two-factor authentication (django-otp, TOTP) ---------------------------------------------
 # Required for everyone in production; optional (offered, not forced) in the demo.
-MFA_REQUIRED = env_bool("MFA_REQUIRED", default=DJANGO_ENV == "production")
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=DJANGO_ENV == "production")
 OTP_TOTP_ISSUER = "Neglect case portal"
 MFA_BACKUP_CODE_COUNT = 10
 
@@ -217,20 +218,26 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Email ------------------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:pass@mail.example.org:587. Default: printed to the console.
-if env_str("EMAIL_URL"):
-    _email = _env.email_url("EMAIL_URL")
-    if _email.get("EMAIL_FILE_PATH"):
-        # django-environ drops the leading slash of filemail:///abs/path; keep the path absolute.
-        _email["EMAIL_FILE_PATH"] = "/" + _email["EMAIL_FILE_PATH"].lstrip("/")
-    vars().update(_email)
+# Query options other than email_use_tls and email_use_ssl (which Django's email settings do not have) are ignored.
+if env.str("EMAIL_URL", default=""):
+    _email = env.email_url("EMAIL_URL")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+    # django-environ drops the leading slash of filemail:///abs/path; keep the path absolute.
+    EMAIL_FILE_PATH = "/" + _email["EMAIL_FILE_PATH"].lstrip("/") if _email["EMAIL_FILE_PATH"] else ""
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "neglect-portal@localhost")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="neglect-portal@localhost")
 
 # --- Celery -----------------------------------------------------------------------------------
 # CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0. Default: the filesystem transport under var/,
 # which needs no server and is what `make run` uses.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
@@ -246,9 +253,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # A task a dead worker took is handed out again after this many seconds. Keep it above any task's
     # run time and any countdown we use (docs/security.md, R36); tests that kill workers shorten it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 # Tests give each real worker its own queue so that parallel test runs never share tasks.
-CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -283,11 +290,11 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": env_str("LOG_FORMAT", "json"),
+            "formatter": env.str("LOG_FORMAT", default="json"),
             "filters": ["request_id"],
         },
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Request bodies can hold case notes; Django logs only the path and status here.
         "django.request": {"level": "ERROR"},
@@ -297,19 +304,19 @@ LOGGING = {
 }
 
 # --- Portal settings ------------------------------------------------------------------------------
-CASE_REFERENCE_PREFIX = env_str("CASE_REFERENCE_PREFIX", "NP")
+CASE_REFERENCE_PREFIX = env.str("CASE_REFERENCE_PREFIX", default="NP")
 # The address people use to reach the portal, for links in emails.
-PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # GCP2 (gcp2/): months from one completed assessment to the next repeat while the case is open,
 # and the observation-window warnings (docs/practice.md, "GCP2": 4–6 visits over 2–4 weeks).
-GCP2_REPEAT_MONTHS_CHILD_PROTECTION = env_int("GCP2_REPEAT_MONTHS_CHILD_PROTECTION", 3)
-GCP2_REPEAT_MONTHS_OTHER = env_int("GCP2_REPEAT_MONTHS_OTHER", 6)
-GCP2_MIN_VISITS = env_int("GCP2_MIN_VISITS", 4)
-GCP2_MAX_WINDOW_DAYS = env_int("GCP2_MAX_WINDOW_DAYS", 28)
+GCP2_REPEAT_MONTHS_CHILD_PROTECTION = env.int("GCP2_REPEAT_MONTHS_CHILD_PROTECTION", default=3)
+GCP2_REPEAT_MONTHS_OTHER = env.int("GCP2_REPEAT_MONTHS_OTHER", default=6)
+GCP2_MIN_VISITS = env.int("GCP2_MIN_VISITS", default=4)
+GCP2_MAX_WINDOW_DAYS = env.int("GCP2_MAX_WINDOW_DAYS", default=28)
 
 # --- Chronology (issue #4) -------------------------------------------------------------------------
 # A spell longer than this many days with no entry from any agency shows as a gap on the timeline.
-CHRONOLOGY_GAP_DAYS = env_int("CHRONOLOGY_GAP_DAYS", 28)
+CHRONOLOGY_GAP_DAYS = env.int("CHRONOLOGY_GAP_DAYS", default=28)
 # Partner CSV imports larger than this are refused before they are read (bytes; default 5 MB).
-CHRONOLOGY_IMPORT_MAX_BYTES = env_int("CHRONOLOGY_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+CHRONOLOGY_IMPORT_MAX_BYTES = env.int("CHRONOLOGY_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
