@@ -107,7 +107,8 @@ def _users() -> dict[str, User]:
 def _context(lead: User) -> Context:
     # Not the cases an earlier import run made (more entries than the big case, and no GCP2).
     cases = (
-        Case.objects.filter(lead_professional=lead, status=Case.Status.OPEN)
+        Case.objects.open()
+        .filter(lead_professional=lead)
         .exclude(household__person__last_name=IMPORT_SURNAME)
         .annotate(n=Count("entries"))
         .order_by("-n")
@@ -182,7 +183,7 @@ def measure_pages(ctx: Context, users: dict[str, User], repeats: int, pages: lis
 
 def measure_sweep(today: date) -> dict:
     """Two sweeps over all open cases: the second must raise nothing. Then the escalation ladder."""
-    result = {"open_cases": Case.objects.filter(status=Case.Status.OPEN).count()}
+    result = {"open_cases": Case.objects.open().count()}
     for run in ("first", "second"):
         with CaptureQueriesContext(connections["default"]) as captured:
             started = time.perf_counter()
@@ -198,7 +199,7 @@ def measure_sweep(today: date) -> dict:
     started = time.perf_counter()
     ladder = escalations.run_ladder(today)
     result["ladder"] = {"seconds": round(time.perf_counter() - started, 2), **ladder}
-    result["open_flags"] = Flag.objects.filter(resolved_at__isnull=True).count()
+    result["open_flags"] = Flag.objects.open().count()
     return result
 
 
@@ -316,7 +317,7 @@ def run(
     ctx = _context(users["lead"])
     result = {
         "households": Case.objects.count(),
-        "open_cases": Case.objects.filter(status=Case.Status.OPEN).count(),
+        "open_cases": Case.objects.open().count(),
         "entries": ctx.big_case.entries.model.objects.count(),
         "big_case_entries": ctx.big_case.entries.count(),
         "cpu_count": os.cpu_count(),
@@ -325,7 +326,7 @@ def run(
     # The sweep first: the dashboards are measured as a live partnership's look, with the open flags
     # that every sweep leaves (the loaded data holds only closed cases' old flags).
     result["sweep"] = measure_sweep(today) if "sweep" in only else None
-    if "pages" in only and not Flag.objects.filter(resolved_at__isnull=True).exists():
+    if "pages" in only and not Flag.objects.open().exists():
         monitoring.sweep(today)
     if "pages" in only and connections["default"].vendor == "postgresql":
         # The sweep just wrote thousands of flags and notifications: bring the planner's statistics
@@ -333,7 +334,7 @@ def run(
         # pages were planned from the loaded data, which had no open flags).
         with connections["default"].cursor() as cursor:
             cursor.execute("ANALYZE")
-    result["open_flags"] = Flag.objects.filter(resolved_at__isnull=True).count()
+    result["open_flags"] = Flag.objects.open().count()
     result["pages"] = measure_pages(ctx, users, repeats, pages) if "pages" in only else None
     result["pdf"] = measure_pdf(ctx, users["lead"], separate_process=not pdf_in_process) if "pdf" in only else None
     result["import"] = measure_import(import_rows, today) if import_rows and "import" in only else None

@@ -21,7 +21,7 @@ from cases.models import AccessGrant, Case, CaseMember
 
 
 def _current_memberships(user: User) -> QuerySet[CaseMember]:
-    return CaseMember.objects.filter(user=user, ended_on__isnull=True).order_by()
+    return CaseMember.objects.current().filter(user=user).order_by()
 
 
 def management_condition(user: User) -> Q:

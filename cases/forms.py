@@ -81,7 +81,7 @@ class CaseMemberAddForm(forms.Form):
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        current = case.members.filter(ended_on__isnull=True).values("user_id")
+        current = case.members.current().values("user_id")
         self.fields["user"].limit_to(User.objects.exclude(pk__in=current))
 
     def clean_started_on(self):
@@ -118,7 +118,7 @@ class AccessGrantForm(forms.Form):
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        current = case.members.filter(ended_on__isnull=True).values("user_id")
+        current = case.members.current().values("user_id")
         self.fields["user"].limit_to(User.objects.exclude(pk__in=current))
 
 

@@ -38,6 +38,11 @@ class CaseReferenceCounter(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
 
+class CaseQuerySet(models.QuerySet):
+    def open(self) -> "CaseQuerySet":
+        return self.filter(status=Case.Status.OPEN)
+
+
 class Case(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -55,6 +60,8 @@ class Case(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Optimistic lock: every update says which version it saw (cases/services.py).
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = CaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_on", "reference"]
@@ -162,6 +169,12 @@ class HouseholdMember(models.Model):
         return self.relationship == self.Relationship.CHILD
 
 
+class CaseMemberQuerySet(models.QuerySet):
+    def current(self) -> "CaseMemberQuerySet":
+        """Memberships not ended: the case team today."""
+        return self.filter(ended_on__isnull=True)
+
+
 class CaseMember(models.Model):
     """A professional on the case team. Ended rows are history: lead changes are never overwrites."""
 
@@ -177,6 +190,8 @@ class CaseMember(models.Model):
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+
+    objects = CaseMemberQuerySet.as_manager()
 
     class Meta:
         ordering = ["ended_on", "role", "user__last_name"]

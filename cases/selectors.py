@@ -66,7 +66,7 @@ def case_counts_for(user: User) -> dict[str, int]:
     """Open cases by level, for the home page (one query)."""
     counts = (
         cases_visible_to(user)
-        .filter(status=Case.Status.OPEN)
+        .open()
         .aggregate(
             total=Count("pk"),
             **{

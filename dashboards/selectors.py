@@ -146,10 +146,9 @@ def _open_flags_by_kind(case_ids: list) -> dict[object, dict[str, int]]:
 def _latest_gcp2(case_ids: list) -> dict[tuple, tuple[date, dict[str, int | None]]]:
     """Each child's latest completed GCP2 in these cases: the day observation ended and the area
     grades, keyed by (case, child). One query of plain values, not assessment and grade rows."""
-    replaced = Assessment.objects.filter(supersedes=OuterRef("pk"), status=Assessment.Status.COMPLETED)
     rows = (
-        Assessment.objects.filter(case__in=case_ids, status=Assessment.Status.COMPLETED)
-        .exclude(Exists(replaced))
+        Assessment.objects.current()
+        .filter(case__in=case_ids)
         .order_by("observation_ended_on", "completed_at", "pk")
         .values_list("pk", "case_id", "child_id", "observation_ended_on", "area_grades__area", "area_grades__grade")
     )
@@ -192,7 +191,7 @@ def case_rows(cases, today: date) -> list[CaseRow]:
 
 def caseload_for(user: User) -> QuerySet[Case]:
     """Open cases the user may see: the base the caseload's filters narrow."""
-    return cases_visible_to(user).filter(status=Case.Status.OPEN)
+    return cases_visible_to(user).open()
 
 
 # --- Practitioner home ----------------------------------------------------------------------------
@@ -219,7 +218,7 @@ def my_actions(user: User, today: date) -> list[tuple[Action, DueStatus]]:
             OPEN_ACTION,
             owner_user=user,
             outcome__plan__ended_on__isnull=True,
-            outcome__plan__case__in=cases_visible_to(user).filter(status=Case.Status.OPEN),
+            outcome__plan__case__in=cases_visible_to(user).open(),
         )
         .select_related("outcome__plan__case")
         .order_by("due_on", "pk")[:50]
@@ -278,7 +277,7 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 
 def leads_any_case(user: User) -> bool:
-    return Case.objects.filter(lead_professional=user, status=Case.Status.OPEN).exists()
+    return Case.objects.open().filter(lead_professional=user).exists()
 
 
 # --- Search ---------------------------------------------------------------------------------------
@@ -314,7 +313,7 @@ def managed_cases(user: User) -> QuerySet[Case]:
     """
     if not user.is_active or not user.can(Capability.Key.USE_MANAGER_VIEW):
         return Case.objects.none()
-    return Case.objects.filter(management_condition(user), status=Case.Status.OPEN)
+    return Case.objects.open().filter(management_condition(user))
 
 
 def _sql(queryset: QuerySet) -> tuple[str, tuple]:

@@ -243,7 +243,7 @@ def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
             "case": case,
             "household": case_selectors.household_for(case),
             "team": case_selectors.team_for(case),
-            "open_flags": case.flags.filter(resolved_at__isnull=True).count(),
+            "open_flags": case.flags.open().count(),
             "open_escalations": case.escalations.filter(status="open").count(),
             "today": today,
             "summary": plan_selectors.plan_summary(case, today, show_supervision=case.access.can_manage),

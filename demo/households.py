@@ -266,7 +266,7 @@ def seed(today: date) -> int:
     _gcp2_assessments(rng, staff, today)
     extra = seed_chronology(staff=staff, today=today)
     # The chronology's own demo families (a returning family, the import sample) get plans too.
-    new_cases = Case.objects.filter(status=Case.Status.OPEN, meetings__isnull=True).order_by("reference")
+    new_cases = Case.objects.open().filter(meetings__isnull=True).order_by("reference")
     for index, case in enumerate(new_cases):
         _plans_and_meetings(
             random.Random(SEED + HOUSEHOLDS + index), case, case.lead_professional, staff, agencies, today, None
@@ -313,7 +313,7 @@ RATING_WEIGHTS = [("progressing", 45), ("no_change", 30), ("achieved", 15), ("wo
 
 def _invited(rng: random.Random, case: Case, agencies) -> list:
     """The team's agencies; health is left out now and then, as the reviews found it was."""
-    invited = {m.user.agency for m in case.members.filter(ended_on__isnull=True).select_related("user__agency")}
+    invited = {m.user.agency for m in case.members.current().select_related("user__agency")}
     if rng.random() < 0.15:
         return [a for a in invited if a.kind != "health"]
     return [*invited, agencies[HEALTH]]

@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from gcp2.structure import AREA_CHOICES, BEST, SUB_AREA_CHOICES, WORST
 
@@ -39,6 +39,16 @@ class Descriptor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sub_area} grade {self.grade}"
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def completed(self) -> "AssessmentQuerySet":
+        return self.filter(status=Assessment.Status.COMPLETED)
+
+    def current(self) -> "AssessmentQuerySet":
+        """Completed assessments that no completed correction replaced: what a child's GCP2 record says."""
+        replaced = Assessment.objects.filter(supersedes=OuterRef("pk"), status=Assessment.Status.COMPLETED)
+        return self.completed().exclude(Exists(replaced))
 
 
 class Assessment(models.Model):
@@ -78,6 +88,8 @@ class Assessment(models.Model):
     repeat_due_on = models.DateField("repeat due", null=True, blank=True)
     # Optimistic lock: every save of a draft says which version it saw.
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["observation_ended_on", "completed_at", "started_at"]

@@ -205,11 +205,10 @@ def repeat_due(case: Case) -> tuple[date | None, int]:
             "person_id", flat=True
         )
     )
-    replaced = Assessment.objects.filter(supersedes=OuterRef("pk"), status=Assessment.Status.COMPLETED)
     latest: dict = {}
     rows = (
-        case.gcp2_assessments.filter(status=Assessment.Status.COMPLETED, child_id__in=children)
-        .exclude(Exists(replaced))
+        case.gcp2_assessments.current()
+        .filter(child_id__in=children)
         .order_by("observation_ended_on", "completed_at")
         .values_list("child_id", "repeat_due_on")
     )

@@ -7,7 +7,7 @@ written into the case's chronology. The timed steps are set-based and safe to ru
 """
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -239,18 +239,10 @@ def advance_unanswered(today: date) -> int:
     return moved
 
 
-def _working_days_before(today: date, days: int) -> date:
-    calendar, day = working_calendar(), today
-    while days:
-        day -= timedelta(days=1)
-        days -= calendar.is_working_day(day)
-    return day
-
-
 def escalate_unacknowledged_flags(today: date) -> int:
     """Flags unacknowledged for more than N working days go to the lead's team manager (stage 2)."""
     limit = MonitoringSettings.load().acknowledge_within_working_days
-    cutoff = _working_days_before(today, limit)
+    cutoff = working_calendar().subtract_working_days(today, limit)
     stage = _stage(EscalationStage.Responder.TEAM_MANAGER)
     flags = Flag.objects.filter(
         resolved_at__isnull=True,

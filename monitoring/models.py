@@ -77,6 +77,12 @@ class MonitoringSettings(models.Model):
         return settings_row
 
 
+class FlagQuerySet(models.QuerySet):
+    def open(self) -> "FlagQuerySet":
+        """Flags whose condition still holds (not resolved)."""
+        return self.filter(resolved_at__isnull=True)
+
+
 class Flag(models.Model):
     """Something a monitoring rule noticed about a case. One open flag per (case, rule, subject):
     a re-run or a parallel sweep cannot raise it twice (partial unique constraint)."""
@@ -113,6 +119,8 @@ class Flag(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=200, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FlagQuerySet.as_manager()
 
     class Meta:
         db_table = "cases_flag"  # the table kept its name when the model left cases

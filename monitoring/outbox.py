@@ -27,7 +27,8 @@ def _case_path(url_name: str):
 def queue_for_flags(rule: str) -> None:
     """One outbox row per open flag of a rule for its owner, unless queued already."""
     missing = (
-        Flag.objects.filter(rule=rule, resolved_at__isnull=True)
+        Flag.objects.open()
+        .filter(rule=rule)
         .exclude(
             Exists(
                 Notification.objects.filter(

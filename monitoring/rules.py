@@ -357,15 +357,13 @@ def review_due_soon(today: date, config: MonitoringSettings) -> Iterable[Finding
 def _completed_in_household():
     """Completed assessments, not replaced by a completed correction, of children still in an open case's
     household."""
-    completed = Assessment.objects.filter(status=Assessment.Status.COMPLETED)
-    replaced = completed.filter(supersedes=OuterRef("pk"))
     in_household = HouseholdMember.objects.filter(case=OuterRef("case"), person=OuterRef("child"), left_on__isnull=True)
-    return completed.filter(case__status=Case.Status.OPEN).filter(Exists(in_household)).exclude(Exists(replaced))
+    return Assessment.objects.current().filter(case__status=Case.Status.OPEN).filter(Exists(in_household))
 
 
 def _current_completed_assessments():
     """Of those, each child's latest: no later completed assessment of the same child follows."""
-    completed = Assessment.objects.filter(status=Assessment.Status.COMPLETED)
+    completed = Assessment.objects.completed()
     later = (
         completed.filter(case=OuterRef("case"), child=OuterRef("child"))
         .filter(
@@ -427,18 +425,6 @@ def long_cp_plan(today: date, config: MonitoringSettings) -> Iterable[Finding]:
         )
 
 
-def _last_day_inside(cal: workdays.WorkingCalendar, today: date, limit_wd: int) -> date:
-    """The earliest date from which today is at most `limit_wd` working days on: anything before it is
-    more than `limit_wd` working days ago (day 0 is the date itself, workdays/calendar.py)."""
-    day, counted = today, 0
-    while True:
-        if cal.is_working_day(day):
-            counted += 1
-            if counted > limit_wd:
-                return day
-        day -= timedelta(days=1)
-
-
 def no_contact(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """No chronology entry (from any agency) for longer than the case's level allows; a case with no
     entries at all counts from the day it opened."""
@@ -450,9 +436,9 @@ def no_contact(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     }
     too_old = Q()
     for level, limit in limits.items():
-        too_old |= Q(level=level, last_contact__lt=_last_day_inside(cal, today, limit))
+        too_old |= Q(level=level, last_contact__lt=cal.subtract_working_days(today, limit))
     rows = (
-        Case.objects.filter(status=Case.Status.OPEN)
+        Case.objects.open()
         .annotate(
             last_contact=Coalesce(
                 Max("entries__occurred_on", filter=Q(entries__occurred_on__lte=today)),
@@ -590,9 +576,7 @@ def _apply_rule(rule: str, findings: list[Finding]) -> tuple[int, int, int]:
     current = {(str(f.case_id), f.subject) for f in findings}
     open_flags = {
         (str(case_id), subject): pk
-        for pk, case_id, subject in Flag.objects.filter(rule=rule, resolved_at__isnull=True).values_list(
-            "pk", "case_id", "subject"
-        )
+        for pk, case_id, subject in Flag.objects.open().filter(rule=rule).values_list("pk", "case_id", "subject")
     }
     cleared = [pk for key, pk in open_flags.items() if key not in current]
     resolved = Flag.objects.filter(pk__in=cleared, resolved_at__isnull=True).update(

@@ -44,7 +44,7 @@ def case_flags(request: HttpRequest, case: Case) -> HttpResponse:
 
 @access.case_view(methods=("GET", "POST"), manage=True)
 def flag_acknowledge(request: HttpRequest, case: Case, flag_id) -> HttpResponse:
-    flag = get_object_or_404(case.flags, pk=flag_id, resolved_at__isnull=True)
+    flag = get_object_or_404(case.flags.open(), pk=flag_id)
     form = FlagAcknowledgeForm(request.POST or None)
     if request.method == "POST":
         if not form.is_valid():

@@ -123,7 +123,7 @@ class ActionForm(OnceOnlyForm):
         self.plan = plan
         self.fields["outcome"].queryset = plan.outcomes.all()
         self.fields["outcome"].label_from_instance = lambda o: f"{o.number}. {o.what_must_change[:80]}"
-        team = plan.case.members.filter(ended_on__isnull=True).values("user_id")
+        team = plan.case.members.current().values("user_id")
         self.fields["owner_user"].limit_to(User.objects.filter(pk__in=team))
 
     def clean(self):

@@ -172,6 +172,12 @@ REVIEW_KINDS = frozenset(
 )
 
 
+class MeetingQuerySet(models.QuerySet):
+    def waiting(self) -> "MeetingQuerySet":
+        """Scheduled and not yet held."""
+        return self.filter(held_on__isnull=True)
+
+
 class Meeting(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="meetings")
@@ -201,6 +207,8 @@ class Meeting(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         db_table = "cases_meeting"  # the table kept its name when the model left cases

@@ -380,7 +380,7 @@ def lead_change(
     if not updated:
         raise VersionConflict(Case.objects.get(pk=case.pk))
     previous = case.lead_professional
-    CaseMember.objects.filter(case=case, ended_on__isnull=True, user__in=[previous, new_lead]).update(ended_on=on)
+    CaseMember.objects.current().filter(case=case, user__in=[previous, new_lead]).update(ended_on=on)
     CaseMember.objects.create(case=case, user=new_lead, role=CaseMember.Role.LEAD, started_on=on, added_by=by)
     if keep_previous_on_team:
         CaseMember.objects.create(case=case, user=previous, role=CaseMember.Role.CORE_GROUP, started_on=on, added_by=by)

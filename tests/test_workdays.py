@@ -148,3 +148,20 @@ def test_counting_matches_walking_day_by_day(start, end, closures):
     low, high = min(start, end), max(start, end)
     walked = sum(1 for offset in range(1, (high - low).days + 1) if cal.is_working_day(low + timedelta(days=offset)))
     assert cal.working_days_between(start, end) == (walked if end >= start else -walked)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 20, 40])
+@pytest.mark.parametrize("start", [date(2026, 12, 29), date(2026, 12, 26), date(2027, 4, 5), date(2027, 6, 14)])
+def test_subtract_working_days_mirrors_add_working_days(start, n):
+    """One convention both ways (monitoring and escalations count back with it): the day n working days
+    before a working day, counted forward again, is that day; and it is exactly n working days before."""
+    cal = WorkingCalendar(frozenset())
+    back = cal.subtract_working_days(start, n)
+    if n == 0:
+        assert back == start
+        return
+    assert cal.is_working_day(back)
+    # Working days after `back` up to `start`: the n - 1 passed over, and `start` itself if it is one.
+    assert cal.working_days_between(back, start) == n - 1 + cal.is_working_day(start)
+    if cal.is_working_day(start):
+        assert cal.add_working_days(back, n) == start

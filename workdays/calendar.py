@@ -51,6 +51,18 @@ class WorkingCalendar:
                 n -= 1
         return day
 
+    def subtract_working_days(self, start: date, n: int) -> date:
+        """The mirror of add_working_days: the day n working days before `start`, where day 1 is the first
+        working day before it. Anything dated before the result is more than n working days before `start`."""
+        if n < 0:
+            raise ValueError("n must be 0 or more; count forward with add_working_days")
+        day = start
+        while n:
+            day -= timedelta(days=1)
+            if self.is_working_day(day):
+                n -= 1
+        return day
+
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end`; negative when `end` is before `start`."""
         if end < start:
@@ -110,6 +122,11 @@ def working_calendar(*, fresh: bool = False) -> WorkingCalendar:
 def add_working_days(start: date, n: int, *, cal: WorkingCalendar | None = None) -> date:
     """Day n after `start`, where day 1 is the first working day after `start` (see module docstring)."""
     return (cal or working_calendar()).add_working_days(start, n)
+
+
+def subtract_working_days(start: date, n: int, *, cal: WorkingCalendar | None = None) -> date:
+    """Day n before `start`, where day 1 is the first working day before `start` (see module docstring)."""
+    return (cal or working_calendar()).subtract_working_days(start, n)
 
 
 def working_days_between(start: date, end: date, *, cal: WorkingCalendar | None = None) -> int:
