@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import BackupCode, User
 from audit import services as audit
+from audit.models import AuditEvent
 
 BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
@@ -33,7 +34,7 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, token: str, request=N
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-    audit.record(actor=user, action="auth.mfa.enrolled", request=request)
+    audit.record(actor=user, action=AuditEvent.Action.AUTH_MFA_ENROLLED, request=request)
     return backup_codes_replace(user=user, request=request)
 
 
@@ -45,7 +46,7 @@ def backup_codes_replace(*, user: User, request=None) -> list[str]:
         "".join(secrets.choice(BACKUP_CODE_ALPHABET) for _ in range(10)) for _ in range(settings.MFA_BACKUP_CODE_COUNT)
     ]
     BackupCode.objects.bulk_create(BackupCode(user=user, code_hash=_hash_code(user, c)) for c in codes)
-    audit.record(actor=user, action="auth.mfa.backup_codes_issued", request=request)
+    audit.record(actor=user, action=AuditEvent.Action.AUTH_MFA_BACKUP_CODES_ISSUED, request=request)
     return [f"{c[:5]}-{c[5:]}" for c in codes]
 
 
@@ -55,5 +56,5 @@ def backup_code_use(*, user: User, code: str, request=None) -> bool:
         used_at=timezone.now()
     )
     if spent:
-        audit.record(actor=user, action="auth.mfa.backup_code_used", request=request)
+        audit.record(actor=user, action=AuditEvent.Action.AUTH_MFA_BACKUP_CODE_USED, request=request)
     return bool(spent)

@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.forms import ConfirmDeviceForm, TokenForm
 from audit import services as audit
+from audit.models import AuditEvent
 
 SETUP_DEVICE_KEY = "mfa_setup_device_id"
 
@@ -75,9 +76,11 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
                 device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
             if device is not None:
                 otp_login(request, device)
-                audit.record(actor=request.user, action="auth.mfa.verified", request=request)
+                audit.record(actor=request.user, action=AuditEvent.Action.AUTH_MFA_VERIFIED, request=request)
                 return redirect(_safe_next(request))
-            audit.record(actor=request.user, action="auth.mfa.failed", request=request, outcome="failed")
+            audit.record(
+                actor=request.user, action=AuditEvent.Action.AUTH_MFA_FAILED, request=request, outcome="failed"
+            )
             form.add_error("token", "That code did not work. Try the newest code from your app.")
         return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)}, status=400)
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)})

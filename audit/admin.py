@@ -20,7 +20,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "action", "outcome", "actor", "case", "ip_address")
+    list_display = ("at", "action_label", "outcome", "actor", "case", "ip_address")
     list_filter = ("outcome", "action")
     search_fields = ("action", "actor__username", "case__reference", "requested_case")
     date_hierarchy = "at"
+
+    @admin.display(description="action", ordering="action")
+    def action_label(self, event: AuditEvent) -> str:
+        """In words, whichever name the row was written with (the trail is append-only: no row is renamed)."""
+        return event.action_label

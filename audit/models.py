@@ -30,6 +30,87 @@ class AppendOnlyModel(models.Model):
 
 
 class AuditEvent(AppendOnlyModel):
+    class Action(models.TextChoices):
+        """Every action the trail records: `<subject>.<what happened>`, the subject singular (access, auth,
+        case and what belongs to a case, caseload, chronology, gcp2, settings). Code writes these
+        constants, never a string of its own."""
+
+        ACCESS_DENIED = "access.denied", "Refused: the case does not exist for them"
+        ACCESS_REFUSED_WRITE = "access.refused_write", "Refused: may read but not change"
+        AUTH_LOCKED_OUT = "auth.locked_out", "Locked out after failed sign-ins"
+        AUTH_LOGIN = "auth.login", "Signed in"
+        AUTH_LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
+        AUTH_LOGOUT = "auth.logout", "Signed out"
+        AUTH_MFA_BACKUP_CODE_USED = "auth.mfa.backup_code_used", "Used a backup code"
+        AUTH_MFA_BACKUP_CODES_ISSUED = "auth.mfa.backup_codes_issued", "New backup codes issued"
+        AUTH_MFA_ENROLLED = "auth.mfa.enrolled", "Two-factor sign-in set up"
+        AUTH_MFA_FAILED = "auth.mfa.failed", "Two-factor code refused"
+        AUTH_MFA_VERIFIED = "auth.mfa.verified", "Two-factor code accepted"
+        CASE_VIEWED = "case.viewed", "Viewed a case page"
+        CASE_ACCESSED = "case.accessed", "Sent a change to a case page"
+        CASE_CREATED = "case.created", "Opened a case"
+        CASE_UPDATED = "case.updated", "Changed a case's details"
+        CASE_CLOSED = "case.closed", "Closed a case"
+        CASE_SAVE_CONFLICT = "case.save_conflict", "Change not saved: someone else saved first"
+        CASE_SEARCHED = "case.searched", "Searched for cases"
+        CASE_ACCESS_GRANTED = "case.access_granted", "Gave temporary access"
+        CASE_HOUSEHOLD_ADDED = "case.household.added", "Added someone to a household"
+        CASE_LEAD_CHANGED = "case.lead.changed", "Changed the lead professional"
+        CASE_TEAM_ADDED = "case.team.added", "Added someone to a case team"
+        CASE_TEAM_ENDED = "case.team.ended", "Removed someone from a case team"
+        CASE_PLAN_CREATED = "case.plan.created", "Started a plan"
+        CASE_PLAN_UPDATED = "case.plan.updated", "Changed a plan"
+        CASE_PLAN_SAVE_CONFLICT = "case.plan.save_conflict", "Plan not saved: someone else saved first"
+        CASE_PLAN_ACTION_ADDED = "case.plan.action_added", "Added a plan action"
+        CASE_PLAN_ACTION_UPDATED = "case.plan.action_updated", "Updated a plan action"
+        CASE_MEETING_SCHEDULED = "case.meeting.scheduled", "Scheduled a meeting"
+        CASE_MEETING_HELD = "case.meeting.held", "Recorded a meeting"
+        CASE_FLAG_ACKNOWLEDGED = "case.flag.acknowledged", "Acknowledged a flag"
+        CASE_ESCALATION_RAISED = "case.escalation.raised", "Raised an escalation"
+        CASE_ESCALATION_RESPONDED = "case.escalation.responded", "Answered an escalation"
+        CASE_ESCALATION_RESOLVED = "case.escalation.resolved", "Resolved an escalation"
+        CASE_ESCALATION_MOVED_UP = "case.escalation.moved_up", "Moved an escalation up the ladder"
+        CASELOAD_EXPORTED = "caseload.exported", "Downloaded the caseload"
+        CHRONOLOGY_ENTRY_CREATED = "chronology.entry.created", "Added a chronology entry"
+        CHRONOLOGY_ENTRY_AMENDED = "chronology.entry.amended", "Corrected a chronology entry"
+        CHRONOLOGY_APPOINTMENT_CREATED = "chronology.appointment.created", "Added an appointment"
+        CHRONOLOGY_APPOINTMENT_OUTCOME_RECORDED = (
+            "chronology.appointment.outcome_recorded",
+            ("Recorded an appointment's outcome"),
+        )
+        CHRONOLOGY_EXPORTED = "chronology.exported", "Printed or downloaded a chronology"
+        CHRONOLOGY_IMPORT_COMPLETED = "chronology.import.completed", "Imported a partner's chronology"
+        GCP2_ASSESSMENT_STARTED = "gcp2.assessment.started", "Started a GCP2"
+        GCP2_ASSESSMENT_SAVED = "gcp2.assessment.saved", "Saved a GCP2 draft"
+        GCP2_ASSESSMENT_COMPLETED = "gcp2.assessment.completed", "Completed a GCP2"
+        GCP2_ASSESSMENT_CORRECTION_STARTED = "gcp2.assessment.correction_started", "Started a GCP2 correction"
+        GCP2_ASSESSMENT_SAVE_CONFLICT = "gcp2.assessment.save_conflict", "GCP2 not saved: someone else saved first"
+        GCP2_ASSESSMENT_PRINTED = "gcp2.assessment.printed", "Printed a GCP2"
+        GCP2_COMPARISON_PRINTED = "gcp2.comparison.printed", "Printed a GCP2 comparison"
+        GCP2_LICENCE_REFUSED = "gcp2.licence_refused", "Refused: no current GCP2 licence"
+        SETTINGS_TIMESCALE_CHANGED = "settings.timescale.changed", "Changed a timescale"
+        SETTINGS_CLOSURE_DAY_SAVED = "settings.closure_day.saved", "Saved a local closure day"
+        SETTINGS_CLOSURE_DAY_DELETED = "settings.closure_day.deleted", "Deleted a local closure day"
+        SETTINGS_MONITORING_CHANGED = "settings.monitoring.changed", "Changed the monitoring thresholds"
+        SETTINGS_ESCALATION_STAGE_CHANGED = "settings.escalation_stage.changed", "Changed an escalation stage"
+
+    # Names rows were written with before the vocabulary had one prefix style; they keep their name in the
+    # database (the trail is append-only) and display as the action they always meant.
+    FORMER_ACTIONS = {
+        "cases.caseload.exported": Action.CASELOAD_EXPORTED,
+        "cases.searched": Action.CASE_SEARCHED,
+        "cases.flag.acknowledged": Action.CASE_FLAG_ACKNOWLEDGED,
+        "cases.escalation.raised": Action.CASE_ESCALATION_RAISED,
+        "cases.escalation.responded": Action.CASE_ESCALATION_RESPONDED,
+        "cases.escalation.resolved": Action.CASE_ESCALATION_RESOLVED,
+        "cases.escalation.moved_up": Action.CASE_ESCALATION_MOVED_UP,
+        "cases.timescale.changed": Action.SETTINGS_TIMESCALE_CHANGED,
+        "cases.closure_day.saved": Action.SETTINGS_CLOSURE_DAY_SAVED,
+        "cases.closure_day.deleted": Action.SETTINGS_CLOSURE_DAY_DELETED,
+        "cases.monitoring_settings.changed": Action.SETTINGS_MONITORING_CHANGED,
+        "cases.escalation_stage.changed": Action.SETTINGS_ESCALATION_STAGE_CHANGED,
+    }
+
     class Outcome(models.TextChoices):
         OK = "ok", "Allowed"
         DENIED = "denied", "Refused"
@@ -72,3 +153,14 @@ class AuditEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} ({self.outcome})"
+
+    @classmethod
+    def names_of(cls, action: str) -> list[str]:
+        """The name an action is written with now and any it was written with before, for filtering."""
+        return [action, *(former for former, current in cls.FORMER_ACTIONS.items() if current == action)]
+
+    @property
+    def action_label(self) -> str:
+        """The action in words, whichever of its names the row was written with."""
+        action = self.FORMER_ACTIONS.get(self.action, self.action)
+        return self.Action(action).label if action in self.Action.values else self.action

@@ -86,7 +86,7 @@ def record_many(events: list[AuditEvent], using: str = "default") -> None:
 
 
 def record_access(
-    request: HttpRequest, *, case, action: str = "case.viewed", target: models.Model | None = None
+    request: HttpRequest, *, case, action: str = AuditEvent.Action.CASE_VIEWED, target: models.Model | None = None
 ) -> AuditEvent:
     """A permitted read of a case page, on the audit connection."""
     return record(
@@ -100,7 +100,9 @@ def record_access(
     )
 
 
-def record_denied(request: HttpRequest, *, requested_case: str, action: str = "access.denied") -> AuditEvent:
+def record_denied(
+    request: HttpRequest, *, requested_case: str, action: str = AuditEvent.Action.ACCESS_DENIED
+) -> AuditEvent:
     """A refused attempt to reach a case, on the audit connection."""
     event = AuditEvent(
         action=action,

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Capability, User
 from audit import services as audit
+from audit.models import AuditEvent
 from cases.models import AccessGrant, Case, CaseMember
 
 
@@ -138,7 +139,7 @@ def case_for_user(
     ):
         audit.record(
             actor=request.user,
-            action="access.refused_write",
+            action=AuditEvent.Action.ACCESS_REFUSED_WRITE,
             case=case,
             request=request,
             outcome="denied",
@@ -146,7 +147,7 @@ def case_for_user(
             using=settings.AUDIT_DB_ALIAS,
         )
         raise PermissionDenied("You can read this case but not change it.")
-    action = "case.viewed" if request.method in ("GET", "HEAD") else "case.accessed"
+    action = AuditEvent.Action.CASE_VIEWED if request.method in ("GET", "HEAD") else AuditEvent.Action.CASE_ACCESSED
     audit.record_access(request, case=case, action=action)
     return case
 

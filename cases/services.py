@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
+from audit.models import AuditEvent
 from cases import access
 from cases.models import AccessGrant, Case, CaseMember, CaseReferenceCounter, HouseholdMember, Person
 from common.conflicts import VersionConflict
@@ -48,7 +49,7 @@ def case_create(*, by: User, level: str, opened_on: date, lead_professional: Use
         CaseMember.objects.create(
             case=case, user=by, role=CaseMember.Role.CORE_GROUP, started_on=opened_on, added_by=by
         )
-    audit.record(actor=by, action="case.created", case=case, target=case)
+    audit.record(actor=by, action=AuditEvent.Action.CASE_CREATED, case=case, target=case)
     return case
 
 
@@ -61,7 +62,9 @@ def case_update(*, case: Case, by: User, seen_version: int, level: str, opened_o
     )
     if not updated:
         raise VersionConflict(Case.objects.get(pk=case.pk))
-    audit.record(actor=by, action="case.updated", case=case, target=case, data={"fields": sorted(changed)})
+    audit.record(
+        actor=by, action=AuditEvent.Action.CASE_UPDATED, case=case, target=case, data={"fields": sorted(changed)}
+    )
     case.refresh_from_db()
     return case
 
@@ -101,7 +104,13 @@ def household_member_add(
         relationship_detail=relationship_detail,
         joined_on=joined_on,
     )
-    audit.record(actor=by, action="case.household.added", case=case, target=person, data={"relationship": relationship})
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_HOUSEHOLD_ADDED,
+        case=case,
+        target=person,
+        data={"relationship": relationship},
+    )
     return member
 
 
@@ -118,7 +127,13 @@ def case_member_add(*, case: Case, by: User, user: User, role: str, started_on: 
             member = CaseMember.objects.create(case=case, user=user, role=role, started_on=started_on, added_by=by)
     except IntegrityError as exc:
         raise ValidationError({"user": "This person is already on the case team."}) from exc
-    audit.record(actor=by, action="case.team.added", case=case, target=member, data={"user_id": user.pk, "role": role})
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_TEAM_ADDED,
+        case=case,
+        target=member,
+        data={"user_id": user.pk, "role": role},
+    )
     return member
 
 
@@ -132,7 +147,13 @@ def case_member_end(*, case: Case, by: User, member: CaseMember, ended_on: date)
         raise ValidationError({"ended_on": "The end date cannot be before the start date."})
     updated = CaseMember.objects.filter(pk=member.pk, ended_on__isnull=True).update(ended_on=ended_on)
     if updated:
-        audit.record(actor=by, action="case.team.ended", case=case, target=member, data={"user_id": member.user_id})
+        audit.record(
+            actor=by,
+            action=AuditEvent.Action.CASE_TEAM_ENDED,
+            case=case,
+            target=member,
+            data={"user_id": member.user_id},
+        )
     member.refresh_from_db()
     return member
 
@@ -154,6 +175,10 @@ def access_grant_create(*, case: Case, by: User, user: User, reason: str, hours:
         expires_at=timezone.now() + timedelta(hours=hours),
     )
     audit.record(
-        actor=by, action="case.access_granted", case=case, target=grant, data={"user_id": user.pk, "hours": hours}
+        actor=by,
+        action=AuditEvent.Action.CASE_ACCESS_GRANTED,
+        case=case,
+        target=grant,
+        data={"user_id": user.pk, "hours": hours},
     )
     return grant

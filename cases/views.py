@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit import selectors as audit_selectors
 from audit import services as audit
+from audit.models import AuditEvent
 from cases import access, selectors, services
 from cases.forms import (
     AccessGrantForm,
@@ -97,7 +98,7 @@ def case_conflict_page(request: HttpRequest, case: Case, current: Case, submitte
         request,
         case,
         target=case,
-        action="case.save_conflict",
+        action=AuditEvent.Action.CASE_SAVE_CONFLICT,
         explanation=f"Someone else changed case {case.reference} after you opened it.",
         now_heading="The case now",
         now_template="cases/_conflict_case.html",

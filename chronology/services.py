@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, User
 from audit import services as audit
+from audit.models import AuditEvent
 from cases.models import Case, HouseholdMember, Level, Person
 from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType, NeglectForm
 
@@ -84,7 +85,13 @@ def entry_create(
     )
     entry.save()
     EntryChild.objects.bulk_create(_links(entry, links))
-    audit.record(actor=by, action="chronology.entry.created", case=case, target=entry, data=_entry_audit_data(entry))
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CHRONOLOGY_ENTRY_CREATED,
+        case=case,
+        target=entry,
+        data=_entry_audit_data(entry),
+    )
     return entry
 
 
@@ -225,7 +232,7 @@ def entry_amend(*, entry: Entry, by: User, text: str, reason: str) -> Amendment:
     )
     audit.record(
         actor=by,
-        action="chronology.entry.amended",
+        action=AuditEvent.Action.CHRONOLOGY_ENTRY_AMENDED,
         case=entry.case,
         target=entry,
         data={"amendment_id": str(amendment.pk)},
@@ -263,7 +270,7 @@ def appointment_create(
     appointment.save()
     audit.record(
         actor=by,
-        action="chronology.appointment.created",
+        action=AuditEvent.Action.CHRONOLOGY_APPOINTMENT_CREATED,
         case=case,
         target=appointment,
         data=_appointment_audit_data(appointment),
@@ -365,7 +372,7 @@ def appointment_record_outcome(
     )
     audit.record(
         actor=by,
-        action="chronology.appointment.outcome_recorded",
+        action=AuditEvent.Action.CHRONOLOGY_APPOINTMENT_OUTCOME_RECORDED,
         case=appointment.case,
         target=appointment,
         data=_outcome_audit_data(outcome, entry),
@@ -533,7 +540,7 @@ def import_rows(*, case: Case, by: User, rows: list) -> ImportReport:
         found.sort(key=lambda row: row.number)  # file order, as the report lists them
     audit.record(
         actor=by,
-        action="chronology.import.completed",
+        action=AuditEvent.Action.CHRONOLOGY_IMPORT_COMPLETED,
         case=case,
         data={
             "imported": len(report.imported),
@@ -582,7 +589,7 @@ class _Unsaved:
         self.events.append(
             audit.unsaved(
                 actor=by,
-                action="chronology.entry.created",
+                action=AuditEvent.Action.CHRONOLOGY_ENTRY_CREATED,
                 case=entry.case,
                 target=entry,
                 data=_entry_audit_data(entry),
@@ -613,7 +620,7 @@ def _import_one_unsaved(case: Case, by: User, row, household: "_HouseholdOnce", 
         unsaved.events.append(
             audit.unsaved(
                 actor=by,
-                action="chronology.appointment.created",
+                action=AuditEvent.Action.CHRONOLOGY_APPOINTMENT_CREATED,
                 case=case,
                 target=appointment,
                 data=_appointment_audit_data(appointment),
@@ -640,7 +647,7 @@ def _import_one_unsaved(case: Case, by: User, row, household: "_HouseholdOnce", 
             unsaved.events.append(
                 audit.unsaved(
                     actor=by,
-                    action="chronology.appointment.outcome_recorded",
+                    action=AuditEvent.Action.CHRONOLOGY_APPOINTMENT_OUTCOME_RECORDED,
                     case=case,
                     target=appointment,
                     data=_outcome_audit_data(outcome, entry),

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from audit import services as audit
+from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
 from chronology import exports, imports, selectors, services
@@ -352,7 +353,7 @@ def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
     # The audit row comes first so that its ID can be printed on the export as its watermark.
     event = audit.record(
         actor=request.user,
-        action="chronology.exported",
+        action=AuditEvent.Action.CHRONOLOGY_EXPORTED,
         case=case,
         request=request,
         data={

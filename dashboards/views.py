@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import SignInForm
 from accounts.models import Capability, User
 from audit import services as audit
+from audit.models import AuditEvent
 from cases import access
 from cases import selectors as case_selectors
 from cases.models import Case, CaseMember
@@ -122,7 +123,7 @@ def caseload_csv(request: HttpRequest) -> HttpResponse:
     export_id = uuid.uuid4()
     audit.record(
         actor=request.user,
-        action="cases.caseload.exported",
+        action=AuditEvent.Action.CASELOAD_EXPORTED,
         request=request,
         data={
             "export_id": str(export_id),
@@ -210,7 +211,7 @@ def search(request: HttpRequest) -> HttpResponse:
             results = list(dash.search_cases(request.user, form.cleaned_data["q"]))
             audit.record(
                 actor=request.user,
-                action="cases.searched",
+                action=AuditEvent.Action.CASE_SEARCHED,
                 request=request,
                 data={"case_ids": [str(case.pk) for case in results]},
             )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
+from audit.models import AuditEvent
 from cases import access
 from cases.models import Case, Level, Person
 from chronology import services as chronology
@@ -99,7 +100,7 @@ def assessment_start(*, case: Case, child: Person, by: User) -> Assessment:
     AreaGrade.objects.bulk_create(AreaGrade(assessment=assessment, area=a.code) for a in AREAS)
     audit.record(
         actor=by,
-        action="gcp2.assessment.started",
+        action=AuditEvent.Action.GCP2_ASSESSMENT_STARTED,
         case=case,
         target=assessment,
         data={"child_id": str(child.pk), "kind": assessment.kind},
@@ -141,7 +142,7 @@ def assessment_correct(*, assessment: Assessment, by: User, reason: str) -> Asse
     )
     audit.record(
         actor=by,
-        action="gcp2.assessment.correction_started",
+        action=AuditEvent.Action.GCP2_ASSESSMENT_CORRECTION_STARTED,
         case=assessment.case,
         target=correction,
         data={"supersedes_id": str(assessment.pk)},
@@ -159,7 +160,7 @@ def assessment_details_save(*, assessment: Assessment, by: User, seen_version: i
     Assessment.objects.filter(pk=assessment.pk).update(**fields)
     audit.record(
         actor=by,
-        action="gcp2.assessment.saved",
+        action=AuditEvent.Action.GCP2_ASSESSMENT_SAVED,
         case=assessment.case,
         target=assessment,
         data={"part": "details", "fields": changed},
@@ -200,7 +201,11 @@ def assessment_area_save(
         SubAreaGrade.objects.filter(assessment=assessment, sub_area=code).update(grade=grade, evidence=evidence)
     AreaGrade.objects.filter(assessment=assessment, area=area).update(grade=area_grade, rationale=rationale)
     audit.record(
-        actor=by, action="gcp2.assessment.saved", case=assessment.case, target=assessment, data={"part": f"area_{area}"}
+        actor=by,
+        action=AuditEvent.Action.GCP2_ASSESSMENT_SAVED,
+        case=assessment.case,
+        target=assessment,
+        data={"part": f"area_{area}"},
     )
     assessment.refresh_from_db()
     return assessment
@@ -237,7 +242,7 @@ def _record_completion_in_chronology(assessment: Assessment, by: User) -> None:
     so that the timeline shows when care was measured and what was found."""
     audit.record(
         actor=by,
-        action="gcp2.assessment.completed",
+        action=AuditEvent.Action.GCP2_ASSESSMENT_COMPLETED,
         case=assessment.case,
         target=assessment,
         data={

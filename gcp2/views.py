@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit import services as audit
+from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
 from cases.views import conflict_page
@@ -40,7 +41,7 @@ def assessor_view(view):
         if not can_assess(request.user, case):
             audit.record(
                 actor=request.user,
-                action="gcp2.licence_refused",
+                action=AuditEvent.Action.GCP2_LICENCE_REFUSED,
                 case=case,
                 request=request,
                 outcome="denied",
@@ -90,7 +91,7 @@ def _conflict(request: HttpRequest, case: Case, assessment: Assessment, submitte
         request,
         case,
         target=assessment,
-        action="gcp2.assessment.save_conflict",
+        action=AuditEvent.Action.GCP2_ASSESSMENT_SAVE_CONFLICT,
         explanation=explanation,
         now_heading=f"The GCP2 now (version {current.version})",
         now_template="gcp2/_conflict_assessment.html",

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from audit import services as audit
+from audit.models import AuditEvent
 
 from .models import EscalationStage, MonitoringSettings
 
@@ -21,7 +22,7 @@ class MonitoringSettingsAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         audit.record(
             actor=request.user,
-            action="cases.monitoring_settings.changed",
+            action=AuditEvent.Action.SETTINGS_MONITORING_CHANGED,
             target=obj,
             data={"fields": form.changed_data},
         )
@@ -34,5 +35,8 @@ class EscalationStageAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         audit.record(
-            actor=request.user, action="cases.escalation_stage.changed", target=obj, data={"fields": form.changed_data}
+            actor=request.user,
+            action=AuditEvent.Action.SETTINGS_ESCALATION_STAGE_CHANGED,
+            target=obj,
+            data={"fields": form.changed_data},
         )

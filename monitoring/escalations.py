@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Capability, User
 from audit import services as audit
+from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
 from chronology import services as chronology
@@ -109,7 +110,7 @@ def _open(
     _notify(escalation)
     audit.record(
         actor=raised_by,
-        action="cases.escalation.raised",
+        action=AuditEvent.Action.CASE_ESCALATION_RAISED,
         case=case,
         target=escalation,
         data={"source": source, "stage": stage.order},
@@ -169,7 +170,7 @@ def escalation_respond(
     )
     audit.record(
         actor=by,
-        action="cases.escalation.responded",
+        action=AuditEvent.Action.CASE_ESCALATION_RESPONDED,
         case=escalation.case,
         target=response,
         data={"escalation_id": str(escalation.pk), "stage": escalation.stage.order},
@@ -178,7 +179,9 @@ def escalation_respond(
         Escalation.objects.filter(pk=escalation.pk).update(
             status=Escalation.Status.RESOLVED, outcome=outcome.strip(), resolved_at=timezone.now(), resolved_by=by
         )
-        audit.record(actor=by, action="cases.escalation.resolved", case=escalation.case, target=escalation)
+        audit.record(
+            actor=by, action=AuditEvent.Action.CASE_ESCALATION_RESOLVED, case=escalation.case, target=escalation
+        )
         _chronology(escalation, by, f"Escalation resolved: {outcome.strip()}")
     escalation.refresh_from_db()
     return escalation
@@ -218,7 +221,7 @@ def _move_up(escalations: QuerySet[Escalation], stage: EscalationStage, today: d
         _notify(escalation)
         audit.record(
             actor=actor,
-            action="cases.escalation.moved_up",
+            action=AuditEvent.Action.CASE_ESCALATION_MOVED_UP,
             case=escalation.case,
             target=escalation,
             data={"from_stage": stage.order, "to_stage": following.order},

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
+from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
 
@@ -24,6 +25,8 @@ def flag_acknowledge(*, case: Case, by: User, flag: Flag, note: str) -> Flag:
     )
     if not updated:
         raise ValidationError("This flag has already been acknowledged.")
-    audit.record(actor=by, action="cases.flag.acknowledged", case=case, target=flag, data={"rule": flag.rule})
+    audit.record(
+        actor=by, action=AuditEvent.Action.CASE_FLAG_ACKNOWLEDGED, case=case, target=flag, data={"rule": flag.rule}
+    )
     flag.refresh_from_db()
     return flag

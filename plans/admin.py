@@ -8,6 +8,7 @@ the calendar (docs/architecture.md).
 from django.contrib import admin
 
 from audit import services as audit
+from audit.models import AuditEvent
 from workdays import calendar
 from workdays.models import ClosureDay
 
@@ -41,7 +42,7 @@ class TimescaleAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         audit.record(
             actor=request.user,
-            action="cases.timescale.changed",
+            action=AuditEvent.Action.SETTINGS_TIMESCALE_CHANGED,
             target=obj,
             request=request,
             data={"key": obj.key, "fields": form.changed_data},
@@ -58,7 +59,7 @@ class ClosureDayAdmin(admin.ModelAdmin):
         calendar.forget_local_closures()
         audit.record(
             actor=request.user,
-            action="cases.closure_day.saved",
+            action=AuditEvent.Action.SETTINGS_CLOSURE_DAY_SAVED,
             target=obj,
             request=request,
             data={"day": obj.day.isoformat()},
@@ -67,7 +68,7 @@ class ClosureDayAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj) -> None:
         audit.record(
             actor=request.user,
-            action="cases.closure_day.deleted",
+            action=AuditEvent.Action.SETTINGS_CLOSURE_DAY_DELETED,
             target=obj,
             request=request,
             data={"day": obj.day.isoformat()},

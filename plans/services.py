@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, User
 from audit import services as audit
+from audit.models import AuditEvent
 from cases import access
 from cases.models import Case, CaseMember, ClosureReason, Level
 from common.conflicts import VersionConflict
@@ -95,7 +96,11 @@ def _schedule(
     except IntegrityError:  # cases_meeting_one_waiting_per_kind
         return None
     audit.record(
-        actor=by, action="case.meeting.scheduled", case=case, target=meeting, data={"kind": kind, "timescale": key}
+        actor=by,
+        action=AuditEvent.Action.CASE_MEETING_SCHEDULED,
+        case=case,
+        target=meeting,
+        data={"kind": kind, "timescale": key},
     )
     return meeting
 
@@ -127,7 +132,11 @@ def plan_create(
         for number, o in enumerate(outcomes, start=1)
     )
     audit.record(
-        actor=by, action="case.plan.created", case=case, target=plan, data={"kind": kind, "outcomes": len(outcomes)}
+        actor=by,
+        action=AuditEvent.Action.CASE_PLAN_CREATED,
+        case=case,
+        target=plan,
+        data={"kind": kind, "outcomes": len(outcomes)},
     )
     if kind in FIRST_REVIEW_OF_PLAN:
         review_kind, key = FIRST_REVIEW_OF_PLAN[kind]
@@ -193,7 +202,7 @@ def plan_update(
             changed_outcomes.append(current.pk)
     audit.record(
         actor=by,
-        action="case.plan.updated",
+        action=AuditEvent.Action.CASE_PLAN_UPDATED,
         case=case,
         target=plan,
         data={"outcomes_changed": changed_outcomes, "outcomes_added": added, "ended": ended_on is not None},
@@ -232,7 +241,7 @@ def action_add(
     )
     audit.record(
         actor=by,
-        action="case.plan.action_added",
+        action=AuditEvent.Action.CASE_PLAN_ACTION_ADDED,
         case=plan.case,
         target=action,
         data={"plan_id": str(plan.pk), "outcome_id": outcome.pk},
@@ -250,7 +259,13 @@ def action_update(*, action: Action, by: User, status: str, on: date) -> Action:
     if status == action.status:
         return action
     Action.objects.filter(pk=action.pk).update(status=status, completed_on=completed_on)
-    audit.record(actor=by, action="case.plan.action_updated", case=plan.case, target=action, data={"status": status})
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_PLAN_ACTION_UPDATED,
+        case=plan.case,
+        target=action,
+        data={"status": status},
+    )
     action.refresh_from_db()
     return action
 
@@ -272,7 +287,9 @@ def meeting_schedule(*, case: Case, by: User, kind: str, due_on: date) -> Meetin
         raise ValidationError(
             {"kind": "One of these is already waiting to be held: record that one, and the next is scheduled from it."}
         ) from exc
-    audit.record(actor=by, action="case.meeting.scheduled", case=case, target=meeting, data={"kind": kind})
+    audit.record(
+        actor=by, action=AuditEvent.Action.CASE_MEETING_SCHEDULED, case=case, target=meeting, data={"kind": kind}
+    )
     return meeting
 
 
@@ -341,7 +358,7 @@ def meeting_record(
     )
     audit.record(
         actor=by,
-        action="case.meeting.held",
+        action=AuditEvent.Action.CASE_MEETING_HELD,
         case=case,
         target=meeting,
         data={
@@ -386,7 +403,7 @@ def lead_change(
         CaseMember.objects.create(case=case, user=previous, role=CaseMember.Role.CORE_GROUP, started_on=on, added_by=by)
     audit.record(
         actor=by,
-        action="case.lead.changed",
+        action=AuditEvent.Action.CASE_LEAD_CHANGED,
         case=case,
         target=case,
         data={"from_user_id": previous.pk, "to_user_id": new_lead.pk},
@@ -414,7 +431,7 @@ def case_close(*, case: Case, by: User, seen_version: int, closed_on: date, reas
     )
     if not updated:
         raise VersionConflict(Case.objects.get(pk=case.pk))
-    audit.record(actor=by, action="case.closed", case=case, target=case, data={"reason": reason})
+    audit.record(actor=by, action=AuditEvent.Action.CASE_CLOSED, case=case, target=case, data={"reason": reason})
     # A plan does not outlive its case.
     case.plans.filter(ended_on__isnull=True).update(
         ended_on=Greatest(F("started_on"), Value(closed_on)), version=F("version") + 1

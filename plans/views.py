@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
 from cases.views import case_conflict_page, conflict_page
@@ -147,7 +148,7 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
                 request,
                 case,
                 target=plan,
-                action="case.plan.save_conflict",
+                action=AuditEvent.Action.CASE_PLAN_SAVE_CONFLICT,
                 explanation="Someone else changed this plan after you opened it.",
                 now_heading="The plan now",
                 now_template="plans/_conflict_plan.html",

@@ -98,3 +98,24 @@ def test_read_audit_survives_rollback_of_the_request(rf):
     assert "case.viewed" in actions  # written on the audit connection, committed
     assert "case.updated" not in actions  # rolled back with the change it described
     connections["audit"].close()
+
+
+def test_the_vocabulary_has_one_prefix_style():
+    subjects = {value.split(".")[0] for value in AuditEvent.Action.values}
+    assert subjects == {"access", "auth", "case", "caseload", "chronology", "gcp2", "settings"}
+    assert not any(value.startswith("cases.") for value in AuditEvent.Action.values)
+    assert set(AuditEvent.FORMER_ACTIONS.values()) <= set(AuditEvent.Action.values)
+
+
+@pytest.mark.django_db
+def test_rows_written_before_the_vocabulary_still_display_in_the_admin(client, case):
+    old = record(actor=case.lead_professional, action="cases.flag.acknowledged", case=case)
+    assert old.action_label == "Acknowledged a flag"
+    assert AuditEvent.names_of(AuditEvent.Action.CASE_FLAG_ACKNOWLEDGED) == [
+        "case.flag.acknowledged",
+        "cases.flag.acknowledged",
+    ]
+    admin = UserFactory(is_staff=True, is_superuser=True, role="administrator")
+    client.force_login(admin)
+    page = client.get("/admin/audit/auditevent/").content.decode()
+    assert "Acknowledged a flag" in page

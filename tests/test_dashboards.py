@@ -187,7 +187,7 @@ def test_caseload_csv_is_filtered_audited_and_formula_safe(client, lead):
     assert rows[0][0].startswith(f"OFFICIAL-SENSITIVE. Exported by {lead.username}")
     assert [r[0] for r in rows[2:]] == [wanted.reference]
     assert rows[2][3].startswith("'=HYPERLINK")
-    event = AuditEvent.objects.get(action="cases.caseload.exported")
+    event = AuditEvent.objects.get(action="caseload.exported")
     assert event.actor == lead and event.data["case_ids"] == [str(wanted.pk)]
     assert event.data["filters"] == ["level"]
 

@@ -29,7 +29,7 @@ def test_member_raises_an_escalation_that_starts_at_stage_one(client, case, memb
     assert escalation.stage_due_on == date(2026, 12, 29)
     assert "2 working days after 23 Dec 2026" in escalation.stage_due_basis
     assert list(Notification.objects.about(escalation).values_list("recipient", flat=True)) == [lead.pk]
-    assert AuditEvent.objects.filter(action="cases.escalation.raised", case=case).exists()
+    assert AuditEvent.objects.filter(action="case.escalation.raised", case=case).exists()
     assert case.entries.filter(what_happened__startswith="Escalation raised").exists()
 
 
