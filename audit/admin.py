@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from audit import services as audit
 from audit.models import AuditEvent
 
 
@@ -16,6 +17,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class AuditedSettingsAdmin(admin.ModelAdmin):
+    """An admin for a settings table whose every save is audited as `saved_action`, with the fields that
+    changed and whatever `audit_data` adds."""
+
+    saved_action: str = ""
+
+    def audit_data(self, obj) -> dict:
+        return {}
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        audit.record(
+            actor=request.user,
+            action=self.saved_action,
+            target=obj,
+            request=request,
+            data={**self.audit_data(obj), "fields": form.changed_data},
+        )
 
 
 @admin.register(AuditEvent)

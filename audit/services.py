@@ -40,19 +40,10 @@ def _target_fields(target: models.Model | None) -> dict[str, str]:
     return {"target_type": target._meta.label_lower, "target_id": str(target.pk)}
 
 
-def record(
-    *,
-    actor,
-    action: str,
-    case=None,
-    target: models.Model | None = None,
-    request: HttpRequest | None = None,
-    outcome: str = AuditEvent.Outcome.OK,
-    data: dict | None = None,
-    using: str = "default",
-) -> AuditEvent:
-    """Write one audit event. `data` holds IDs and field names only, never free text about a child."""
-    event = unsaved(actor=actor, action=action, case=case, target=target, request=request, outcome=outcome, data=data)
+def record(*, using: str = "default", **fields) -> AuditEvent:
+    """Write one audit event (the fields are `unsaved`'s). `data` holds IDs and field names only, never free
+    text about a child."""
+    event = unsaved(**fields)
     event.save(using=using)
     return event
 

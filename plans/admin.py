@@ -8,6 +8,7 @@ the calendar (docs/architecture.md).
 from django.contrib import admin
 
 from audit import services as audit
+from audit.admin import AuditedSettingsAdmin
 from audit.models import AuditEvent
 from workdays import calendar
 from workdays.models import ClosureDay
@@ -16,7 +17,8 @@ from .models import Timescale
 
 
 @admin.register(Timescale)
-class TimescaleAdmin(admin.ModelAdmin):
+class TimescaleAdmin(AuditedSettingsAdmin):
+    saved_action = AuditEvent.Action.SETTINGS_TIMESCALE_CHANGED
     list_display = ("__str__", "amount", "unit", "counted_from", "source")
     list_editable = ("amount", "unit")
     readonly_fields = ("key", "source", "updated_at")
@@ -38,32 +40,22 @@ class TimescaleAdmin(admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context)
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        audit.record(
-            actor=request.user,
-            action=AuditEvent.Action.SETTINGS_TIMESCALE_CHANGED,
-            target=obj,
-            request=request,
-            data={"key": obj.key, "fields": form.changed_data},
-        )
+    def audit_data(self, obj) -> dict:
+        return {"key": obj.key}
 
 
 @admin.register(ClosureDay)
-class ClosureDayAdmin(admin.ModelAdmin):
+class ClosureDayAdmin(AuditedSettingsAdmin):
     list_display = ("day", "description")
     date_hierarchy = "day"
+    saved_action = AuditEvent.Action.SETTINGS_CLOSURE_DAY_SAVED
+
+    def audit_data(self, obj) -> dict:
+        return {"day": obj.day.isoformat()}
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         calendar.forget_local_closures()
-        audit.record(
-            actor=request.user,
-            action=AuditEvent.Action.SETTINGS_CLOSURE_DAY_SAVED,
-            target=obj,
-            request=request,
-            data={"day": obj.day.isoformat()},
-        )
 
     def delete_model(self, request, obj) -> None:
         audit.record(

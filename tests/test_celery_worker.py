@@ -57,28 +57,7 @@ def test_real_worker_on_redis_runs_the_sweep_and_sends_the_email(tmp_path):
         "EMAIL_URL": f"filemail://{mail_dir}",
         "PORTAL_VAR_DIR": str(tmp_path / "var"),
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "neglect_portal",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    worker = _start_worker(env, queue, loglevel="WARNING")
     try:
         tasks.sweep.apply_async(queue=queue)
         deadline = time.monotonic() + 60
@@ -144,7 +123,7 @@ def test_broker_down_delays_notifications_but_loses_and_duplicates_nothing(clien
     assert Notification.objects.get().status == Notification.Status.SENT
 
 
-def _start_worker(env: dict, queue: str) -> subprocess.Popen:
+def _start_worker(env: dict, queue: str, loglevel: str = "INFO") -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -159,7 +138,7 @@ def _start_worker(env: dict, queue: str) -> subprocess.Popen:
             "--without-heartbeat",
             "--without-mingle",
             "--without-gossip",
-            "--loglevel=INFO",
+            f"--loglevel={loglevel}",
         ],
         cwd=ROOT,
         env=env,
