@@ -4,8 +4,6 @@ from django.db.models import QuerySet
 
 from audit.models import AuditEvent
 
-VIEW_ACTIONS = ("case.viewed",)
-
 
 def case_viewers(case) -> QuerySet[AuditEvent]:
     """Views of a case's pages, newest first, with the viewer and their agency loaded."""

@@ -914,8 +914,3 @@ def generate(
         progress(f"  {min(households, start + BATCH)} of {households} households")
     generator.finish()
     return {model._meta.verbose_name_plural: table.count for model, table in generator.tables.items()}
-
-
-def bench_users() -> dict[str, User]:
-    """The users the benchmark signs in as: a lead with 25 open cases, their manager, a senior manager."""
-    return {u.username: u for u in User.objects.filter(username__in=["bench_lead", "bench_manager", "bench_senior"])}

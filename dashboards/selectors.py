@@ -6,7 +6,7 @@ runs the same number of queries for 5 cases as for 500. Nothing here writes.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, models
@@ -653,7 +653,3 @@ def team_figures(cases: QuerySet[Case], counts: ScopeCounts, today: date) -> Tea
         reviews_on_time=reviews["on_time"],
         quarter_start=start,
     )
-
-
-def no_contact_since(days: int, today: date) -> date:
-    return today - timedelta(days=days)

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from monitoring import tasks
 from monitoring.models import Flag
@@ -77,10 +78,14 @@ def test_real_worker_on_redis_runs_the_sweep_and_sends_the_email(tmp_path):
 
 
 def _drop_broker_connections() -> None:
-    """Forget pooled broker connections so the next publish connects to the configured URL."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Forget pooled broker connections so the next publish connects to the configured URL.
+
+    The pools live in kombu's process-wide registry, one per broker URL: closing the app's pool
+    alone would leave a closed pool registered for the real broker, and every later publish in this
+    process (the worker tests, in whatever order they run) would fail with "Acquire on closed pool".
+    So close them all and empty the registry."""
+    kombu_pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 

@@ -375,6 +375,7 @@ def test_simultaneous_draft_saves_on_postgres_one_wins():
 # --- Repeat schedule ------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db  # the working calendar reads the local closure days (none here)
 @pytest.mark.parametrize(
     "start, months, due",
     [
