@@ -23,7 +23,7 @@ from faker import Faker
 
 from accounts.models import Agency, Role, Team, User
 from cases.models import Case, CaseMember, CaseReferenceCounter, HouseholdMember, Level, Person
-from chronology.models import Appointment, Entry, EntryChild, EventType
+from chronology.models import Appointment, AppointmentOutcome, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
 from monitoring.models import Flag
@@ -213,6 +213,7 @@ class Generator:
             Meeting,
             OutcomeRating,
             Appointment,
+            AppointmentOutcome,
             Entry,
             EntryChild,
             Assessment,
@@ -720,11 +721,19 @@ class Generator:
                     notes="",
                     booked_by_id=health[0],
                     created_at=_at(day - timedelta(days=21)),
-                    outcome=outcome,
-                    outcome_recorded_by_id=health[0],
-                    outcome_recorded_at=_at(day, 16),
-                    rescheduled_to_id=None,
                     external_reference="",
+                )
+                self._add(
+                    AppointmentOutcome,
+                    id=self._uuid(),
+                    appointment_id=appointment_id,
+                    outcome=outcome,
+                    note="",
+                    rescheduled_to_id=None,
+                    recorded_by_id=health[0],
+                    recorded_at=_at(day, 16),
+                    corrects_id=None,
+                    reason="",
                 )
                 words = "was not brought to" if outcome == "was_not_brought" else f"appointment: {outcome}"
                 self._entry(
@@ -749,10 +758,6 @@ class Generator:
                     notes="",
                     booked_by_id=health[0],
                     created_at=self.now,
-                    outcome="",
-                    outcome_recorded_by_id=None,
-                    outcome_recorded_at=None,
-                    rescheduled_to_id=None,
                     external_reference="",
                 )
             for _ in range(_weighted(rng, [(0, 80), (1, 12), (2, 5), (3, 2), (4, 1)])):

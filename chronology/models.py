@@ -1,7 +1,11 @@
-"""Chronology rows: Entry and its children (append-only), Amendment (append-only) and Appointment.
+"""Chronology rows. Everything a practitioner records here is append-only: entries and the children
+they are about, corrections (Amendment, with the children they name), other agencies' views of an
+entry, links between entries that record one event, appointments and their outcomes.
 
-An entry is never updated or deleted: the model refuses, and database triggers (migration 0002)
-refuse raw SQL and bulk queryset changes too. A correction is an Amendment shown with the entry.
+The model refuses updates and deletes, and database triggers (migrations 0002 and 0003) refuse raw
+SQL and bulk queryset changes too. A correction is a row of its own carrying the corrected values;
+what an entry says *now* is read from the EffectiveEntry and EffectiveEntryChild views (migration
+0004), never worked out again by a reader (docs/architecture.md, "Effective values").
 """
 
 import uuid
@@ -9,7 +13,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from audit.models import AppendOnlyModel
 
@@ -29,6 +33,11 @@ class EventType(models.TextChoices):
     DISCLOSURE = "disclosure", "Disclosure by child"
     OBSERVATION = "observation", "Observation"
     OTHER = "other", "Other"
+
+
+# The choice on "Log a concern" that records an appointment and its outcome in one save. It is not an
+# event type of its own: the entry it writes is an "appointment" entry linked to the appointment.
+MISSED_APPOINTMENT = "missed_appointment"
 
 
 class NeglectForm(models.TextChoices):
@@ -64,6 +73,10 @@ class Entry(AppendOnlyModel):
     occurred_at = models.TimeField("time of the event", null=True, blank=True)
     date_precision = models.CharField(max_length=12, choices=Precision.choices, default=Precision.EXACT)
     occurred_until = models.DateField("end of the period", null=True, blank=True)
+    # Orders events of the same day that have no time (docs/practice.md, "Chronology fields"). Null on
+    # entries recorded before it existed; the effective view reads null as 0. Nullable so adding it did
+    # not rebuild the table on SQLite (a rebuild drops the append-only triggers).
+    sequence = models.PositiveSmallIntegerField("order on the day", null=True, blank=True)
     recorded_at = models.DateTimeField()
     # Who recorded it, with their agency and job as they were that day (people move on).
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -145,24 +158,112 @@ class EntryChild(AppendOnlyModel):
 
 
 class Amendment(AppendOnlyModel):
-    """A correction to an entry's account. The original stays readable; the newest amendment
-    is shown as the current text."""
+    """A correction of an entry: a complete statement of what the entry says from now on (date, order on
+    the day, children, type, significance, forms of neglect and account), with who made it, as what,
+    when and why. The original and every earlier correction stay readable; the newest one is in force.
+
+    Corrections made before values could be corrected (migration 0003) carry only the text: their
+    other columns are null and the effective view falls back to the entry's own values.
+    """
+
+    class Basis(models.TextChoices):
+        """Why this person may correct the entry (docs/practice.md, "Corrections")."""
+
+        AUTHOR = "author", "Author of the entry"
+        MANAGER = "manager", "Manager of the author"
+        LEAD = "lead", "Lead professional"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="amendments")
     text = models.TextField("corrected account")
-    reason = models.TextField()
+    reason = models.TextField()  # may be empty for the author's own correction (not blank=True: see 0003)
     amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     amended_by_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     amended_by_role = models.CharField(max_length=100)
     amended_at = models.DateTimeField()
+    # The corrected values. Every column is nullable so that adding them did not rebuild the table.
+    basis = models.CharField(max_length=10, choices=Basis.choices, null=True, blank=True)
+    occurred_on = models.DateField("date of the event", null=True, blank=True)
+    occurred_until = models.DateField("end of the period", null=True, blank=True)
+    sequence = models.PositiveSmallIntegerField("order on the day", null=True, blank=True)
+    event_type = models.CharField(max_length=20, choices=EventType.choices, null=True, blank=True)
+    significance = models.CharField(max_length=6, choices=Entry.Significance.choices, null=True, blank=True)
+    neglect_physical = models.BooleanField(null=True)
+    neglect_emotional = models.BooleanField(null=True)
+    neglect_medical = models.BooleanField(null=True)
+    neglect_educational = models.BooleanField(null=True)
+    # True when this correction names the children (child_links; not a ManyToManyField, which would
+    # rebuild the table on SQLite); null on old text-only ones.
+    children_corrected = models.BooleanField(null=True)
 
     class Meta:
         ordering = ["amended_at", "id"]
 
+    @property
+    def neglect_forms(self) -> list[str]:
+        return [label for value, label in NeglectForm.choices if getattr(self, f"neglect_{value}")]
 
-class Appointment(models.Model):
-    """An appointment for one child. Its outcome is recorded once and writes a chronology entry."""
+
+class AmendmentChild(AppendOnlyModel):
+    """The children a correction says the entry is about."""
+
+    amendment = models.ForeignKey(Amendment, on_delete=models.PROTECT, related_name="child_links")
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["amendment", "person"], name="chronology_amendmentchild_once"),
+        ]
+
+
+class OtherView(AppendOnlyModel):
+    """Another agency's view of an entry it may not correct: a note shown beside the entry."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="other_views")
+    text = models.TextField("your view")
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=100)
+    written_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["written_at", "id"]
+
+
+class SameEvent(AppendOnlyModel):
+    """A person's decision that two entries record one event (a possible duplicate confirmed). Both
+    entries stay; the timeline shows them as one event with several sources. `first` is the entry with
+    the smaller id, so a pair is linked once whichever way round it was chosen."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    first = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
+    second = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="chronology_sameevent_once"),
+            models.CheckConstraint(condition=Q(first__lt=models.F("second")), name="chronology_sameevent_ordered"),
+        ]
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def with_outcome(self) -> "AppointmentQuerySet":
+        """Each appointment with its outcome in force (`outcome`, `outcome_row_id`; None while waiting)."""
+        current = AppointmentOutcome.objects.current().filter(appointment=OuterRef("pk"))
+        return self.annotate(
+            outcome=Subquery(current.values("outcome")[:1]), outcome_row_id=Subquery(current.values("pk")[:1])
+        )
+
+    def waiting_for_outcome(self) -> "AppointmentQuerySet":
+        return self.exclude(Exists(AppointmentOutcome.objects.filter(appointment=OuterRef("pk"))))
+
+
+class Appointment(AppendOnlyModel):
+    """An appointment for one child, as booked. Its outcome is an AppointmentOutcome row, recorded once
+    and corrected by a further row; the outcome writes a chronology entry."""
 
     class Kind(models.TextChoices):
         GP = "gp", "GP"
@@ -176,8 +277,10 @@ class Appointment(models.Model):
 
     class Outcome(models.TextChoices):
         ATTENDED = "attended", "Attended"
-        # "Was not brought", never "did not attend": a child depends on a carer to take them.
+        # "Was not brought" for a child, who depends on a carer to take them; "did not attend" only for a
+        # young person expected to come on their own (docs/practice.md, "Was not brought").
         WAS_NOT_BROUGHT = "was_not_brought", "Was not brought"
+        DID_NOT_ATTEND = "did_not_attend", "Did not attend (a young person expected on their own)"
         CANCELLED_BY_FAMILY = "cancelled_by_family", "Cancelled by family"
         CANCELLED_BY_SERVICE = "cancelled_by_service", "Cancelled by service"
         RESCHEDULED = "rescheduled", "Rescheduled"
@@ -192,15 +295,9 @@ class Appointment(models.Model):
     notes = models.CharField(max_length=500, blank=True)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    outcome_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
-    rescheduled_to = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="rescheduled_from"
-    )
     external_reference = models.CharField(max_length=100, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-scheduled_on", "-scheduled_at"]
@@ -211,9 +308,125 @@ class Appointment(models.Model):
                 name="chronology_appointment_one_per_external_ref",
             ),
         ]
-        indexes = [
-            models.Index(fields=["child", "outcome", "scheduled_on"], name="chron_appt_child_outcome"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.scheduled_on:%d/%m/%Y}"
+
+    @property
+    def outcome_label(self) -> str:
+        """The outcome in force in words (needs `with_outcome()`)."""
+        return self.Outcome(self.outcome).label if getattr(self, "outcome", None) else ""
+
+    @property
+    def missed(self) -> bool:
+        return getattr(self, "outcome", None) in MISSED_OUTCOMES
+
+
+# Outcomes that count as a missed appointment for the monitoring rule and the child's page.
+MISSED_OUTCOMES = (Appointment.Outcome.WAS_NOT_BROUGHT, Appointment.Outcome.DID_NOT_ATTEND)
+
+
+class AppointmentOutcomeQuerySet(models.QuerySet):
+    def current(self) -> "AppointmentOutcomeQuerySet":
+        """The outcomes in force: those no later row corrects."""
+        return self.filter(correction__isnull=True)
+
+
+class AppointmentOutcome(AppendOnlyModel):
+    """What happened to an appointment. Recorded once (one row that corrects nothing per appointment);
+    a correction is a further row naming the one it corrects, with its author and reason, so the chain
+    has one row in force and two people correcting at once cannot both succeed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="outcomes")
+    outcome = models.CharField(max_length=20, choices=Appointment.Outcome.choices)
+    note = models.CharField(max_length=1000, blank=True)
+    rescheduled_to = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="rescheduled_from"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    corrects = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction")
+    reason = models.TextField("reason for the correction", blank=True)
+
+    objects = AppointmentOutcomeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment"], condition=Q(corrects__isnull=True), name="chronology_outcome_recorded_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["outcome", "appointment"], name="chron_outcome_kind")]
+
+
+class ChronologySettings(models.Model):
+    """The partnership's chronology settings: one row, edited in the admin."""
+
+    gap_days = models.PositiveSmallIntegerField(
+        "days without any entry that show as a gap",
+        default=90,
+        help_text="Spells longer than this with no entry from any agency show as gap bands (default 90 days).",
+    )
+    late_after_working_days = models.PositiveSmallIntegerField(
+        "working days after the event that mark an entry as recorded late", default=10
+    )
+
+    class Meta:
+        verbose_name = "chronology settings"
+        verbose_name_plural = "chronology settings"
+
+    def __str__(self) -> str:
+        return "Chronology settings"
+
+    @classmethod
+    def load(cls) -> "ChronologySettings":
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+
+class EffectiveEntry(models.Model):
+    """What an entry says now: its own values, or those of the correction in force. A database view
+    (migration 0004), read-only; every reader of dates, children, types, significance or forms of
+    neglect goes through it (chronology/selectors.py)."""
+
+    entry = models.OneToOneField(
+        Entry, on_delete=models.DO_NOTHING, primary_key=True, db_column="entry_id", related_name="effective"
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.DO_NOTHING, related_name="+")
+    occurred_on = models.DateField()
+    occurred_until = models.DateField(null=True)
+    sequence = models.PositiveSmallIntegerField()
+    recorded_at = models.DateTimeField()
+    source_agency = models.ForeignKey("accounts.Agency", on_delete=models.DO_NOTHING, related_name="+")
+    event_type = models.CharField(max_length=20, choices=EventType.choices)
+    significance = models.CharField(max_length=6, choices=Entry.Significance.choices)
+    neglect_physical = models.BooleanField()
+    neglect_emotional = models.BooleanField()
+    neglect_medical = models.BooleanField()
+    neglect_educational = models.BooleanField()
+    what_happened = models.TextField()
+    amendment = models.ForeignKey(Amendment, on_delete=models.DO_NOTHING, null=True, related_name="+")
+    appointment = models.ForeignKey(Appointment, on_delete=models.DO_NOTHING, null=True, related_name="+")
+    appointment_outcome = models.CharField(max_length=20, choices=Appointment.Outcome.choices, null=True)
+
+    class Meta:
+        managed = False
+        db_table = "chronology_effective_entry"
+
+    @property
+    def period_end(self) -> date:
+        return self.occurred_until or self.occurred_on
+
+
+class EffectiveEntryChild(models.Model):
+    """Which children an entry is about now (a database view, migration 0004)."""
+
+    pk = models.CompositePrimaryKey("entry_id", "person_id")
+    entry = models.ForeignKey(EffectiveEntry, on_delete=models.DO_NOTHING, related_name="child_links")
+    person = models.ForeignKey("cases.Person", on_delete=models.DO_NOTHING, related_name="+")
+
+    class Meta:
+        managed = False
+        db_table = "chronology_effective_entry_child"

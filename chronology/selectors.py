@@ -276,7 +276,8 @@ def child_counts(case: Case, person, *, today: date) -> ChildCounts:
 
 
 def appointments_for(case: Case, *, child=None) -> QuerySet[Appointment]:
-    appointments = case.appointments.select_related("child", "agency", "booked_by", "outcome_recorded_by")
+    appointments = case.appointments.with_outcome().select_related("child", "agency", "booked_by")
     if child is not None:
         appointments = appointments.filter(child=child)
-    return appointments.order_by("outcome", "-scheduled_on", "-scheduled_at")
+    # Those still waiting for an outcome first (nulls_first: PostgreSQL sorts nulls last by default).
+    return appointments.order_by(F("outcome").asc(nulls_first=True), "-scheduled_on", "-scheduled_at")

@@ -16,7 +16,19 @@ from accounts.models import Agency, User
 from audit import services as audit
 from audit.models import AuditEvent
 from cases.models import Case, HouseholdMember, Level, Person
-from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType, NeglectForm
+from chronology.models import (
+    Amendment,
+    AmendmentChild,
+    Appointment,
+    AppointmentOutcome,
+    EffectiveEntry,
+    Entry,
+    EntryChild,
+    EventType,
+    NeglectForm,
+    OtherView,
+    SameEvent,
+)
 
 
 def _household_children(case: Case, people: Iterable[Person] | None = None):
@@ -331,7 +343,7 @@ def appointment_record_outcome(
     rescheduled_on: date | None = None,
     external_reference: str = "",
 ) -> Entry:
-    """Record what happened to an appointment, once, and write it on the chronology.
+    """Record what happened to an appointment, once, as an outcome row, and write it on the chronology.
 
     "Was not brought" is the words for a child (docs/practice.md, "Was not brought"). On a child protection
     case one missed appointment is significant; elsewhere it is a medium concern. Rescheduling
@@ -350,15 +362,20 @@ def appointment_record_outcome(
             notes=appointment.notes,
             booked_by=by,
         )
-    # Compare-and-set: two people recording the same outcome at once write one entry, not two.
-    claimed = Appointment.objects.filter(pk=appointment.pk, outcome="").update(
-        outcome=outcome,
-        outcome_recorded_by=by,
-        outcome_recorded_at=timezone.now(),
-        rescheduled_to=new_appointment,
-    )
-    if not claimed:
-        raise ValidationError("The outcome of this appointment has already been recorded.")
+    # One outcome row that corrects nothing per appointment (a unique constraint): of two people
+    # recording the outcome at once, one succeeds and the other is told.
+    try:
+        with transaction.atomic():
+            recorded = AppointmentOutcome.objects.create(
+                appointment=appointment,
+                outcome=outcome,
+                note=note.strip(),
+                rescheduled_to=new_appointment,
+                recorded_by=by,
+                recorded_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise ValidationError("The outcome of this appointment has already been recorded.") from None
     entry = entry_create(
         by=by,
         **_outcome_entry_values(
@@ -375,9 +392,8 @@ def appointment_record_outcome(
         action=AuditEvent.Action.CHRONOLOGY_APPOINTMENT_OUTCOME_RECORDED,
         case=appointment.case,
         target=appointment,
-        data=_outcome_audit_data(outcome, entry),
+        data=_outcome_audit_data(outcome, entry) | {"outcome_id": str(recorded.pk)},
     )
-    appointment.refresh_from_db()
     return entry
 
 
@@ -558,6 +574,7 @@ class _ImportBatch:
 
     rows: list = field(default_factory=list)  # ImportRow
     appointments: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)
     entries: list = field(default_factory=list)
     links: list = field(default_factory=list)
     events: list = field(default_factory=list)  # audit
@@ -565,12 +582,14 @@ class _ImportBatch:
     def add(self, row, objects: "_Unsaved") -> None:
         self.rows.append(row)
         self.appointments += objects.appointments
+        self.outcomes += objects.outcomes
         self.entries += objects.entries
         self.links += objects.links
         self.events += objects.events
 
     def save(self) -> None:
-        Appointment.objects.bulk_create(self.appointments, batch_size=1000)  # before the entries naming them
+        Appointment.objects.bulk_create(self.appointments, batch_size=1000)  # before the rows naming them
+        AppointmentOutcome.objects.bulk_create(self.outcomes, batch_size=1000)
         Entry.objects.bulk_create(self.entries, batch_size=1000)
         EntryChild.objects.bulk_create(self.links, batch_size=2000)
         audit.record_many(self.events)
@@ -579,6 +598,7 @@ class _ImportBatch:
 @dataclass
 class _Unsaved:
     appointments: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)
     entries: list = field(default_factory=list)
     links: list = field(default_factory=list)
     events: list = field(default_factory=list)
@@ -629,8 +649,15 @@ def _import_one_unsaved(case: Case, by: User, row, household: "_HouseholdOnce", 
         if values["outcome"]:
             outcome = values["outcome"]
             _outcome_check(appointment, outcome, None, today)
-            appointment.outcome, appointment.outcome_recorded_by = outcome, by
-            appointment.outcome_recorded_at = timezone.now()
+            unsaved.outcomes.append(
+                AppointmentOutcome(
+                    appointment=appointment,
+                    outcome=outcome,
+                    note=values["what_happened"][:1000],
+                    recorded_by=by,
+                    recorded_at=timezone.now(),
+                )
+            )
             entry, links = _new_entry(
                 by=by,
                 household=household,

@@ -302,9 +302,11 @@ def appointment_new(request: HttpRequest, case: Case) -> HttpResponse:
 
 @access.case_view(methods=("GET", "POST"), write=True)
 def appointment_outcome(request: HttpRequest, case: Case, appointment_id) -> HttpResponse:
-    appointment = get_object_or_404(case.appointments.select_related("child", "agency"), pk=appointment_id)
+    appointment = get_object_or_404(
+        case.appointments.with_outcome().select_related("child", "agency"), pk=appointment_id
+    )
     if appointment.outcome:
-        messages.info(request, f"The outcome was already recorded: {appointment.get_outcome_display()}.")
+        messages.info(request, f"The outcome was already recorded: {appointment.outcome_label}.")
         return redirect("chronology:appointments", reference=case.reference)
     form = OutcomeForm(request.POST or None)
     about = (

@@ -229,7 +229,8 @@ def my_actions(user: User, today: date) -> list[tuple[Action, DueStatus]]:
 def my_appointments_without_outcome(user: User, today: date) -> QuerySet[Appointment]:
     """Appointments the person booked, now past, whose outcome nobody has recorded yet."""
     return (
-        Appointment.objects.filter(booked_by=user, outcome="", scheduled_on__lte=today, case__in=cases_visible_to(user))
+        Appointment.objects.waiting_for_outcome()
+        .filter(booked_by=user, scheduled_on__lte=today, case__in=cases_visible_to(user))
         .select_related("case", "child")
         .order_by("scheduled_on", "scheduled_at")[:50]
     )
