@@ -73,6 +73,16 @@ class AuditEvent(AppendOnlyModel):
         CASELOAD_EXPORTED = "caseload.exported", "Downloaded the caseload"
         CHRONOLOGY_ENTRY_CREATED = "chronology.entry.created", "Added a chronology entry"
         CHRONOLOGY_ENTRY_AMENDED = "chronology.entry.amended", "Corrected a chronology entry"
+        CHRONOLOGY_CORRECTION_REFUSED = (
+            "chronology.entry.correction_refused",
+            "Refused: may not correct another person's entry",
+        )
+        CHRONOLOGY_CORRECTION_CONFLICT = (
+            "chronology.entry.correction_conflict",
+            "Correction not saved: someone else corrected the entry first",
+        )
+        CHRONOLOGY_OTHER_VIEW_ADDED = "chronology.entry.other_view_added", "Added another view of a chronology entry"
+        CHRONOLOGY_SAME_EVENT_LINKED = "chronology.same_event_linked", "Linked chronology entries as one event"
         CHRONOLOGY_APPOINTMENT_CREATED = "chronology.appointment.created", "Added an appointment"
         CHRONOLOGY_APPOINTMENT_OUTCOME_RECORDED = (
             "chronology.appointment.outcome_recorded",

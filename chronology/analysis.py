@@ -1,4 +1,5 @@
-"""Patterns across a timeline: gaps with no entry, and likely duplicates from several agencies.
+"""Patterns across a timeline: gaps with no entry, possible duplicates from several agencies (the same
+type about the same child within a day of each other) and the events people linked as one.
 
 Pure functions over plain values, so they are tested on small hand-made timelines; the
 selectors feed them one query's worth of rows for the whole filtered timeline.
@@ -60,45 +61,90 @@ def find_gaps(periods: Iterable[tuple[date, date]], *, threshold_days: int, unti
     return gaps
 
 
-def find_duplicates(entries: Iterable[EntryFacts]) -> list[DuplicateGroup]:
-    """Entries about the same child, on the same day, of the same type, from different agencies.
-
-    Nothing is merged or hidden: a person decides. Entries that share a child, day and type are
-    one group; a group counts only when at least two agencies recorded it.
-    """
+def candidate_pairs(entries: Iterable[EntryFacts]) -> list[tuple[EntryFacts, EntryFacts]]:
+    """Pairs of entries that may record one event: about a shared child, of the same type, at most one
+    day apart, from different agencies (docs/practice.md, "Chronology fields"). Each pair once."""
     by_key = defaultdict(list)
-    facts = {}
     for entry in entries:
-        facts[entry.entry_id] = entry
         for child in entry.child_ids:
-            by_key[(child, entry.occurred_on, entry.event_type)].append(entry.entry_id)
+            by_key[(child, entry.event_type)].append(entry)
+    pairs = {}
+    for same in by_key.values():
+        same.sort(key=lambda e: (e.occurred_on, str(e.entry_id)))
+        for i, first in enumerate(same):
+            for second in same[i + 1 :]:
+                if (second.occurred_on - first.occurred_on).days > 1:
+                    break
+                if first.agency_id != second.agency_id:
+                    a, b = sorted((first, second), key=lambda e: str(e.entry_id))
+                    pairs[(a.entry_id, b.entry_id)] = (a, b)
+    return list(pairs.values())
 
-    # Union the keys' entry lists, so an entry about two children joins one group, not two.
-    parent = {}
 
-    def root(item):
-        while parent.setdefault(item, item) != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
+class _Components:
+    """Union-find over entry ids: which entries end up in one group."""
+
+    def __init__(self):
+        self.parent = {}
+
+    def root(self, item):
+        while self.parent.setdefault(item, item) != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
         return item
 
-    for ids in by_key.values():
-        if len({facts[i].agency_id for i in ids}) < 2:
-            continue
-        for other in ids[1:]:
-            parent[root(other)] = root(ids[0])
-    members = defaultdict(list)
-    for item in parent:
-        members[root(item)].append(item)
+    def join(self, a, b) -> None:
+        self.parent[self.root(b)] = self.root(a)
 
+    def groups(self) -> list[list]:
+        members = defaultdict(list)
+        for item in self.parent:
+            members[self.root(item)].append(item)
+        return [sorted(ids, key=str) for ids in members.values()]
+
+
+@dataclass(frozen=True)
+class SameEventGroup:
+    """Entries a person linked as one event with several sources."""
+
+    number: int
+    entry_ids: tuple
+
+
+def same_event_groups(links: Iterable[tuple]) -> list[SameEventGroup]:
+    """The groups the (first, second) links make: linking A with B and B with C makes one event."""
+    components = _Components()
+    for first, second in links:
+        components.join(first, second)
+    groups = sorted(components.groups(), key=lambda ids: str(ids[0]))
+    return [SameEventGroup(number=n, entry_ids=tuple(ids)) for n, ids in enumerate(groups, start=1)]
+
+
+def group_duplicates(
+    pairs: Iterable[tuple[EntryFacts, EntryFacts]], *, same_events: Iterable[SameEventGroup] = ()
+) -> list[DuplicateGroup]:
+    """Possible duplicates: the pairs joined into groups (an entry in two pairs joins them), leaving out
+    pairs a person has already linked as one event. Nothing is merged or hidden: a person decides."""
+    event_of = {entry_id: group.number for group in same_events for entry_id in group.entry_ids}
+    components, facts = _Components(), {}
+    for a, b in pairs:
+        if a.entry_id in event_of and event_of.get(a.entry_id) == event_of.get(b.entry_id):
+            continue
+        facts[a.entry_id], facts[b.entry_id] = a, b
+        components.join(a.entry_id, b.entry_id)
     groups = []
-    for ids in members.values():
+    for ids in components.groups():
         first = min((facts[i] for i in ids), key=lambda f: (f.occurred_on, str(f.entry_id)))
-        groups.append(
-            (first.occurred_on, first.event_type, sorted(ids, key=str), frozenset(facts[i].agency_id for i in ids))
-        )
+        groups.append((first.occurred_on, first.event_type, ids, frozenset(facts[i].agency_id for i in ids)))
     groups.sort(key=lambda g: (g[0], g[1], str(g[2][0])))
     return [
         DuplicateGroup(number=n, entry_ids=tuple(ids), occurred_on=day, event_type=kind, agency_ids=agencies)
         for n, (day, kind, ids, agencies) in enumerate(groups, start=1)
     ]
+
+
+def find_duplicates(
+    entries: Iterable[EntryFacts], *, same_events: Iterable[SameEventGroup] = ()
+) -> list[DuplicateGroup]:
+    """Possible duplicate groups among these entries (candidate_pairs, then group_duplicates)."""
+    return group_duplicates(candidate_pairs(entries), same_events=same_events)

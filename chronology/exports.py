@@ -26,6 +26,8 @@ CSV_COLUMNS = [
     "recorded_at",
     "what_happened",
     "original_text",
+    "corrected_by",
+    "corrected_at",
     "amendment_reason",
     "impact",
     "impact_detail",
@@ -35,6 +37,7 @@ CSV_COLUMNS = [
     "hospital",
     "reason_given",
     "external_reference",
+    "recorded_late",
 ]
 
 
@@ -67,33 +70,39 @@ def csv_response(case, entries, *, user, export_id) -> HttpResponse:
     writer.writerow([csv_watermark(user, export_id)])
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
-        latest = entry.latest_amendment
+        now = entry.effective  # what the entry says now; the original text is kept in its own column
+        latest = now.amendment
         writer.writerow(
             [
                 safe_cell(value)
                 for value in (
                     entry.case.reference,
-                    entry.occurred_on.isoformat(),
+                    now.occurred_on.isoformat(),
                     entry.get_date_precision_display(),
-                    entry.occurred_until.isoformat() if entry.occurred_until else "",
+                    now.occurred_until.isoformat() if now.occurred_until else "",
                     entry.occurred_at.strftime("%H:%M") if entry.occurred_at else "",
-                    entry.get_event_type_display(),
-                    "; ".join(f"{c.first_name} {c.last_name}" for c in entry.child_list),
+                    now.get_event_type_display(),
+                    "; ".join(f"{c.first_name} {c.last_name}" for c in now.children),
                     entry.source_agency.name,
                     entry.recorded_by.get_full_name(),
                     entry.author_role,
                     timezone.localtime(entry.recorded_at).strftime("%Y-%m-%d %H:%M"),
-                    entry.current_text,
+                    now.what_happened,
                     entry.what_happened if latest else "",
+                    f"{latest.amended_by.get_full_name()} ({latest.amended_by_role}, {latest.amended_by_agency.name})"
+                    if latest
+                    else "",
+                    timezone.localtime(latest.amended_at).strftime("%Y-%m-%d %H:%M") if latest else "",
                     latest.reason if latest else "",
                     entry.get_impact_display(),
                     entry.impact_detail,
-                    "; ".join(entry.neglect_forms),
+                    "; ".join(now.neglect_forms),
                     entry.action_taken,
-                    entry.get_significance_display(),
+                    now.get_significance_display(),
                     entry.hospital,
                     entry.reason_given,
                     entry.external_reference,
+                    "yes" if entry.recorded_late else "",
                 )
             ]
         )

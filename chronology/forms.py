@@ -133,15 +133,86 @@ class EntryForm(ConcernForm):
         return data
 
 
-class AmendmentForm(OnceOnlyForm):
+def _every_household_child(case: Case):
+    """Every child who is or was in the household: an entry may be about a child who has since left."""
+    return Person.objects.filter(
+        households__case=case, households__relationship=HouseholdMember.Relationship.CHILD
+    ).order_by("date_of_birth", "first_name")
+
+
+class CorrectionForm(OnceOnlyForm):
+    """Correct an entry: every value it may be wrong about, filled in with what it says now."""
+
+    based_on = forms.CharField(widget=forms.HiddenInput, required=False)
+    occurred_on = forms.DateField(label="Date of the event", widget=DateInput)
+    occurred_until = forms.DateField(label="End date, if it was a period (optional)", widget=DateInput, required=False)
+    sequence = forms.IntegerField(
+        label="Order on the day (optional)",
+        min_value=1,
+        max_value=99,
+        required=False,
+        help_text="When several things happened that day with no time: 1 for the first, 2 for the next.",
+    )
+    children = forms.ModelMultipleChoiceField(
+        label="Which children is it about?", queryset=Person.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    event_type = forms.ChoiceField(label="What kind of event", choices=EventType.choices)
+    significance = forms.ChoiceField(label="How significant is it?", choices=Entry.Significance.choices)
+    neglect_forms = forms.MultipleChoiceField(
+        label="Form of neglect, if any",
+        choices=NeglectForm.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
     text = forms.CharField(
-        label="Corrected account",
+        label="What happened",
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="This will be shown in place of the original, which stays readable.",
+        help_text="Shown in place of the original, which stays readable with the entry.",
     )
     reason = forms.CharField(
-        label="Why does it need correcting?", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+        label="Why does it need correcting?",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when you correct someone else's entry.",
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["children"].queryset = _every_household_child(case)
+
+    def clean_occurred_on(self):
+        return _not_future(self.cleaned_data["occurred_on"])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("occurred_on"), data.get("occurred_until")
+        if start and end and end < start:
+            self.add_error("occurred_until", "The end of the period cannot be before its start.")
+        return data
+
+    @staticmethod
+    def initial_for(effective, children) -> dict:
+        return {
+            "based_on": str(effective.amendment_id or ""),
+            "occurred_on": effective.occurred_on,
+            "occurred_until": effective.occurred_until,
+            "sequence": effective.sequence or None,
+            "children": [child.pk for child in children],
+            "event_type": effective.event_type,
+            "significance": effective.significance,
+            "neglect_forms": [form for form in NeglectForm.values if getattr(effective, f"neglect_{form}")],
+            "text": effective.what_happened,
+        }
+
+
+class OtherViewForm(OnceOnlyForm):
+    text = forms.CharField(
+        label="Your view",
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown beside the entry, with your name and agency. The entry itself stays as its author wrote it.",
     )
 
 

@@ -130,17 +130,6 @@ class Entry(AppendOnlyModel):
         return [label for value, label in NeglectForm.choices if getattr(self, f"neglect_{value}")]
 
     @property
-    def latest_amendment(self):
-        """The amendment now shown in place of the original text (uses prefetched amendments)."""
-        amendments = list(self.amendments.all())
-        return amendments[-1] if amendments else None
-
-    @property
-    def current_text(self) -> str:
-        latest = self.latest_amendment
-        return latest.text if latest else self.what_happened
-
-    @property
     def period_end(self) -> date:
         return self.occurred_until or self.occurred_on
 
@@ -181,13 +170,16 @@ class Amendment(AppendOnlyModel):
     amended_by_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     amended_by_role = models.CharField(max_length=100)
     amended_at = models.DateTimeField()
-    # The corrected values. Every column is nullable so that adding them did not rebuild the table.
-    basis = models.CharField(max_length=10, choices=Basis.choices, null=True, blank=True)
+    # The corrected values. Every column is nullable so that adding them did not rebuild the table, and
+    # null says "not part of this (old, text-only) correction", which an empty string would not (DJ001).
+    basis = models.CharField(max_length=10, choices=Basis.choices, null=True, blank=True)  # noqa: DJ001
     occurred_on = models.DateField("date of the event", null=True, blank=True)
     occurred_until = models.DateField("end of the period", null=True, blank=True)
     sequence = models.PositiveSmallIntegerField("order on the day", null=True, blank=True)
-    event_type = models.CharField(max_length=20, choices=EventType.choices, null=True, blank=True)
-    significance = models.CharField(max_length=6, choices=Entry.Significance.choices, null=True, blank=True)
+    event_type = models.CharField(max_length=20, choices=EventType.choices, null=True, blank=True)  # noqa: DJ001
+    significance = models.CharField(  # noqa: DJ001
+        max_length=6, choices=Entry.Significance.choices, null=True, blank=True
+    )
     neglect_physical = models.BooleanField(null=True)
     neglect_emotional = models.BooleanField(null=True)
     neglect_medical = models.BooleanField(null=True)
@@ -409,7 +401,10 @@ class EffectiveEntry(models.Model):
     what_happened = models.TextField()
     amendment = models.ForeignKey(Amendment, on_delete=models.DO_NOTHING, null=True, related_name="+")
     appointment = models.ForeignKey(Appointment, on_delete=models.DO_NOTHING, null=True, related_name="+")
-    appointment_outcome = models.CharField(max_length=20, choices=Appointment.Outcome.choices, null=True)
+    # Null for entries that are not about an appointment (a view column: DJ001 does not apply).
+    appointment_outcome = models.CharField(  # noqa: DJ001
+        max_length=20, choices=Appointment.Outcome.choices, null=True
+    )
 
     class Meta:
         managed = False
@@ -418,6 +413,15 @@ class EffectiveEntry(models.Model):
     @property
     def period_end(self) -> date:
         return self.occurred_until or self.occurred_on
+
+    @property
+    def neglect_forms(self) -> list[str]:
+        return [label for value, label in NeglectForm.choices if getattr(self, f"neglect_{value}")]
+
+    @property
+    def children(self) -> list:
+        """The children the entry is about now (needs chronology.selectors.with_details)."""
+        return [link.person for link in self.child_rows]
 
 
 class EffectiveEntryChild(models.Model):

@@ -1,25 +1,37 @@
-"""Reads for the chronology: a case's merged timeline (with its family history), gaps, likely
-duplicates and per-child counts. Nothing here writes."""
+"""Reads for the chronology: a case's merged timeline (with its family history), paged by keyset, its
+gaps, possible duplicates and same-event links, and per-child counts. Nothing here writes.
 
-import hashlib
+Every read is of what entries say now: filters, order and counts go through the EffectiveEntry and
+EffectiveEntryChild views (chronology/models.py), never an entry's own, possibly corrected, columns.
+"""
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
-from django.conf import settings
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case, HouseholdMember
 from chronology import analysis
-from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType
+from chronology.models import (
+    MISSED_OUTCOMES,
+    Amendment,
+    AmendmentChild,
+    Appointment,
+    ChronologySettings,
+    EffectiveEntry,
+    EffectiveEntryChild,
+    Entry,
+    EventType,
+    OtherView,
+    SameEvent,
+)
+from workdays.calendar import working_calendar
 
-# The key changes whenever the answer would (see Timeline.reuse_analysis): expiry only frees memory.
-ANALYSIS_CACHE_SECONDS = 60 * 60
-ORDER = ("occurred_on", "event_type", "occurred_at", "recorded_at", "id")
+# The effective order: the day and order on the day an entry now has, then when it was recorded.
+ORDER = ("effective__occurred_on", "effective__sequence", "recorded_at", "id")
 
 
 @dataclass(frozen=True)
@@ -48,32 +60,63 @@ def _scope(case: Case, history_ids: list) -> Q:
     return Q(case=case) | Q(case_id__in=history_ids)
 
 
+def gap_days() -> int:
+    return ChronologySettings.load().gap_days
+
+
+def late_after_working_days() -> int:
+    return ChronologySettings.load().late_after_working_days
+
+
+def about_child(person_id) -> Exists:
+    """True for entries that are now about this child (after any correction of the children)."""
+    return Exists(EffectiveEntryChild.objects.filter(entry_id=OuterRef("pk"), person_id=person_id))
+
+
 def _filtered(case: Case, filters: TimelineFilters, history_ids: list) -> QuerySet[Entry]:
+    """The case's entries (and its earlier cases'), filtered on what they say now."""
     entries = Entry.objects.filter(_scope(case, history_ids))
     if filters.child:
-        # EXISTS, not a join: no repeated rows to remove with DISTINCT, and the duplicate search can
-        # join the links itself (all the children of an entry, not only the one filtered on).
-        entries = entries.filter(Exists(EntryChild.objects.filter(entry=OuterRef("pk"), person_id=filters.child)))
+        # EXISTS, not a join: no repeated rows to remove with DISTINCT.
+        entries = entries.filter(about_child(filters.child))
     if filters.agency:
         entries = entries.filter(source_agency_id=filters.agency)
     if filters.event_type:
-        entries = entries.filter(event_type=filters.event_type)
+        entries = entries.filter(effective__event_type=filters.event_type)
     if filters.neglect_form:
-        entries = entries.filter(**{f"neglect_{filters.neglect_form}": True})
+        entries = entries.filter(**{f"effective__neglect_{filters.neglect_form}": True})
     if filters.significance:
-        entries = entries.filter(significance=filters.significance)
+        entries = entries.filter(effective__significance=filters.significance)
     if filters.date_from:
-        entries = entries.filter(Q(occurred_until__gte=filters.date_from) | Q(occurred_on__gte=filters.date_from))
+        entries = entries.filter(
+            Q(effective__occurred_until__gte=filters.date_from) | Q(effective__occurred_on__gte=filters.date_from)
+        )
     if filters.date_to:
-        entries = entries.filter(occurred_on__lte=filters.date_to)
+        entries = entries.filter(effective__occurred_on__lte=filters.date_to)
     return entries
 
 
 def with_details(entries: QuerySet[Entry]) -> QuerySet[Entry]:
-    """Everything a timeline row shows, in three queries whatever the number of rows."""
-    return entries.select_related("recorded_by", "source_agency", "case").prefetch_related(
-        Prefetch("children", to_attr="child_list"),
+    """Everything a timeline row shows, in a constant number of queries whatever the number of rows:
+    the entry with what it says now (`entry.effective`, its correction in force and that correction's
+    author), the children it is about now, every correction and every other agency's view."""
+    return entries.select_related(
+        "recorded_by",
+        "source_agency",
+        "case",
+        "effective",
+        "effective__amendment__amended_by",
+        "effective__amendment__amended_by_agency",
+    ).prefetch_related(
+        Prefetch(
+            "effective__child_links",
+            queryset=EffectiveEntryChild.objects.select_related("person").order_by(
+                "person__date_of_birth", "person__first_name"
+            ),
+            to_attr="child_rows",
+        ),
         Prefetch("amendments", queryset=Amendment.objects.select_related("amended_by", "amended_by_agency")),
+        Prefetch("other_views", queryset=OtherView.objects.select_related("written_by", "agency")),
     )
 
 
@@ -81,10 +124,13 @@ def _gaps_sql(entries: QuerySet[Entry], *, threshold_days: int, until: date | No
     """analysis.find_gaps done by PostgreSQL: a running maximum of the periods' ends (a window over
     the filtered entries, oldest first) and only the rows that start a gap come back, plus the last
     covered day for the silence since. A few rows whatever the length of the timeline."""
-    periods_sql, params = entries.order_by().values("occurred_on", "occurred_until").query.sql_with_params()
+    periods_sql, params = (
+        entries.order_by()
+        .values(starts=F("effective__occurred_on"), until=F("effective__occurred_until"))
+        .query.sql_with_params()
+    )
     sql = f"""
-        WITH periods AS (SELECT occurred_on AS starts, COALESCE(occurred_until, occurred_on) AS ends
-                         FROM ({periods_sql}) AS filtered),
+        WITH periods AS (SELECT starts, COALESCE(until, starts) AS ends FROM ({periods_sql}) AS filtered),
         covered AS (SELECT starts, MAX(ends) OVER (ORDER BY starts, ends
                                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS until
                     FROM periods)
@@ -101,56 +147,59 @@ def _gaps_sql(entries: QuerySet[Entry], *, threshold_days: int, until: date | No
     return gaps
 
 
-def _duplicates_sql(entries: QuerySet[Entry]) -> list[analysis.DuplicateGroup]:
-    """analysis.find_duplicates on only the entries that have a duplicate: PostgreSQL groups the
-    entry-child links by (child, day, type) and keeps the keys recorded by two or more agencies.
-
-    Fed the qualifying keys alone, find_duplicates finds exactly the groups it would on the whole
-    timeline: a key that qualifies brings all its entries, and a key that does not cannot qualify
-    on fewer entries."""
-    keys = (
-        entries.order_by()
-        .values("occurred_on", "event_type", child=F("child_links__person_id"))
-        .annotate(
-            agencies=Count("source_agency_id", distinct=True),
-            entry_ids=ArrayAgg("pk"),
-            agency_ids=ArrayAgg("source_agency_id"),
-        )
-        .filter(agencies__gt=1, child__isnull=False)
-    )
-    facts = {}
-    for key in keys:
-        for entry_id, agency_id in zip(key["entry_ids"], key["agency_ids"], strict=True):
-            day, kind, children = key["occurred_on"], key["event_type"], set()
-            facts.setdefault(entry_id, (day, kind, agency_id, children))[3].add(key["child"])
-    return analysis.find_duplicates(
-        analysis.EntryFacts(
-            entry_id=entry_id, occurred_on=day, event_type=kind, agency_id=agency_id, child_ids=frozenset(children)
-        )
-        for entry_id, (day, kind, agency_id, children) in facts.items()
+def _facts_rows(entries: QuerySet[Entry]):
+    return EffectiveEntryChild.objects.filter(entry_id__in=entries.order_by().values("pk")).values_list(
+        "entry_id", "entry__occurred_on", "entry__event_type", "entry__source_agency_id", "person_id"
     )
 
 
-def _analyse_in_python(entries: QuerySet[Entry], *, threshold_days: int, until: date | None):
-    """Gaps and duplicates from every filtered row, on databases other than PostgreSQL."""
-    rows = list(entries.order_by().values_list("pk", "occurred_on", "occurred_until", "event_type", "source_agency_id"))
-    children = {}
-    for entry_id, person_id in EntryChild.objects.filter(entry__in=entries.values("pk")).values_list(
-        "entry_id", "person_id"
-    ):
+def _facts(rows) -> dict:
+    """EntryFacts by entry id from (entry, day, type, agency, child) rows."""
+    children, first = {}, {}
+    for entry_id, day, kind, agency_id, person_id in rows:
         children.setdefault(entry_id, set()).add(person_id)
-    gaps = analysis.find_gaps(((r[1], r[2] or r[1]) for r in rows), threshold_days=threshold_days, until=until)
-    duplicates = analysis.find_duplicates(
-        analysis.EntryFacts(
-            entry_id=r[0],
-            occurred_on=r[1],
-            event_type=r[3],
-            agency_id=r[4],
-            child_ids=frozenset(children.get(r[0], ())),
+        first[entry_id] = (day, kind, agency_id)
+    return {
+        entry_id: analysis.EntryFacts(
+            entry_id=entry_id,
+            occurred_on=day,
+            event_type=kind,
+            agency_id=agency_id,
+            child_ids=frozenset(children[entry_id]),
         )
-        for r in rows
-    )
-    return gaps, duplicates
+        for entry_id, (day, kind, agency_id) in first.items()
+    }
+
+
+def _duplicate_pairs_sql(entries: QuerySet[Entry]) -> list[tuple[analysis.EntryFacts, analysis.EntryFacts]]:
+    """The pairs analysis.candidate_pairs would find, found by PostgreSQL: the filtered entries' children
+    joined to themselves on child and type, kept when the days are at most one apart and the agencies
+    differ. Only entries in a pair come back, with all their children."""
+    ids_sql, params = entries.order_by().values("pk").query.sql_with_params()
+    sql = f"""
+        WITH facts AS (
+            SELECT ee.entry_id, ee.occurred_on, ee.event_type, ee.source_agency_id, c.person_id
+            FROM chronology_effective_entry ee
+            JOIN chronology_effective_entry_child c ON c.entry_id = ee.entry_id
+            WHERE ee.entry_id IN ({ids_sql}))
+        SELECT DISTINCT a.entry_id, b.entry_id FROM facts a JOIN facts b
+          ON a.person_id = b.person_id AND a.event_type = b.event_type
+         AND a.source_agency_id <> b.source_agency_id AND a.entry_id < b.entry_id
+         AND b.occurred_on BETWEEN a.occurred_on - 1 AND a.occurred_on + 1"""  # nosec B608 - as in _gaps_sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pairs = cursor.fetchall()
+    if not pairs:
+        return []
+    involved = {entry_id for pair in pairs for entry_id in pair}
+    facts = _facts(_facts_rows(Entry.objects.filter(pk__in=involved)))
+    return [(facts[a], facts[b]) for a, b in pairs]
+
+
+def same_event_links(entries: QuerySet[Entry]) -> list[tuple]:
+    """The (first, second) entry ids people linked as one event, among these entries."""
+    ids = entries.order_by().values("pk")
+    return list(SameEvent.objects.filter(first__in=ids, second__in=ids).values_list("first_id", "second_id"))
 
 
 @dataclass
@@ -164,61 +213,34 @@ class Timeline:
     until: date | None
     filters: TimelineFilters
     case_id: object
-    count: int | None = None  # the number of filtered entries, when known: then the analysis is cached
-
-    def reuse_analysis(self, count: int) -> None:
-        """Let the analysis come from the cache: `count` is the number of entries now matching.
-
-        Entries, and the links to their children, are append-only (never changed or deleted), so
-        the same filters over the same cases matching as many entries as before match the very same
-        entries: (case, earlier cases, filters, today, count) identifies the analysis exactly. It is
-        the same for everyone who may open the case (every reader sees every entry)."""
-        self.count = count
-
-    def _cache_key(self) -> str:
-        facts = repr(
-            (
-                str(self.case_id),
-                sorted(map(str, self.history_ids)),
-                sorted(self.filters.__dict__.items()),
-                self.until,
-                settings.CHRONOLOGY_GAP_DAYS,
-                self.count,
-            )
-        )
-        return "chronology-analysis:" + hashlib.sha256(facts.encode()).hexdigest()
+    gap_days: int
 
     @cached_property
-    def _analysis(self) -> tuple[list[analysis.Gap], list[analysis.DuplicateGroup]]:
-        if self.count is not None:
-            found = cache.get(self._cache_key())
-            if found is not None:
-                return found
-        threshold = settings.CHRONOLOGY_GAP_DAYS
-        if connection.vendor != "postgresql":
-            found = _analyse_in_python(self.filtered, threshold_days=threshold, until=self.until)
-        else:
-            found = (
-                _gaps_sql(self.filtered, threshold_days=threshold, until=self.until),
-                _duplicates_sql(self.filtered),
-            )
-        if self.count is not None:
-            cache.set(self._cache_key(), found, ANALYSIS_CACHE_SECONDS)
-        return found
-
-    @property
     def gaps(self) -> list[analysis.Gap]:
-        return self._analysis[0]
+        if connection.vendor == "postgresql":
+            return _gaps_sql(self.filtered, threshold_days=self.gap_days, until=self.until)
+        periods = self.filtered.order_by().values_list("effective__occurred_on", "effective__occurred_until")
+        return analysis.find_gaps(
+            ((start, end or start) for start, end in periods), threshold_days=self.gap_days, until=self.until
+        )
 
-    @property
+    @cached_property
+    def same_events(self) -> list[analysis.SameEventGroup]:
+        return analysis.same_event_groups(same_event_links(self.filtered))
+
+    @cached_property
     def duplicates(self) -> list[analysis.DuplicateGroup]:
-        return self._analysis[1]
+        if connection.vendor == "postgresql":
+            pairs = _duplicate_pairs_sql(self.filtered)
+        else:
+            pairs = analysis.candidate_pairs(_facts(_facts_rows(self.filtered)).values())
+        return analysis.group_duplicates(pairs, same_events=self.same_events)
 
 
 def timeline_for(case: Case, filters: TimelineFilters = TimelineFilters(), *, today: date | None = None) -> Timeline:
-    """A case's merged multi-agency timeline with its earlier closed cases, filtered.
+    """A case's merged multi-agency timeline with its earlier closed cases, filtered, oldest first.
 
-    Its gaps and duplicates cost two queries that return only gaps and duplicate groups (see Timeline).
+    Its gaps and duplicates cost a query each that return only gaps and duplicate pairs (see Timeline).
     """
     history_ids = history_case_ids(case)
     entries = _filtered(case, filters, history_ids)
@@ -230,12 +252,165 @@ def timeline_for(case: Case, filters: TimelineFilters = TimelineFilters(), *, to
         until=until,
         filters=filters,
         case_id=case.pk,
+        gap_days=gap_days(),
     )
 
 
+@dataclass
+class TimelinePage:
+    """One page of a timeline, paged by keyset on the effective order (never OFFSET): `older`/`newer`
+    are the ids of the entries to page from, None at either end."""
+
+    entries: list[Entry]
+    oldest_first: bool
+    older: object = None
+    newer: object = None
+
+    @property
+    def at_newest(self) -> bool:
+        return self.newer is None
+
+    @property
+    def at_oldest(self) -> bool:
+        return self.older is None
+
+
+@dataclass
+class Version:
+    """An entry as it read at one time: as first recorded (`amendment` None) or after a correction."""
+
+    amendment: Amendment | None
+    occurred_on: date
+    occurred_until: date | None
+    children: list[str]
+    event_type: str
+    significance: str
+    neglect_forms: list[str]
+    text: str
+    changed: list[str]
+
+
+_VERSION_FIELDS = {
+    "occurred_on": "date",
+    "occurred_until": "end date",
+    "children": "children",
+    "event_type": "type",
+    "significance": "significance",
+    "neglect_forms": "forms of neglect",
+    "text": "account",
+}
+
+
+def entry_versions(entry: Entry) -> list[Version]:
+    """The original and every correction, oldest first, each saying what it changed (three queries).
+    A text-only correction made before values could be corrected keeps the values before it."""
+    original_children = [p.first_name for p in entry.children.order_by("date_of_birth", "first_name")]
+    amendments = entry.amendments.select_related("amended_by", "amended_by_agency").prefetch_related(
+        Prefetch(
+            "child_links",
+            queryset=AmendmentChild.objects.select_related("person").order_by(
+                "person__date_of_birth", "person__first_name"
+            ),
+        )
+    )
+    current = Version(
+        amendment=None,
+        occurred_on=entry.occurred_on,
+        occurred_until=entry.occurred_until,
+        children=original_children,
+        event_type=entry.get_event_type_display(),
+        significance=entry.get_significance_display(),
+        neglect_forms=entry.neglect_forms,
+        text=entry.what_happened,
+        changed=[],
+    )
+    versions = [current]
+    for amendment in amendments:
+        values = {}
+        if amendment.occurred_on is not None:  # a complete correction (migration 0003 on)
+            values = {
+                "occurred_on": amendment.occurred_on,
+                "occurred_until": amendment.occurred_until,
+                "event_type": amendment.get_event_type_display(),
+                "significance": amendment.get_significance_display(),
+                "neglect_forms": amendment.neglect_forms,
+            }
+        if amendment.children_corrected:
+            values["children"] = [link.person.first_name for link in amendment.child_links.all()]
+        values["text"] = amendment.text
+        following = Version(**{**current.__dict__, **values, "amendment": amendment, "changed": []})
+        following.changed = [
+            label for field, label in _VERSION_FIELDS.items() if getattr(following, field) != getattr(current, field)
+        ]
+        versions.append(following)
+        current = following
+    return versions
+
+
+def mark_recorded_late(entries: list[Entry], *, today: date | None = None) -> list[Entry]:
+    """Set `entry.recorded_late` on each entry: recorded more than the setting's working days (10 unless
+    changed) after the event, or after the end of a period (docs/practice.md, "Chronology fields")."""
+    limit = late_after_working_days()
+    cal = working_calendar()
+    for entry in entries:
+        recorded_on = timezone.localdate(entry.recorded_at)
+        entry.recorded_late = cal.working_days_between(entry.effective.period_end, recorded_on) > limit
+    return entries
+
+
+def _key(effective: EffectiveEntry) -> tuple:
+    return (effective.occurred_on, effective.sequence, effective.recorded_at, effective.entry_id)
+
+
+def _beyond(key: tuple, *, later: bool) -> Q:
+    """Entries after (`later`) or before `key` in the effective order: (day, order on the day, recorded
+    at, id) compared as a tuple, written out so that both databases can run it."""
+    op = "gt" if later else "lt"
+    day, sequence, recorded_at, entry_id = key
+    return (
+        Q(**{f"effective__occurred_on__{op}": day})
+        | Q(effective__occurred_on=day, **{f"effective__sequence__{op}": sequence})
+        | Q(effective__occurred_on=day, effective__sequence=sequence, **{f"recorded_at__{op}": recorded_at})
+        | Q(
+            effective__occurred_on=day, effective__sequence=sequence, recorded_at=recorded_at, **{f"pk__{op}": entry_id}
+        )
+    )
+
+
+def timeline_page(
+    timeline: Timeline, *, oldest_first: bool = False, after=None, before=None, size: int = 50
+) -> TimelinePage:
+    """A page of `size` entries in display order (newest first unless `oldest_first`): the first page, or
+    the page following the entry `after`, or the page preceding the entry `before` (ids from a previous
+    page; one that is not in this timeline is ignored)."""
+    cursor_id, forward = (after, True) if after else (before, False)
+    cursor = None
+    if cursor_id:
+        cursor = EffectiveEntry.objects.filter(
+            entry__in=timeline.filtered.order_by().values("pk"), pk=cursor_id
+        ).first()
+    # Walking the display order forward from the newest is walking the effective order backwards.
+    ascending = oldest_first == forward
+    rows = timeline.entries.order_by(*(ORDER if ascending else [f"-{field}" for field in ORDER]))
+    if cursor is not None:
+        rows = rows.filter(_beyond(_key(cursor), later=ascending))
+    found = list(rows[: size + 1])
+    more, found = len(found) > size, found[:size]
+    if cursor is None or forward:
+        entries = found
+        next_id = found[-1].pk if more else None
+        previous_id = found[0].pk if cursor is not None and found else None
+    else:
+        entries = found[::-1]
+        next_id = entries[-1].pk if entries else None
+        previous_id = entries[0].pk if more else None
+    older, newer = (next_id, previous_id) if not oldest_first else (previous_id, next_id)
+    return TimelinePage(entries=entries, oldest_first=oldest_first, older=older, newer=newer)
+
+
 def emotional_observations(case: Case) -> QuerySet[Entry]:
-    """Every entry tagged emotional neglect, across agencies and earlier cases, oldest first."""
-    entries = Entry.objects.filter(_scope(case, history_case_ids(case)), neglect_emotional=True)
+    """Every entry now tagged emotional neglect, across agencies and earlier cases, oldest first."""
+    entries = Entry.objects.filter(_scope(case, history_case_ids(case)), effective__neglect_emotional=True)
     return with_details(entries.order_by(*ORDER))
 
 
@@ -255,24 +430,21 @@ class ChildCounts:
 
 
 def child_counts(case: Case, person, *, today: date) -> ChildCounts:
-    """Missed appointments ("was not brought") and A&E attendances in the last 12 months.
+    """Missed appointments (was not brought, or did not attend) and A&E attendances in the last 12 months,
+    from the chronology as it reads now: a missed appointment corrected onto another child counts for
+    that child, and an outcome corrected to "attended" no longer counts.
 
     Counted over this case and the child's earlier closed cases only: the same child's entries
     in another open case are not this user's to count.
     """
     since = today - timedelta(days=365)
     scope = [case.pk, *history_case_ids(case)]
-    wnb = Appointment.objects.filter(
-        case_id__in=scope, child=person, scheduled_on__gte=since, outcome=Appointment.Outcome.WAS_NOT_BROUGHT
-    ).count()
-    ae = (
-        Entry.objects.filter(
-            case_id__in=scope, child_links__person=person, occurred_on__gte=since, event_type=EventType.AE_ATTENDANCE
-        )
-        .distinct()
-        .count()
+    entries = EffectiveEntry.objects.filter(
+        case_id__in=scope, occurred_on__gte=since, occurred_on__lte=today, child_links__person=person
     )
-    return ChildCounts(was_not_brought=wnb, ae_attendances=ae, since=since)
+    missed = entries.filter(appointment_outcome__in=MISSED_OUTCOMES).count()
+    ae = entries.filter(event_type=EventType.AE_ATTENDANCE).count()
+    return ChildCounts(was_not_brought=missed, ae_attendances=ae, since=since)
 
 
 def appointments_for(case: Case, *, child=None) -> QuerySet[Appointment]:

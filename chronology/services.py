@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Agency, User
+from accounts.models import Agency, Capability, User
 from audit import services as audit
 from audit.models import AuditEvent
 from cases.models import Case, HouseholdMember, Level, Person
@@ -22,6 +22,7 @@ from chronology.models import (
     Appointment,
     AppointmentOutcome,
     EffectiveEntry,
+    EffectiveEntryChild,
     Entry,
     EntryChild,
     EventType,
@@ -29,6 +30,7 @@ from chronology.models import (
     OtherView,
     SameEvent,
 )
+from common.conflicts import VersionConflict
 
 
 def _household_children(case: Case, people: Iterable[Person] | None = None):
@@ -224,32 +226,186 @@ def _new_entry(
     return entry, links
 
 
+def correction_basis(entry: Entry, by: User) -> str | None:
+    """Why `by` may correct `entry`, or None if they may not (docs/practice.md, "Corrections"): its author;
+    the author's team manager or a senior manager of the author's agency; the case's lead professional.
+    Everyone else may add another view instead. `entry` needs recorded_by__team and case loaded."""
+    if entry.recorded_by_id == by.pk:
+        return Amendment.Basis.AUTHOR
+    team = entry.recorded_by.team
+    if (team is not None and team.manager_id == by.pk) or (
+        by.agency_id == entry.source_agency_id and by.can(Capability.Key.OVERSEE_AGENCY)
+    ):
+        return Amendment.Basis.MANAGER
+    if entry.case.lead_professional_id == by.pk:
+        return Amendment.Basis.LEAD
+    return None
+
+
+CORRECTABLE = ("occurred_on", "occurred_until", "sequence", "event_type", "significance", "text")
+
+
+def _now_values(effective: EffectiveEntry, children: Iterable) -> dict:
+    """What an entry says now, in the terms of a correction."""
+    return {
+        "occurred_on": effective.occurred_on,
+        "occurred_until": effective.occurred_until,
+        "sequence": effective.sequence,
+        "event_type": effective.event_type,
+        "significance": effective.significance,
+        "text": effective.what_happened,
+        "neglect_forms": {form for form in NeglectForm.values if getattr(effective, f"neglect_{form}")},
+        "children": {person.pk for person in children},
+    }
+
+
 @transaction.atomic
-def entry_amend(*, entry: Entry, by: User, text: str, reason: str) -> Amendment:
-    """Correct an entry's account. The original text stays on the entry and stays readable."""
-    if by.agency_id is None:
-        raise ValidationError("Only staff of a partner agency can amend the chronology.")
+def entry_correct(
+    *,
+    entry: Entry,
+    by: User,
+    based_on: str,
+    text: str,
+    reason: str = "",
+    occurred_on: date,
+    occurred_until: date | None = None,
+    sequence: int | None = None,
+    event_type: str,
+    significance: str,
+    neglect_forms: Iterable[str] = (),
+    children: Iterable[Person],
+) -> Amendment:
+    """Correct an entry: a new Amendment row stating everything the entry says from now on. The entry,
+    its children and every earlier correction stay as they were, readable.
+
+    `based_on` is the id of the correction in force when the person opened the form ("" for none): if
+    someone corrected the entry since, VersionConflict is raised and nothing is written. The author may
+    correct without a reason; a manager or the lead professional must give one. Raises PermissionDenied
+    for anyone else, ValidationError (keyed by argument) for bad values or when nothing changed.
+    """
+    basis = correction_basis(entry, by)
+    if basis is None:
+        raise PermissionDenied("Only the author, their manager or the lead professional can correct this entry.")
+    # Lock the entry (a read lock on an append-only row, never an update) so that two corrections
+    # of it are decided one after the other.
+    Entry.objects.select_for_update().filter(pk=entry.pk).first()
+    effective = EffectiveEntry.objects.select_related("amendment").get(pk=entry.pk)
+    if str(effective.amendment_id or "") != str(based_on or ""):
+        raise VersionConflict(effective)
+    if basis != Amendment.Basis.AUTHOR and not reason.strip():
+        raise ValidationError({"reason": "Say why you are correcting another person's entry."})
+    _check_choice(event_type, EventType, "event_type", "Choose what kind of event this was.")
+    _check_choice(significance, Entry.Significance, "significance", "Choose low, medium or high.")
+    forms = set(neglect_forms)
+    if forms - set(NeglectForm.values):
+        raise ValidationError({"neglect_forms": "Choose forms of neglect from the list."})
+    if occurred_on > timezone.localdate():
+        raise ValidationError({"occurred_on": "The event cannot be in the future."})
+    if occurred_until and occurred_until < occurred_on:
+        raise ValidationError({"occurred_until": "The end of the period cannot be before its start."})
     if not text.strip():
-        raise ValidationError({"text": "Write the corrected account."})
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the entry needs correcting."})
+        raise ValidationError({"text": "Write the account as it should read."})
+    people = list(children)
+    household = _household_children(entry.case, people).values_list("person_id", flat=True)
+    if not people or len(set(household)) != len({p.pk for p in people}):
+        raise ValidationError({"children": "Choose at least one child of this household."})
+    now_children = EffectiveEntryChild.objects.filter(entry_id=entry.pk).values_list("person_id", flat=True)
+    before = _now_values(effective, Person.objects.filter(pk__in=list(now_children)))
+    after = {
+        "occurred_on": occurred_on,
+        "occurred_until": occurred_until,
+        "sequence": sequence if sequence is not None else effective.sequence,
+        "event_type": event_type,
+        "significance": significance,
+        "text": text.strip(),
+        "neglect_forms": forms,
+        "children": {p.pk for p in people},
+    }
+    changed = sorted(key for key in after if after[key] != before[key])
+    if not changed:
+        raise ValidationError("Nothing was changed: correct at least one thing, or go back.")
     amendment = Amendment.objects.create(
         entry=entry,
-        text=text.strip(),
+        text=after["text"],
         reason=reason.strip(),
         amended_by=by,
         amended_by_agency_id=by.agency_id,
         amended_by_role=by.display_role[:100],
         amended_at=timezone.now(),
+        basis=basis,
+        occurred_on=occurred_on,
+        occurred_until=occurred_until,
+        sequence=after["sequence"],
+        event_type=event_type,
+        significance=significance,
+        children_corrected=True,
+        **{f"neglect_{form}": form in forms for form in NeglectForm.values},
+    )
+    AmendmentChild.objects.bulk_create(
+        [AmendmentChild(amendment=amendment, person_id=pk) for pk in sorted(after["children"], key=str)]
     )
     audit.record(
         actor=by,
         action=AuditEvent.Action.CHRONOLOGY_ENTRY_AMENDED,
         case=entry.case,
         target=entry,
-        data={"amendment_id": str(amendment.pk)},
+        data={"amendment_id": str(amendment.pk), "basis": basis, "changed": changed},
     )
     return amendment
+
+
+@transaction.atomic
+def other_view_add(*, entry: Entry, by: User, text: str) -> OtherView:
+    """Another agency's view of an entry, shown beside it: for those who may not correct it."""
+    if by.agency_id is None:
+        raise ValidationError("Only staff of a partner agency can add a view to the chronology.")
+    if not text.strip():
+        raise ValidationError({"text": "Write your view of this entry."})
+    view = OtherView.objects.create(
+        entry=entry,
+        text=text.strip(),
+        written_by=by,
+        agency_id=by.agency_id,
+        role=by.display_role[:100],
+        written_at=timezone.now(),
+    )
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CHRONOLOGY_OTHER_VIEW_ADDED,
+        case=entry.case,
+        target=entry,
+        data={"other_view_id": str(view.pk)},
+    )
+    return view
+
+
+@transaction.atomic
+def same_event_link(*, case: Case, entries: list[Entry], by: User) -> list[SameEvent]:
+    """Record that these entries (two or more, of this case) are one event with several sources. Each
+    pair not linked already gets a row; nothing is merged or hidden."""
+    ids = sorted({entry.pk for entry in entries}, key=str)
+    if len(ids) < 2 or any(entry.case_id != case.pk for entry in entries):
+        raise ValidationError("Choose two or more entries of this case.")
+    existing = set(SameEvent.objects.filter(first__in=ids, second__in=ids).values_list("first_id", "second_id"))
+    # A chain links them all: first-second, second-third... (the groups are the chains' components).
+    wanted = [tuple(sorted(pair, key=_sort_key)) for pair in zip(ids, ids[1:])]
+    rows = [
+        SameEvent(first_id=a, second_id=b, linked_by=by, linked_at=timezone.now())
+        for a, b in wanted
+        if (a, b) not in existing
+    ]
+    SameEvent.objects.bulk_create(rows)
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CHRONOLOGY_SAME_EVENT_LINKED,
+        case=case,
+        data={"entry_ids": [str(pk) for pk in ids]},
+    )
+    return rows
+
+
+def _sort_key(entry_id) -> str:
+    return str(entry_id)
 
 
 @transaction.atomic

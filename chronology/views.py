@@ -5,29 +5,35 @@ Every view gets its case from cases.access (404 to outsiders, audited); entries 
 appointments are fetched through that case.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
+from cases.views import conflict_page
 from chronology import exports, imports, selectors, services
 from chronology.forms import (
-    AmendmentForm,
     AppointmentForm,
     ConcernForm,
+    CorrectionForm,
     EntryForm,
     ImportForm,
+    OtherViewForm,
     OutcomeForm,
     TimelineFilterForm,
 )
-from chronology.models import Entry
+from chronology.models import Amendment, Entry, EventType
+from common.conflicts import VersionConflict
 from common.views import INVALID, DuplicateSubmission, apply_service_errors, form_page, saved_once
 
 ENTRIES_PER_PAGE = 50
@@ -50,7 +56,15 @@ PAGES = {
     "amend": {
         "title": "Correct an entry",
         "submit_label": "Add the correction",
-        "intro": "The original stays on the chronology, marked as corrected, with your reason.",
+        "intro": "Correct anything that is wrong: the date, the children, the type, the significance, the "
+        "forms of neglect or the account. The original stays readable with the entry, and the correction "
+        "shows your name, the date and your reason.",
+    },
+    "other_view": {
+        "title": "Add another view",
+        "submit_label": "Add your view",
+        "intro": "Only the author, their manager or the lead professional can correct an entry. If your "
+        "agency sees it differently, say so here: your view is shown beside the entry.",
     },
     "appointment": {"title": "Add an appointment", "submit_label": "Add the appointment"},
     "outcome": {
@@ -82,18 +96,26 @@ def _filters(request: HttpRequest, case: Case) -> tuple[TimelineFilterForm, sele
     )
 
 
-def _rows_with_gaps(entries, gaps, *, last_page: bool) -> list[tuple[str, object]]:
-    """Interleave gap bands with a page of entries: a gap shows just before the entry ending it."""
+def _rows_with_gaps(entries, gaps, *, oldest_first: bool, at_newest: bool) -> list[tuple[str, object]]:
+    """Interleave gap bands with a page of entries: a gap shows next to the entry that ends it (before it
+    oldest first, after it newest first), and the silence since the last entry at the newest end."""
     by_end = {gap.before: gap for gap in gaps}
+    silence = gaps[-1] if gaps and gaps[-1].before == timezone.localdate() else None
     rows, shown = [], set()
+    if silence and at_newest and not oldest_first:
+        rows.append(("gap", silence))
     for entry in entries:
-        gap = by_end.get(entry.occurred_on)
-        if gap and gap.before not in shown:
+        gap = by_end.get(entry.effective.occurred_on)
+        band = gap and gap.before not in shown
+        if band and oldest_first:
             rows.append(("gap", gap))
-            shown.add(gap.before)
         rows.append(("entry", entry))
-    if last_page and gaps and gaps[-1].before not in shown and gaps[-1].before == timezone.localdate():
-        rows.append(("gap", gaps[-1]))
+        if band and not oldest_first:
+            rows.append(("gap", gap))
+        if band:
+            shown.add(gap.before)
+    if silence and at_newest and oldest_first:
+        rows.append(("gap", silence))
     return rows
 
 
@@ -104,18 +126,31 @@ def _timeline_page(
     if preset:
         filters = selectors.TimelineFilters(**{**filters.__dict__, **preset})
     timeline = selectors.timeline_for(case, filters)
-    page = Paginator(timeline.entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
-    timeline.reuse_analysis(page.paginator.count)
+    oldest_first = request.GET.get("order") == "oldest"
+    page = selectors.timeline_page(
+        timeline,
+        oldest_first=oldest_first,
+        after=_entry_id(request.GET.get("after")),
+        before=_entry_id(request.GET.get("before")),
+        size=ENTRIES_PER_PAGE,
+    )
+    selectors.mark_recorded_late(page.entries)
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("after", "before"):
+        query.pop(key, None)
+    other_order = query.copy()
+    other_order.pop("order", None)
+    if not oldest_first:
+        other_order["order"] = "oldest"
     # The panels show what concerns the rows on this page; the rest is counted and listed elsewhere
     # (every gap is a band where it falls; every duplicate group on the duplicates page), so that a
     # page of a long chronology costs what its 50 rows cost.
-    shown = {entry.pk for entry in page.object_list}
+    shown = {entry.pk for entry in page.entries}
     every_duplicate = query.copy()  # the full list keeps this page's filters, its preset included
     for key, value in preset.items():
         every_duplicate[key] = value
     page_groups = [group for group in timeline.duplicates if shown.intersection(group.entry_ids)]
+    events = {entry_id: group for group in timeline.same_events for entry_id in group.entry_ids}
     return render(
         request,
         "chronology/timeline.html",
@@ -123,21 +158,32 @@ def _timeline_page(
             "case": case,
             "form": form,
             "page": page,
+            "count": timeline.filtered.count(),
             "query": query.urlencode(),
+            "other_order_query": other_order.urlencode(),
             "title": title,
             "active": active,
             "intro": intro,
-            "rows": _rows_with_gaps(page.object_list, timeline.gaps, last_page=not page.has_next()),
+            "rows": _rows_with_gaps(page.entries, timeline.gaps, oldest_first=oldest_first, at_newest=page.at_newest),
             "gaps": timeline.gaps[:GAPS_SHOWN],
             "more_gaps": max(0, len(timeline.gaps) - GAPS_SHOWN),
             "duplicates": page_groups,
             "more_duplicates": len(timeline.duplicates) - len(page_groups),
             "duplicate_numbers": {entry_id: group.number for group in page_groups for entry_id in group.entry_ids},
+            "same_event_numbers": {pk: events[pk].number for pk in shown if pk in events},
             "every_duplicate_query": every_duplicate.urlencode(),
             "has_history": bool(timeline.history_ids),
-            "gap_days": settings.CHRONOLOGY_GAP_DAYS,
+            "gap_days": timeline.gap_days,
         },
     )
+
+
+def _entry_id(value):
+    """An entry id from the query string, or None for anything that is not one (a bad link pages from the top)."""
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
 
 
 @access.case_view(methods=("GET",))
@@ -150,7 +196,6 @@ def duplicates(request: HttpRequest, case: Case) -> HttpResponse:
     """Every possible duplicate group of the (filtered) chronology, a page of groups at a time."""
     _, filters = _filters(request, case)
     timeline = selectors.timeline_for(case, filters)
-    timeline.reuse_analysis(timeline.filtered.count())
     groups = timeline.duplicates
     page = Paginator(groups, DUPLICATE_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -186,7 +231,7 @@ def emotional(request: HttpRequest, case: Case) -> HttpResponse:
     entries = list(selectors.emotional_observations(case))
     by_child = {}
     for entry in entries:
-        for child in entry.child_list:
+        for child in entry.effective.children:
             by_child.setdefault(child, []).append(entry)
     return render(
         request,
@@ -203,13 +248,14 @@ def emotional(request: HttpRequest, case: Case) -> HttpResponse:
 def _entry_in_scope(case: Case, entry_id) -> Entry:
     """An entry of this case, or of one of its earlier closed cases (family history, read-only)."""
     scope = [case.pk, *selectors.history_case_ids(case)]
-    entries = selectors.with_details(Entry.objects.filter(case_id__in=scope))
+    entries = selectors.with_details(Entry.objects.filter(case_id__in=scope).select_related("recorded_by__team"))
     return get_object_or_404(entries, pk=entry_id)
 
 
 @access.case_view(methods=("GET",))
 def entry_detail(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
     entry = _entry_in_scope(case, entry_id)
+    selectors.mark_recorded_late([entry])
     return render(
         request,
         "chronology/entry_detail.html",
@@ -217,6 +263,9 @@ def entry_detail(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
             "case": case,
             "entry": entry,
             "is_history": entry.case_id != case.pk,
+            "history": selectors.entry_versions(entry) if entry.effective.amendment_id else [],
+            "may_correct": services.correction_basis(entry, request.user) is not None,
+            "late_after": selectors.late_after_working_days(),
         },
     )
 
@@ -248,17 +297,40 @@ def entry_new(request: HttpRequest, case: Case) -> HttpResponse:
     return _save_entry(request, case, "entry", EntryForm)
 
 
+def _own_entry(case: Case, entry_id) -> Entry:
+    """An entry of this case (an earlier case's history is read-only here), with what it says now."""
+    entries = selectors.with_details(case.entries.select_related("recorded_by__team"))
+    return get_object_or_404(entries, pk=entry_id)
+
+
 @access.case_view(methods=("GET", "POST"), write=True)
 def entry_amend(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
-    # Only this case's own entries: an earlier case's history is read-only here.
-    entry = get_object_or_404(case.entries, pk=entry_id)
-    form = AmendmentForm(request.POST or None, initial={"text": entry.current_text})
+    """Correct an entry: its author, the author's manager or the lead professional (docs/practice.md,
+    "Corrections"). Anyone else is refused with a 403 that offers another view instead."""
+    entry = _own_entry(case, entry_id)
+    basis = services.correction_basis(entry, request.user)
+    if basis is None:
+        audit.record(
+            actor=request.user,
+            action=AuditEvent.Action.CHRONOLOGY_CORRECTION_REFUSED,
+            case=case,
+            target=entry,
+            request=request,
+            outcome=AuditEvent.Outcome.DENIED,
+        )
+        return render(request, "chronology/correction_refused.html", {"case": case, "entry": entry}, status=403)
+    now = entry.effective
+    form = CorrectionForm(request.POST or None, case=case, initial=CorrectionForm.initial_for(now, now.children))
+    if basis != Amendment.Basis.AUTHOR:
+        form.fields["reason"].required = True
     if request.method == "POST" and form.is_valid():
         try:
             with saved_once(form, by=request.user):
-                services.entry_amend(entry=entry, by=request.user, **form.values())
+                services.entry_correct(entry=entry, by=request.user, **form.values())
         except DuplicateSubmission:
             messages.info(request, "This correction was already added; it was not added twice.")
+        except VersionConflict as conflict:
+            return _correction_conflict(request, case, entry, conflict.current, form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
             return _form_page(request, "amend", form, case)
@@ -266,6 +338,63 @@ def entry_amend(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
             messages.success(request, "Correction added. The original is still shown with it.")
         return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
     return _form_page(request, "amend", form, case)
+
+
+def _correction_conflict(request: HttpRequest, case: Case, entry: Entry, current, data: dict) -> HttpResponse:
+    current_entry = selectors.with_details(case.entries.all()).get(pk=entry.pk)
+    return conflict_page(
+        request,
+        case,
+        target=entry,
+        action=AuditEvent.Action.CHRONOLOGY_CORRECTION_CONFLICT,
+        explanation="Someone else corrected this entry after you opened it.",
+        now_heading="The entry now",
+        now_template="chronology/_entry_now.html",
+        now={"entry": current_entry},
+        submitted={
+            "Date of the event": data["occurred_on"],
+            "Children": ", ".join(child.first_name for child in data["children"]),
+            "What kind of event": EventType(data["event_type"]).label,
+            "Significance": Entry.Significance(data["significance"]).label,
+            "What happened": data["text"],
+            "Reason": data["reason"],
+        },
+        back_url=reverse("chronology:amend", args=[case.reference, entry.pk]),
+        back_label="Correct the entry again",
+    )
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def other_view(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
+    """Another agency's view of an entry, shown beside it: open to everyone who may add to the case."""
+    entry = _own_entry(case, entry_id)
+    form = OtherViewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                services.other_view_add(entry=entry, by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "Your view was already added; it was not added twice.")
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Your view was added beside the entry.")
+            return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
+    return _form_page(request, "other_view", form, case)
+
+
+@access.case_view(methods=("POST",), write=True)
+def same_event(request: HttpRequest, case: Case) -> HttpResponse:
+    """Link possible duplicates as one event with several sources (a person's decision; nothing merges)."""
+    ids = [entry_id for entry_id in map(_entry_id, request.POST.getlist("entry")) if entry_id]
+    entries = list(case.entries.filter(pk__in=ids))
+    try:
+        services.same_event_link(case=case, entries=entries, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("chronology:duplicates", reference=case.reference)
+    messages.success(request, f"{len(entries)} entries linked as one event. Each is still shown, marked as such.")
+    return redirect("chronology:duplicates", reference=case.reference)
 
 
 @access.case_view(methods=("GET",))
@@ -333,7 +462,13 @@ def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
         raise Http404("No such child in this household")
     today = timezone.localdate()
     timeline = selectors.timeline_for(case, selectors.TimelineFilters(child=member.person_id), today=today)
-    page = Paginator(timeline.entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    page = selectors.timeline_page(
+        timeline,
+        after=_entry_id(request.GET.get("after")),
+        before=_entry_id(request.GET.get("before")),
+        size=ENTRIES_PER_PAGE,
+    )
+    selectors.mark_recorded_late(page.entries)
     return render(
         request,
         "chronology/child.html",
@@ -351,7 +486,7 @@ def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
 
 def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
     _, filters = _filters(request, case)
-    entries = list(selectors.timeline_for(case, filters).entries)
+    entries = selectors.mark_recorded_late(list(selectors.timeline_for(case, filters).entries))
     # The audit row comes first so that its ID can be printed on the export as its watermark.
     event = audit.record(
         actor=request.user,

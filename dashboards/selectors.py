@@ -31,7 +31,7 @@ from accounts.models import Capability, User
 from cases.access import cases_visible_to, management_condition
 from cases.models import Case, CaseMember, HouseholdMember, Level
 from cases.selectors import current_children
-from chronology.models import Appointment, Entry
+from chronology.models import Appointment, EffectiveEntry
 from gcp2.models import Assessment
 from gcp2.structure import AREAS
 from monitoring.models import Escalation, Flag
@@ -79,10 +79,10 @@ def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
 
     Two queries for any number of cases (`case_rows` adds open flags and GCP2 grades).
     """
-    # The newest entry's date by walking the (case, date) index backwards: one row, not a MAX over
-    # every entry of a long-running case.
+    # The newest date the case's entries have now (a correction may have moved one), from the
+    # chronology's effective view: a top-1 over the case's entries, found through their case index.
     last_contact = Subquery(
-        Entry.objects.filter(case=OuterRef("pk")).order_by("-occurred_on").values("occurred_on")[:1],
+        EffectiveEntry.objects.filter(case=OuterRef("pk")).order_by("-occurred_on").values("occurred_on")[:1],
         output_field=DateField(),
     )
     return (

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cases.models import Case, CaseMember, HouseholdMember, Level
-from chronology.models import Appointment, Entry, EntryChild, EventType
+from chronology.models import MISSED_OUTCOMES, EffectiveEntry, EffectiveEntryChild, EventType
 from gcp2.models import AreaGrade, Assessment
 from monitoring import outbox
 from monitoring.models import Flag, MonitoringSettings
@@ -139,18 +139,20 @@ def _on_neglect_plan():
 
 
 def was_not_brought(today: date, config: MonitoringSettings) -> Iterable[Finding]:
-    """Missed appointments in the last 12 months: one is enough on a neglect child protection plan,
-    two for any other child. Every kind of appointment (GP, dental, hospital...) counts alike."""
+    """Missed appointments (was not brought, or did not attend) in the last 12 months: one is enough on a
+    neglect child protection plan, two for any other child. Every kind of appointment (GP, dental,
+    hospital...) counts alike. Read from the chronology as it reads now: a missed appointment corrected
+    onto another child counts for that child, one whose outcome was corrected to "attended" does not."""
     since = _months_ago(today, config.was_not_brought_window_months)
     rows = (
-        Appointment.objects.filter(
-            case__status=Case.Status.OPEN,
-            outcome=Appointment.Outcome.WAS_NOT_BROUGHT,
-            scheduled_on__gte=since,
-            scheduled_on__lte=today,
+        EffectiveEntryChild.objects.filter(
+            entry__case__status=Case.Status.OPEN,
+            entry__appointment_outcome__in=MISSED_OUTCOMES,
+            entry__occurred_on__gte=since,
+            entry__occurred_on__lte=today,
         )
-        .values("case_id", "child_id", "case__lead_professional_id")
-        .annotate(missed=Count("id"), latest=Max("scheduled_on"), neglect_plan=_on_neglect_plan())
+        .values(case_id=F("entry__case_id"), child_id=F("person_id"), lead_id=F("entry__case__lead_professional_id"))
+        .annotate(missed=Count("entry_id"), latest=Max("entry__occurred_on"), neglect_plan=_on_neglect_plan())
         .filter(
             Q(neglect_plan=True, missed__gte=config.was_not_brought_neglect_plan_threshold)
             | Q(missed__gte=config.was_not_brought_threshold)
@@ -168,7 +170,7 @@ def was_not_brought(today: date, config: MonitoringSettings) -> Iterable[Finding
         yield Finding(
             case_id=row["case_id"],
             subject=f"child:{row['child_id']}",
-            owner_id=row["case__lead_professional_id"],
+            owner_id=row["lead_id"],
             explanation=(
                 f"Missed appointments: a child in this household was not brought to {row['missed']} "
                 f"appointment{'s' if row['missed'] != 1 else ''} since {uk(since)}, the latest on "
@@ -193,14 +195,14 @@ def no_access(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """Two or more no-access visits to the household in 3 months."""
     since = _months_ago(today, config.no_access_window_months)
     rows = (
-        Entry.objects.filter(
+        EffectiveEntry.objects.filter(
             case__status=Case.Status.OPEN,
             event_type=EventType.NO_ACCESS_VISIT,
             occurred_on__gte=since,
             occurred_on__lte=today,
         )
         .values("case_id", "case__lead_professional_id")
-        .annotate(visits=Count("id"), latest=Max("occurred_on"))
+        .annotate(visits=Count("entry_id"), latest=Max("occurred_on"))
         .filter(visits__gte=config.no_access_threshold)
     )
     for row in rows:
@@ -220,10 +222,10 @@ def no_access(today: date, config: MonitoringSettings) -> Iterable[Finding]:
 
 
 def ae_attendances(today: date, config: MonitoringSettings) -> Iterable[Finding]:
-    """A child with three or more A&E attendances in 12 months."""
+    """A child with three or more A&E attendances in 12 months (the chronology as it reads now)."""
     since = _months_ago(today, config.ae_window_months)
     rows = (
-        EntryChild.objects.filter(
+        EffectiveEntryChild.objects.filter(
             entry__case__status=Case.Status.OPEN,
             entry__event_type=EventType.AE_ATTENDANCE,
             entry__occurred_on__gte=since,
@@ -441,7 +443,7 @@ def no_contact(today: date, config: MonitoringSettings) -> Iterable[Finding]:
         Case.objects.open()
         .annotate(
             last_contact=Coalesce(
-                Max("entries__occurred_on", filter=Q(entries__occurred_on__lte=today)),
+                Max("entries__effective__occurred_on", filter=Q(entries__effective__occurred_on__lte=today)),
                 F("opened_on"),
                 output_field=DateField(),
             )

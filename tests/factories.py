@@ -9,6 +9,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Agency, Role, Team, User
 from cases.models import Case, CaseMember, HouseholdMember, Person
+from chronology import services as chronology_services
 from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, Descriptor, SubAreaGrade
 from gcp2.structure import AREAS, SUB_AREAS
@@ -313,6 +314,14 @@ class AppointmentFactory(DjangoModelFactory):
     kind = Appointment.Kind.DENTAL
     scheduled_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
     booked_by = factory.SelfAttribute("case.lead_professional")
+
+    @factory.post_generation
+    def outcome(appointment, create, extracted, **kwargs):
+        """`outcome="was_not_brought"` records it as the portal does: an outcome row and its chronology entry."""
+        if create and extracted:
+            chronology_services.appointment_record_outcome(
+                appointment=appointment, by=kwargs.get("by", appointment.booked_by), outcome=extracted
+            )
 
 
 class FlagFactory(DjangoModelFactory):

@@ -8,15 +8,17 @@ register = template.Library()
 
 @register.filter
 def event_date(entry) -> str:
-    """'3 Mar 2026', 'Mar 2026' (month only), 'about 3 Mar 2026', or a period '3 Mar – 9 Apr 2026'."""
+    """'3 Mar 2026', 'Mar 2026' (month only), 'about 3 Mar 2026', or a period '3 Mar – 9 Apr 2026': the
+    date the entry has now (a correction may have changed it), as exactly as it is known."""
+    occurred_on, occurred_until = entry.effective.occurred_on, entry.effective.occurred_until
     if entry.date_precision == "month":
-        text = date_format(entry.occurred_on, "M Y")
+        text = date_format(occurred_on, "M Y")
     else:
-        text = date_format(entry.occurred_on, "j M Y")
+        text = date_format(occurred_on, "j M Y")
         if entry.date_precision == "approximate":
             text = f"about {text}"
-    if entry.occurred_until:
-        text += " to " + date_format(entry.occurred_until, "j M Y")
+    if occurred_until:
+        text += " to " + date_format(occurred_until, "j M Y")
     if entry.occurred_at:
         text += f", {entry.occurred_at:%H:%M}"
     return text
