@@ -99,6 +99,14 @@ class EntryForm(ConcernForm):
     )
     occurred_until = forms.DateField(label="End date, if it was a period (optional)", widget=DateInput, required=False)
     occurred_at = forms.TimeField(label="Time (optional)", widget=TimeInput, required=False)
+    sequence = forms.IntegerField(
+        label="Order on the day (optional)",
+        min_value=1,
+        max_value=99,
+        required=False,
+        help_text="When several things happened that day with no time: 1 for the first, 2 for the next. "
+        "Without it, same-day entries show in the order they were recorded.",
+    )
     hospital = forms.CharField(label="Hospital (A&E attendances)", max_length=200, required=False)
     reason_given = forms.CharField(label="Reason given for the attendance", max_length=500, required=False)
 
@@ -108,6 +116,7 @@ class EntryForm(ConcernForm):
         "date_precision",
         "occurred_until",
         "occurred_at",
+        "sequence",
         "children",
         "whole_household",
         "what_happened",

@@ -60,10 +60,6 @@ def _scope(case: Case, history_ids: list) -> Q:
     return Q(case=case) | Q(case_id__in=history_ids)
 
 
-def gap_days() -> int:
-    return ChronologySettings.load().gap_days
-
-
 def late_after_working_days() -> int:
     return ChronologySettings.load().late_after_working_days
 
@@ -213,7 +209,11 @@ class Timeline:
     until: date | None
     filters: TimelineFilters
     case_id: object
-    gap_days: int
+    settings: ChronologySettings
+
+    @property
+    def gap_days(self) -> int:
+        return self.settings.gap_days
 
     @cached_property
     def gaps(self) -> list[analysis.Gap]:
@@ -252,7 +252,7 @@ def timeline_for(case: Case, filters: TimelineFilters = TimelineFilters(), *, to
         until=until,
         filters=filters,
         case_id=case.pk,
-        gap_days=gap_days(),
+        settings=ChronologySettings.load(),
     )
 
 
@@ -347,10 +347,11 @@ def entry_versions(entry: Entry) -> list[Version]:
     return versions
 
 
-def mark_recorded_late(entries: list[Entry], *, today: date | None = None) -> list[Entry]:
-    """Set `entry.recorded_late` on each entry: recorded more than the setting's working days (10 unless
-    changed) after the event, or after the end of a period (docs/practice.md, "Chronology fields")."""
-    limit = late_after_working_days()
+def mark_recorded_late(entries: list[Entry], *, limit: int | None = None) -> list[Entry]:
+    """Set `entry.recorded_late` on each entry: recorded more than `limit` working days (the setting, 10
+    unless changed) after the event, or after the end of a period (docs/practice.md, "Chronology fields")."""
+    if limit is None:
+        limit = late_after_working_days()
     cal = working_calendar()
     for entry in entries:
         recorded_on = timezone.localdate(entry.recorded_at)
@@ -383,7 +384,8 @@ def timeline_page(
     """A page of `size` entries in display order (newest first unless `oldest_first`): the first page, or
     the page following the entry `after`, or the page preceding the entry `before` (ids from a previous
     page; one that is not in this timeline is ignored)."""
-    cursor_id, forward = (after, True) if after else (before, False)
+    forward = not before  # the first page, or the page after an entry, walks forward
+    cursor_id = after if forward else before
     cursor = None
     if cursor_id:
         cursor = EffectiveEntry.objects.filter(

@@ -58,6 +58,7 @@ def entry_create(
     date_precision: str = Entry.Precision.EXACT,
     occurred_until: date | None = None,
     occurred_at: time | None = None,
+    sequence: int | None = None,
     whole_household: bool = False,
     neglect_forms: Iterable[str] = (),
     impact: str = Entry.Impact.NOT_KNOWN,
@@ -86,6 +87,7 @@ def entry_create(
         date_precision=date_precision,
         occurred_until=occurred_until,
         occurred_at=occurred_at,
+        sequence=sequence,
         whole_household=whole_household,
         neglect_forms=neglect_forms,
         impact=impact,
@@ -162,6 +164,7 @@ def _new_entry(
     date_precision: str = Entry.Precision.EXACT,
     occurred_until: date | None = None,
     occurred_at: time | None = None,
+    sequence: int | None = None,
     whole_household: bool = False,
     neglect_forms: Iterable[str] = (),
     impact: str = Entry.Impact.NOT_KNOWN,
@@ -188,6 +191,8 @@ def _new_entry(
         raise ValidationError({"occurred_until": "The end of the period cannot be before its start."})
     if not what_happened.strip():
         raise ValidationError({"what_happened": "Say what happened."})
+    if sequence is not None and not 1 <= sequence <= 99:
+        raise ValidationError({"sequence": "Give the order on the day as a number from 1 to 99."})
     if date_precision == Entry.Precision.MONTH:
         occurred_on = occurred_on.replace(day=1)  # only the month is known: file it at its start
 
@@ -206,6 +211,7 @@ def _new_entry(
         occurred_at=occurred_at,
         date_precision=date_precision,
         occurred_until=occurred_until,
+        sequence=sequence,
         recorded_at=timezone.now(),
         recorded_by=by,
         source_agency_id=by.agency_id,

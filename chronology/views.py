@@ -134,7 +134,7 @@ def _timeline_page(
         before=_entry_id(request.GET.get("before")),
         size=ENTRIES_PER_PAGE,
     )
-    selectors.mark_recorded_late(page.entries)
+    selectors.mark_recorded_late(page.entries, limit=timeline.settings.late_after_working_days)
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
@@ -468,7 +468,7 @@ def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
         before=_entry_id(request.GET.get("before")),
         size=ENTRIES_PER_PAGE,
     )
-    selectors.mark_recorded_late(page.entries)
+    selectors.mark_recorded_late(page.entries, limit=timeline.settings.late_after_working_days)
     return render(
         request,
         "chronology/child.html",
@@ -486,7 +486,10 @@ def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
 
 def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
     _, filters = _filters(request, case)
-    entries = selectors.mark_recorded_late(list(selectors.timeline_for(case, filters).entries))
+    timeline = selectors.timeline_for(case, filters)
+    entries = selectors.mark_recorded_late(
+        list(timeline.entries), limit=timeline.settings.late_after_working_days
+    )
     # The audit row comes first so that its ID can be printed on the export as its watermark.
     event = audit.record(
         actor=request.user,

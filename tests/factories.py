@@ -307,6 +307,7 @@ class AmendmentFactory(DjangoModelFactory):
 class AppointmentFactory(DjangoModelFactory):
     class Meta:
         model = Appointment
+        skip_postgeneration_save = True  # appointments are append-only: saved once, never again
 
     case = factory.SubFactory(CaseFactory)
     child = factory.SubFactory(PersonFactory)
@@ -335,3 +336,25 @@ class FlagFactory(DjangoModelFactory):
     subject = factory.Sequence(lambda n: f"test:{n}")
     owner = factory.SelfAttribute("case.lead_professional")
     explanation = "Raised by a test."
+
+
+def correction_post(entry, **changes) -> dict:
+    """The correction form's POST for `entry` as it reads now, with `changes` (form field names)."""
+    from chronology.forms import CorrectionForm
+    from chronology.models import EffectiveEntry, EffectiveEntryChild
+
+    now = EffectiveEntry.objects.get(pk=entry.pk)
+    children = [link.person for link in EffectiveEntryChild.objects.filter(entry_id=entry.pk).select_related("person")]
+    values = {**CorrectionForm.initial_for(now, children), "reason": "", "submission_token": str(uuid.uuid4())}
+    values.update(changes)
+    post = {}
+    for key, value in values.items():
+        if value is None:
+            post[key] = ""
+        elif isinstance(value, list):
+            post[key] = [str(getattr(item, "pk", item)) for item in value]
+        elif hasattr(value, "isoformat"):
+            post[key] = value.isoformat()
+        else:
+            post[key] = str(getattr(value, "pk", value))
+    return post

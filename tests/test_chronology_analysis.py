@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from chronology.analysis import EntryFacts, Gap, find_duplicates, find_gaps
+from chronology.analysis import EntryFacts, Gap, find_duplicates, find_gaps, same_event_groups
 
 D = date
 
@@ -65,14 +65,39 @@ def test_same_agency_twice_is_not_a_duplicate():
     assert find_duplicates(entries) == []
 
 
-def test_different_child_day_or_type_is_not_a_duplicate():
+def test_different_child_or_type_or_two_days_apart_is_not_a_duplicate():
     entries = [
         _facts("a", D(2026, 2, 3), "concern", 1, "amy"),
         _facts("b", D(2026, 2, 3), "concern", 2, "ben"),  # other child
-        _facts("c", D(2026, 2, 4), "concern", 3, "amy"),  # other day
-        _facts("d", D(2026, 2, 3), "referral", 4, "amy"),
-    ]  # other type
+        _facts("c", D(2026, 2, 5), "concern", 3, "amy"),  # two days later
+        _facts("d", D(2026, 2, 3), "referral", 4, "amy"),  # other type
+    ]
     assert find_duplicates(entries) == []
+
+
+def test_a_day_apart_is_a_possible_duplicate():
+    """An A&E attendance late at night and the school's note of it the next morning (practice: within a day)."""
+    entries = [
+        _facts("a", D(2026, 2, 3), "ae_attendance", 1, "amy"),
+        _facts("b", D(2026, 2, 4), "ae_attendance", 2, "amy"),
+        _facts("c", D(2026, 2, 2), "ae_attendance", 3, "amy"),
+    ]
+    [group] = find_duplicates(entries)
+    assert group.entry_ids == ("a", "b", "c") and group.occurred_on == D(2026, 2, 2)
+
+
+def test_entries_linked_as_one_event_are_no_longer_possible_duplicates():
+    entries = [
+        _facts("a", D(2026, 2, 3), "concern", 1, "amy"),
+        _facts("b", D(2026, 2, 3), "concern", 2, "amy"),
+        _facts("c", D(2026, 2, 4), "concern", 3, "amy"),
+    ]
+    events = same_event_groups([("a", "b")])
+    assert [g.entry_ids for g in events] == [("a", "b")]
+    # a and b are one event now; c is still a possible duplicate of each.
+    [group] = find_duplicates(entries, same_events=events)
+    assert group.entry_ids == ("a", "b", "c")
+    assert find_duplicates(entries, same_events=same_event_groups([("a", "b"), ("b", "c")])) == []
 
 
 def test_an_entry_about_two_children_joins_one_group():

@@ -14,7 +14,7 @@ from django.utils.html import escape
 
 from audit.models import AppendOnlyError, AuditEvent
 from chronology.models import Amendment, Entry, EntryChild
-from tests.factories import AmendmentFactory, EntryFactory, UserFactory
+from tests.factories import AmendmentFactory, EntryFactory, UserFactory, correction_post
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,15 +73,13 @@ def test_queryset_update_is_refused(entry):
 
 @pytest.mark.django_db
 def test_amendment_keeps_the_original_and_is_audited(client, entry, member):
+    # The lead professional corrects a partner's entry: allowed, with a reason.
+    member = entry.case.lead_professional
     client.force_login(member)
     url = reverse("chronology:amend", args=[entry.case.reference, entry.pk])
     response = client.post(
         url,
-        {
-            "text": "The fridge had milk but no other food.",
-            "reason": "Misread my notes.",
-            "submission_token": str(uuid.uuid4()),
-        },
+        correction_post(entry, text="The fridge had milk but no other food.", reason="Misread my notes."),
     )
     assert response.status_code == 302
     page = client.get(reverse("chronology:entry", args=[entry.case.reference, entry.pk])).content.decode()
@@ -95,10 +93,12 @@ def test_amendment_keeps_the_original_and_is_audited(client, entry, member):
 
 
 @pytest.mark.django_db
-def test_amendment_without_reason_is_refused(client, entry, member):
-    client.force_login(member)
+def test_amendment_without_reason_is_refused(client, case, member):
+    # The lead professional must say why they correct someone else's entry.
+    entry = EntryFactory(case=case, children=[case.household.get().person], recorded_by=member)
+    client.force_login(entry.case.lead_professional)
     url = reverse("chronology:amend", args=[entry.case.reference, entry.pk])
-    response = client.post(url, {"text": "New text", "reason": "", "submission_token": str(uuid.uuid4())})
+    response = client.post(url, correction_post(entry, text="New text", reason=""))
     assert response.status_code == 400
     assert "reason" in response.context["form"].errors
     assert b"New text" in response.content
@@ -123,6 +123,39 @@ def test_admin_offers_no_add_change_or_delete(client, entry):
     assert client.get(reverse("admin:chronology_entry_add")).status_code == 403
     assert Entry.objects.get(pk=entry.pk).what_happened == entry.what_happened
 
+
+def _append_only_tables() -> list[str]:
+    from django.apps import apps
+
+    from audit.models import AppendOnlyModel
+
+    return sorted(m._meta.db_table for m in apps.get_models() if issubclass(m, AppendOnlyModel))
+
+
+@pytest.mark.django_db
+def test_every_append_only_model_has_its_trigger_in_postgresql():
+    """A model marked append-only without the database trigger would be append-only in Python only."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%%_append_only'")
+        guarded = {row[0] for row in cursor.fetchall()}
+    tables = _append_only_tables()
+    assert {"chronology_amendmentchild", "chronology_appointmentoutcome", "chronology_otherview"} <= set(tables)
+    assert [table for table in tables if table not in guarded] == []
+
+
+SQLITE_TRIGGERS = """
+from django.apps import apps
+from django.db import connection
+from audit.models import AppendOnlyModel
+tables = {m._meta.db_table for m in apps.get_models() if issubclass(m, AppendOnlyModel)}
+with connection.cursor() as cursor:
+    cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+    triggers = cursor.fetchall()
+for table in sorted(tables):
+    names = {name for tbl, name in triggers if tbl == table}
+    assert {table + "_no_update", table + "_no_delete"} <= names, table
+print("guarded", len(tables))
+"""
 
 SQLITE_CHECK = """
 from django.db import connection
@@ -166,3 +199,10 @@ def test_sqlite_triggers_refuse_update_and_delete(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "refused" in result.stdout
+    # Every append-only table still has its triggers after all the migrations: on SQLite a migration
+    # that rebuilds a table drops them silently (see chronology migration 0003).
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SQLITE_TRIGGERS], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "guarded" in result.stdout
