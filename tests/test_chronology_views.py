@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases.models import Case
-from chronology.models import Appointment, Entry, EntryChild, EventType
+from chronology.models import Appointment, ChronologySettings, Entry, EntryChild, EventType
 from tests.conftest import SENTINEL_CHILD_NAME
 from tests.factories import (
     AgencyFactory,
@@ -399,8 +399,6 @@ def test_gaps_and_duplicates_from_sql_match_the_hand_checked_analysis(case, lead
     over every row (the functions tested on hand-made timelines), with and without filters."""
     import random
 
-    from django.conf import settings
-
     from chronology import selectors
 
     rng = random.Random(seed)
@@ -453,7 +451,7 @@ def test_gaps_and_duplicates_from_sql_match_the_hand_checked_analysis(case, lead
     ):
         timeline = selectors.timeline_for(case, filters)
         expected_gaps, expected_duplicates = selectors._analyse_in_python(
-            timeline.filtered, threshold_days=settings.CHRONOLOGY_GAP_DAYS, until=timeline.until
+            timeline.filtered, threshold_days=ChronologySettings.load().gap_days, until=timeline.until
         )
         assert timeline.gaps == expected_gaps
         assert timeline.duplicates == expected_duplicates
