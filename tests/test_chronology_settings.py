@@ -1,12 +1,15 @@
 """Chronology settings in the admin: one row (the gap threshold, 90 days unless an administrator changes
 it), which can be changed but not duplicated or deleted, and whose every save is audited."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from chronology.models import ChronologySettings
-from tests.factories import UserFactory
+from tests.factories import EntryFactory, UserFactory
 
 
 @pytest.fixture
@@ -97,3 +100,22 @@ def test_people_without_staff_status_are_sent_to_the_admin_sign_in(client, lead)
     response = client.post(url, _form(row, gap_days=1))
     assert response.status_code == 302
     assert ChronologySettings.load().gap_days == 90
+
+
+@pytest.mark.django_db
+def test_the_timeline_shows_gaps_longer_than_the_threshold_set_in_the_admin(client, case, lead, superuser):
+    child = case.household.filter(relationship="child").first().person
+    today = timezone.localdate()
+    EntryFactory(case=case, children=[child], occurred_on=today - timedelta(days=72))
+    EntryFactory(case=case, children=[child], occurred_on=today - timedelta(days=2))
+    url = reverse("chronology:timeline", args=[case.reference])
+    client.force_login(lead)
+    assert client.get(url).context["gaps"] == []  # 70 days: no gap at the default 90
+    client.force_login(superuser)
+    row = ChronologySettings.load()
+    client.post(reverse("admin:chronology_chronologysettings_change", args=[row.pk]), _form(row, gap_days=60))
+    # The same entries as before: the remembered analysis must not hide the new threshold.
+    client.force_login(lead)
+    response = client.get(url)
+    assert [gap.days for gap in response.context["gaps"]] == [70]
+    assert "Gap: no entry from any agency for 70 days" in response.content.decode()
