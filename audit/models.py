@@ -103,6 +103,7 @@ class AuditEvent(AppendOnlyModel):
         SETTINGS_CLOSURE_DAY_DELETED = "settings.closure_day.deleted", "Deleted a local closure day"
         SETTINGS_MONITORING_CHANGED = "settings.monitoring.changed", "Changed the monitoring thresholds"
         SETTINGS_ESCALATION_STAGE_CHANGED = "settings.escalation_stage.changed", "Changed an escalation stage"
+        SETTINGS_CHRONOLOGY_CHANGED = "settings.chronology.changed", "Changed the chronology settings"
 
     # Names rows were written with before the vocabulary had one prefix style; they keep their name in the
     # database (the trail is append-only) and display as the action they always meant.

@@ -1,4 +1,5 @@
-"""Print and export of a (filtered) timeline: an A4 PDF through WeasyPrint and a CSV file.
+"""Print and export of a (filtered) timeline: an A4 PDF through WeasyPrint and a CSV file; and the
+court version of the PDF (high-significance entries of the last 2 years, marked so on every page).
 
 The PDF carries the protective marking, the case reference, page numbers and who printed it
 when on every page; the CSV's first line says the same. CSS comes from disk
@@ -49,8 +50,8 @@ def safe_cell(value) -> str:
     return text
 
 
-def _filename(case, suffix: str) -> str:
-    return f"chronology-{case.reference}-{timezone.localdate():%Y%m%d}.{suffix}"
+def _filename(case, suffix: str, *, name: str = "chronology") -> str:
+    return f"{name}-{case.reference}-{timezone.localdate():%Y%m%d}.{suffix}"
 
 
 def csv_watermark(user, export_id) -> str:
@@ -109,7 +110,8 @@ def csv_response(case, entries, *, user, export_id) -> HttpResponse:
     return response
 
 
-def render_pdf(request: HttpRequest, case, entries, *, export_id) -> bytes:
+def render_pdf(request: HttpRequest, case, entries, *, export_id, court_since=None) -> bytes:
+    """The printed chronology; with `court_since` (a date), the court version of the entries from that day."""
     from weasyprint import CSS, HTML  # heavy import: only when someone prints
     from weasyprint.urls import URLFetcher
 
@@ -125,6 +127,7 @@ def render_pdf(request: HttpRequest, case, entries, *, export_id) -> bytes:
             "printed_at": printed_at,
             "printed_by": request.user,
             "export_id": export_id,
+            "court_since": court_since,
         },
     )
     stylesheet = CSS(filename=finders.find("portal/print.css"), url_fetcher=local_only)
@@ -133,7 +136,12 @@ def render_pdf(request: HttpRequest, case, entries, *, export_id) -> bytes:
     )
 
 
-def pdf_response(request: HttpRequest, case, entries, *, export_id) -> HttpResponse:
-    response = HttpResponse(render_pdf(request, case, entries, export_id=export_id), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(case, "pdf")}"'
+def pdf_response(request: HttpRequest, case, entries, *, export_id, court_since=None) -> HttpResponse:
+    response = HttpResponse(
+        render_pdf(request, case, entries, export_id=export_id, court_since=court_since),
+        content_type="application/pdf",
+    )
+    # A court version saved next to a full print must not be mistaken for it by its name.
+    name = "chronology-court-version" if court_since else "chronology"
+    response["Content-Disposition"] = f'attachment; filename="{_filename(case, "pdf", name=name)}"'
     return response

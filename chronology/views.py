@@ -1,5 +1,6 @@
 """Chronology pages: the merged timeline and its views, entries and amendments, log a concern,
-appointments and outcomes, a child's page, PDF/CSV export and the partner import.
+appointments and outcomes, a child's page, PDF/CSV export (and the court version of the PDF) and
+the partner import.
 
 Every view gets its case from cases.access (404 to outsiders, audited); entries and
 appointments are fetched through that case.
@@ -35,8 +36,10 @@ from chronology.forms import (
 from chronology.models import Amendment, Entry, EventType
 from common.conflicts import VersionConflict
 from common.views import INVALID, DuplicateSubmission, apply_service_errors, form_page, saved_once
+from workdays import calendar
 
 ENTRIES_PER_PAGE = 50
+COURT_VERSION_MONTHS = 24  # the court version: high-significance entries of the last 2 years
 DUPLICATE_GROUPS_PER_PAGE = 50  # the list of every possible duplicate group
 GAPS_SHOWN = 10  # in the panel above the timeline; every gap also shows as a band where it falls
 
@@ -484,14 +487,9 @@ def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
     )
 
 
-def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
-    _, filters = _filters(request, case)
-    timeline = selectors.timeline_for(case, filters)
-    entries = selectors.mark_recorded_late(
-        list(timeline.entries), limit=timeline.settings.late_after_working_days
-    )
+def _record_export(request: HttpRequest, case: Case, kind: str, filters, entries, **extra) -> AuditEvent:
     # The audit row comes first so that its ID can be printed on the export as its watermark.
-    event = audit.record(
+    return audit.record(
         actor=request.user,
         action=AuditEvent.Action.CHRONOLOGY_EXPORTED,
         case=case,
@@ -500,9 +498,21 @@ def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
             "format": kind,
             "entry_ids": [str(e.pk) for e in entries],
             "filters": sorted(k for k, v in filters.__dict__.items() if v),
+            **extra,
         },
         using=settings.AUDIT_DB_ALIAS,
     )
+
+
+def _entries_for_export(case: Case, filters: selectors.TimelineFilters) -> list[Entry]:
+    timeline = selectors.timeline_for(case, filters)
+    return selectors.mark_recorded_late(list(timeline.entries), limit=timeline.settings.late_after_working_days)
+
+
+def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
+    _, filters = _filters(request, case)
+    entries = _entries_for_export(case, filters)
+    event = _record_export(request, case, kind, filters, entries)
     if kind == "pdf":
         return exports.pdf_response(request, case, entries, export_id=event.pk)
     return exports.csv_response(case, entries, user=request.user, export_id=event.pk)
@@ -516,6 +526,17 @@ def export_pdf(request: HttpRequest, case: Case) -> HttpResponse:
 @access.case_view(methods=("GET",), write=True)
 def export_csv(request: HttpRequest, case: Case) -> HttpResponse:
     return _export(request, case, "csv")
+
+
+@access.case_view(methods=("GET",), write=True)
+def export_court_pdf(request: HttpRequest, case: Case) -> HttpResponse:
+    """The court version: high-significance entries of the last 2 years, whatever the timeline's filters
+    are (a court bundle must not depend on what someone happened to be looking at)."""
+    since = calendar.months_later(timezone.localdate(), -COURT_VERSION_MONTHS)
+    filters = selectors.TimelineFilters(significance=Entry.Significance.HIGH, date_from=since)
+    entries = _entries_for_export(case, filters)
+    event = _record_export(request, case, "pdf", filters, entries, version="court")
+    return exports.pdf_response(request, case, entries, export_id=event.pk, court_since=since)
 
 
 def _rows(rows: list) -> str:

@@ -137,12 +137,13 @@ def _entries(rng: random.Random, case: Case, staff: dict[str, User], start: date
     if not children:
         return
     authors = _authors(case)
-    # A quiet spell with no entries (a gap) in about half the cases.
+    # A quiet spell with no entries in about half the longer cases, longer than the default gap
+    # threshold (90 days, Chronology settings) so that it shows as a gap.
     span = (end - start).days
     quiet = None
-    if span > 120 and rng.random() < 0.5:
-        quiet_start = start + timedelta(days=rng.randint(30, span - 80))
-        quiet = (quiet_start, quiet_start + timedelta(days=rng.randint(40, 70)))
+    if span > 240 and rng.random() < 0.5:
+        quiet_start = start + timedelta(days=rng.randint(30, span - 180))
+        quiet = (quiet_start, quiet_start + timedelta(days=rng.randint(100, 150)))
     for _ in range(count):
         day = start + timedelta(days=rng.randint(0, max(span, 0)))
         if quiet and quiet[0] <= day <= quiet[1]:

@@ -1,5 +1,6 @@
 """Print and export: the PDF carries the marking, the case, page numbers and who printed it;
-the CSV neutralises formulas; both are permission-checked and audited with the entry IDs."""
+the CSV neutralises formulas; both are permission-checked and audited with the entry IDs. The court
+version of the PDF holds the high-significance entries of the last 2 years and says so on every page."""
 
 import csv
 import io
@@ -13,6 +14,9 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from chronology.models import Entry, EntryChild
 from tests.factories import AmendmentFactory, EntryFactory
+from workdays.calendar import months_later
+
+COURT_MARKING = "Court version: significant events of the last 2 years"
 
 
 def _child(case):
@@ -108,7 +112,7 @@ def test_csv_export_neutralises_formulas(client, case, lead):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["chronology:export_pdf", "chronology:export_csv"])
+@pytest.mark.parametrize("name", ["chronology:export_pdf", "chronology:export_csv", "chronology:export_court_pdf"])
 def test_outsider_gets_404_and_reader_403_for_exports(client, case, outsider, colleague, reader, name):
     EntryFactory(case=case, children=[_child(case)])
     url = reverse(name, args=[case.reference])
@@ -118,3 +122,131 @@ def test_outsider_gets_404_and_reader_403_for_exports(client, case, outsider, co
     client.force_login(reader)
     assert client.get(url).status_code == 403
     assert not AuditEvent.objects.filter(action="chronology.exported").exists()
+
+
+def _pages(content: bytes, tmp_path) -> list[str]:
+    pages = _pdf_text(content, tmp_path).split("\f")
+    return [" ".join(p.split()) for p in pages if p.strip()]
+
+
+@pytest.mark.django_db
+def test_court_version_has_the_significant_entries_of_the_last_two_years_only(client, case, lead, tmp_path):
+    child = _child(case)
+    today = timezone.localdate()
+    since = months_later(today, -24)
+    wanted = [
+        EntryFactory(
+            case=case,
+            children=[child],
+            significance="high",
+            occurred_on=today - timedelta(days=365),
+            what_happened="High of last year",
+        ),
+        EntryFactory(
+            case=case,
+            children=[child],
+            significance="high",
+            occurred_on=since,
+            what_happened="High of two years ago to the day",
+        ),
+    ]
+    EntryFactory(
+        case=case,
+        children=[child],
+        significance="medium",
+        occurred_on=today - timedelta(days=300),
+        what_happened="Medium of last year",
+    )
+    EntryFactory(
+        case=case,
+        children=[child],
+        significance="low",
+        occurred_on=today - timedelta(days=30),
+        what_happened="Low of last month",
+    )
+    EntryFactory(
+        case=case,
+        children=[child],
+        significance="high",
+        occurred_on=months_later(today, -36),
+        what_happened="High of three years ago",
+    )
+    EntryFactory(
+        case=case,
+        children=[child],
+        significance="high",
+        occurred_on=since - timedelta(days=1),
+        what_happened="High of the day before the two years",
+    )
+    client.force_login(lead)
+    # The timeline's filters do not change the court version.
+    response = client.get(reverse("chronology:export_court_pdf", args=[case.reference]), {"significance": "low"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"] and "court-version" in response["Content-Disposition"]
+    text = " ".join(_pages(response.content, tmp_path))
+    assert "High of last year" in text and "High of two years ago to the day" in text
+    for left_out in ("Medium of last year", "Low of last month", "High of three years ago", "the day before"):
+        assert left_out not in text
+    assert COURT_MARKING in text
+    assert f"from {since.day} {since:%B %Y}" in text  # the first day in words, e.g. "from 3 March 2024"
+    export = AuditEvent.objects.get(action="chronology.exported")
+    assert export.actor == lead
+    assert export.data["format"] == "pdf" and export.data["version"] == "court"
+    assert sorted(export.data["entry_ids"]) == sorted(str(e.pk) for e in wanted)
+    assert export.data["filters"] == ["date_from", "significance"]
+
+
+@pytest.mark.django_db
+def test_every_page_of_the_court_version_says_it_is_the_court_version(client, case, lead, tmp_path):
+    child = _child(case)
+    today = timezone.localdate()
+    entries = Entry.objects.bulk_create(
+        [
+            Entry(
+                case=case,
+                occurred_on=today - timedelta(days=i),
+                recorded_at=timezone.now(),
+                recorded_by=lead,
+                source_agency=lead.agency,
+                author_role="Social worker",
+                event_type="home_visit",
+                what_happened=f"Significant visit {i}: no food in the house, child unwashed, heating off. " * 3,
+                significance="high",
+            )
+            for i in range(120)
+        ]
+    )
+    EntryChild.objects.bulk_create([EntryChild(entry=e, person=child) for e in entries])
+    client.force_login(lead)
+    response = client.get(reverse("chronology:export_court_pdf", args=[case.reference]))
+    pages = _pages(response.content, tmp_path)
+    assert len(pages) > 3
+    for number, text in enumerate(pages, start=1):
+        assert COURT_MARKING in text, number
+        assert text.count("Court version") >= 2, number  # at the top of the page and in its footer
+        assert "OFFICIAL-SENSITIVE" in text
+        assert f"Page {number} of {len(pages)}" in text
+        assert case.reference in text
+        assert f"Printed by {lead.get_full_name()}" in text
+
+
+@pytest.mark.django_db
+def test_the_filtered_print_is_not_marked_as_the_court_version(client, case, lead, tmp_path):
+    EntryFactory(case=case, children=[_child(case)], significance="high", what_happened="Seen at home")
+    client.force_login(lead)
+    response = client.get(reverse("chronology:export_pdf", args=[case.reference]))
+    text = " ".join(_pages(response.content, tmp_path))
+    assert "Seen at home" in text and "Court version" not in text
+    assert "court" not in response["Content-Disposition"]
+    assert "version" not in AuditEvent.objects.get(action="chronology.exported").data
+
+
+@pytest.mark.django_db
+def test_court_version_with_nothing_significant_says_so(client, case, lead, tmp_path):
+    EntryFactory(case=case, children=[_child(case)], significance="medium")
+    client.force_login(lead)
+    response = client.get(reverse("chronology:export_court_pdf", args=[case.reference]))
+    text = " ".join(_pages(response.content, tmp_path))
+    assert "No entries of high significance in the last 2 years." in text and COURT_MARKING in text
+    assert AuditEvent.objects.get(action="chronology.exported").data["entry_ids"] == []

@@ -303,7 +303,7 @@ def gap_of_four_weeks(db):
 @pytest.mark.django_db
 def test_timeline_shows_gaps_and_groups_duplicates(client, case, lead, member, gap_of_four_weeks):
     child = _child(case)
-    day = TODAY() - timedelta(days=60)
+    day = TODAY() - timedelta(days=120)  # longer than the gap threshold, 90 days by default
     EntryFactory(case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General")
     EntryFactory(
         case=case, children=[child], occurred_on=day, event_type="ae_attendance", hospital="General", recorded_by=member
@@ -311,11 +311,11 @@ def test_timeline_shows_gaps_and_groups_duplicates(client, case, lead, member, g
     EntryFactory(case=case, children=[child], occurred_on=TODAY() - timedelta(days=2))
     client.force_login(lead)
     response = _timeline(client, case)
-    assert [g.days for g in response.context["gaps"]] == [58]
+    assert [g.days for g in response.context["gaps"]] == [118]
     [group] = response.context["duplicates"]
     assert len(group.entry_ids) == 2
     body = response.content.decode()
-    assert "Gap: no entry from any agency for 58 days" in body
+    assert "Gap: no entry from any agency for 118 days" in body
     assert body.count("Possible duplicate, group 1") == 2  # both shown, neither hidden
 
 
@@ -454,13 +454,15 @@ def test_keyset_pages_walk_the_whole_timeline_both_ways(client, case, lead):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_gaps_and_duplicates_from_sql_match_the_hand_checked_analysis(case, lead, seed, gap_of_four_weeks):
+def test_gaps_and_duplicates_from_sql_match_the_hand_checked_analysis(case, lead, seed):
     """The page asks PostgreSQL for gaps and duplicates; they must be what chronology.analysis finds
     over every row (the functions tested on hand-made timelines), with and without filters."""
     import random
 
     from chronology import analysis, selectors, services
 
+    # A threshold short enough for these timelines (an entry every week or so) to have gaps.
+    ChronologySettings.objects.update_or_create(pk=1, defaults={"gap_days": 28})
     rng = random.Random(seed)
     first = _child(case)
     second = HouseholdMemberFactory(case=case, relationship="child").person
@@ -589,15 +591,15 @@ def test_duplicates_list_keeps_the_filters_and_is_closed_to_outsiders(client, ca
 
 
 @pytest.mark.django_db
-def test_the_analysis_follows_new_entries_and_the_filters(client, case, lead, member, gap_of_four_weeks):
+def test_the_analysis_follows_new_entries_and_the_filters(client, case, lead, member):
     child = _child(case)
-    day = TODAY() - timedelta(days=60)
+    day = TODAY() - timedelta(days=120)  # longer than the gap threshold, 90 days by default
     EntryFactory(case=case, children=[child], occurred_on=day, event_type="concern")
     EntryFactory(case=case, children=[child], occurred_on=TODAY() - timedelta(days=2))
     client.force_login(lead)
     first = _timeline(client, case)
-    assert first.context["duplicates"] == [] and [g.days for g in first.context["gaps"]] == [58]
-    # A partner records the same concern: the next view shows the duplicate.
+    assert first.context["duplicates"] == [] and [g.days for g in first.context["gaps"]] == [118]
+    # A partner records the same concern: the next view shows the duplicate (the count changed).
     EntryFactory(case=case, children=[child], occurred_on=day, event_type="concern", recorded_by=member)
     assert len(_timeline(client, case).context["duplicates"]) == 1
     # Another person's filtered view is worked out for its own filters, not served from this one.

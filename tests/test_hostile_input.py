@@ -54,7 +54,9 @@ POST_PAGES = [name for name in case_url_names() if PERMISSIONS[name] in ("write"
 SNAPSHOT_MODELS = [
     model
     for model in apps.get_models(include_auto_created=True)  # with the many-to-many tables
-    if model._meta.app_label not in IGNORED_APPS and not model._meta.proxy
+    # Unmanaged models are views over other tables (the chronology's effective values): their tables
+    # are in the snapshot already.
+    if model._meta.app_label not in IGNORED_APPS and not model._meta.proxy and model._meta.managed
 ]
 
 

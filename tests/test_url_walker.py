@@ -91,6 +91,7 @@ PERMISSIONS = {
     "chronology:amend": "write",
     "chronology:export_pdf": "write",
     "chronology:export_csv": "write",
+    "chronology:export_court_pdf": "write",
     "chronology:import": "write",
     "chronology:appointments": "read",
     "chronology:appointment_new": "write",
@@ -101,6 +102,7 @@ PERMISSIONS = {
 EXTRA_AUDIT = {
     "chronology:export_pdf": ["chronology.exported"],
     "chronology:export_csv": ["chronology.exported"],
+    "chronology:export_court_pdf": ["chronology.exported"],
     "gcp2:assessment_pdf": ["gcp2.assessment.printed"],
     "gcp2:comparison_pdf": ["gcp2.comparison.printed"],
 }

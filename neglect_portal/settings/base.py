@@ -316,7 +316,6 @@ GCP2_MIN_VISITS = env.int("GCP2_MIN_VISITS", default=4)
 GCP2_MAX_WINDOW_DAYS = env.int("GCP2_MAX_WINDOW_DAYS", default=28)
 
 # --- Chronology (issue #4) -------------------------------------------------------------------------
-# A spell longer than this many days with no entry from any agency shows as a gap on the timeline.
-CHRONOLOGY_GAP_DAYS = env.int("CHRONOLOGY_GAP_DAYS", default=28)
+# The gap threshold is not set here: administrators set it in the admin (Chronology settings).
 # Partner CSV imports larger than this are refused before they are read (bytes; default 5 MB).
 CHRONOLOGY_IMPORT_MAX_BYTES = env.int("CHRONOLOGY_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
