@@ -81,7 +81,9 @@ def test_someone_who_is_not_author_manager_or_lead_is_refused_and_may_add_anothe
     assert AuditEvent.objects.filter(action="chronology.entry.correction_refused", outcome="denied").count() == 2
 
     url = reverse("chronology:other_view", args=[health_entry.case.reference, health_entry.pk])
-    response = client.post(url, {"text": "School saw him eat a full lunch that day.", "submission_token": str(uuid.uuid4())})
+    response = client.post(
+        url, {"text": "School saw him eat a full lunch that day.", "submission_token": str(uuid.uuid4())}
+    )
     assert response.status_code == 302
     view = OtherView.objects.get()
     assert (view.written_by, view.agency) == (teacher, teacher.agency)
@@ -180,11 +182,18 @@ def test_a_wrong_child_and_date_are_corrected_as_a_new_row_and_every_reader_foll
     timeline = reverse("chronology:timeline", args=[case.reference])
     assert [e.pk for e in client.get(timeline, {"child": second.pk}).context["page"].entries] == [entry.pk]
     assert client.get(timeline, {"child": first.pk}).context["page"].entries == []
-    rows = list(csv.reader(io.StringIO(client.get(reverse("chronology:export_csv", args=[case.reference])).content.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(reverse("chronology:export_csv", args=[case.reference])).content.decode("utf-8-sig"))
+        )
+    )
     header, [row] = rows[1], rows[2:]
     assert row[header.index("event_date")] == moved_to.isoformat()
     assert second.first_name in row[header.index("children")] and first.first_name not in row[header.index("children")]
-    assert escape(member.get_full_name()) in row[header.index("corrected_by")] or member.get_full_name() in row[header.index("corrected_by")]
+    assert (
+        escape(member.get_full_name()) in row[header.index("corrected_by")]
+        or member.get_full_name() in row[header.index("corrected_by")]
+    )
 
 
 @pytest.mark.django_db
@@ -335,7 +344,12 @@ def test_same_day_entries_follow_their_order_on_the_day(client, case, lead):
     day = TODAY() - timedelta(days=2)
     for text, sequence in (("Second: the school called", 2), ("First: the neighbour called", 1)):
         services.entry_create(
-            case=case, by=lead, event_type="concern", occurred_on=day, children=[first], what_happened=text,
+            case=case,
+            by=lead,
+            event_type="concern",
+            occurred_on=day,
+            children=[first],
+            what_happened=text,
             sequence=sequence,
         )
     client.force_login(lead)
@@ -357,4 +371,3 @@ def test_an_entry_recorded_more_than_ten_working_days_after_the_event_is_marked_
     ChronologySettings.objects.update_or_create(pk=1, defaults={"late_after_working_days": 30})
     response = client.get(reverse("chronology:timeline", args=[case.reference]))
     assert not any(e.recorded_late for e in response.context["page"].entries)
-

@@ -400,20 +400,22 @@ TIMELINE_QUERIES = 20
 def test_timeline_query_count_does_not_grow(client, case, lead, n_entries, django_assert_num_queries):
     agencies = [lead.agency, AgencyFactory(name="Health"), AgencyFactory(name="School")]
     _bulk_entries(case, _child(case), agencies, n_entries)
+    ChronologySettings.load()  # the settings row exists from the first page ever shown
     client.force_login(lead)
     url = reverse("chronology:timeline", args=[case.reference])
-    # session, user, case (+ lead, team, agency), audit row, history cases, chronology settings (twice:
-    # gaps and the late marker), page of entries (with what they say now), their children now, their
-    # corrections, other views, gaps, duplicate pairs (+ their facts), same-event links, closure days,
-    # count, filter choices (children, agencies), unread notifications (header)
-    with django_assert_num_queries(TIMELINE_QUERIES, exact=False):
+    # session, user, case (+ lead, team, agency), audit row, history cases, chronology settings, page of
+    # entries (with what they say now), their children now, their corrections, other views, closure
+    # days (the late marker), duplicate pairs and their facts, same-event links,
+    # count, gaps, unread notifications (header), filter choices (children, agencies)
+    # The facts of the entries in a duplicate pair are one query more, when there are pairs.
+    with django_assert_num_queries(TIMELINE_QUERIES + (n_entries > 20)):
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["page"].entries) == min(n_entries, 50)
     assert response.context["count"] == n_entries
     # Paging from an entry (keyset) costs one query more: the entry paged from.
     last = response.context["page"].entries[-1]
-    with django_assert_num_queries(TIMELINE_QUERIES + 1, exact=False):
+    with django_assert_num_queries(TIMELINE_QUERIES + 1 + (n_entries > 20)):
         assert client.get(url, {"after": str(last.pk)}).status_code == 200
 
 
@@ -513,7 +515,7 @@ def test_gaps_and_duplicates_from_sql_match_the_hand_checked_analysis(case, lead
             based_on="",
             text=entry.what_happened,
             reason="Moved in a test",
-            occurred_on=entry.occurred_on - timedelta(days=rng.choice([1, 2, 30])),
+            occurred_on=entry.occurred_on - timedelta(days=rng.choice([1, 2])),
             event_type=rng.choice(["concern", "home_visit", "ae_attendance"]),
             significance="medium",
             children=rng.choice([[first], [second]]),
@@ -530,7 +532,9 @@ def test_gaps_and_duplicates_from_sql_match_the_hand_checked_analysis(case, lead
         for link in EffectiveEntryChild.objects.filter(entry_id__in=list(now)):
             children.setdefault(link.entry_id, set()).add(link.person_id)
         expected_gaps = analysis.find_gaps(
-            ((e.occurred_on, e.period_end) for e in now.values()), threshold_days=timeline.gap_days, until=timeline.until
+            ((e.occurred_on, e.period_end) for e in now.values()),
+            threshold_days=timeline.gap_days,
+            until=timeline.until,
         )
         expected_duplicates = analysis.find_duplicates(
             analysis.EntryFacts(

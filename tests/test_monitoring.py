@@ -193,7 +193,7 @@ def _every_rule_case():
     """One case that trips each rule of issue #7 (no recent contact: it has no entries)."""
     case, child = _child_case()
     PlanFactory(case=case, started_on=date(2025, 1, 6))  # neglect, over 12 months
-    _missed(case, child, date(2026, 10, 1))
+    _missed(case, child, date(2026, 9, 10))  # its outcome is on the chronology too
     for day in (date(2026, 9, 1), date(2026, 9, 15)):
         EntryFactory(case=case, event_type="no_access_visit", occurred_on=day)
     for day in (date(2026, 2, 1), date(2026, 5, 1), date(2026, 8, 1)):

@@ -88,7 +88,9 @@ PERMISSIONS = {
     "chronology:concern": "write",
     "chronology:entry_new": "write",
     "chronology:entry": "read",
-    "chronology:amend": "write",
+    "chronology:amend": "correct",
+    "chronology:other_view": "write",
+    "chronology:same_event": "write_post",
     "chronology:export_pdf": "write",
     "chronology:export_csv": "write",
     "chronology:export_court_pdf": "write",
@@ -145,6 +147,28 @@ EXPECTED = {
         "reader": 403,
         "manager": 200,
         "senior": 200,
+        "colleague": 404,
+        "outsider": 404,
+    },
+    # Correcting an entry: its author (the walker's entries are the lead's), the author's team manager, a
+    # senior manager of the author's agency, or the lead professional. The health visitor is refused
+    # with a 403 that offers another view instead (chronology.entry.correction_refused).
+    "correct": {
+        "lead": 200,
+        "member": 403,
+        "reader": 403,
+        "manager": 200,
+        "senior": 200,
+        "colleague": 404,
+        "outsider": 404,
+    },
+    # POST-only actions that add to the case: readers are refused before the method is looked at.
+    "write_post": {
+        "lead": 405,
+        "member": 405,
+        "reader": 403,
+        "manager": 405,
+        "senior": 405,
         "colleague": 404,
         "outsider": 404,
     },
@@ -240,7 +264,7 @@ def _case_url(name: str, case: Case) -> str:
     if name in ("gcp2:comparison", "gcp2:comparison_pdf"):
         kwargs["person_id"] = case.household.get(relationship="child").person_id
     child = case.household.filter(relationship="child").first().person
-    if name in ("chronology:entry", "chronology:amend"):
+    if name in ("chronology:entry", "chronology:amend", "chronology:other_view"):
         kwargs["entry_id"] = EntryFactory(case=case, children=[child]).pk
     if name == "chronology:appointment_outcome":
         kwargs["appointment_id"] = AppointmentFactory(case=case, child=child).pk
@@ -275,6 +299,8 @@ def test_case_url_as_persona(client, personas, case, persona, name):
     events = list(AuditEvent.objects.order_by("id")[before:])
     expected_action = {200: "case.viewed", 405: "case.viewed", 403: "access.refused_write", 404: "access.denied"}
     extra = EXTRA_AUDIT.get(name, []) if response.status_code == 200 else []
+    if PERMISSIONS[name] == "correct" and persona == "member":  # may open the case, not correct this entry
+        expected_action[403], extra = "case.viewed", ["chronology.entry.correction_refused"]
     # Exactly one row for the access (plus, for exports, the export itself), all by this persona.
     assert [e.action for e in events] == [expected_action[response.status_code], *extra]
     assert {e.actor for e in events} == {personas[persona]}
