@@ -42,7 +42,9 @@ from accounts.models import User  # noqa: E402
 from cases import services
 from cases.models import Case, HouseholdMember  # noqa: E402
 from chronology import imports  # noqa: E402
+from chronology import selectors as chronology_selectors  # noqa: E402
 from chronology import services as chronology_services  # noqa: E402
+from chronology.views import ENTRIES_PER_PAGE  # noqa: E402
 from gcp2.models import Assessment  # noqa: E402
 from monitoring import escalations  # noqa: E402
 from monitoring import rules as monitoring
@@ -51,6 +53,7 @@ from monitoring.models import Flag
 RESULTS = Path(__file__).resolve().parent / "results"
 PAGE_TARGET_RATIO = 10  # p95 of a page / p95 of the trivial page
 PAGE_TARGET_QUERIES = 25
+KEYSET_MARGIN = 0.10  # the oldest chronology page may cost at most 10% more than the first (p95)
 SWEEP_TARGET_S = 30
 PDF_TARGET_S = 5
 IMPORT_TARGET_S = 30
@@ -66,6 +69,8 @@ class Context:
     pdf_case: Case  # the case with 500 entries
     gcp2_case: Case
     gcp2_child_id: object
+    oldest_cursor: object = None  # the entry whose "Older" link leads to the big case's oldest page
+    entry_id: object = None  # an entry of the big case
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,29 @@ PAGES = [
     Page("case overview", "lead", lambda c: reverse("dashboards:detail", args=[c.big_case.reference])),
     Page("chronology (2,000 entries)", "lead", lambda c: reverse("chronology:timeline", args=[c.big_case.reference])),
     Page(
-        "chronology, last page",
+        "chronology, oldest page (keyset)",
         "lead",
-        lambda c: reverse("chronology:timeline", args=[c.big_case.reference]) + "?page=40",
+        lambda c: reverse("chronology:timeline", args=[c.big_case.reference]) + f"?after={c.oldest_cursor}",
+    ),
+    Page(
+        "chronology, oldest first",
+        "lead",
+        lambda c: reverse("chronology:timeline", args=[c.big_case.reference]) + "?order=oldest",
+    ),
+    Page(
+        "chronology entry",
+        "lead",
+        lambda c: reverse("chronology:entry", args=[c.big_case.reference, c.entry_id]),
+    ),
+    Page(
+        "child's page (big case)",
+        "lead",
+        lambda c: reverse("chronology:child", args=[c.big_case.reference, c.gcp2_child_id]),
+    ),
+    Page(
+        "possible duplicates (2,000 entries)",
+        "lead",
+        lambda c: reverse("chronology:duplicates", args=[c.big_case.reference]),
     ),
     Page(
         "GCP2 comparison", "lead", lambda c: reverse("gcp2:comparison", args=[c.gcp2_case.reference, c.gcp2_child_id])
@@ -120,7 +145,37 @@ def _context(lead: User) -> Context:
         .annotate(n=Count("id"))
         .order_by("-n", "child_id")[0]["child_id"]
     )
-    return Context(big_case=big, pdf_case=pdf, gcp2_case=big, gcp2_child_id=child)
+    # "Older" from the last-but-one page, as someone following the links from the newest page would.
+    timeline = chronology_selectors.timeline_for(big)
+    newest_first = list(timeline.entries.reverse().values_list("pk", flat=True))
+    last_page_starts = (len(newest_first) - 1) // ENTRIES_PER_PAGE * ENTRIES_PER_PAGE
+    return Context(
+        big_case=big,
+        pdf_case=pdf,
+        gcp2_case=big,
+        gcp2_child_id=child,
+        oldest_cursor=newest_first[last_page_starts - 1],
+        entry_id=newest_first[0],
+    )
+
+
+def explain_oldest_page(ctx: Context) -> dict:
+    """The plan of the oldest page's entries query: keyset, so no OFFSET in the SQL or the plan."""
+    timeline = chronology_selectors.timeline_for(ctx.big_case)
+    with CaptureQueriesContext(connections["default"]) as captured:
+        page = chronology_selectors.timeline_page(timeline, after=ctx.oldest_cursor, size=ENTRIES_PER_PAGE)
+    sql = next(q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"])
+    plan = ""
+    if connections["default"].vendor == "postgresql":
+        with connections["default"].cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql)  # nosec B608 - the SQL Django just ran, values inlined by it
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    return {
+        "entries_on_page": len(page.entries),
+        "is_oldest": page.older is None,
+        "offset_in_sql": "OFFSET" in sql.upper(),
+        "plan": plan,
+    }
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -336,6 +391,7 @@ def run(
             cursor.execute("ANALYZE")
     result["open_flags"] = Flag.objects.open().count()
     result["pages"] = measure_pages(ctx, users, repeats, pages) if "pages" in only else None
+    result["oldest_page"] = explain_oldest_page(ctx) if "pages" in only else None
     result["pdf"] = measure_pdf(ctx, users["lead"], separate_process=not pdf_in_process) if "pdf" in only else None
     result["import"] = measure_import(import_rows, today) if import_rows and "import" in only else None
     result["targets"] = targets(result)
@@ -350,6 +406,16 @@ def targets(result: dict) -> dict[str, bool]:
             r["ratio_p95"] <= PAGE_TARGET_RATIO for r in pages
         )
         checks[f"every page < {PAGE_TARGET_QUERIES} queries"] = all(r["queries"] < PAGE_TARGET_QUERIES for r in pages)
+        by_name = {r["page"]: r for r in pages}
+        first, oldest = by_name.get("chronology (2,000 entries)"), by_name.get("chronology, oldest page (keyset)")
+        if first and oldest:
+            checks[f"oldest chronology page p95 within {KEYSET_MARGIN:.0%} of the first"] = (
+                oldest["p95_ms"] <= first["p95_ms"] * (1 + KEYSET_MARGIN)
+            )
+    if result.get("oldest_page"):
+        checks["oldest chronology page: no OFFSET"] = not result["oldest_page"]["offset_in_sql"] and (
+            "offset" not in result["oldest_page"]["plan"].lower()
+        )
     if result["sweep"]:
         checks[f"sweep < {SWEEP_TARGET_S} s"] = result["sweep"]["first"]["seconds"] < SWEEP_TARGET_S
         checks["second sweep raises 0"] = result["sweep"]["second"]["raised"] == 0
@@ -423,6 +489,13 @@ def report(result: dict) -> str:
             f"{pdf['bytes'] // 1024} KiB, peak memory {pdf['peak_rss_mb']} MB (+{pdf['peak_rss_growth_mb']} MB)",
         ]
     )
+    if result.get("oldest_page"):
+        oldest = result["oldest_page"]
+        lines.append(
+            f"Oldest chronology page: {oldest['entries_on_page']} entries by keyset, "
+            f"OFFSET in the SQL: {'yes' if oldest['offset_in_sql'] else 'no'}; plan:"
+        )
+        lines += [f"  {line}" for line in oldest["plan"].splitlines()[:12]]
     if result["import"]:
         imp = result["import"]
         lines.append(f"Partner CSV import of {imp['rows']} rows: {imp['seconds']} s ({imp['rows_per_second']} rows/s)")

@@ -30,6 +30,7 @@ from chronology.models import (
     OtherView,
     SameEvent,
 )
+from common import clock
 from common.conflicts import VersionConflict
 
 
@@ -212,7 +213,7 @@ def _new_entry(
         date_precision=date_precision,
         occurred_until=occurred_until,
         sequence=sequence,
-        recorded_at=timezone.now(),
+        recorded_at=clock.now(),
         recorded_by=by,
         source_agency_id=by.agency_id,
         author_role=by.display_role[:100],

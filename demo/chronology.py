@@ -4,13 +4,16 @@ emotional-neglect observations, a returning family, and the family docs/sample-i
 """
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
 
 from accounts.models import Agency, User
 from cases import services as case_services
 from cases.models import Case, CaseMember, HouseholdMember
 from chronology import services
 from chronology.models import Appointment, EventType
+from common import clock
 
 SEED = 20261125 + 4  # apart from cases.demo's seed, so households stay as they were
 
@@ -132,6 +135,16 @@ def _authors(case: Case) -> list[User]:
     return [m.user for m in members if m.user.agency_id]
 
 
+def _recorded_soon_after(day: date) -> datetime:
+    """When a practitioner would have recorded an event of `day`: usually within a few working days, one
+    in twenty weeks later (those show as "recorded late", as some always do), never in the future. Its own
+    random numbers, seeded by the day, so that the rest of the demo is the same as before."""
+    rng = random.Random(day.toordinal())
+    delay = rng.choice([0, 1, 1, 2, 3, 5]) if rng.random() < 0.95 else rng.randint(20, 60)
+    at = timezone.make_aware(datetime.combine(day + timedelta(days=delay), time(16, rng.randint(0, 59))))
+    return min(at, timezone.now())
+
+
 def _entries(rng: random.Random, case: Case, staff: dict[str, User], start: date, end: date, count: int) -> None:
     children = _children(case, born=False)  # the chronology starts before birth
     if not children:
@@ -151,19 +164,20 @@ def _entries(rng: random.Random, case: Case, staff: dict[str, User], start: date
         author = rng.choice(authors)
         event_type, text, impact, forms = rng.choice(WORDS[author.agency.kind])
         child = rng.choice(children)
-        services.entry_create(
-            case=case,
-            by=author,
-            event_type=event_type,
-            occurred_on=day,
-            children=[child],
-            what_happened=text.format(child=child.first_name),
-            impact=impact,
-            neglect_forms=forms,
-            significance=rng.choices(["low", "medium", "high"], weights=[3, 5, 2])[0],
-            whole_household=event_type in (EventType.MEETING, EventType.PLAN_CHANGE),
-            date_precision=rng.choices(["exact", "approximate"], weights=[9, 1])[0],
-        )
+        with clock.replaying(_recorded_soon_after(day)):
+            services.entry_create(
+                case=case,
+                by=author,
+                event_type=event_type,
+                occurred_on=day,
+                children=[child],
+                what_happened=text.format(child=child.first_name),
+                impact=impact,
+                neglect_forms=forms,
+                significance=rng.choices(["low", "medium", "high"], weights=[3, 5, 2])[0],
+                whole_household=event_type in (EventType.MEETING, EventType.PLAN_CHANGE),
+                date_precision=rng.choices(["exact", "approximate"], weights=[9, 1])[0],
+            )
     # A police incident that social care also recorded from the police notification: a likely duplicate.
     if rng.random() < 0.4:
         day = start + timedelta(days=rng.randint(0, max(span, 0)))
@@ -172,17 +186,18 @@ def _entries(rng: random.Random, case: Case, staff: dict[str, User], start: date
             (staff["police1"], "Officers attended a domestic incident; {child} was in the home."),
             (case.lead_professional, "Police notification: domestic incident, {child} present."),
         ):
-            services.entry_create(
-                case=case,
-                by=author,
-                event_type=EventType.POLICE_INCIDENT,
-                occurred_on=day,
-                children=[child],
-                what_happened=text.format(child=child.first_name),
-                impact="negative",
-                neglect_forms=["emotional"],
-                significance="high",
-            )
+            with clock.replaying(_recorded_soon_after(day)):
+                services.entry_create(
+                    case=case,
+                    by=author,
+                    event_type=EventType.POLICE_INCIDENT,
+                    occurred_on=day,
+                    children=[child],
+                    what_happened=text.format(child=child.first_name),
+                    impact="negative",
+                    neglect_forms=["emotional"],
+                    significance="high",
+                )
 
 
 def _appointments(rng: random.Random, case: Case, staff: dict[str, User], start: date, end: date) -> None:
@@ -214,7 +229,8 @@ def _appointments(rng: random.Random, case: Case, staff: dict[str, User], start:
             scheduled_on=start + timedelta(days=rng.randint(0, max((end - start).days, 0))),
         )
         outcome = rng.choices([o for o, _ in outcomes], weights=[w for _, w in outcomes])[0]
-        services.appointment_record_outcome(appointment=appointment, by=by, outcome=outcome)
+        with clock.replaying(_recorded_soon_after(appointment.scheduled_on)):
+            services.appointment_record_outcome(appointment=appointment, by=by, outcome=outcome)
     if children and case.is_open:  # one appointment still to come
         by = rng.choice(health)
         services.appointment_create(
@@ -233,19 +249,21 @@ def _ae(rng: random.Random, case: Case, staff: dict[str, User], start: date, end
         if not children:
             return
         child = rng.choice(children)
-        services.entry_create(
-            case=case,
-            by=staff["gp1"],
-            event_type=EventType.AE_ATTENDANCE,
-            occurred_on=start + timedelta(days=rng.randint(0, max((end - start).days, 0))),
-            children=[child],
-            what_happened=f"{child.first_name} attended A&E.",
-            hospital="Northbridge General Hospital",
-            reason_given=rng.choice(AE_REASONS),
-            impact="negative",
-            neglect_forms=["medical"],
-            significance="medium",
-        )
+        day = start + timedelta(days=rng.randint(0, max((end - start).days, 0)))
+        with clock.replaying(_recorded_soon_after(day)):
+            services.entry_create(
+                case=case,
+                by=staff["gp1"],
+                event_type=EventType.AE_ATTENDANCE,
+                occurred_on=day,
+                children=[child],
+                what_happened=f"{child.first_name} attended A&E.",
+                hospital="Northbridge General Hospital",
+                reason_given=rng.choice(AE_REASONS),
+                impact="negative",
+                neglect_forms=["medical"],
+                significance="medium",
+            )
 
 
 def _returning_family(closed: Case, lead: User, practitioner: User, today: date) -> Case:
@@ -301,4 +319,40 @@ def seed_chronology(*, staff: dict[str, User], today: date) -> int:
         _entries(rng, case, staff, start, end, count)
         _appointments(rng, case, staff, start, end)
         _ae(rng, case, staff, start, end)
+    _a_correction_and_another_view(new_cases[0], staff)
     return len(new_cases)
+
+
+def _a_correction_and_another_view(case: Case, staff: dict[str, User]) -> None:
+    """On the sample family: the health visitor corrects the child and the date of one of her entries (the
+    commonest slip), and the teacher, who may not correct it, adds the school's view beside another."""
+    practitioner, teacher = staff["practitioner"], staff["teacher"]
+    entries = list(case.entries.filter(recorded_by=practitioner).order_by("-occurred_on", "id")[:2])
+    children = _children(case)
+    if len(entries) < 2 or len(children) < 2:
+        return
+    wrong, viewed = entries
+    now = wrong.effective
+    other_child = next((child for child in children if not wrong.child_links.filter(person=child).exists()), None)
+    if other_child is None:
+        return
+    services.entry_correct(
+        entry=wrong,
+        by=practitioner,
+        based_on="",
+        text=now.what_happened,
+        reason="Recorded against the wrong child, and the day before it happened.",
+        occurred_on=now.occurred_on - timedelta(days=1),
+        occurred_until=now.occurred_until,
+        event_type=now.event_type,
+        significance=now.significance,
+        neglect_forms=[
+            form for form in ("physical", "emotional", "medical", "educational") if getattr(now, f"neglect_{form}")
+        ],
+        children=[other_child],
+    )
+    services.other_view_add(
+        entry=viewed,
+        by=teacher,
+        text="School's view: attendance that week was full and the children came in clean and fed.",
+    )
