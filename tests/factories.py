@@ -307,6 +307,7 @@ class AmendmentFactory(DjangoModelFactory):
 class AppointmentFactory(DjangoModelFactory):
     class Meta:
         model = Appointment
+        skip_postgeneration_save = True  # appointments are append-only: saving again is refused
 
     case = factory.SubFactory(CaseFactory)
     child = factory.SubFactory(PersonFactory)
