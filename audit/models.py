@@ -88,6 +88,18 @@ class AuditEvent(AppendOnlyModel):
             "chronology.appointment.outcome_recorded",
             ("Recorded an appointment's outcome"),
         )
+        CHRONOLOGY_APPOINTMENT_OUTCOME_CORRECTED = (
+            "chronology.appointment.outcome_corrected",
+            "Corrected an appointment's outcome",
+        )
+        CHRONOLOGY_OUTCOME_CORRECTION_REFUSED = (
+            "chronology.appointment.outcome_correction_refused",
+            "Refused: may not correct an outcome another person recorded",
+        )
+        CHRONOLOGY_OUTCOME_CORRECTION_CONFLICT = (
+            "chronology.appointment.outcome_correction_conflict",
+            "Outcome correction not saved: someone else corrected it first",
+        )
         CHRONOLOGY_EXPORTED = "chronology.exported", "Printed or downloaded a chronology"
         CHRONOLOGY_IMPORT_COMPLETED = "chronology.import.completed", "Imported a partner's chronology"
         GCP2_ASSESSMENT_STARTED = "gcp2.assessment.started", "Started a GCP2"

@@ -409,9 +409,9 @@ def targets(result: dict) -> dict[str, bool]:
         by_name = {r["page"]: r for r in pages}
         first, oldest = by_name.get("chronology (2,000 entries)"), by_name.get("chronology, oldest page (keyset)")
         if first and oldest:
-            checks[f"oldest chronology page p95 within {KEYSET_MARGIN:.0%} of the first"] = (
-                oldest["p95_ms"] <= first["p95_ms"] * (1 + KEYSET_MARGIN)
-            )
+            checks[f"oldest chronology page p95 within {KEYSET_MARGIN:.0%} of the first"] = oldest["p95_ms"] <= first[
+                "p95_ms"
+            ] * (1 + KEYSET_MARGIN)
     if result.get("oldest_page"):
         checks["oldest chronology page: no OFFSET"] = not result["oldest_page"]["offset_in_sql"] and (
             "offset" not in result["oldest_page"]["plan"].lower()

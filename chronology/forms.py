@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Agency
 from cases.models import Case, HouseholdMember, Person
-from chronology.models import Appointment, Entry, EventType, NeglectForm
+from chronology.models import MISSED_APPOINTMENT, Appointment, Entry, EventType, NeglectForm
 from common.forms import DateInput, OnceOnlyForm
 
 
@@ -31,10 +31,28 @@ def _not_future(value):
     return value
 
 
-class ConcernForm(OnceOnlyForm):
-    """The quick 'log a concern' form: the few things a practitioner knows straight away."""
+# "Log a concern" offers a missed appointment in place of a bare "Appointment": an appointment logged
+# without its outcome never counted as missed (issue #16). Appointments stay on the full entry form.
+CONCERN_EVENT_TYPES = [
+    *[(value, label) for value, label in EventType.choices if value != EventType.APPOINTMENT],
+    (MISSED_APPOINTMENT, "Missed appointment (was not brought, did not attend, cancelled by the family)"),
+]
+MISSED_CHOICES = [
+    (Appointment.Outcome.WAS_NOT_BROUGHT, "Was not brought (a child who depends on a carer to take them)"),
+    (Appointment.Outcome.DID_NOT_ATTEND, Appointment.Outcome.DID_NOT_ATTEND.label),
+    (Appointment.Outcome.CANCELLED_BY_FAMILY, Appointment.Outcome.CANCELLED_BY_FAMILY.label),
+]
+# The fields only a missed appointment uses, and those it does not (the outcome sets them).
+MISSED_FIELDS = ("appointment_kind", "appointment_agency", "missed_outcome")
+CONCERN_ONLY_FIELDS = ("impact", "impact_detail", "neglect_forms", "action_taken", "significance")
 
-    event_type = forms.ChoiceField(label="What kind of event", choices=EventType.choices, initial=EventType.CONCERN)
+
+class ConcernForm(OnceOnlyForm):
+    """The quick 'log a concern' form: the few things a practitioner knows straight away. With
+    "Missed appointment" chosen it records the appointment and its outcome instead (the appointment
+    fields are then needed, and the impact, forms of neglect and significance follow from the outcome)."""
+
+    event_type = forms.ChoiceField(label="What kind of event", choices=CONCERN_EVENT_TYPES, initial=EventType.CONCERN)
     occurred_on = forms.DateField(label="When did it happen?", widget=DateInput, initial=timezone.localdate)
     children = forms.ModelMultipleChoiceField(
         label="Which children is it about?",
@@ -43,11 +61,34 @@ class ConcernForm(OnceOnlyForm):
         required=False,
     )
     whole_household = forms.BooleanField(label="All the children in the household", required=False)
+    appointment_kind = forms.ChoiceField(
+        label="Type of appointment",
+        choices=[("", "Choose the type"), *Appointment.Kind.choices],
+        required=False,
+        help_text="Only for a missed appointment.",
+    )
+    appointment_agency = forms.ModelChoiceField(
+        label="With which agency",
+        queryset=Agency.objects.filter(is_active=True),
+        required=False,
+        empty_label="Choose the agency",
+        help_text="Only for a missed appointment.",
+    )
+    missed_outcome = forms.ChoiceField(
+        label="What happened to the appointment?",
+        choices=MISSED_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Only for a missed appointment. Say “did not attend” only for a young person expected "
+        "to come on their own.",
+    )
     what_happened = forms.CharField(
         label="What happened?",
         max_length=5000,
+        required=False,  # needed for everything but a missed appointment (clean)
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Plain words: what you saw or heard, and who said it. Families may read this.",
+        help_text="Plain words: what you saw or heard, and who said it. Families may read this. "
+        "For a missed appointment, anything to add (optional).",
     )
     impact = forms.ChoiceField(
         label="Impact on the child",
@@ -80,19 +121,64 @@ class ConcernForm(OnceOnlyForm):
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["children"].queryset = _household_children(case)
+        if self.is_bound and self.data.get("event_type") == MISSED_APPOINTMENT:
+            for name in CONCERN_ONLY_FIELDS:  # the outcome decides them: not asked for (they may be hidden)
+                self.fields[name].required = False
 
     def clean_occurred_on(self):
         return _not_future(self.cleaned_data["occurred_on"])
 
+    @property
+    def missed_appointment(self) -> bool:
+        return self.cleaned_data.get("event_type") == MISSED_APPOINTMENT
+
     def clean(self):
         data = super().clean()
+        if self.missed_appointment:
+            self._clean_missed_appointment(data)
+            return data
         if not data.get("children") and not data.get("whole_household") and "children" not in self.errors:
             self.add_error("children", "Choose at least one child, or tick 'All the children in the household'.")
+        if not data.get("what_happened", "").strip() and "what_happened" not in self.errors:
+            self.add_error("what_happened", "Say what happened.")
         return data
+
+    def _clean_missed_appointment(self, data) -> None:
+        children = data.get("children")
+        if "children" not in self.errors and (data.get("whole_household") or not children or len(children) != 1):
+            self.add_error("children", "An appointment is for one child: choose the child whose appointment it was.")
+        if not data.get("appointment_kind") and "appointment_kind" not in self.errors:
+            self.add_error("appointment_kind", "Choose the type of appointment.")
+        if not data.get("appointment_agency") and "appointment_agency" not in self.errors:
+            self.add_error("appointment_agency", "Choose the agency the appointment was with.")
+        if not data.get("missed_outcome") and "missed_outcome" not in self.errors:
+            self.add_error("missed_outcome", "Choose was not brought, did not attend or cancelled by the family.")
+        if len(data.get("what_happened", "")) > 1000:
+            self.add_error("what_happened", "For a missed appointment keep this to 1,000 characters.")
+
+    def missed_appointment_values(self) -> dict:
+        """What missed_appointment_record is given (the date of the event is the appointment's date)."""
+        data = self.cleaned_data
+        return {
+            "child": data["children"][0],
+            "kind": data["appointment_kind"],
+            "agency": data["appointment_agency"],
+            "scheduled_on": data["occurred_on"],
+            "outcome": data["missed_outcome"],
+            "note": data["what_happened"],
+        }
+
+    def values(self) -> dict:
+        """What entry_create is given: not the missed-appointment fields."""
+        return {name: value for name, value in super().values().items() if name not in MISSED_FIELDS}
 
 
 class EntryForm(ConcernForm):
     """Every field of an entry, for a considered record (periods, times, A&E details)."""
+
+    # Every event type, "Appointment" included; a missed appointment is logged on "Log a concern".
+    event_type = forms.ChoiceField(label="What kind of event", choices=EventType.choices, initial=EventType.CONCERN)
+    appointment_kind = appointment_agency = missed_outcome = None
 
     date_precision = forms.ChoiceField(
         label="How exact is the date?", choices=Entry.Precision.choices, initial=Entry.Precision.EXACT
@@ -225,6 +311,14 @@ class OtherViewForm(OnceOnlyForm):
     )
 
 
+# What can be said of an appointment added after it happened ("rescheduled" needs its new date, on
+# the outcome page).
+PAST_OUTCOMES = [
+    ("", "Nothing yet: it is still to come, or I will record it later"),
+    *[(value, label) for value, label in Appointment.Outcome.choices if value != Appointment.Outcome.RESCHEDULED],
+]
+
+
 class AppointmentForm(OnceOnlyForm):
     child = forms.ModelChoiceField(label="Child", queryset=Person.objects.none())
     kind = forms.ChoiceField(label="Type of appointment", choices=Appointment.Kind.choices)
@@ -232,10 +326,42 @@ class AppointmentForm(OnceOnlyForm):
     scheduled_on = forms.DateField(label="Date", widget=DateInput)
     scheduled_at = forms.TimeField(label="Time (optional)", widget=TimeInput, required=False)
     notes = forms.CharField(label="Notes (optional)", max_length=500, required=False)
+    outcome = forms.ChoiceField(
+        label="What happened? (optional)",
+        choices=PAST_OUTCOMES,
+        required=False,
+        initial="",
+        widget=forms.RadioSelect,
+        help_text="Only for an appointment of today or earlier: the outcome goes on the chronology with it.",
+    )
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["child"].queryset = _household_children(case)
+
+    def clean(self):
+        data = super().clean()
+        when = data.get("scheduled_on")
+        if data.get("outcome") and when and when > timezone.localdate():
+            self.add_error("outcome", "This appointment is in the future: record what happened once it has.")
+        return data
+
+
+class OutcomeCorrectionForm(OnceOnlyForm):
+    """Correct an appointment's outcome: what really happened, and why the recorded one was wrong."""
+
+    based_on = forms.CharField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(
+        label="What really happened?",
+        choices=[(v, label) for v, label in Appointment.Outcome.choices if v != Appointment.Outcome.RESCHEDULED],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Why does the outcome need correcting?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown with the correction, with your name and the date. The outcome first recorded stays readable.",
+    )
 
 
 class OutcomeForm(forms.Form):

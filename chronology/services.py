@@ -17,6 +17,7 @@ from audit import services as audit
 from audit.models import AuditEvent
 from cases.models import Case, HouseholdMember, Level, Person
 from chronology.models import (
+    MISSED_OUTCOMES,
     Amendment,
     AmendmentChild,
     Appointment,
@@ -427,9 +428,18 @@ def appointment_create(
     scheduled_at: time | None = None,
     notes: str = "",
     external_reference: str = "",
+    outcome: str = "",
 ) -> Appointment:
     """Book an appointment for a child of the household (nothing goes on the timeline until
-    its outcome is known)."""
+    its outcome is known). An appointment of today or earlier may be added with its `outcome`, in the
+    same transaction: the outcome row and its chronology entry are written as appointment_record_outcome
+    writes them, with `notes` on the entry too."""
+    if outcome and scheduled_on > timezone.localdate():
+        raise ValidationError({"outcome": "This appointment is in the future: add what happened once it has."})
+    if outcome == Appointment.Outcome.RESCHEDULED:
+        raise ValidationError(
+            {"outcome": "To rebook, add the appointment and record it as rescheduled with its new date."}
+        )
     appointment = _new_appointment(
         case=case,
         by=by,
@@ -450,7 +460,48 @@ def appointment_create(
         target=appointment,
         data=_appointment_audit_data(appointment),
     )
+    if outcome:
+        appointment_record_outcome(appointment=appointment, by=by, outcome=outcome, note=notes)
     return appointment
+
+
+# What "Log a concern" offers for a missed appointment: the outcomes that mean the family did not come.
+MISSED_APPOINTMENT_OUTCOMES = (
+    Appointment.Outcome.WAS_NOT_BROUGHT,
+    Appointment.Outcome.DID_NOT_ATTEND,
+    Appointment.Outcome.CANCELLED_BY_FAMILY,
+)
+
+
+@transaction.atomic
+def missed_appointment_record(
+    *,
+    case: Case,
+    by: User,
+    child: Person,
+    kind: str,
+    agency: Agency,
+    scheduled_on: date,
+    scheduled_at: time | None = None,
+    outcome: str,
+    note: str = "",
+) -> Entry:
+    """A missed appointment in one step ("Log a concern"): the appointment, its outcome row and the
+    chronology entry, all or nothing. `outcome` is was not brought, did not attend or cancelled by the
+    family. Returns the entry. Raises ValidationError keyed by argument name; audited by
+    appointment_create and appointment_record_outcome."""
+    if outcome not in MISSED_APPOINTMENT_OUTCOMES:
+        raise ValidationError({"outcome": "Choose was not brought, did not attend or cancelled by the family."})
+    if outcome in MISSED_OUTCOMES and scheduled_on > timezone.localdate():
+        raise ValidationError(
+            {"scheduled_on": "The appointment cannot have been missed yet: its date is in the future."}
+        )
+    if len(note) > AppointmentOutcome._meta.get_field("note").max_length:
+        raise ValidationError({"note": "Keep this to 1,000 characters."})
+    appointment = appointment_create(
+        case=case, by=by, child=child, agency=agency, kind=kind, scheduled_on=scheduled_on, scheduled_at=scheduled_at
+    )
+    return appointment_record_outcome(appointment=appointment, by=by, outcome=outcome, note=note)
 
 
 def _new_appointment(
@@ -490,6 +541,7 @@ def _appointment_audit_data(appointment: Appointment) -> dict:
 OUTCOME_WORDS = {
     Appointment.Outcome.ATTENDED: "{child} attended the {kind} appointment.",
     Appointment.Outcome.WAS_NOT_BROUGHT: "{child} was not brought to the {kind} appointment.",
+    Appointment.Outcome.DID_NOT_ATTEND: "{child} did not attend the {kind} appointment.",
     Appointment.Outcome.CANCELLED_BY_FAMILY: "The family cancelled {child}'s {kind} appointment.",
     Appointment.Outcome.CANCELLED_BY_SERVICE: "The service cancelled {child}'s {kind} appointment.",
     Appointment.Outcome.RESCHEDULED: "{child}'s {kind} appointment was rescheduled.",
@@ -562,7 +614,7 @@ def appointment_record_outcome(
 
 def _outcome_check(appointment: Appointment, outcome: str, rescheduled_on: date | None, today: date) -> None:
     _check_choice(outcome, Appointment.Outcome, "outcome", "Choose what happened.")
-    missed_or_met = outcome in (Appointment.Outcome.ATTENDED, Appointment.Outcome.WAS_NOT_BROUGHT)
+    missed_or_met = outcome == Appointment.Outcome.ATTENDED or outcome in MISSED_OUTCOMES
     if missed_or_met and appointment.scheduled_on > today:
         raise ValidationError(
             {"outcome": "This appointment has not happened yet: record a cancellation or a new date instead."}
@@ -581,16 +633,12 @@ def _outcome_entry_values(
     external_reference: str,
 ) -> dict:
     """What entry_create is given for an appointment's outcome (`rescheduled_on`: the new date booked)."""
-    wnb = outcome == Appointment.Outcome.WAS_NOT_BROUGHT
+    wnb = outcome in MISSED_OUTCOMES  # a young person not attending is as significant as a child not brought
     if wnb:
         significance = "high" if appointment.case.level == Level.CHILD_PROTECTION else "medium"
     else:
         significance = "low"
-    text = OUTCOME_WORDS[outcome].format(child=appointment.child.first_name, kind=appointment.get_kind_display())
-    if rescheduled_on:
-        text += f" New date: {rescheduled_on:%d/%m/%Y}."
-    if note.strip():
-        text += f" {note.strip()}"
+    text = _outcome_text(appointment, outcome, note, rescheduled_on)
     return dict(
         case=appointment.case,
         event_type=EventType.APPOINTMENT,
@@ -607,8 +655,142 @@ def _outcome_entry_values(
     )
 
 
+def _outcome_text(appointment: Appointment, outcome: str, note: str, rescheduled_on: date | None = None) -> str:
+    """An outcome in the chronology's words, as its entry says it."""
+    text = OUTCOME_WORDS[outcome].format(child=appointment.child.first_name, kind=appointment.get_kind_display())
+    if rescheduled_on:
+        text += f" New date: {rescheduled_on:%d/%m/%Y}."
+    if note.strip():
+        text += f" {note.strip()}"
+    return text
+
+
 def _outcome_audit_data(outcome: str, entry: Entry) -> dict:
     return {"outcome": outcome, "entry_id": str(entry.pk)}
+
+
+def outcome_entry(appointment: Appointment) -> Entry | None:
+    """The chronology entry an appointment's outcome wrote (the first entry about the appointment), with
+    what outcome_correction_basis needs loaded."""
+    return (
+        Entry.objects.filter(appointment=appointment)
+        .select_related("recorded_by__team", "case")
+        .order_by("recorded_at", "id")
+        .first()
+    )
+
+
+def outcome_correction_basis(appointment: Appointment, by: User, entry: Entry | None = None) -> str | None:
+    """Why `by` may correct an appointment's outcome, or None: the rule for entries (correction_basis)
+    applied to the entry the outcome wrote, whose author is the person who recorded the outcome."""
+    entry = entry or outcome_entry(appointment)
+    return correction_basis(entry, by) if entry is not None else None
+
+
+def outcome_correctable_ids(appointments: Iterable[Appointment], by: User) -> set:
+    """Which of these appointments (with_outcome()) `by` may correct the outcome of, in one query."""
+    recorded = [appointment.pk for appointment in appointments if getattr(appointment, "outcome", None)]
+    entries = {}
+    for entry in (
+        Entry.objects.filter(appointment_id__in=recorded)
+        .select_related("recorded_by__team", "case")
+        .order_by("-recorded_at", "-id")  # the first entry of each appointment is the one kept
+    ):
+        entries[entry.appointment_id] = entry
+    return {pk for pk, entry in entries.items() if correction_basis(entry, by) is not None}
+
+
+CORRECTABLE_OUTCOMES = [choice for choice in Appointment.Outcome if choice != Appointment.Outcome.RESCHEDULED]
+
+
+@transaction.atomic
+def appointment_outcome_correct(
+    *, appointment: Appointment, by: User, outcome: str, reason: str, based_on: str
+) -> AppointmentOutcome:
+    """Correct an appointment's outcome: a new row naming the one in force (`corrects`), with who, when
+    and why; no row is ever changed. The outcome's chronology entry is corrected to say the new outcome,
+    its other values kept, so the timeline, the child's page and the monitoring rule all follow.
+
+    `based_on` is the id of the outcome row in force when the person opened the form: if someone
+    corrected it since, VersionConflict is raised and nothing is written (two corrections at the same
+    moment: the one-to-one `corrects` lets only one row name the same row). Who may correct: as for the
+    outcome's entry (correction_basis). A reason is always needed. Raises PermissionDenied for anyone
+    else and ValidationError (keyed by argument) for bad values.
+    """
+    entry = outcome_entry(appointment)
+    basis = correction_basis(entry, by) if entry is not None else None
+    if basis is None:
+        raise PermissionDenied(
+            "Only the person who recorded the outcome, their manager or the lead professional can correct it."
+        )
+    # A read lock on the (append-only) appointment: two corrections of its outcome are decided in turn.
+    Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
+    current = AppointmentOutcome.objects.current().filter(appointment=appointment).first()
+    if current is None:
+        raise ValidationError("No outcome has been recorded for this appointment yet: record it first.")
+    if str(current.pk) != str(based_on or ""):
+        raise VersionConflict(current)
+    if outcome not in CORRECTABLE_OUTCOMES:
+        raise ValidationError({"outcome": "Choose what happened."})
+    if outcome == current.outcome:
+        raise ValidationError({"outcome": "That is the outcome recorded now: choose what really happened."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the outcome needs correcting."})
+    _outcome_check(appointment, outcome, None, timezone.localdate())
+    try:
+        with transaction.atomic():
+            corrected = AppointmentOutcome.objects.create(
+                appointment=appointment,
+                outcome=outcome,
+                note=current.note,
+                recorded_by=by,
+                recorded_at=timezone.now(),
+                corrects=current,
+                reason=reason.strip(),
+            )
+    except IntegrityError:
+        raise VersionConflict(AppointmentOutcome.objects.current().filter(appointment=appointment).first()) from None
+    _correct_outcome_entry(entry, appointment, outcome, current.note, reason, by)
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CHRONOLOGY_APPOINTMENT_OUTCOME_CORRECTED,
+        case=appointment.case,
+        target=appointment,
+        data={
+            "outcome_id": str(corrected.pk),
+            "corrects_id": str(current.pk),
+            "outcome": outcome,
+            "was": current.outcome,
+            "basis": basis,
+            "entry_id": str(entry.pk),
+        },
+    )
+    return corrected
+
+
+def _correct_outcome_entry(entry: Entry, appointment: Appointment, outcome: str, note: str, reason: str, by: User):
+    """Correct the outcome's entry to say the new outcome, keeping everything else it says now."""
+    effective = EffectiveEntry.objects.get(pk=entry.pk)
+    text = _outcome_text(appointment, outcome, note)
+    if text == effective.what_happened:
+        return  # the entry already says it (someone corrected its words before)
+    children = Person.objects.filter(
+        pk__in=list(EffectiveEntryChild.objects.filter(entry_id=entry.pk).values_list("person_id", flat=True))
+    )
+    entry_correct(
+        entry=entry,
+        by=by,
+        based_on=str(effective.amendment_id or ""),
+        text=text,
+        reason=reason,
+        occurred_on=effective.occurred_on,
+        occurred_until=effective.occurred_until,
+        sequence=effective.sequence,
+        event_type=effective.event_type,
+        significance=effective.significance,
+        neglect_forms=[form for form in NeglectForm.values if getattr(effective, f"neglect_{form}")],
+        children=children,
+    )
 
 
 @dataclass

@@ -27,5 +27,10 @@ urlpatterns = [
         views.appointment_outcome,
         name="appointment_outcome",
     ),
+    path(
+        "<caseref:reference>/appointments/<uuid:appointment_id>/outcome/correct/",
+        views.appointment_outcome_correct,
+        name="appointment_outcome_correct",
+    ),
     path("<caseref:reference>/children/<uuid:person_id>/", views.child, name="child"),
 ]

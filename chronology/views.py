@@ -30,10 +30,11 @@ from chronology.forms import (
     EntryForm,
     ImportForm,
     OtherViewForm,
+    OutcomeCorrectionForm,
     OutcomeForm,
     TimelineFilterForm,
 )
-from chronology.models import Amendment, Entry, EventType
+from chronology.models import Amendment, Appointment, Entry, EventType
 from common.conflicts import VersionConflict
 from common.views import INVALID, DuplicateSubmission, apply_service_errors, form_page, saved_once
 from workdays import calendar
@@ -49,7 +50,8 @@ PAGES = {
         "submit_label": "Add to the chronology",
         "intro": "Record what you saw or heard, when, and which children it is about. "
         "It goes on the shared multi-agency chronology straight away and cannot be "
-        "edited afterwards, only corrected with an amendment.",
+        "edited afterwards, only corrected with an amendment. For a child who was not brought to an "
+        "appointment, choose “Missed appointment”: the appointment and what happened are recorded together.",
     },
     "entry": {
         "title": "Add a chronology entry",
@@ -69,7 +71,15 @@ PAGES = {
         "intro": "Only the author, their manager or the lead professional can correct an entry. If your "
         "agency sees it differently, say so here: your view is shown beside the entry.",
     },
-    "appointment": {"title": "Add an appointment", "submit_label": "Add the appointment"},
+    "appointment": {
+        "title": "Add an appointment",
+        "submit_label": "Add the appointment",
+        "intro": "If the appointment has already happened, say what happened: it goes on the chronology with it.",
+    },
+    "outcome_correct": {
+        "title": "Correct the outcome",
+        "submit_label": "Add the correction",
+    },
     "outcome": {
         "title": "Record the appointment's outcome",
         "submit_label": "Record outcome",
@@ -79,7 +89,9 @@ PAGES = {
 }
 
 
-def _form_page(request, page: str, form, case: Case, **extra) -> HttpResponse:
+def _form_page(request, page: str, form, case: Case, *, template: str | None = None, **extra) -> HttpResponse:
+    if template:
+        return form_page(request, {**PAGES[page], **extra}, form, case, template=template)
     return form_page(request, {**PAGES[page], **extra}, form, case)
 
 
@@ -292,7 +304,50 @@ def _save_entry(request: HttpRequest, case: Case, page: str, form_class) -> Http
 
 @access.case_view(methods=("GET", "POST"), write=True)
 def concern(request: HttpRequest, case: Case) -> HttpResponse:
-    return _save_entry(request, case, "concern", ConcernForm)
+    """Log a concern, or a missed appointment in one step (the appointment, its outcome and the entry)."""
+    form = ConcernForm(request.POST or None, case=case, initial={"appointment_agency": request.user.agency_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                if form.missed_appointment:
+                    entry = services.missed_appointment_record(
+                        case=case, by=request.user, **form.missed_appointment_values()
+                    )
+                else:
+                    entry = services.entry_create(case=case, by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "This was already added to the chronology; it was not added twice.")
+            return redirect("chronology:timeline", reference=case.reference)
+        except ValidationError as error:
+            _missed_appointment_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Missed appointment added to the chronology and to the appointments."
+                if form.missed_appointment
+                else "Added to the chronology.",
+            )
+            return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
+    return _form_page(request, "concern", form, case, template="chronology/concern.html")
+
+
+# missed_appointment_record's argument names, as the fields of "Log a concern" that carry them.
+MISSED_ARGUMENT_FIELDS = {
+    "child": "children",
+    "kind": "appointment_kind",
+    "agency": "appointment_agency",
+    "scheduled_on": "occurred_on",
+    "outcome": "missed_outcome",
+    "note": "what_happened",
+}
+
+
+def _missed_appointment_errors(form: ConcernForm, error: ValidationError) -> None:
+    if form.missed_appointment and hasattr(error, "error_dict"):
+        error = ValidationError(
+            {MISSED_ARGUMENT_FIELDS.get(name, name): errors for name, errors in error.error_dict.items()}
+        )
+    apply_service_errors(form, error)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -410,8 +465,14 @@ def appointments(request: HttpRequest, case: Case) -> HttpResponse:
             "case": case,
             "page": page,
             "active": "appointments",
+            "correctable": _correctable(case, page.object_list, request.user),
         },
     )
+
+
+def _correctable(case: Case, appointments, user) -> set:
+    """The appointments whose outcome this person may correct (the table offers them the link)."""
+    return services.outcome_correctable_ids(appointments, user) if case.access.can_write else set()
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -427,7 +488,10 @@ def appointment_new(request: HttpRequest, case: Case) -> HttpResponse:
             apply_service_errors(form, error)
             return _form_page(request, "appointment", form, case)
         else:
-            messages.success(request, "Appointment added. Record its outcome once it has happened.")
+            if form.cleaned_data["outcome"]:
+                messages.success(request, "Appointment added, and what happened added to the chronology.")
+            else:
+                messages.success(request, "Appointment added. Record its outcome once it has happened.")
         return redirect("chronology:appointments", reference=case.reference)
     return _form_page(request, "appointment", form, case)
 
@@ -458,6 +522,94 @@ def appointment_outcome(request: HttpRequest, case: Case, appointment_id) -> Htt
     return _form_page(request, "outcome", form, case, intro=about)
 
 
+def _appointment_words(appointment: Appointment) -> str:
+    return (
+        f"{appointment.child.first_name}: {appointment.get_kind_display()} with {appointment.agency.name}, "
+        f"{appointment.scheduled_on.day} {appointment.scheduled_on:%B %Y}"
+    )
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def appointment_outcome_correct(request: HttpRequest, case: Case, appointment_id) -> HttpResponse:
+    """Correct an appointment's outcome: a new outcome row with a reason, never a change to the old one.
+    The person who recorded it, their manager or the lead professional (as for the outcome's entry);
+    anyone else is refused with a 403."""
+    appointment = get_object_or_404(
+        case.appointments.with_outcome().select_related("child", "agency"), pk=appointment_id
+    )
+    if not appointment.outcome:
+        messages.info(request, "No outcome has been recorded for this appointment yet.")
+        return redirect("chronology:appointment_outcome", reference=case.reference, appointment_id=appointment.pk)
+    entry = services.outcome_entry(appointment)
+    if services.outcome_correction_basis(appointment, request.user, entry) is None:
+        audit.record(
+            actor=request.user,
+            action=AuditEvent.Action.CHRONOLOGY_OUTCOME_CORRECTION_REFUSED,
+            case=case,
+            target=appointment,
+            request=request,
+            outcome=AuditEvent.Outcome.DENIED,
+        )
+        context = {"case": case, "appointment": appointment, "entry": entry, "about": _appointment_words(appointment)}
+        return render(request, "chronology/outcome_correction_refused.html", context, status=403)
+    form = OutcomeCorrectionForm(request.POST or None, initial={"based_on": str(appointment.outcome_row_id)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                services.appointment_outcome_correct(appointment=appointment, by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "This correction was already added; it was not added twice.")
+        except VersionConflict as conflict:
+            return _outcome_conflict(request, case, appointment, conflict.current, form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            return _outcome_correct_page(request, case, appointment, form)
+        else:
+            messages.success(request, "Outcome corrected. The outcome first recorded is still shown with it.")
+        return redirect("chronology:appointments", reference=case.reference)
+    return _outcome_correct_page(request, case, appointment, form)
+
+
+def _outcome_history(appointment: Appointment) -> list:
+    return list(appointment.outcomes.select_related("recorded_by").order_by("recorded_at", "id"))
+
+
+def _outcome_correct_page(request: HttpRequest, case: Case, appointment: Appointment, form) -> HttpResponse:
+    intro = (
+        f"{_appointment_words(appointment)}. Recorded now as “{appointment.outcome_label}”. Your correction is "
+        "added as a new record with your name, the date and your reason; the chronology entry is corrected to "
+        "match, and what was recorded before stays readable."
+    )
+    return _form_page(
+        request,
+        "outcome_correct",
+        form,
+        case,
+        template="chronology/outcome_correct.html",
+        intro=intro,
+        history=_outcome_history(appointment),
+    )
+
+
+def _outcome_conflict(request: HttpRequest, case: Case, appointment: Appointment, current, data: dict) -> HttpResponse:
+    return conflict_page(
+        request,
+        case,
+        target=appointment,
+        action=AuditEvent.Action.CHRONOLOGY_OUTCOME_CORRECTION_CONFLICT,
+        explanation="Someone else corrected this appointment's outcome after you opened it.",
+        now_heading="The outcome now",
+        now_template="chronology/_outcome_now.html",
+        now={"history": _outcome_history(appointment), "about": _appointment_words(appointment)},
+        submitted={
+            "What really happened": Appointment.Outcome(data["outcome"]).label,
+            "Reason": data["reason"],
+        },
+        back_url=reverse("chronology:appointment_outcome_correct", args=[case.reference, appointment.pk]),
+        back_label="Correct the outcome again",
+    )
+
+
 @access.case_view(methods=("GET",))
 def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
     member = selectors.child_for_case(case, person_id)
@@ -472,6 +624,7 @@ def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
         size=ENTRIES_PER_PAGE,
     )
     selectors.mark_recorded_late(page.entries, limit=timeline.settings.late_after_working_days)
+    appointments = list(selectors.appointments_for(case, child=member.person))
     return render(
         request,
         "chronology/child.html",
@@ -481,7 +634,8 @@ def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
             "person": member.person,
             "today": today,
             "counts": selectors.child_counts(case, member.person, today=today),
-            "appointments": selectors.appointments_for(case, child=member.person),
+            "appointments": appointments,
+            "correctable": _correctable(case, appointments, request.user),
             "page": page,
         },
     )

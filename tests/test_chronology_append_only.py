@@ -4,7 +4,6 @@ A correction is an amendment, and the original stays readable."""
 
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest

@@ -48,14 +48,14 @@ HOSTILE_VALUES = [
 # Tables that a refused request must leave alone (the audit trail, sessions and sign-in counters
 # legitimately record the attempt).
 IGNORED_APPS = {"audit", "sessions", "axes", "admin", "contenttypes", "auth"}
-POST_PAGES = [name for name in case_url_names() if PERMISSIONS[name] in ("write", "manage")]
+POST_PAGES = [name for name in case_url_names() if PERMISSIONS[name] in ("write", "manage", "correct")]
 
 
 SNAPSHOT_MODELS = [
     model
     for model in apps.get_models(include_auto_created=True)  # with the many-to-many tables
-    # Unmanaged models are views over other tables (the chronology's effective values): their tables
-    # are in the snapshot already.
+    # Unmanaged models are database views (the chronology's effective values): derived from the tables
+    # snapshotted here, and one has a composite key the snapshot cannot order by.
     if model._meta.app_label not in IGNORED_APPS and not model._meta.proxy and model._meta.managed
 ]
 

@@ -98,6 +98,7 @@ PERMISSIONS = {
     "chronology:appointments": "read",
     "chronology:appointment_new": "write",
     "chronology:appointment_outcome": "write",
+    "chronology:appointment_outcome_correct": "correct",
     "chronology:child": "read",
 }
 # Actions a URL audits after the read itself (exports record which entries left the system).
@@ -107,6 +108,13 @@ EXTRA_AUDIT = {
     "chronology:export_court_pdf": ["chronology.exported"],
     "gcp2:assessment_pdf": ["gcp2.assessment.printed"],
     "gcp2:comparison_pdf": ["gcp2.comparison.printed"],
+}
+
+# Correction pages refuse, after the case's access check, those who may write to the case but not
+# correct this record: the view audits its own refusal after the access row.
+REFUSED_IN_VIEW = {
+    "chronology:amend": "chronology.entry.correction_refused",
+    "chronology:appointment_outcome_correct": "chronology.appointment.outcome_correction_refused",
 }
 
 # Expected GET status for each persona on each case URL access class.
@@ -150,18 +158,6 @@ EXPECTED = {
         "colleague": 404,
         "outsider": 404,
     },
-    # Correcting an entry: its author (the walker's entries are the lead's), the author's team manager, a
-    # senior manager of the author's agency, or the lead professional. The health visitor is refused
-    # with a 403 that offers another view instead (chronology.entry.correction_refused).
-    "correct": {
-        "lead": 200,
-        "member": 403,
-        "reader": 403,
-        "manager": 200,
-        "senior": 200,
-        "colleague": 404,
-        "outsider": 404,
-    },
     # POST-only actions that add to the case: readers are refused before the method is looked at.
     "write_post": {
         "lead": 405,
@@ -173,6 +169,17 @@ EXPECTED = {
         "outsider": 404,
     },
     "manage": {
+        "lead": 200,
+        "member": 403,
+        "reader": 403,
+        "manager": 200,
+        "senior": 200,
+        "colleague": 404,
+        "outsider": 404,
+    },
+    # Correcting what someone recorded (the walker's records are the lead's): the person who recorded it,
+    # their team manager, a senior manager of their agency, or the lead professional.
+    "correct": {
         "lead": 200,
         "member": 403,
         "reader": 403,
@@ -268,6 +275,8 @@ def _case_url(name: str, case: Case) -> str:
         kwargs["entry_id"] = EntryFactory(case=case, children=[child]).pk
     if name == "chronology:appointment_outcome":
         kwargs["appointment_id"] = AppointmentFactory(case=case, child=child).pk
+    if name == "chronology:appointment_outcome_correct":
+        kwargs["appointment_id"] = AppointmentFactory(case=case, child=child, outcome="was_not_brought").pk
     if name == "chronology:child":
         kwargs["person_id"] = child.pk
     return reverse(name, kwargs=kwargs)
@@ -299,10 +308,11 @@ def test_case_url_as_persona(client, personas, case, persona, name):
     events = list(AuditEvent.objects.order_by("id")[before:])
     expected_action = {200: "case.viewed", 405: "case.viewed", 403: "access.refused_write", 404: "access.denied"}
     extra = EXTRA_AUDIT.get(name, []) if response.status_code == 200 else []
-    if PERMISSIONS[name] == "correct" and persona == "member":  # may open the case, not correct this entry
-        expected_action[403], extra = "case.viewed", ["chronology.entry.correction_refused"]
+    expected = [expected_action[response.status_code], *extra]
+    if name in REFUSED_IN_VIEW and response.status_code == 403 and EXPECTED["write"][persona] == 200:
+        expected = ["case.viewed", REFUSED_IN_VIEW[name]]  # in the case, refused by the view
     # Exactly one row for the access (plus, for exports, the export itself), all by this persona.
-    assert [e.action for e in events] == [expected_action[response.status_code], *extra]
+    assert [e.action for e in events] == expected
     assert {e.actor for e in events} == {personas[persona]}
     assert_security_headers(response, signed_in=True)
 
