@@ -13,7 +13,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from audit.models import AppendOnlyModel
 
@@ -247,6 +248,20 @@ class AppointmentQuerySet(models.QuerySet):
         current = AppointmentOutcome.objects.current().filter(appointment=OuterRef("pk"))
         return self.annotate(
             outcome=Subquery(current.values("outcome")[:1]), outcome_row_id=Subquery(current.values("pk")[:1])
+        )
+
+    def with_child_now(self) -> "AppointmentQuerySet":
+        """Each appointment with the child its outcome's chronology entry is about now (`child_now_id`,
+        `child_now_name`): a correction of that entry's child moves the appointment too. Until an
+        outcome is recorded, the child it was booked for."""
+        now = EffectiveEntryChild.objects.filter(entry__appointment_id=OuterRef("pk")).order_by("person_id")
+        return self.annotate(
+            child_now_id=Coalesce(
+                Subquery(now.values("person_id")[:1]), F("child_id"), output_field=models.UUIDField()
+            ),
+            child_now_name=Coalesce(
+                Subquery(now.values("person__first_name")[:1]), F("child__first_name"), output_field=models.CharField()
+            ),
         )
 
     def waiting_for_outcome(self) -> "AppointmentQuerySet":

@@ -450,8 +450,8 @@ def child_counts(case: Case, person, *, today: date) -> ChildCounts:
 
 
 def appointments_for(case: Case, *, child=None) -> QuerySet[Appointment]:
-    appointments = case.appointments.with_outcome().select_related("child", "agency", "booked_by")
+    appointments = case.appointments.with_outcome().with_child_now().select_related("agency", "booked_by")
     if child is not None:
-        appointments = appointments.filter(child=child)
+        appointments = appointments.filter(child_now_id=child.pk)
     # Those still waiting for an outcome first (nulls_first: PostgreSQL sorts nulls last by default).
     return appointments.order_by(F("outcome").asc(nulls_first=True), "-scheduled_on", "-scheduled_at")

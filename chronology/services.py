@@ -587,7 +587,7 @@ def appointment_record_outcome(
                 note=note.strip(),
                 rescheduled_to=new_appointment,
                 recorded_by=by,
-                recorded_at=timezone.now(),
+                recorded_at=clock.now(),
             )
     except IntegrityError:
         raise ValidationError("The outcome of this appointment has already been recorded.") from None

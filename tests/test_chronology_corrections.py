@@ -174,6 +174,8 @@ def test_a_wrong_child_and_date_are_corrected_as_a_new_row_and_every_reader_foll
     second_page = client.get(reverse("chronology:child", args=[case.reference, second.pk]))
     assert second_page.context["counts"].was_not_brought == 1
     assert [e.pk for e in second_page.context["page"].entries] == [entry.pk]
+    assert [a.pk for a in second_page.context["appointments"]] == [appointment.pk]  # the appointment follows
+    assert list(client.get(child_page).context["appointments"]) == []
     # So does the monitoring rule: the missed appointment now counts for the second child.
     MonitoringSettings.objects.update_or_create(pk=1, defaults={"was_not_brought_threshold": 1})
     findings = list(rules.was_not_brought(TODAY(), MonitoringSettings.load()))

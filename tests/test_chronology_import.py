@@ -15,7 +15,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from cases.models import Case
 from chronology.imports import COLUMNS
-from chronology.models import Appointment, Entry
+from chronology.models import Appointment, AppointmentOutcome, Entry
 from tests.conftest import SENTINEL_CHILD_NAME
 
 SAMPLE = Path(__file__).resolve().parent.parent / "docs" / "sample-import.csv"
@@ -199,7 +199,7 @@ def test_demo_seed_fills_chronologies_and_the_sample_file_imports_cleanly(client
     open_cases = Case.objects.filter(status="open", household__relationship="child").distinct()
     per_case = [case.entries.count() for case in open_cases]
     assert min(per_case) >= 10 and max(per_case) <= 70
-    assert Appointment.objects.filter(outcome="was_not_brought").exists()
+    assert AppointmentOutcome.objects.filter(outcome="was_not_brought").exists()
     assert Entry.objects.filter(event_type="ae_attendance").exists()
     assert Entry.objects.filter(neglect_emotional=True, event_type="observation").exists()
     assert Entry.objects.values("source_agency").distinct().count() >= 5
@@ -239,13 +239,13 @@ def test_an_import_runs_the_same_queries_for_10_or_200_rows_and_audits_every_row
     from chronology import services
 
     checked = _checked(case, _mixed_rows(_child(case), n_rows))
-    # earlier references (2), household children, transaction, one INSERT per table (appointments,
-    # entries, links, audit rows) and the import's own audit row
-    with django_assert_max_num_queries(12):
+    # earlier references (2), household children, transaction, one INSERT per table (appointments, their
+    # outcomes, entries, links, audit rows) and the import's own audit row
+    with django_assert_max_num_queries(13):
         report = services.import_rows(case=case, by=member, rows=checked)
     assert len(report.imported) == n_rows and report.refused == []
     appointments = n_rows // 5 + (n_rows % 5 > 3)
-    assert Appointment.objects.filter(case=case, outcome="attended").count() == appointments
+    assert AppointmentOutcome.objects.filter(appointment__case=case, outcome="attended").count() == appointments
     assert Entry.objects.filter(case=case).count() == n_rows
     assert all(entry.child_links.count() == 1 for entry in Entry.objects.filter(case=case)[:20])
     audited = {

@@ -414,9 +414,9 @@ def test_timeline_query_count_does_not_grow(client, case, lead, n_entries, djang
     assert len(response.context["page"].entries) == min(n_entries, 50)
     assert response.context["count"] == n_entries
     # Paging from an entry (keyset) costs one query more: the entry paged from.
-    last = response.context["page"].entries[-1]
+    middle = response.context["page"].entries[len(response.context["page"].entries) // 2]
     with django_assert_num_queries(TIMELINE_QUERIES + 1 + (n_entries > 20)):
-        assert client.get(url, {"after": str(last.pk)}).status_code == 200
+        assert client.get(url, {"after": str(middle.pk)}).context["page"].entries
 
 
 @pytest.mark.django_db
