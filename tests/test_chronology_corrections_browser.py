@@ -67,7 +67,7 @@ def test_teacher_adds_another_view_and_the_health_visitor_corrects_the_child(pag
     assert response.status == 403
     expect(page.locator("h1")).to_have_text("You cannot correct this entry")
     assert_accessible(page)
-    page.click("text=Add another view")
+    page.get_by_role("link", name="Add another view").click()
     page.fill("textarea[name=text]", "School's view: Ben was in class all that day; Amelia was off sick.")
     page.click("button:has-text('Add your view')")
     expect(page.locator(".alert-success")).to_contain_text("Your view was added")
@@ -78,7 +78,7 @@ def test_teacher_adds_another_view_and_the_health_visitor_corrects_the_child(pag
     # The health visitor corrects the child: her own entry, so no reason is needed.
     _sign_in(page, base, "practitioner")
     page.goto(entry_url)
-    page.click("text=Correct this entry")
+    page.get_by_role("link", name="Correct this entry").click()
     assert_accessible(page)
     page.uncheck("label:has-text('Amelia Stone')")
     page.check("label:has-text('Ben Stone')")
