@@ -230,7 +230,7 @@ class SameEvent(AppendOnlyModel):
     the smaller id, so a pair is linked once whichever way round it was chosen."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    first = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
+    first = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="same_events_first")
     second = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
     linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     linked_at = models.DateTimeField()
@@ -445,6 +445,7 @@ class EffectiveEntryChild(models.Model):
     pk = models.CompositePrimaryKey("entry_id", "person_id")
     entry = models.ForeignKey(EffectiveEntry, on_delete=models.DO_NOTHING, related_name="child_links")
     person = models.ForeignKey("cases.Person", on_delete=models.DO_NOTHING, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.DO_NOTHING, related_name="+")
 
     class Meta:
         managed = False

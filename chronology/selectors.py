@@ -5,12 +5,14 @@ Every read is of what entries say now: filters, order and counts go through the 
 EffectiveEntryChild views (chronology/models.py), never an entry's own, possibly corrected, columns.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case, HouseholdMember
@@ -30,6 +32,8 @@ from chronology.models import (
 )
 from workdays.calendar import working_calendar
 
+# The cache key changes whenever the answer would (Timeline._cache_key): expiry only frees memory.
+ANALYSIS_CACHE_SECONDS = 60 * 60
 # The effective order: the day and order on the day an entry now has, then when it was recorded.
 ORDER = ("effective__occurred_on", "effective__sequence", "recorded_at", "id")
 
@@ -71,7 +75,10 @@ def about_child(person_id) -> Exists:
 
 def _filtered(case: Case, filters: TimelineFilters, history_ids: list) -> QuerySet[Entry]:
     """The case's entries (and its earlier cases'), filtered on what they say now."""
-    entries = Entry.objects.filter(_scope(case, history_ids))
+    # The case condition is given on the view's column too: it makes the join to the view an inner one
+    # and lets PostgreSQL push it into the view (an index scan of these cases' entries), where a
+    # condition on the entry alone left it computing the view over every entry of every case.
+    entries = Entry.objects.filter(_scope(case, history_ids), effective__case_id__in=[case.pk, *history_ids])
     if filters.child:
         # EXISTS, not a join: no repeated rows to remove with DISTINCT.
         entries = entries.filter(about_child(filters.child))
@@ -143,10 +150,12 @@ def _gaps_sql(entries: QuerySet[Entry], *, threshold_days: int, until: date | No
     return gaps
 
 
-def _facts_rows(entries: QuerySet[Entry]):
-    return EffectiveEntryChild.objects.filter(entry_id__in=entries.order_by().values("pk")).values_list(
-        "entry_id", "entry__occurred_on", "entry__event_type", "entry__source_agency_id", "person_id"
-    )
+def _facts_rows(entries: QuerySet[Entry], cases: list):
+    """(entry, day, type, agency, child) for every child of these entries (of these `cases`), as they
+    read now. The cases, given on the view, keep PostgreSQL to their entries (see _filtered)."""
+    return EffectiveEntryChild.objects.filter(
+        case_id__in=cases, entry__case_id__in=cases, entry_id__in=entries.order_by().values("pk")
+    ).values_list("entry_id", "entry__occurred_on", "entry__event_type", "entry__source_agency_id", "person_id")
 
 
 def _facts(rows) -> dict:
@@ -165,31 +174,6 @@ def _facts(rows) -> dict:
         )
         for entry_id, (day, kind, agency_id) in first.items()
     }
-
-
-def _duplicate_pairs_sql(entries: QuerySet[Entry]) -> list[tuple[analysis.EntryFacts, analysis.EntryFacts]]:
-    """The pairs analysis.candidate_pairs would find, found by PostgreSQL: the filtered entries' children
-    joined to themselves on child and type, kept when the days are at most one apart and the agencies
-    differ. Only entries in a pair come back, with all their children."""
-    ids_sql, params = entries.order_by().values("pk").query.sql_with_params()
-    sql = f"""
-        WITH facts AS (
-            SELECT ee.entry_id, ee.occurred_on, ee.event_type, ee.source_agency_id, c.person_id
-            FROM chronology_effective_entry ee
-            JOIN chronology_effective_entry_child c ON c.entry_id = ee.entry_id
-            WHERE ee.entry_id IN ({ids_sql}))
-        SELECT DISTINCT a.entry_id, b.entry_id FROM facts a JOIN facts b
-          ON a.person_id = b.person_id AND a.event_type = b.event_type
-         AND a.source_agency_id <> b.source_agency_id AND a.entry_id < b.entry_id
-         AND b.occurred_on BETWEEN a.occurred_on - 1 AND a.occurred_on + 1"""  # nosec B608 - as in _gaps_sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        pairs = cursor.fetchall()
-    if not pairs:
-        return []
-    involved = {entry_id for pair in pairs for entry_id in pair}
-    facts = _facts(_facts_rows(Entry.objects.filter(pk__in=involved)))
-    return [(facts[a], facts[b]) for a, b in pairs]
 
 
 def same_event_links(entries: QuerySet[Entry]) -> list[tuple]:
@@ -215,32 +199,72 @@ class Timeline:
     def gap_days(self) -> int:
         return self.settings.gap_days
 
-    @cached_property
-    def gaps(self) -> list[analysis.Gap]:
-        if connection.vendor == "postgresql":
-            return _gaps_sql(self.filtered, threshold_days=self.gap_days, until=self.until)
-        periods = self.filtered.order_by().values_list("effective__occurred_on", "effective__occurred_until")
-        return analysis.find_gaps(
-            ((start, end or start) for start, end in periods), threshold_days=self.gap_days, until=self.until
+    @property
+    def scope(self) -> list:
+        return [self.case_id, *self.history_ids]
+
+    def _cache_key(self) -> str:
+        """Everything the analysis depends on. Entries, corrections and same-event links are append-only,
+        so their numbers in these cases (one query) say whether anything changed since it was worked out."""
+        state = Case.objects.filter(pk__in=self.scope).aggregate(
+            n_entries=Count("entries", distinct=True),
+            n_corrections=Count("entries__amendments", distinct=True),
+            n_links=Count("entries__same_events_first", distinct=True),
         )
+        facts = (
+            str(self.case_id),
+            sorted(map(str, self.history_ids)),
+            sorted(self.filters.__dict__.items()),
+            self.until,
+            self.gap_days,
+            sorted(state.items()),
+        )
+        return "chronology-analysis:" + hashlib.sha256(repr(facts).encode()).hexdigest()
 
-    @cached_property
-    def same_events(self) -> list[analysis.SameEventGroup]:
-        return analysis.same_event_groups(same_event_links(self.filtered))
-
-    @cached_property
-    def duplicates(self) -> list[analysis.DuplicateGroup]:
+    def _work_out(self) -> tuple:
         if connection.vendor == "postgresql":
-            pairs = _duplicate_pairs_sql(self.filtered)
+            gaps = _gaps_sql(self.filtered, threshold_days=self.gap_days, until=self.until)
         else:
-            pairs = analysis.candidate_pairs(_facts(_facts_rows(self.filtered)).values())
-        return analysis.group_duplicates(pairs, same_events=self.same_events)
+            periods = self.filtered.order_by().values_list("effective__occurred_on", "effective__occurred_until")
+            gaps = analysis.find_gaps(
+                ((start, end or start) for start, end in periods), threshold_days=self.gap_days, until=self.until
+            )
+        same_events = analysis.same_event_groups(same_event_links(self.filtered))
+        # One query for the facts of every filtered entry (a few small columns), then pairs in Python: a
+        # self-join in SQL was planned badly through the views (the planner cannot tell how many rows a
+        # case has), while 2,000 entries take a few milliseconds here.
+        facts = _facts(_facts_rows(self.filtered, self.scope))
+        duplicates = analysis.group_duplicates(analysis.candidate_pairs(facts.values()), same_events=same_events)
+        return gaps, same_events, duplicates
+
+    @cached_property
+    def _analysis(self) -> tuple:
+        """Gaps, same events and duplicates of the whole filtered timeline, worked out once for each state
+        of the cases' chronology and kept in the cache (the same for everyone who may open the case)."""
+        key = self._cache_key()
+        found = cache.get(key)
+        if found is None:
+            found = self._work_out()
+            cache.set(key, found, ANALYSIS_CACHE_SECONDS)
+        return found
+
+    @property
+    def gaps(self) -> list[analysis.Gap]:
+        return self._analysis[0]
+
+    @property
+    def same_events(self) -> list[analysis.SameEventGroup]:
+        return self._analysis[1]
+
+    @property
+    def duplicates(self) -> list[analysis.DuplicateGroup]:
+        return self._analysis[2]
 
 
 def timeline_for(case: Case, filters: TimelineFilters = TimelineFilters(), *, today: date | None = None) -> Timeline:
     """A case's merged multi-agency timeline with its earlier closed cases, filtered, oldest first.
 
-    Its gaps and duplicates cost a query each that return only gaps and duplicate pairs (see Timeline).
+    Its gaps and duplicates are worked out on first use and cached per state of the chronology (Timeline).
     """
     history_ids = history_case_ids(case)
     entries = _filtered(case, filters, history_ids)

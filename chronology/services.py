@@ -250,9 +250,6 @@ def correction_basis(entry: Entry, by: User) -> str | None:
     return None
 
 
-CORRECTABLE = ("occurred_on", "occurred_until", "sequence", "event_type", "significance", "text")
-
-
 def _now_values(effective: EffectiveEntry, children: Iterable) -> dict:
     """What an entry says now, in the terms of a correction."""
     return {
@@ -396,7 +393,7 @@ def same_event_link(*, case: Case, entries: list[Entry], by: User) -> list[SameE
         raise ValidationError("Choose two or more entries of this case.")
     existing = set(SameEvent.objects.filter(first__in=ids, second__in=ids).values_list("first_id", "second_id"))
     # A chain links them all: first-second, second-third... (the groups are the chains' components).
-    wanted = [tuple(sorted(pair, key=_sort_key)) for pair in zip(ids, ids[1:])]
+    wanted = list(zip(ids, ids[1:]))  # ids are sorted as text, the order the database compares UUIDs in
     rows = [
         SameEvent(first_id=a, second_id=b, linked_by=by, linked_at=timezone.now())
         for a, b in wanted
@@ -410,10 +407,6 @@ def same_event_link(*, case: Case, entries: list[Entry], by: User) -> list[SameE
         data={"entry_ids": [str(pk) for pk in ids]},
     )
     return rows
-
-
-def _sort_key(entry_id) -> str:
-    return str(entry_id)
 
 
 @transaction.atomic

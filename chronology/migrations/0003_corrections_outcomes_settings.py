@@ -368,7 +368,7 @@ class Migration(migrations.Migration):
             model_name="sameevent",
             name="first",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="chronology.entry"
+                on_delete=django.db.models.deletion.PROTECT, related_name="same_events_first", to="chronology.entry"
             ),
         ),
         migrations.AddField(

@@ -6,7 +6,9 @@ are complete statements of the entry, so their values replace the entry's; older
 nulls that fall back to the entry's values. An appointment entry also shows its appointment's outcome in
 force (the outcome row that no later row corrects).
 
-The SQL is written once for PostgreSQL and SQLite. A later migration that alters one of these tables
+Both carry the entry's case, so that a reader can say which cases it wants on the view itself: PostgreSQL
+then reads only those cases' entries (through their case index) instead of working out the view for every
+entry. The SQL is written once for PostgreSQL and SQLite. A later migration that alters one of these tables
 must drop the views first and create them again after (PostgreSQL refuses to drop a column a view uses).
 """
 
@@ -45,15 +47,17 @@ LEFT JOIN chronology_amendment a ON a.entry_id = e.id AND {CURRENT_AMENDMENT}
 
 EFFECTIVE_ENTRY_CHILD = f"""
 CREATE VIEW chronology_effective_entry_child AS
-SELECT ec.entry_id AS entry_id, ec.person_id AS person_id
+SELECT ec.entry_id AS entry_id, ec.person_id AS person_id, e.case_id AS case_id
 FROM chronology_entrychild ec
+JOIN chronology_entry e ON e.id = ec.entry_id
 WHERE NOT EXISTS (
     SELECT 1 FROM chronology_amendment corrected
     WHERE corrected.entry_id = ec.entry_id AND corrected.children_corrected)
 UNION ALL
-SELECT a.entry_id AS entry_id, ac.person_id AS person_id
+SELECT a.entry_id AS entry_id, ac.person_id AS person_id, e.case_id AS case_id
 FROM chronology_amendmentchild ac
 JOIN chronology_amendment a ON a.id = ac.amendment_id
+JOIN chronology_entry e ON e.id = a.entry_id
 WHERE {CURRENT_AMENDMENT}
 """
 
