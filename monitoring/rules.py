@@ -146,12 +146,12 @@ def was_not_brought(today: date, config: MonitoringSettings) -> Iterable[Finding
     since = _months_ago(today, config.was_not_brought_window_months)
     rows = (
         EffectiveEntryChild.objects.filter(
-            entry__case__status=Case.Status.OPEN,
+            case__status=Case.Status.OPEN,
             entry__appointment_outcome__in=MISSED_OUTCOMES,
             entry__occurred_on__gte=since,
             entry__occurred_on__lte=today,
         )
-        .values(case_id=F("entry__case_id"), child_id=F("person_id"), lead_id=F("entry__case__lead_professional_id"))
+        .values("case_id", child_id=F("person_id"), lead_id=F("case__lead_professional_id"))
         .annotate(missed=Count("entry_id"), latest=Max("entry__occurred_on"), neglect_plan=_on_neglect_plan())
         .filter(
             Q(neglect_plan=True, missed__gte=config.was_not_brought_neglect_plan_threshold)
