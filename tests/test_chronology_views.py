@@ -21,7 +21,6 @@ from chronology.models import (
     EventType,
 )
 from tests.conftest import SENTINEL_CHILD_NAME
-from workdays.calendar import working_calendar
 from tests.factories import (
     AgencyFactory,
     AppointmentFactory,
@@ -30,6 +29,7 @@ from tests.factories import (
     HouseholdMemberFactory,
     UserFactory,
 )
+from workdays.calendar import working_calendar
 
 TODAY = timezone.localdate
 
@@ -393,10 +393,11 @@ def _bulk_entries(case, child, agencies, n):
     EntryChild.objects.bulk_create([EntryChild(entry=e, person=child) for e in entries])
 
 
-# session, user, case (+ lead, team, agency), audit row, history cases, chronology settings, page of entries
-# (with what they say now), their children now, their corrections, other views, the chronology's state (the analysis's cache key), count, unread notifications (header), filter
-# choices (children, agencies); and, when the analysis is not in the cache yet, gaps, same-event links and
-# the entries' facts for duplicates.
+# session, user, case (+ lead, team, agency), audit row, history cases, chronology settings, page of
+# entries (with what they say now), their children now, their corrections, other views, the chronology's
+# state (the analysis's cache key), count, unread notifications (header), filter choices (children,
+# agencies); and, when the analysis is not in the cache yet, gaps, same-event links and the entries' facts
+# for duplicates.
 TIMELINE_QUERIES = 18
 ANALYSIS_QUERIES = 3
 
