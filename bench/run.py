@@ -164,7 +164,8 @@ def explain_oldest_page(ctx: Context) -> dict:
     timeline = chronology_selectors.timeline_for(ctx.big_case)
     with CaptureQueriesContext(connections["default"]) as captured:
         page = chronology_selectors.timeline_page(timeline, after=ctx.oldest_cursor, size=ENTRIES_PER_PAGE)
-    sql = next(q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"])
+    # The page's own query: it asks for one row more than a page, to know whether there is another.
+    sql = next(q["sql"] for q in captured.captured_queries if f"LIMIT {ENTRIES_PER_PAGE + 1}" in q["sql"])
     plan = ""
     if connections["default"].vendor == "postgresql":
         with connections["default"].cursor() as cursor:

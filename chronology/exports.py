@@ -72,7 +72,7 @@ def csv_response(case, entries, *, user, export_id) -> HttpResponse:
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         now = entry.effective  # what the entry says now; the original text is kept in its own column
-        latest = now.amendment
+        latest = entry.correction
         writer.writerow(
             [
                 safe_cell(value)

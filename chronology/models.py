@@ -134,6 +134,13 @@ class Entry(AppendOnlyModel):
     def period_end(self) -> date:
         return self.occurred_until or self.occurred_on
 
+    @property
+    def correction(self):
+        """The correction in force, the newest (as in the effective view), from the prefetched corrections
+        (chronology.selectors.with_details): a join per row to find it cost more than the page's rows."""
+        corrections = list(self.amendments.all())
+        return corrections[-1] if corrections else None
+
 
 class EntryChild(AppendOnlyModel):
     """Which children an entry is about. Append-only like the entry itself."""

@@ -47,6 +47,22 @@ def _check_choice(value: str, choices, field: str, message: str) -> None:
         raise ValidationError({field: message})
 
 
+def _check_event(
+    event_type: str, significance: str, neglect_forms: Iterable[str], occurred_on: date, occurred_until: date | None
+) -> set:
+    """The checks a new entry and a correction share; returns the forms of neglect as a set."""
+    _check_choice(event_type, EventType, "event_type", "Choose what kind of event this was.")
+    _check_choice(significance, Entry.Significance, "significance", "Choose low, medium or high.")
+    forms = set(neglect_forms)
+    if forms - set(NeglectForm.values):
+        raise ValidationError({"neglect_forms": "Choose forms of neglect from the list."})
+    if occurred_on > timezone.localdate():
+        raise ValidationError({"occurred_on": "The event cannot be in the future."})
+    if occurred_until and occurred_until < occurred_on:
+        raise ValidationError({"occurred_until": "The end of the period cannot be before its start."})
+    return forms
+
+
 @transaction.atomic
 def entry_create(
     *,
@@ -180,17 +196,9 @@ def _new_entry(
     """entry_create's checks, and the unsaved entry with the IDs of the children it is about."""
     if by.agency_id is None:
         raise ValidationError("Only staff of a partner agency can add to the chronology.")
-    _check_choice(event_type, EventType, "event_type", "Choose what kind of event this was.")
-    _check_choice(significance, Entry.Significance, "significance", "Choose low, medium or high.")
+    forms = _check_event(event_type, significance, neglect_forms, occurred_on, occurred_until)
     _check_choice(date_precision, Entry.Precision, "date_precision", "Choose how exact the date is.")
     _check_choice(impact, Entry.Impact, "impact", "Choose the impact on the child.")
-    forms = set(neglect_forms)
-    if forms - set(NeglectForm.values):
-        raise ValidationError({"neglect_forms": "Choose forms of neglect from the list."})
-    if occurred_on > timezone.localdate():
-        raise ValidationError({"occurred_on": "The event cannot be in the future."})
-    if occurred_until and occurred_until < occurred_on:
-        raise ValidationError({"occurred_until": "The end of the period cannot be before its start."})
     if not what_happened.strip():
         raise ValidationError({"what_happened": "Say what happened."})
     if sequence is not None and not 1 <= sequence <= 99:
@@ -299,15 +307,7 @@ def entry_correct(
         raise VersionConflict(effective)
     if basis != Amendment.Basis.AUTHOR and not reason.strip():
         raise ValidationError({"reason": "Say why you are correcting another person's entry."})
-    _check_choice(event_type, EventType, "event_type", "Choose what kind of event this was.")
-    _check_choice(significance, Entry.Significance, "significance", "Choose low, medium or high.")
-    forms = set(neglect_forms)
-    if forms - set(NeglectForm.values):
-        raise ValidationError({"neglect_forms": "Choose forms of neglect from the list."})
-    if occurred_on > timezone.localdate():
-        raise ValidationError({"occurred_on": "The event cannot be in the future."})
-    if occurred_until and occurred_until < occurred_on:
-        raise ValidationError({"occurred_until": "The end of the period cannot be before its start."})
+    forms = _check_event(event_type, significance, neglect_forms, occurred_on, occurred_until)
     if not text.strip():
         raise ValidationError({"text": "Write the account as it should read."})
     people = list(children)

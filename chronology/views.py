@@ -355,6 +355,16 @@ def entry_new(request: HttpRequest, case: Case) -> HttpResponse:
     return _save_entry(request, case, "entry", EntryForm)
 
 
+def _correction_refused(
+    request: HttpRequest, case: Case, *, target, action: str, template: str, context: dict
+) -> HttpResponse:
+    """The 403 for someone on the case who may not correct this record, audited; the page says who may."""
+    audit.record(
+        actor=request.user, action=action, case=case, target=target, request=request, outcome=AuditEvent.Outcome.DENIED
+    )
+    return render(request, template, {"case": case, **context}, status=403)
+
+
 def _own_entry(case: Case, entry_id) -> Entry:
     """An entry of this case (an earlier case's history is read-only here), with what it says now."""
     entries = selectors.with_details(case.entries.select_related("recorded_by__team"))
@@ -368,15 +378,14 @@ def entry_amend(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
     entry = _own_entry(case, entry_id)
     basis = services.correction_basis(entry, request.user)
     if basis is None:
-        audit.record(
-            actor=request.user,
-            action=AuditEvent.Action.CHRONOLOGY_CORRECTION_REFUSED,
-            case=case,
+        return _correction_refused(
+            request,
+            case,
             target=entry,
-            request=request,
-            outcome=AuditEvent.Outcome.DENIED,
+            action=AuditEvent.Action.CHRONOLOGY_CORRECTION_REFUSED,
+            template="chronology/correction_refused.html",
+            context={"entry": entry},
         )
-        return render(request, "chronology/correction_refused.html", {"case": case, "entry": entry}, status=403)
     now = entry.effective
     form = CorrectionForm(request.POST or None, case=case, initial=CorrectionForm.initial_for(now, now.children))
     if basis != Amendment.Basis.AUTHOR:
@@ -542,16 +551,14 @@ def appointment_outcome_correct(request: HttpRequest, case: Case, appointment_id
         return redirect("chronology:appointment_outcome", reference=case.reference, appointment_id=appointment.pk)
     entry = services.outcome_entry(appointment)
     if services.outcome_correction_basis(appointment, request.user, entry) is None:
-        audit.record(
-            actor=request.user,
-            action=AuditEvent.Action.CHRONOLOGY_OUTCOME_CORRECTION_REFUSED,
-            case=case,
+        return _correction_refused(
+            request,
+            case,
             target=appointment,
-            request=request,
-            outcome=AuditEvent.Outcome.DENIED,
+            action=AuditEvent.Action.CHRONOLOGY_OUTCOME_CORRECTION_REFUSED,
+            template="chronology/outcome_correction_refused.html",
+            context={"appointment": appointment, "entry": entry, "about": _appointment_words(appointment)},
         )
-        context = {"case": case, "appointment": appointment, "entry": entry, "about": _appointment_words(appointment)}
-        return render(request, "chronology/outcome_correction_refused.html", context, status=403)
     form = OutcomeCorrectionForm(request.POST or None, initial={"based_on": str(appointment.outcome_row_id)})
     if request.method == "POST" and form.is_valid():
         try:
