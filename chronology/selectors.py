@@ -468,9 +468,11 @@ def child_counts(case: Case, person, *, today: date) -> ChildCounts:
         child_links__person=person,
         child_links__case_id__in=scope,  # on both views, so that PostgreSQL reads only these cases' rows
     )
-    missed = entries.filter(appointment_outcome__in=MISSED_OUTCOMES).count()
-    ae = entries.filter(event_type=EventType.AE_ATTENDANCE).count()
-    return ChildCounts(was_not_brought=missed, ae_attendances=ae, since=since)
+    counts = entries.aggregate(
+        missed=Count("entry_id", filter=Q(appointment_outcome__in=MISSED_OUTCOMES)),
+        ae=Count("entry_id", filter=Q(event_type=EventType.AE_ATTENDANCE)),
+    )
+    return ChildCounts(was_not_brought=counts["missed"], ae_attendances=counts["ae"], since=since)
 
 
 def appointments_for(case: Case, *, child=None) -> QuerySet[Appointment]:
