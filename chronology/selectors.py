@@ -12,7 +12,7 @@ from functools import cached_property
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case, HouseholdMember
@@ -482,5 +482,6 @@ def appointments_for(case: Case, *, child=None) -> QuerySet[Appointment]:
     appointments = case.appointments.with_outcome().with_child_now().select_related("agency", "booked_by")
     if child is not None:
         appointments = appointments.filter(child_now_id=child.pk)
-    # Those still waiting for an outcome first (nulls_first: PostgreSQL sorts nulls last by default).
-    return appointments.order_by(F("outcome").asc(nulls_first=True), "-scheduled_on", "-scheduled_at")
+    # Those still waiting for an outcome first, then newest first (not by the outcome's name).
+    waiting = ExpressionWrapper(Q(outcome__isnull=True), output_field=BooleanField())
+    return appointments.order_by(waiting.desc(), "-scheduled_on", F("scheduled_at").desc(nulls_last=True))

@@ -373,3 +373,16 @@ def test_an_entry_recorded_more_than_ten_working_days_after_the_event_is_marked_
     ChronologySettings.objects.update_or_create(pk=1, defaults={"late_after_working_days": 30})
     response = client.get(reverse("chronology:timeline", args=[case.reference]))
     assert not any(e.recorded_late for e in response.context["page"].entries)
+
+
+@pytest.mark.django_db
+def test_appointments_list_those_waiting_first_then_newest_first(client, case, lead):
+    first = case.household.get().person
+    older = AppointmentFactory(case=case, child=first, scheduled_on=TODAY() - timedelta(days=300), outcome="attended")
+    newer = AppointmentFactory(
+        case=case, child=first, scheduled_on=TODAY() - timedelta(days=5), outcome="was_not_brought"
+    )
+    waiting = AppointmentFactory(case=case, child=first, scheduled_on=TODAY() + timedelta(days=10))
+    client.force_login(lead)
+    listed = client.get(reverse("chronology:child", args=[case.reference, first.pk])).context["appointments"]
+    assert [a.pk for a in listed] == [waiting.pk, newer.pk, older.pk]
