@@ -258,7 +258,7 @@ def correction_basis(entry: Entry, by: User) -> str | None:
     return None
 
 
-def _now_values(effective: EffectiveEntry, children: Iterable) -> dict:
+def _now_values(effective: EffectiveEntry, child_ids: Iterable) -> dict:
     """What an entry says now, in the terms of a correction."""
     return {
         "occurred_on": effective.occurred_on,
@@ -268,7 +268,7 @@ def _now_values(effective: EffectiveEntry, children: Iterable) -> dict:
         "significance": effective.significance,
         "text": effective.what_happened,
         "neglect_forms": {form for form in NeglectForm.values if getattr(effective, f"neglect_{form}")},
-        "children": {person.pk for person in children},
+        "children": set(child_ids),
     }
 
 
@@ -314,8 +314,9 @@ def entry_correct(
     household = _household_children(entry.case, people).values_list("person_id", flat=True)
     if not people or len(set(household)) != len({p.pk for p in people}):
         raise ValidationError({"children": "Choose at least one child of this household."})
-    now_children = EffectiveEntryChild.objects.filter(entry_id=entry.pk).values_list("person_id", flat=True)
-    before = _now_values(effective, Person.objects.filter(pk__in=list(now_children)))
+    before = _now_values(
+        effective, EffectiveEntryChild.objects.filter(entry_id=entry.pk).values_list("person_id", flat=True)
+    )
     after = {
         "occurred_on": occurred_on,
         "occurred_until": occurred_until,
