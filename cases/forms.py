@@ -6,12 +6,23 @@ from django.utils import timezone
 from accounts.forms import StaffChoiceField
 from accounts.models import User
 from cases.models import Case, CaseMember, HouseholdMember, Level, Person
-from common.forms import DateInput, OnceOnlyForm, VersionedForm
+from common.dates import in_words
+from common.forms import DateField, OnceOnlyForm, PortalForm, VersionedForm
+
+
+def refuse_before_birth(form, field: str, children) -> None:
+    """Put an error on `field` for each child born after its date (or due more than 9 months after it)."""
+    day = form.cleaned_data.get(field)
+    if day is None or field in form.errors:
+        return
+    for child in children:
+        if reason := child.too_early_for(day):
+            form.add_error(field, reason)
 
 
 class CaseCreateForm(OnceOnlyForm):
     level = forms.ChoiceField(label="Level of need", choices=Level.choices)
-    opened_on = forms.DateField(label="Date the case opened", widget=DateInput, initial=timezone.localdate)
+    opened_on = DateField(label="Date the case opened", initial=timezone.localdate, ask_if_old=True)
 
     def clean_opened_on(self):
         opened_on = self.cleaned_data["opened_on"]
@@ -37,11 +48,11 @@ class HouseholdMemberForm(OnceOnlyForm):
         required=False,
         help_text="For example 'mother of Amy', 'grandmother', 'mum's partner'.",
     )
-    date_of_birth = forms.DateField(label="Date of birth", widget=DateInput, required=False)
+    date_of_birth = DateField(label="Date of birth", required=False)
     is_unborn = forms.BooleanField(label="Unborn baby", required=False)
-    expected_on = forms.DateField(label="Expected date of birth (unborn baby only)", widget=DateInput, required=False)
+    expected_on = DateField(label="Expected date of birth (unborn baby only)", required=False)
     sex = forms.ChoiceField(label="Sex (optional)", choices=[("", "Not recorded"), *Person.Sex.choices], required=False)
-    joined_on = forms.DateField(label="Living in the household since", widget=DateInput, initial=timezone.localdate)
+    joined_on = DateField(label="Living in the household since", initial=timezone.localdate)
 
     def clean(self):
         data = super().clean()
@@ -68,16 +79,25 @@ class HouseholdMemberForm(OnceOnlyForm):
         joined = data.get("joined_on")
         if joined and joined > today:
             self.add_error("joined_on", "This date cannot be in the future.")
+        elif joined and not self.errors.get("date_of_birth") and not self.errors.get("expected_on"):
+            newcomer = Person(
+                first_name=data.get("first_name") or "The child",
+                is_unborn=bool(unborn),
+                date_of_birth=dob,
+                expected_on=expected,
+            )
+            if too_early := newcomer.too_early_for(joined):
+                self.add_error("joined_on", too_early)
         return data
 
 
-class CaseMemberAddForm(forms.Form):
+class CaseMemberAddForm(PortalForm):
     user = StaffChoiceField(label="Professional", help_text="Only active staff of partner agencies are listed.")
     role = forms.ChoiceField(
         label="Role on the case",
         choices=[c for c in CaseMember.Role.choices if c[0] != CaseMember.Role.LEAD],
     )
-    started_on = forms.DateField(label="On the team from", widget=DateInput, initial=timezone.localdate)
+    started_on = DateField(label="On the team from", initial=timezone.localdate)
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,8 +111,8 @@ class CaseMemberAddForm(forms.Form):
         return started_on
 
 
-class CaseMemberEndForm(forms.Form):
-    ended_on = forms.DateField(label="Left the team on", widget=DateInput, initial=timezone.localdate)
+class CaseMemberEndForm(PortalForm):
+    ended_on = DateField(label="Left the team on", initial=timezone.localdate)
 
     def __init__(self, *args, member: CaseMember, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,7 +122,7 @@ class CaseMemberEndForm(forms.Form):
         ended_on = self.cleaned_data["ended_on"]
         if ended_on < self.member.started_on:
             raise forms.ValidationError(
-                f"They joined on {self.member.started_on:%d/%m/%Y}; the end date cannot be before that."
+                f"They joined on {in_words(self.member.started_on)}; the end date cannot be before that."
             )
         if ended_on > timezone.localdate():
             raise forms.ValidationError("The end date cannot be in the future.")

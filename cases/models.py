@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from common.dates import in_words, months_before
+
 
 class Level(models.TextChoices):
     EARLY_HELP = "early_help", "Early help"
@@ -122,9 +124,29 @@ class Person(models.Model):
         dob = self.date_of_birth
         return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
+    @property
+    def earliest_event_on(self) -> date | None:
+        """The earliest date anything can have happened to this child: their birth, or for an unborn
+        baby 9 months before the expected date (the pregnancy). None when no date is known."""
+        if self.is_unborn:
+            return months_before(self.expected_on, 9) if self.expected_on else None
+        return self.date_of_birth
+
+    def too_early_for(self, day: date) -> str:
+        """Why `day` cannot be a date of something about this child, or "" when it can."""
+        earliest = self.earliest_event_on
+        if earliest is None or day >= earliest:
+            return ""
+        if self.is_unborn:
+            return (
+                f"{self.first_name} is due on {in_words(self.expected_on)}: the date cannot be more than "
+                f"9 months before that ({in_words(earliest)})."
+            )
+        return f"{self.first_name} was born on {in_words(earliest)}: the date cannot be before that."
+
     def age_label(self, on: date) -> str:
         if self.is_unborn:
-            return f"Unborn (due {self.expected_on:%d/%m/%Y})" if self.expected_on else "Unborn"
+            return f"Unborn, due {in_words(self.expected_on)}" if self.expected_on else "Unborn"
         age = self.age_on(on)
         if age is None:
             return "Age not known"

@@ -27,6 +27,7 @@ from cases.forms import (
     HouseholdMemberForm,
 )
 from cases.models import Case
+from common.dates import in_words
 from common.views import DuplicateSubmission, apply_service_errors, form_page, saved_once
 
 CASES_PER_PAGE = 25
@@ -267,7 +268,7 @@ def access_grant(request: HttpRequest, case: Case) -> HttpResponse:
             apply_service_errors(form, error)
             return form_page(request, PAGES["grant"], form, case)
         until = timezone.localtime(grant.expires_at)
-        messages.success(request, f"Read access given until {until:%d/%m/%Y %H:%M}.")
+        messages.success(request, f"Read access given until {in_words(until)} {until:%H:%M}.")
         return redirect("dashboards:detail", reference=case.reference)
     return form_page(request, PAGES["grant"], form, case)
 

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from common.dates import in_words
+
 CSV_COLUMNS = [
     "case_reference",
     "event_date",
@@ -59,7 +61,7 @@ def csv_watermark(user, export_id) -> str:
     agency = user.agency.name if user.agency_id else "no agency"
     return (
         f"OFFICIAL-SENSITIVE. Exported by {user.get_full_name() or user.username} ({agency}) at "
-        f"{timezone.localtime():%d/%m/%Y %H:%M}, export {export_id}. Do not copy or forward."
+        f"{in_words(timezone.localtime())} {timezone.localtime():%H:%M}, export {export_id}. Do not copy or forward."
     )
 
 

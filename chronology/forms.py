@@ -5,9 +5,10 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Agency
+from cases.forms import refuse_before_birth
 from cases.models import Case, HouseholdMember, Person
 from chronology.models import MISSED_APPOINTMENT, Appointment, Entry, EventType, NeglectForm
-from common.forms import DateInput, OnceOnlyForm
+from common.forms import DateField, OnceOnlyForm
 
 
 class TimeInput(forms.TimeInput):
@@ -53,7 +54,7 @@ class ConcernForm(OnceOnlyForm):
     fields are then needed, and the impact, forms of neglect and significance follow from the outcome)."""
 
     event_type = forms.ChoiceField(label="What kind of event", choices=CONCERN_EVENT_TYPES, initial=EventType.CONCERN)
-    occurred_on = forms.DateField(label="When did it happen?", widget=DateInput, initial=timezone.localdate)
+    occurred_on = DateField(label="When did it happen?", initial=timezone.localdate, ask_if_old=True)
     children = forms.ModelMultipleChoiceField(
         label="Which children is it about?",
         queryset=Person.objects.none(),
@@ -134,6 +135,8 @@ class ConcernForm(OnceOnlyForm):
 
     def clean(self):
         data = super().clean()
+        about = self.fields["children"].queryset if data.get("whole_household") else data.get("children") or ()
+        refuse_before_birth(self, "occurred_on", about)
         if self.missed_appointment:
             self._clean_missed_appointment(data)
             return data
@@ -183,7 +186,7 @@ class EntryForm(ConcernForm):
     date_precision = forms.ChoiceField(
         label="How exact is the date?", choices=Entry.Precision.choices, initial=Entry.Precision.EXACT
     )
-    occurred_until = forms.DateField(label="End date, if it was a period (optional)", widget=DateInput, required=False)
+    occurred_until = DateField(label="End date, if it was a period (optional)", required=False)
     occurred_at = forms.TimeField(label="Time (optional)", widget=TimeInput, required=False)
     sequence = forms.IntegerField(
         label="Order on the day (optional)",
@@ -239,8 +242,8 @@ class CorrectionForm(OnceOnlyForm):
     """Correct an entry: every value it may be wrong about, filled in with what it says now."""
 
     based_on = forms.CharField(widget=forms.HiddenInput, required=False)
-    occurred_on = forms.DateField(label="Date of the event", widget=DateInput)
-    occurred_until = forms.DateField(label="End date, if it was a period (optional)", widget=DateInput, required=False)
+    occurred_on = DateField(label="Date of the event", ask_if_old=True)
+    occurred_until = DateField(label="End date, if it was a period (optional)", required=False)
     sequence = forms.IntegerField(
         label="Order on the day (optional)",
         min_value=1,
@@ -282,6 +285,7 @@ class CorrectionForm(OnceOnlyForm):
 
     def clean(self):
         data = super().clean()
+        refuse_before_birth(self, "occurred_on", data.get("children") or ())
         start, end = data.get("occurred_on"), data.get("occurred_until")
         if start and end and end < start:
             self.add_error("occurred_until", "The end of the period cannot be before its start.")
@@ -323,7 +327,7 @@ class AppointmentForm(OnceOnlyForm):
     child = forms.ModelChoiceField(label="Child", queryset=Person.objects.none())
     kind = forms.ChoiceField(label="Type of appointment", choices=Appointment.Kind.choices)
     agency = forms.ModelChoiceField(label="With which agency", queryset=Agency.objects.filter(is_active=True))
-    scheduled_on = forms.DateField(label="Date", widget=DateInput)
+    scheduled_on = DateField(label="Date", ask_if_old=True)
     scheduled_at = forms.TimeField(label="Time (optional)", widget=TimeInput, required=False)
     notes = forms.CharField(label="Notes (optional)", max_length=500, required=False)
     outcome = forms.ChoiceField(
@@ -341,6 +345,8 @@ class AppointmentForm(OnceOnlyForm):
 
     def clean(self):
         data = super().clean()
+        if data.get("child"):
+            refuse_before_birth(self, "scheduled_on", [data["child"]])
         when = data.get("scheduled_on")
         if data.get("outcome") and when and when > timezone.localdate():
             self.add_error("outcome", "This appointment is in the future: record what happened once it has.")
@@ -369,7 +375,7 @@ class OutcomeForm(forms.Form):
     note = forms.CharField(
         label="Anything to add (optional)", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    rescheduled_on = forms.DateField(label="New date (if rescheduled)", widget=DateInput, required=False)
+    rescheduled_on = DateField(label="New date (if rescheduled)", required=False)
 
     def clean(self):
         data = super().clean()
@@ -392,8 +398,8 @@ class TimelineFilterForm(forms.Form):
     significance = forms.ChoiceField(
         label="Significance", required=False, choices=[("", "Any"), *Entry.Significance.choices]
     )
-    date_from = forms.DateField(label="From", widget=DateInput, required=False)
-    date_to = forms.DateField(label="To", widget=DateInput, required=False)
+    date_from = DateField(label="From", required=False)
+    date_to = DateField(label="To", required=False)
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)

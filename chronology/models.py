@@ -17,6 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from audit.models import AppendOnlyModel
+from common.dates import in_words
 
 
 class EventType(models.TextChoices):
@@ -124,7 +125,7 @@ class Entry(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_on:%d/%m/%Y} {self.get_event_type_display()}"
+        return f"{in_words(self.occurred_on)} {self.get_event_type_display()}"
 
     @property
     def neglect_forms(self) -> list[str]:
@@ -324,7 +325,7 @@ class Appointment(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.scheduled_on:%d/%m/%Y}"
+        return f"{self.get_kind_display()} on {in_words(self.scheduled_on)}"
 
     @property
     def outcome_label(self) -> str:

@@ -33,6 +33,7 @@ from chronology.models import (
 )
 from common import clock
 from common.conflicts import VersionConflict
+from common.dates import in_words
 
 
 def _household_children(case: Case, people: Iterable[Person] | None = None):
@@ -653,7 +654,7 @@ def _outcome_text(appointment: Appointment, outcome: str, note: str, rescheduled
     """An outcome in the chronology's words, as its entry says it."""
     text = OUTCOME_WORDS[outcome].format(child=appointment.child.first_name, kind=appointment.get_kind_display())
     if rescheduled_on:
-        text += f" New date: {rescheduled_on:%d/%m/%Y}."
+        text += f" New date: {in_words(rescheduled_on)}."
     if note.strip():
         text += f" {note.strip()}"
     return text

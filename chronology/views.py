@@ -36,6 +36,7 @@ from chronology.forms import (
 )
 from chronology.models import Amendment, Appointment, Entry, EventType
 from common.conflicts import VersionConflict
+from common.dates import in_words
 from common.views import INVALID, DuplicateSubmission, apply_service_errors, form_page, saved_once
 from workdays import calendar
 
@@ -516,7 +517,7 @@ def appointment_outcome(request: HttpRequest, case: Case, appointment_id) -> Htt
     form = OutcomeForm(request.POST or None)
     about = (
         f"{appointment.child.first_name}: {appointment.get_kind_display()} with "
-        f"{appointment.agency.name}, {appointment.scheduled_on:%d/%m/%Y}. {PAGES['outcome']['intro']}"
+        f"{appointment.agency.name}, {in_words(appointment.scheduled_on)}. {PAGES['outcome']['intro']}"
     )
     if request.method == "POST":
         if not form.is_valid():
@@ -718,7 +719,6 @@ def import_csv(request: HttpRequest, case: Case) -> HttpResponse:
     }
     if request.method == "POST":
         if not form.is_valid():
-            messages.error(request, "Please correct the problems shown below.")
             return render(request, "chronology/import.html", context, status=INVALID)
         try:
             rows = imports.read_upload(form.cleaned_data["file"])

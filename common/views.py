@@ -19,7 +19,6 @@ A form page shown after a POST answers 400 with a message and what was typed; no
 because the service and the one-time token's claim share one transaction.
 """
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -36,8 +35,6 @@ def form_page(request: HttpRequest, page: dict, form, case=None, *, template: st
     """A form page: `page` gives its title, button label and one line of explanation. Shown after a POST,
     the form had errors (or a service refused it): the page says so and answers 400 with what was typed."""
     status = INVALID if request.method == "POST" else 200
-    if status == INVALID:
-        messages.error(request, "Please correct the problems shown below.")
     return render(request, template, {"case": case, "form": form, **page}, status=status)
 
 

@@ -7,7 +7,6 @@ import csv
 import uuid
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
@@ -217,7 +216,6 @@ def search(request: HttpRequest) -> HttpResponse:
             )
         else:
             status = 400
-            messages.error(request, "Please correct the problems shown below.")
     return render(
         request,
         "dashboards/search.html",

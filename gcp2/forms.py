@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from cases.models import Case, HouseholdMember, Person
-from common.forms import DateInput, VersionedForm
+from common.forms import DateField, VersionedForm
 from gcp2.structure import GRADE_CHOICES, Area
 
 TEXT_LIMIT = 10_000
@@ -48,8 +48,8 @@ class StartForm(forms.Form):
 
 
 class DetailsForm(VersionedForm):
-    observation_started_on = forms.DateField(label="Observation started", widget=DateInput, required=False)
-    observation_ended_on = forms.DateField(label="Observation ended", widget=DateInput, required=False)
+    observation_started_on = DateField(label="Observation started", required=False)
+    observation_ended_on = DateField(label="Observation ended", required=False)
     visits = forms.IntegerField(
         label="Number of visits",
         min_value=1,

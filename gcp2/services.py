@@ -22,6 +22,7 @@ from cases.models import Case, Level, Person
 from chronology import services as chronology
 from chronology.models import Entry, EventType
 from common.conflicts import VersionConflict
+from common.dates import in_words
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREA_BY_CODE, AREAS, BEST, SUB_AREAS, WORST
 from workdays.calendar import add_months
@@ -256,7 +257,7 @@ def _record_completion_in_chronology(assessment: Assessment, by: User) -> None:
     summary = ", ".join(f"{code} {names[code]} {grades[code]}" for code in sorted(grades))
     kind = "correction of a " if assessment.supersedes_id else ""
     window = (
-        f"{assessment.observation_started_on:%d/%m/%Y} to {assessment.observation_ended_on:%d/%m/%Y}, "
+        f"{in_words(assessment.observation_started_on)} to {in_words(assessment.observation_ended_on)}, "
         f"{assessment.visits} visits"
     )
     chronology.entry_create(

@@ -59,7 +59,6 @@ def can_assess(user, case: Case) -> bool:
 
 
 def _invalid(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    messages.error(request, "Please correct the problems shown below.")
     return render(request, template, context, status=INVALID)
 
 

@@ -132,7 +132,6 @@ def escalation_respond(request: HttpRequest, case: Case, escalation_id) -> HttpR
         else:
             messages.success(request, "Response recorded.")
             return redirect("monitoring:escalations", reference=case.reference)
-    messages.error(request, "Please correct the problems shown below.")
     return _escalations_page(request, case, failed=(escalation.pk, form), status=INVALID)
 
 

@@ -6,7 +6,8 @@ from django.utils import timezone
 from accounts.forms import StaffChoiceField
 from accounts.models import Agency, User
 from cases.models import Case, ClosureReason, Level
-from common.forms import DateInput, OnceOnlyForm, VersionedForm
+from common.dates import in_words
+from common.forms import DateField, OnceOnlyForm, VersionedForm
 from plans.models import REVIEW_KINDS, AbuseCategory, Action, MeetingKind, OutcomeRating, Plan
 from workdays import calendar as workdays
 
@@ -21,7 +22,7 @@ class PlanForm(forms.Form):
         choices=[("", "Not a child protection plan"), *AbuseCategory.choices],
         help_text="For a child protection plan only: the category the conference decided.",
     )
-    started_on = forms.DateField(label="Plan starts", widget=DateInput, initial=timezone.localdate)
+    started_on = DateField(label="Plan starts", initial=timezone.localdate, ask_if_old=True)
 
     def clean(self):
         data = super().clean()
@@ -41,9 +42,7 @@ class PlanCreateForm(OnceOnlyForm, PlanForm):
 
 
 class PlanEditForm(VersionedForm, PlanForm):
-    ended_on = forms.DateField(
-        label="Plan ended (leave empty while the plan is current)", widget=DateInput, required=False
-    )
+    ended_on = DateField(label="Plan ended (leave empty while the plan is current)", required=False)
     field_order = ["kind", "category", "started_on", "ended_on", "version"]
 
     def clean(self):
@@ -65,9 +64,7 @@ class OutcomeForm(forms.Form):
         error_messages={"required": "Say what must change."},
         help_text="In plain words the family will understand, for example 'Amy is at school every day, on time'.",
     )
-    by_when = forms.DateField(
-        label="By when", widget=DateInput, error_messages={"required": "Say by when this must change."}
-    )
+    by_when = DateField(label="By when", error_messages={"required": "Say by when this must change."})
     how_we_will_know = forms.CharField(
         label="How everyone will know",
         max_length=2000,
@@ -116,7 +113,7 @@ class ActionForm(OnceOnlyForm):
     owner_agency = forms.ModelChoiceField(
         label="Owner (agency)", required=False, queryset=Agency.objects.filter(is_active=True)
     )
-    due_on = forms.DateField(label="Due by", widget=DateInput)
+    due_on = DateField(label="Due by")
 
     def __init__(self, *args, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,7 +145,7 @@ TEAM_MEETING_KINDS = [c for c in MeetingKind.choices if c[0] != MeetingKind.SUPE
 
 class MeetingScheduleForm(OnceOnlyForm):
     kind = forms.ChoiceField(label="Meeting", choices=TEAM_MEETING_KINDS)
-    due_on = forms.DateField(label="Due by", widget=DateInput)
+    due_on = DateField(label="Due by")
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,7 +164,7 @@ class AgencyChoices(forms.ModelMultipleChoiceField):
 
 
 class HeldOnForm(OnceOnlyForm):
-    held_on = forms.DateField(label="Held on", widget=DateInput, initial=timezone.localdate)
+    held_on = DateField(label="Held on", initial=timezone.localdate, ask_if_old=True)
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -251,7 +248,7 @@ class SupervisionForm(HeldOnForm):
 
 
 class CaseCloseForm(VersionedForm):
-    closed_on = forms.DateField(label="Date closed", widget=DateInput, initial=timezone.localdate)
+    closed_on = DateField(label="Date closed", initial=timezone.localdate, ask_if_old=True)
     reason = forms.ChoiceField(label="Why is the case closing?", choices=ClosureReason.choices)
 
     def __init__(self, *args, case: Case, **kwargs):
@@ -264,7 +261,7 @@ class CaseCloseForm(VersionedForm):
             raise forms.ValidationError("A case cannot be closed on a future date.")
         if closed_on < self.case.opened_on:
             raise forms.ValidationError(
-                f"The case opened on {self.case.opened_on:%d/%m/%Y}; it cannot close before that."
+                f"The case opened on {in_words(self.case.opened_on)}; it cannot close before that."
             )
         return closed_on
 

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 
 from cases.models import Case, Level
+from common.dates import in_words
 from workdays import calendar as workdays
 
 
@@ -66,7 +67,7 @@ class Plan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} plan from {self.started_on:%d/%m/%Y}"
+        return f"{self.get_kind_display()} plan from {in_words(self.started_on)}"
 
     @property
     def is_current(self) -> bool:
@@ -141,7 +142,7 @@ class Action(models.Model):
         indexes = [models.Index(fields=["status", "due_on"], name="cases_action_status_due")]
 
     def __str__(self) -> str:
-        return f"Action due {self.due_on:%d/%m/%Y}"
+        return f"Action due {in_words(self.due_on)}"
 
     @property
     def owner_label(self) -> str:

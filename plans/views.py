@@ -17,6 +17,7 @@ from cases import access
 from cases.models import Case
 from cases.views import case_conflict_page, conflict_page
 from common.conflicts import VersionConflict
+from common.dates import in_words
 from common.views import DuplicateSubmission, apply_service_errors, form_page, saved_once
 from plans import selectors as plan_selectors
 from plans import services as plan_services
@@ -204,7 +205,7 @@ def action_update(request: HttpRequest, case: Case, action_id: int) -> HttpRespo
     page = {
         "title": "Update an action",
         "submit_label": "Save",
-        "intro": f"{action.description} (due by {action.due_on:%d/%m/%Y})",
+        "intro": f"{action.description} (due by {in_words(action.due_on)})",
     }
     if request.method == "POST" and form.is_valid():
         try:

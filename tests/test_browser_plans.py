@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from cases import services
 from tests.factories import AgencyFactory, TeamFactory, UserFactory
+from tests.test_browser_foundation import fill_date
 from workdays import calendar as workdays
 
 PASSWORD = "correct-horse-battery"
@@ -49,7 +50,7 @@ def test_lead_records_a_conference_writes_a_plan_and_holds_a_review(live_server,
     page.get_by_role("link", name="Meetings and reviews").click()
     page.get_by_role("link", name="Record a meeting").click()
     page.get_by_role("link", name="Initial child protection conference").click()
-    page.get_by_label("Held on").fill(today.isoformat())
+    fill_date(page, "Held on", today)
     page.get_by_label("Who attended").fill("Leah Morgan (social worker), mother, health visitor, school")
     page.get_by_label(re.compile("Northbridge Community Health")).check()
     page.get_by_label("Decisions").fill("Child protection plan under the category of neglect.")
@@ -75,7 +76,7 @@ def test_lead_records_a_conference_writes_a_plan_and_holds_a_review(live_server,
     ]
     for index, (what, how) in enumerate(outcomes):
         page.locator(f"[name=outcomes-{index}-what_must_change]").fill(what)
-        page.locator(f"[name=outcomes-{index}-by_when]").fill((today + timedelta(days=90 + index)).isoformat())
+        fill_date(page.get_by_role("group", name=f"Outcome {index + 1}"), "By when", today + timedelta(days=90 + index))
         page.locator(f"[name=outcomes-{index}-how_we_will_know]").fill(how)
     page.get_by_role("button", name="Save the plan").click()
     expect(page.get_by_role("status")).to_contain_text("Plan saved")
@@ -90,7 +91,7 @@ def test_lead_records_a_conference_writes_a_plan_and_holds_a_review(live_server,
         page.get_by_label("For which outcome").select_option(label=f"{number}. {outcomes[number - 1][0]}")
         page.get_by_label("What will be done").fill(description)
         page.get_by_label("Owner (agency)").select_option(label=agency)
-        page.get_by_label("Due by").fill((today + timedelta(days=14 * number)).isoformat())
+        fill_date(page, "Due by", today + timedelta(days=14 * number))
         page.get_by_role("button", name="Save and add another").click()
         expect(page.get_by_role("status")).to_contain_text("Action added")
     page.get_by_role("link", name="Cancel").click()  # back to the case page

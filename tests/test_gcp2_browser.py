@@ -20,7 +20,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
-from tests.test_browser_foundation import PASSWORD, SCREENSHOTS, sign_in
+from tests.test_browser_foundation import PASSWORD, SCREENSHOTS, fill_date, sign_in
 
 
 def _fill_area(page: Page, area, grade: int) -> None:
@@ -79,8 +79,8 @@ def test_lead_completes_a_repeat_and_practitioner_reads_it(live_server, page: Pa
     expect(page.get_by_role("heading", level=1)).to_contain_text("GCP2 repeat for Amy Carter")
 
     today = timezone.localdate()
-    page.get_by_label("Observation started").fill((today - timedelta(days=20)).isoformat())
-    page.get_by_label("Observation ended").fill((today - timedelta(days=1)).isoformat())
+    fill_date(page, "Observation started", today - timedelta(days=20))
+    fill_date(page, "Observation ended", today - timedelta(days=1))
     page.get_by_label("Number of visits").fill("5")
     page.get_by_label("Strengths").fill("Mum now cooks with Amy most evenings.")
     page.get_by_label("The child's own views").fill("Amy says tea is her favourite time.")

@@ -306,7 +306,7 @@ def test_outcome_with_no_date_is_refused(client, cp_case, lead):
         ),
         ({"outcomes-0-by_when": "2026-12-01"}, "cannot be due before the plan starts"),
         ({"started_on": "2099-01-01"}, "once it has started"),
-        ({"outcomes-0-by_when": "31/02/2027"}, "Enter a valid date"),
+        ({"outcomes-0-by_when": "31/02/2027"}, "Enter a real date"),
     ],
 )
 def test_plan_bad_input_is_refused(client, cp_case, lead, bad, message):
