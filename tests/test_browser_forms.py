@@ -9,12 +9,13 @@ from playwright.sync_api import Page, expect
 
 from chronology.models import Entry
 from tests.test_browser_dashboards import _family
-from tests.test_browser_foundation import sign_in
+from tests.test_browser_foundation import save_screenshot, sign_in
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_error_summary_takes_the_focus_and_a_day_first_date_is_saved(live_server, page: Page):
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone, between visits
     case, amy = _family()
     sign_in(page, live_server.url, "practitioner")
     page.goto(f"{live_server.url}/cases/{case.reference}/chronology/concern/")
@@ -26,6 +27,8 @@ def test_error_summary_takes_the_focus_and_a_day_first_date_is_saved(live_server
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("There is a problem")
     expect(summary.get_by_role("link", name="When did it happen? The date must include a month.")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    save_screenshot(page, "phone-log-a-concern-errors.png")
     summary.get_by_role("link", name="What happened? Say what happened.").click()
     expect(page.get_by_label("What happened?")).to_be_focused()
 
