@@ -39,9 +39,10 @@ CSV_COLUMNS = [
     "lead_professional",
     "children_and_ages",
     "next_deadline",
+    "next_deadline_for",
     "deadline_status",
     "open_flags",
-    "days_since_last_contact",
+    "working_days_since_last_contact",
     "latest_gcp2_area_grades",
     "plan_progress",
 ]
@@ -156,9 +157,10 @@ def caseload_csv(request: HttpRequest) -> HttpResponse:
                         for c in row.children
                     ),
                     row.next_due.isoformat() if row.next_due else "",
-                    row.deadline.label,
+                    row.next.what if row.next else "",
+                    row.next.words if row.next else row.deadline.label,
                     "; ".join(f"{kind}: {n}" for kind, n in row.flags_by_kind.items()),
-                    "" if row.days_since_contact is None else row.days_since_contact,
+                    "" if row.working_days_since_contact is None else row.working_days_since_contact,
                     "; ".join(
                         f"{c.member.person.first_name}: "
                         + " ".join(f"{area.code}{grade or '-'}" for area, grade in zip(AREAS, c.grades))
