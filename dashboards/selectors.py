@@ -341,6 +341,10 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     )
 
 
+def on_any_open_case_team(user: User) -> bool:
+    return CaseMember.objects.current().filter(user=user, case__status=Case.Status.OPEN).exists()
+
+
 def leads_any_case(user: User) -> bool:
     return Case.objects.open().filter(lead_professional=user).exists()
 
@@ -730,3 +734,51 @@ def team_figures(cases: QuerySet[Case], counts: ScopeCounts, today: date) -> Tea
         reviews_on_time=reviews["on_time"],
         quarter_start=start,
     )
+
+
+# --- Caseloads by worker, and reallocating a leaver's cases -----------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerCaseload:
+    """One worker's open cases in the manager's scope, and how many of them are child protection."""
+
+    user_id: int
+    name: str
+    team: str | None
+    is_active: bool
+    open_cases: int
+    child_protection: int
+
+
+def worker_caseloads(user: User) -> list[tuple[str, list[WorkerCaseload]]]:
+    """Each worker of the teams in the manager's scope (a senior manager: every team of the agency) with
+    their open cases and child protection cases among them, grouped by team; leads outside those teams
+    whose cases are in scope come under "No team". One grouped query for any number of cases.
+
+    Workers with no open case are listed (they may take cases on); a deactivated worker only while they
+    still lead a case, which is what reallocation is for.
+    """
+    managed = managed_cases(user)
+    if not user.is_active or not user.can(Capability.Key.USE_MANAGER_VIEW):
+        return []
+    teams = Q(team__manager=user)
+    if user.agency_id and user.can(Capability.Key.OVERSEE_AGENCY):
+        teams |= Q(team__agency_id=user.agency_id)
+    in_scope = Q(led_cases__in=managed.order_by().values("pk"))
+    rows = (
+        User.objects.filter(teams | Q(pk__in=managed.order_by().values("lead_professional")))
+        .annotate(
+            open_cases=Count("led_cases", filter=in_scope),
+            child_protection=Count("led_cases", filter=in_scope & Q(led_cases__level=Level.CHILD_PROTECTION)),
+        )
+        .filter(Q(is_active=True) | Q(open_cases__gt=0))
+        .order_by(models.F("team__name").asc(nulls_last=True), "last_name", "first_name", "pk")
+        .values_list("pk", "first_name", "last_name", "team__name", "is_active", "open_cases", "child_protection")
+    )
+    grouped: dict[str, list[WorkerCaseload]] = {}
+    for pk, first, last, team, active, open_cases, cp in rows:
+        grouped.setdefault(team or "No team", []).append(
+            WorkerCaseload(pk, f"{first} {last}".strip(), team, active, open_cases, cp)
+        )
+    return list(grouped.items())

@@ -54,8 +54,8 @@ PAGES = {
     # + "leads a case?", count for paging, cases with annotations, children, open flags, GCP2 grades
     "dashboards:caseload": 12,
     # + the ranking with the counts by level (one query), the page's cases with their lead's team and
-    # next deadline, reviews this quarter
-    "dashboards:manager": 9,
+    # next deadline, reviews this quarter, open cases by worker
+    "dashboards:manager": 10,
 }
 # What each page drew: its rows, and how many open cases it says it covers.
 DRAWN = {

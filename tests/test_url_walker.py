@@ -43,6 +43,7 @@ PERMISSIONS = {
     "dashboards:caseload": "login",
     "dashboards:caseload_csv": "login",
     "dashboards:manager": "login",
+    "dashboards:reallocate": "login",
     "dashboards:search": "login",
     "dashboards:detail": "read",
     "cases:edit": "manage",
