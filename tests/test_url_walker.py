@@ -60,7 +60,7 @@ PERMISSIONS = {
     "monitoring:escalations": "read",
     "monitoring:escalation_raise": "write",
     "monitoring:escalation_respond": "read_post",
-    "monitoring:escalation_move_up": "read_post",
+    "monitoring:escalation_move_up": "write",
     "plans:timescales": "login",
     "plans:plan": "read",
     "plans:plan_create": "write",
