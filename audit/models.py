@@ -71,6 +71,7 @@ class AuditEvent(AppendOnlyModel):
         CASE_ESCALATION_RESOLVED = "case.escalation.resolved", "Resolved an escalation"
         CASE_ESCALATION_MOVED_UP = "case.escalation.moved_up", "Moved an escalation up the ladder"
         CASELOAD_EXPORTED = "caseload.exported", "Downloaded the caseload"
+        CASELOAD_REALLOCATED = "caseload.reallocated", "Moved a worker's whole caseload to other leads"
         CHRONOLOGY_ENTRY_CREATED = "chronology.entry.created", "Added a chronology entry"
         CHRONOLOGY_ENTRY_AMENDED = "chronology.entry.amended", "Corrected a chronology entry"
         CHRONOLOGY_CORRECTION_REFUSED = (

@@ -87,6 +87,11 @@ PAGES = [
     Page("caseload dashboard: lead (25 cases)", "lead", lambda c: reverse("dashboards:caseload")),
     Page("manager's view (500 cases)", "manager", lambda c: reverse("dashboards:manager")),
     Page("senior manager's view (all teams)", "senior", lambda c: reverse("dashboards:manager")),
+    Page(
+        "reallocation: a leaver's 25 cases",
+        "manager",
+        lambda c: reverse("dashboards:reallocate") + f"?leaver={c.big_case.lead_professional_id}",
+    ),
     Page("case list: lead (25 open cases)", "lead", lambda c: reverse("cases:list")),
     Page("case list: manager (500 open cases)", "manager", lambda c: reverse("cases:list")),
     Page("case list: senior manager (all)", "senior", lambda c: reverse("cases:list")),

@@ -1,7 +1,5 @@
 """The caseload's filters and sort order (django-filter), shared by the page and its CSV export."""
 
-from datetime import timedelta
-
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -9,6 +7,7 @@ from django.utils import timezone
 
 from cases.models import Level
 from monitoring.models import Flag
+from workdays import calendar as workdays
 
 
 class EmptyLastOrdering(django_filters.OrderingFilter):
@@ -34,11 +33,11 @@ class CaseloadFilter(django_filters.FilterSet):
         label="Only cases with something overdue", widget=forms.CheckboxInput, method="filter_overdue"
     )
     no_contact_days = django_filters.NumberFilter(
-        label="No contact for at least (days)",
+        label="No contact for at least (working days)",
         method="filter_no_contact",
         min_value=0,
         max_value=3650,
-        help_text="Days since the latest chronology entry. Cases with no entry at all are included.",
+        help_text="Working days since the latest chronology entry. Cases with no entry at all are included.",
     )
     sort = EmptyLastOrdering(
         label="Sort by",
@@ -63,7 +62,8 @@ class CaseloadFilter(django_filters.FilterSet):
         return queryset.filter(next_due__lt=timezone.localdate()) if value else queryset
 
     def filter_no_contact(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        since = timezone.localdate() - timedelta(days=int(value))
+        # Working days, as the "no recent contact" rule and the caseload's column count them.
+        since = workdays.subtract_working_days(timezone.localdate(), int(value))
         return queryset.filter(Q(last_contact__isnull=True) | Q(last_contact__lte=since))
 
     @property

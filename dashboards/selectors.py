@@ -26,6 +26,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Least, TruncDate
+from django.urls import reverse
 
 from accounts.models import Capability, User
 from cases.access import cases_visible_to, management_condition
@@ -38,7 +39,7 @@ from monitoring.models import Escalation, Flag
 from notifications.models import UNREAD, Notification
 from plans.models import REVIEW_KINDS, Action, Meeting, MeetingKind, Plan
 from workdays import calendar as workdays
-from workdays.deadlines import DueStatus, due_status
+from workdays.deadlines import DueStatus, due_status, due_words
 
 # Stands in for "no date" so that the earliest of two deadlines works the same on PostgreSQL and SQLite.
 NO_DATE = date(9999, 12, 31)
@@ -60,18 +61,76 @@ def _waiting_meetings() -> QuerySet[Meeting]:
     return Meeting.objects.filter(case=OuterRef("pk"), held_on__isnull=True)
 
 
-def _next_due() -> Least:
-    """The case's next deadline: its soonest waiting meeting or open action of the current plan."""
-    next_meeting = Subquery(_waiting_meetings().order_by("due_on").values("due_on")[:1], output_field=DateField())
-    next_action = Subquery(
-        _current_plan_actions().filter(OPEN_ACTION).order_by("due_on").values("due_on")[:1], output_field=DateField()
-    )
-    return Least(Coalesce(next_meeting, Value(NO_DATE)), Coalesce(next_action, Value(NO_DATE)))
+def _next_deadline_columns() -> dict:
+    """Annotations naming the case's next deadline: its soonest waiting meeting and its soonest open action of
+    the current plan (date, and the meeting's id and kind or the action's words), and `next_due`, the earlier
+    date. Correlated top-1 subqueries in the same query, so a page costs no query per row."""
+    meetings = _waiting_meetings().filter(due_on__isnull=False).order_by("due_on", "pk")
+    actions = _current_plan_actions().filter(OPEN_ACTION).order_by("due_on", "pk")
+
+    def first(queryset: QuerySet, column: str, field) -> Subquery:
+        return Subquery(queryset.values(column)[:1], output_field=field)
+
+    meeting_due, action_due = first(meetings, "due_on", DateField()), first(actions, "due_on", DateField())
+    return {
+        "next_meeting_due": meeting_due,
+        "next_meeting_id": first(meetings, "pk", models.UUIDField()),
+        "next_meeting_kind": first(meetings, "kind", models.CharField()),
+        "next_action_due": action_due,
+        "next_action_text": first(actions, "description", models.TextField()),
+        "next_due": Least(Coalesce(meeting_due, Value(NO_DATE)), Coalesce(action_due, Value(NO_DATE))),
+    }
 
 
 def _shown_due(next_due: date | None) -> date | None:
     """`next_due` as a row shows it: the stand-in that sorts cases with nothing due last means none."""
     return None if next_due in (None, NO_DATE) else next_due
+
+
+ACTION_WORDS = 60  # how much of a plan action's words the deadline cell shows
+
+
+@dataclass(frozen=True)
+class NextDeadline:
+    """A case's next deadline as a row shows it: what is due, a link to it, and when (in working days)."""
+
+    what: str
+    url: str
+    due_on: date
+    status: DueStatus
+    words: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.what} · {self.words}"
+
+
+def next_deadline(values, reference: str, today: date, *, cal: workdays.WorkingCalendar) -> NextDeadline | None:
+    """The deadline `_next_deadline_columns` found, named and linked. `values` is a case (attributes) or a
+    dict of the annotations. The meeting wins a tie: it is usually what the action is waiting for."""
+    get = values.get if isinstance(values, dict) else lambda name: getattr(values, name)
+    meeting_due, action_due = get("next_meeting_due"), get("next_action_due")
+    if meeting_due is not None and (action_due is None or meeting_due <= action_due):
+        kind, due_on = get("next_meeting_kind"), meeting_due
+        what = MeetingKind(kind).label if kind in MeetingKind.values else kind
+        # Supervision's own page is for the lead's managers only: others get the list of meetings.
+        if kind == MeetingKind.SUPERVISION:
+            url = reverse("plans:meetings", args=[reference])
+        else:
+            url = reverse("plans:meeting_detail", args=[reference, get("next_meeting_id")])
+    elif action_due is not None:
+        text, due_on = " ".join((get("next_action_text") or "").split()), action_due
+        what = f"Plan action: {text if len(text) <= ACTION_WORDS else text[: ACTION_WORDS - 1].rstrip() + '…'}"
+        url = reverse("plans:plan", args=[reference])
+    else:
+        return None
+    return NextDeadline(
+        what=what,
+        url=url,
+        due_on=due_on,
+        status=due_status(due_on, today, cal=cal),
+        words=due_words(due_on, today, cal=cal),
+    )
 
 
 def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -88,7 +147,7 @@ def with_dashboard_columns(cases: QuerySet[Case]) -> QuerySet[Case]:
     return (
         cases.select_related("lead_professional", "lead_agency")
         .annotate(
-            next_due=_next_due(),
+            **_next_deadline_columns(),
             last_contact=last_contact,
             actions_total=Coalesce(_count(_current_plan_actions(), "outcome__plan"), 0),
             actions_done=Coalesce(
@@ -118,7 +177,8 @@ class CaseRow:
     case: Case
     next_due: date | None
     deadline: DueStatus
-    days_since_contact: int | None
+    next: NextDeadline | None
+    working_days_since_contact: int | None
     flags_by_kind: dict[str, int]
     children: list[ChildGrades]
 
@@ -181,7 +241,11 @@ def case_rows(cases, today: date) -> list[CaseRow]:
                 case=case,
                 next_due=next_due,
                 deadline=due_status(next_due, today, cal=cal),
-                days_since_contact=(today - case.last_contact).days if case.last_contact else None,
+                next=next_deadline(case, case.reference, today, cal=cal),
+                # In working days, as the "no recent contact" rule counts them (docs/practice.md).
+                working_days_since_contact=(
+                    cal.working_days_between(case.last_contact, today) if case.last_contact else None
+                ),
                 flags_by_kind=dict(sorted(flags.items())),
                 children=children,
             )
@@ -275,6 +339,10 @@ def notifications_for(user: User) -> QuerySet[Notification]:
         .select_related("case")
         .order_by("-created_at")
     )
+
+
+def on_any_open_case_team(user: User) -> bool:
+    return CaseMember.objects.current().filter(user=user, case__status=Case.Status.OPEN).exists()
 
 
 def leads_any_case(user: User) -> bool:
@@ -525,23 +593,31 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def stuck_score(inputs: StuckInputs, today: date, *, long_plan_months: int = 12) -> tuple[int, list[str]]:
+def stuck_score(
+    inputs: StuckInputs, today: date, *, long_plan_months: int = 12, cal: workdays.WorkingCalendar | None = None
+) -> tuple[int, list[str]]:
     """How stuck a case is, and why in words: the rule `StuckRanking` ranks by in SQL.
 
     The score weighs what a manager must act on first: an escalation nobody answered, then a flag
     nobody has acknowledged (plus its age in days), an overdue review or supervision, a long plan.
+    The score counts calendar days (cheap in SQL, and the order is the same); the words say working
+    days, the unit of the acknowledgement limit and of the deadlines beside them.
     """
+    cal = cal or workdays.working_calendar()
     score, reasons = 0, []
     if inputs.unacknowledged_flags:
         oldest = (today - inputs.oldest_unacknowledged).days
         reasons.append(
-            f"{_plural(inputs.unacknowledged_flags, 'flag')} not acknowledged, "
-            f"the oldest raised {_plural(oldest, 'day')} ago"
+            f"{_plural(inputs.unacknowledged_flags, 'flag')} not acknowledged, the oldest raised "
+            f"{_plural(cal.working_days_between(inputs.oldest_unacknowledged, today), 'working day')} ago"
         )
         score += 10 * inputs.unacknowledged_flags + oldest
     if inputs.overdue_reviews:
         late = (today - inputs.oldest_overdue_review).days
-        reasons.append(f"{_plural(inputs.overdue_reviews, 'review')} overdue, the oldest by {_plural(late, 'day')}")
+        late_wd = cal.working_days_between(inputs.oldest_overdue_review, today)
+        reasons.append(
+            f"{_plural(inputs.overdue_reviews, 'review')} overdue, the oldest by {_plural(late_wd, 'working day')}"
+        )
         score += 20 * inputs.overdue_reviews + late
     if inputs.drift_flags:
         reasons.append(f"{_plural(inputs.drift_flags, 'drift flag')} open")
@@ -569,6 +645,7 @@ class StuckRow:
     team: str | None
     next_due: date | None
     deadline: DueStatus
+    next: NextDeadline | None
     reasons: list[str]
 
 
@@ -577,14 +654,15 @@ def stuck_rows(ranked: list[StuckInputs], today: date, *, long_plan_months: int 
     shown (the ranking read them from the scope already), no model instances."""
     cal = workdays.working_calendar()
     levels = dict(Level.choices)
+    columns = _next_deadline_columns()
     shown = {
         row["pk"]: row
         for row in Case.objects.filter(pk__in=[inputs.pk for inputs in ranked])
-        .annotate(next_due=_next_due())
+        .annotate(**columns)
         .values(
             "pk",
             "level",
-            "next_due",
+            *columns,
             "lead_professional__first_name",
             "lead_professional__last_name",
             "lead_professional__team__name",
@@ -594,7 +672,8 @@ def stuck_rows(ranked: list[StuckInputs], today: date, *, long_plan_months: int 
     for inputs in ranked:
         case = shown[inputs.pk]
         next_due = _shown_due(case["next_due"])
-        _, reasons = stuck_score(inputs, today, long_plan_months=long_plan_months)  # the SQL ranked by the score
+        # The SQL ranked by the score; the reasons count days in working days, as the deadlines do.
+        _, reasons = stuck_score(inputs, today, long_plan_months=long_plan_months, cal=cal)
         lead = f"{case['lead_professional__first_name']} {case['lead_professional__last_name']}".strip()
         rows.append(
             StuckRow(
@@ -604,6 +683,7 @@ def stuck_rows(ranked: list[StuckInputs], today: date, *, long_plan_months: int 
                 team=case["lead_professional__team__name"],
                 next_due=next_due,
                 deadline=due_status(next_due, today, cal=cal),
+                next=next_deadline(case, inputs.reference, today, cal=cal),
                 reasons=reasons,
             )
         )
@@ -654,3 +734,51 @@ def team_figures(cases: QuerySet[Case], counts: ScopeCounts, today: date) -> Tea
         reviews_on_time=reviews["on_time"],
         quarter_start=start,
     )
+
+
+# --- Caseloads by worker, and reallocating a leaver's cases -----------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerCaseload:
+    """One worker's open cases in the manager's scope, and how many of them are child protection."""
+
+    user_id: int
+    name: str
+    team: str | None
+    is_active: bool
+    open_cases: int
+    child_protection: int
+
+
+def worker_caseloads(user: User) -> list[tuple[str, list[WorkerCaseload]]]:
+    """Each worker of the teams in the manager's scope (a senior manager: every team of the agency) with
+    their open cases and child protection cases among them, grouped by team; leads outside those teams
+    whose cases are in scope come under "No team". One grouped query for any number of cases.
+
+    Workers with no open case are listed (they may take cases on); a deactivated worker only while they
+    still lead a case, which is what reallocation is for.
+    """
+    managed = managed_cases(user)
+    if not user.is_active or not user.can(Capability.Key.USE_MANAGER_VIEW):
+        return []
+    teams = Q(team__manager=user)
+    if user.agency_id and user.can(Capability.Key.OVERSEE_AGENCY):
+        teams |= Q(team__agency_id=user.agency_id)
+    in_scope = Q(led_cases__in=managed.order_by().values("pk"))
+    rows = (
+        User.objects.filter(teams | Q(pk__in=managed.order_by().values("lead_professional")))
+        .annotate(
+            open_cases=Count("led_cases", filter=in_scope),
+            child_protection=Count("led_cases", filter=in_scope & Q(led_cases__level=Level.CHILD_PROTECTION)),
+        )
+        .filter(Q(is_active=True) | Q(open_cases__gt=0))
+        .order_by(models.F("team__name").asc(nulls_last=True), "last_name", "first_name", "pk")
+        .values_list("pk", "first_name", "last_name", "team__name", "is_active", "open_cases", "child_protection")
+    )
+    grouped: dict[str, list[WorkerCaseload]] = {}
+    for pk, first, last, team, active, open_cases, cp in rows:
+        grouped.setdefault(team or "No team", []).append(
+            WorkerCaseload(pk, f"{first} {last}".strip(), team, active, open_cases, cp)
+        )
+    return list(grouped.items())

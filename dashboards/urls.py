@@ -1,5 +1,5 @@
-"""Dashboard URLs: /cases/caseload/, /cases/manager/, /cases/search/, /cases/notifications/ and the case
-page /cases/<reference>/. The practitioner home is `/` (neglect_portal/urls.py)."""
+"""Dashboard URLs: /cases/caseload/, /cases/manager/ (and …/reallocate/), /cases/search/, /cases/notifications/
+and the case page /cases/<reference>/. The practitioner home is `/` (neglect_portal/urls.py)."""
 
 from django.urls import path
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
     path("caseload/export.csv", views.caseload_csv, name="caseload_csv"),
     path("manager/", views.manager, name="manager"),
+    path("manager/reallocate/", views.reallocate, name="reallocate"),
     path("search/", views.search, name="search"),
     path("notifications/", views.notifications, name="notifications"),
     path("<caseref:reference>/", views.case_detail, name="detail"),

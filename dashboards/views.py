@@ -9,8 +9,9 @@ import uuid
 from django import forms
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,12 +25,15 @@ from cases import access
 from cases import selectors as case_selectors
 from cases.models import Case, CaseMember
 from chronology.exports import safe_cell
+from common.views import INVALID
 from gcp2.structure import AREAS
 from notifications import services as notification_services
 from plans import selectors as plan_selectors
+from plans import services as plan_services
 
 from . import selectors as dash
 from .filters import CaseloadFilter
+from .forms import LeaverForm, ReallocateForm
 
 ROWS_PER_PAGE = 50
 CSV_COLUMNS = [
@@ -38,9 +42,10 @@ CSV_COLUMNS = [
     "lead_professional",
     "children_and_ages",
     "next_deadline",
+    "next_deadline_for",
     "deadline_status",
     "open_flags",
-    "days_since_last_contact",
+    "working_days_since_last_contact",
     "latest_gcp2_area_grades",
     "plan_progress",
 ]
@@ -155,9 +160,10 @@ def caseload_csv(request: HttpRequest) -> HttpResponse:
                         for c in row.children
                     ),
                     row.next_due.isoformat() if row.next_due else "",
-                    row.deadline.label,
+                    row.next.what if row.next else "",
+                    row.next.words if row.next else row.deadline.label,
                     "; ".join(f"{kind}: {n}" for kind, n in row.flags_by_kind.items()),
-                    "" if row.days_since_contact is None else row.days_since_contact,
+                    "" if row.working_days_since_contact is None else row.working_days_since_contact,
                     "; ".join(
                         f"{c.member.person.first_name}: "
                         + " ".join(f"{area.code}{grade or '-'}" for area, grade in zip(AREAS, c.grades))
@@ -192,12 +198,67 @@ def manager(request: HttpRequest) -> HttpResponse:
             "rows": dash.stuck_rows(page.object_list, today),
             "page": page,
             "figures": dash.team_figures(cases, counts, today),
+            "workers": dash.worker_caseloads(request.user),
             "is_senior": is_senior,
             "areas": AREAS,
             "today": today,
             **_links(request.user),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def reallocate(request: HttpRequest) -> HttpResponse:
+    """Move a leaver's whole caseload to other leads in one step: choose the worker, then a new lead for each
+    case (or one for all). Each case's change is the single lead change, all in one transaction."""
+    user = request.user
+    if not user.can(Capability.Key.USE_MANAGER_VIEW):
+        raise PermissionDenied("This page is for team managers and senior managers.")
+    managed = dash.managed_cases(user)
+    leavers = User.objects.filter(pk__in=managed.order_by().values("lead_professional")).annotate(
+        led_open=Count("led_cases", filter=Q(led_cases__in=managed.order_by().values("pk")))
+    )
+    source = request.POST if request.method == "POST" else request.GET
+    picked = LeaverForm(source if "leaver" in source else None, leavers=leavers)
+    context = {"picked": picked, **_links(user)}
+    if not picked.is_bound or not picked.is_valid():
+        status = 400 if picked.is_bound else 200
+        return render(request, "dashboards/reallocate.html", context, status=status)
+    leaver = picked.cleaned_data["leaver"]
+    cases = list(
+        managed.filter(lead_professional=leaver)
+        .select_related("lead_professional", "lead_agency")
+        .order_by("reference")
+    )
+    form = ReallocateForm(
+        request.POST if request.method == "POST" else None,
+        cases=cases,
+        leads=plan_services.reallocation_leads(user),
+        leaver=leaver,
+    )
+    context.update(leaver=leaver, form=form)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                moved = plan_services.caseload_reallocate(
+                    by=user,
+                    leaver=leaver,
+                    moves=[plan_services.Move(case, version, lead) for case, version, lead in form.moves()],
+                    on=timezone.localdate(),
+                    keep_previous_on_team=form.cleaned_data["keep_previous_on_team"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    f"{len(moved)} case{'s' if len(moved) != 1 else ''} moved from {leaver.get_full_name()} to "
+                    "their new leads. Each change is in its case's team history.",
+                )
+                return redirect("dashboards:manager")
+        messages.error(request, "Nothing was moved. Please correct the problems shown below.")
+        return render(request, "dashboards/reallocate.html", context, status=INVALID)
+    return render(request, "dashboards/reallocate.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -226,9 +287,13 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The login page before sign-in; the practitioner home after it."""
+    """The login page before sign-in; after it, where the person's work is: the manager's view for a team or
+    senior manager who is on no open case's team, the practitioner home for everyone else (a manager who
+    also works on cases keeps the home page, which links to the manager's view)."""
     if not request.user.is_authenticated:
         return LoginView.as_view(authentication_form=SignInForm)(request)
+    if request.user.can(Capability.Key.USE_MANAGER_VIEW) and not dash.on_any_open_case_team(request.user):
+        return redirect("dashboards:manager")
     return practitioner_home(request)
 
 

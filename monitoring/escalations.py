@@ -51,22 +51,55 @@ def _stage(responder: str | None = None) -> EscalationStage:
     return (stages.filter(responder=responder) if responder else stages).first() or stages.first()
 
 
-def responders(escalation: Escalation) -> QuerySet[User]:
-    """Who is asked to answer at the escalation's current stage."""
-    case = escalation.case
-    kind = escalation.stage.responder
-    if kind == EscalationStage.Responder.LEAD:
-        return User.objects.filter(pk=case.lead_professional_id, is_active=True)
-    if kind == EscalationStage.Responder.TEAM_MANAGER:
-        return User.objects.filter(managed_teams__members=case.lead_professional_id, is_active=True).distinct()
+def _senior_managers(case: Case) -> QuerySet[User]:
     return User.objects.with_capability(Capability.Key.OVERSEE_AGENCY).filter(
         agency_id=case.lead_agency_id, is_active=True
     )
 
 
+def responders(escalation: Escalation) -> QuerySet[User]:
+    """Who is asked to answer at the escalation's current stage: never the person who raised it.
+
+    At "manager to manager", the lead's team manager; when that manager raised it, the managers of the other
+    people on the case team (the other side of a disagreement between agencies), or failing those the lead
+    agency's senior managers, so that someone other than the raiser is always asked.
+    """
+    case = escalation.case
+    kind = escalation.stage.responder
+    others = User.objects.filter(is_active=True).exclude(pk=escalation.raised_by_id)
+    if kind == EscalationStage.Responder.LEAD:
+        return others.filter(pk=case.lead_professional_id)
+    if kind == EscalationStage.Responder.TEAM_MANAGER:
+        leads_manager = others.filter(managed_teams__members=case.lead_professional_id).distinct()
+        if escalation.raised_by_id is None or leads_manager.exists():
+            return leads_manager
+        team = case.members.current().exclude(user=escalation.raised_by_id).values("user__team")
+        team_managers = others.filter(managed_teams__in=team).distinct()
+        if team_managers.exists():
+            return team_managers
+    return _senior_managers(case).exclude(pk=escalation.raised_by_id)
+
+
 def can_respond(user: User, escalation: Escalation) -> bool:
-    """The stage's responders, and the lead's managers at any stage."""
+    """The stage's responders, and the lead's managers at any stage; never the person who raised it."""
+    if escalation.raised_by_id is not None and user.pk == escalation.raised_by_id:
+        return False
     return responders(escalation).filter(pk=user.pk).exists() or access.decision(user, escalation.case).can_supervise
+
+
+def raiser_start_stage(by: User, case: Case) -> EscalationStage:
+    """Where an escalation someone raises starts: at their own level of the ladder (docs/practice.md,
+    "Escalation ladder"). A senior manager starts at senior manager to senior manager, a team manager at
+    manager to manager, anyone else at the first stage, except the lead professional, who would be asked
+    to answer their own escalation there and so starts one stage up."""
+    if by.can(Capability.Key.OVERSEE_AGENCY):
+        return _stage(EscalationStage.Responder.SENIOR_MANAGER)
+    if by.can(Capability.Key.USE_MANAGER_VIEW) or by.managed_teams.exists():
+        return _stage(EscalationStage.Responder.TEAM_MANAGER)
+    stage = _stage()
+    if stage.responder == EscalationStage.Responder.LEAD and case.lead_professional_id == by.pk:
+        return _next_stage(stage) or stage
+    return stage
 
 
 def _notify(escalation: Escalation) -> None:
@@ -133,12 +166,13 @@ def _chronology(escalation: Escalation, by: User, text: str) -> None:
 
 @transaction.atomic
 def escalation_raise(*, case: Case, by: User, concern: str) -> Escalation:
-    """A practitioner says the case is stuck. It starts at the first stage of the ladder."""
+    """Someone on the case team (or a manager of its lead) says the case is stuck. It starts at their level
+    of the ladder (`raiser_start_stage`)."""
     if not access.decision(by, case).can_write:
         raise PermissionDenied("Only members of the case team can raise an escalation.")
     if not concern.strip():
         raise ValidationError({"concern": "Say what is stuck and what you want to happen."})
-    stage = _stage()
+    stage = raiser_start_stage(by, case)
     escalation = _open(
         case=case,
         source=Escalation.Source.RAISED,
@@ -191,16 +225,25 @@ def _next_stage(stage: EscalationStage) -> EscalationStage | None:
     return EscalationStage.objects.filter(order__gt=stage.order).order_by("order").first()
 
 
+def next_stage(escalation: Escalation) -> EscalationStage | None:
+    return _next_stage(escalation.stage)
+
+
 @transaction.atomic
-def escalation_move_up(*, escalation: Escalation, by: User) -> Escalation:
-    """Take an open escalation to the next stage now (for example when an answer did not help)."""
+def escalation_move_up(*, escalation: Escalation, by: User, reason: str) -> Escalation:
+    """Take an open escalation to the next stage now (for example when an answer did not help), saying why.
+    The reason is written into the chronology with the move, as raising and resolving are."""
     if not escalation.is_open:
         raise ValidationError("This escalation is already resolved.")
     if not (access.decision(by, escalation.case).can_write or can_respond(by, escalation)):
         raise PermissionDenied("Only the case team and the lead's managers can move an escalation up.")
-    if _next_stage(escalation.stage) is None:
+    following = _next_stage(escalation.stage)
+    if following is None:
         raise ValidationError("This escalation is already at the last stage.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why it needs to go to the next stage now."})
     _move_up(Escalation.objects.filter(pk=escalation.pk), escalation.stage, timezone.localdate(), actor=by)
+    _chronology(escalation, by, f"Escalation moved up to {following}: {reason.strip()}")
     escalation.refresh_from_db()
     return escalation
 

@@ -1,4 +1,4 @@
-"""Forms for acknowledging a flag and for raising and answering an escalation."""
+"""Forms for acknowledging a flag and for raising, answering and moving up an escalation."""
 
 from django import forms
 
@@ -29,4 +29,14 @@ class EscalationRespondForm(OnceOnlyForm):
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EscalationMoveUpForm(OnceOnlyForm):
+    reason = forms.CharField(
+        label="Why does it need to go to the next stage now?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: 'The answer did not say who will do what by when.' It is written into the "
+        "chronology. Families may read this: keep it factual.",
     )

@@ -8,14 +8,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from cases import access
 from cases.models import Case
 from common.views import FORM_PAGE, INVALID, DuplicateSubmission, apply_service_errors, form_page, saved_once
+from workdays.calendar import uk, working_calendar
+from workdays.deadlines import due_words
 
 from . import escalations as ladder
 from . import selectors, services
-from .forms import EscalationRaiseForm, EscalationRespondForm, FlagAcknowledgeForm
+from .forms import EscalationMoveUpForm, EscalationRaiseForm, EscalationRespondForm, FlagAcknowledgeForm
 
 PAGES = {
     "acknowledge": {"title": "Acknowledge a flag", "submit_label": "Acknowledge"},
@@ -23,10 +26,18 @@ PAGES = {
         "title": "Raise an escalation",
         "submit_label": "Raise the escalation",
         "intro": "Use this when the case is stuck: a plan that is not working, an agency not doing its "
-        "part, or a disagreement. It goes first to the lead professional, then up the ladder "
-        "to managers if nobody answers in time.",
+        "part, or a disagreement. It starts at your level of the ladder (a practitioner's goes to the lead "
+        "professional, a manager's to a manager, a senior manager's to a senior manager) and moves up if "
+        "nobody answers in time.",
     },
 }
+
+
+def _who_answers(escalation, today, cal) -> str:
+    """Who must answer the current stage, by when: names, the date in words and working days."""
+    people = [f"{person.get_full_name()} ({person.display_role})" for person in ladder.responders(escalation)]
+    who = ", ".join(people) if people else "nobody yet: ask an administrator to name a manager for this team"
+    return f"{who}, {due_words(escalation.stage_due_on, today, cal=cal)}"
 
 
 @access.case_view(methods=("GET",))
@@ -66,9 +77,13 @@ def flag_acknowledge(request: HttpRequest, case: Case, flag_id) -> HttpResponse:
 def _escalations_page(request: HttpRequest, case: Case, failed: tuple | None = None, status: int = 200) -> HttpResponse:
     """The case's escalations, each open one with a response form for those who may answer it."""
     items = list(selectors.escalations_for(case))
+    today, cal = timezone.localdate(), working_calendar()
     for item in items:
         item.case = case  # the request's case, with its access decision
         item.can_respond = item.is_open and ladder.can_respond(request.user, item)
+        # A few open escalations per case at most (one per subject): asked per escalation, not per row of a list.
+        item.who_answers = _who_answers(item, today, cal) if item.is_open else ""
+        item.raised_by_me = item.raised_by_id == request.user.pk
         if failed and failed[0] == item.pk:
             item.respond_form = failed[1]
         else:
@@ -102,8 +117,8 @@ def escalation_raise(request: HttpRequest, case: Case) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            due = f"{escalation.stage_due_on:%d/%m/%Y}"
-            messages.success(request, f"Escalation raised. {escalation.stage}: due by {due}.")
+            who = _who_answers(escalation, timezone.localdate(), working_calendar())
+            messages.success(request, f"Escalation raised at {escalation.stage}. Who must answer: {who}.")
             return redirect("monitoring:escalations", reference=case.reference)
     return form_page(request, PAGES["escalate"], form, case)
 
@@ -135,14 +150,37 @@ def escalation_respond(request: HttpRequest, case: Case, escalation_id) -> HttpR
     return _escalations_page(request, case, failed=(escalation.pk, form), status=INVALID)
 
 
-@access.case_view(methods=("POST",))
+@access.case_view(methods=("GET", "POST"), write=True)
 def escalation_move_up(request: HttpRequest, case: Case, escalation_id) -> HttpResponse:
-    escalation = get_object_or_404(case.escalations.select_related("stage"), pk=escalation_id)
+    """Moving up is a step of its own: a page that says where the escalation goes and to whom, and asks why."""
+    escalation = get_object_or_404(
+        case.escalations.select_related("stage", "raised_by").filter(status="open"), pk=escalation_id
+    )
     escalation.case = case  # the request's case, with its access decision
-    try:
-        escalation = ladder.escalation_move_up(escalation=escalation, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    following = ladder.next_stage(escalation)
+    if following is None:
+        messages.error(request, "This escalation is already at the last stage.")
         return redirect("monitoring:escalations", reference=case.reference)
-    messages.success(request, f"Moved to {escalation.stage}.")
-    return redirect("monitoring:escalations", reference=case.reference)
+    form = EscalationMoveUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                escalation = ladder.escalation_move_up(
+                    escalation=escalation, by=request.user, reason=form.cleaned_data["reason"]
+                )
+        except DuplicateSubmission:
+            return redirect("monitoring:escalations", reference=case.reference)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            who = _who_answers(escalation, timezone.localdate(), working_calendar())
+            messages.success(request, f"Moved to {escalation.stage}. Who must answer: {who}.")
+            return redirect("monitoring:escalations", reference=case.reference)
+    page = {
+        "title": "Move an escalation up",
+        "submit_label": f"Move it up to {following}",
+        "intro": f"It is at {escalation.stage} now, raised on {uk(timezone.localtime(escalation.created_at).date())}. "
+        f"Moving it up asks {following.get_responder_display().lower()} to answer, within "
+        f"{following.respond_within_working_days} working days. Check this is what you mean to do.",
+    }
+    return form_page(request, page, form, case)

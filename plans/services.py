@@ -8,11 +8,11 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from accounts.models import Agency, User
+from accounts.models import Agency, Capability, Team, User
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
@@ -410,6 +410,92 @@ def lead_change(
     )
     case.refresh_from_db()
     return case
+
+
+def reallocation_leads(by: User) -> QuerySet[User]:
+    """Who a manager may hand cases to: the people of the teams they manage, and a senior manager's whole
+    agency's teams. Active people only; the view's choices and the service's check both use this."""
+    teams = Q(team__manager=by)
+    if by.agency_id and by.can(Capability.Key.OVERSEE_AGENCY):
+        teams |= Q(team__agency_id=by.agency_id)
+    return User.objects.filter(teams, is_active=True, agency__isnull=False).distinct()
+
+
+def may_reallocate_from(by: User, leaver: User) -> bool:
+    """The leaver's team manager, or a senior manager of the leaver's agency, may move their caseload."""
+    if not by.is_active:
+        return False
+    if leaver.team_id and Team.objects.filter(pk=leaver.team_id, manager=by).exists():
+        return True
+    return bool(by.agency_id) and by.agency_id == leaver.agency_id and by.can(Capability.Key.OVERSEE_AGENCY)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One case of a reallocation: the case, the version the manager saw, and its new lead."""
+
+    case: Case
+    seen_version: int
+    new_lead: User
+
+
+@transaction.atomic
+def caseload_reallocate(
+    *, by: User, leaver: User, moves: list[Move], on: date, keep_previous_on_team: bool = False
+) -> list[Case]:
+    """Move every open case `leaver` leads (that `by` manages) to new leads, in one transaction.
+
+    Each case goes through `lead_change`, so it is checked, recorded in the team history and audited
+    exactly as a single change is; one more audit row records the reallocation as a whole. If any case
+    cannot move, nothing moves: the error names the case.
+    """
+    if not may_reallocate_from(by, leaver):
+        raise PermissionDenied("Only the worker's team manager or a senior manager of their agency can do this.")
+    if not moves:
+        raise ValidationError(f"{leaver.get_full_name()} leads no open case you manage.")
+    still_led = set(
+        Case.objects.open()
+        .filter(access.management_condition(by), lead_professional=leaver)
+        .values_list("pk", flat=True)
+    )
+    if {move.case.pk for move in moves} != still_led:
+        raise ValidationError(
+            f"{leaver.get_full_name()}'s caseload changed since you opened this page. Open it again and check."
+        )
+    allowed = set(reallocation_leads(by).values_list("pk", flat=True))
+    moved = []
+    for move in moves:
+        reference = move.case.reference
+        if move.new_lead.pk not in allowed or move.new_lead.pk == leaver.pk:
+            raise ValidationError(f"Case {reference}: choose a new lead from your team.")
+        try:
+            moved.append(
+                lead_change(
+                    case=move.case,
+                    by=by,
+                    seen_version=move.seen_version,
+                    new_lead=move.new_lead,
+                    on=on,
+                    keep_previous_on_team=keep_previous_on_team,
+                )
+            )
+        except VersionConflict as conflict:
+            raise ValidationError(
+                f"Case {reference} was changed by someone else since you opened this page. Nothing was moved."
+            ) from conflict
+        except ValidationError as error:
+            raise ValidationError(f"Case {reference} cannot move: {' '.join(error.messages)}") from error
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASELOAD_REALLOCATED,
+        target=leaver,
+        data={
+            "from_user_id": leaver.pk,
+            "moves": [{"case_id": str(move.case.pk), "to_user_id": move.new_lead.pk} for move in moves],
+            "kept_on_team": keep_previous_on_team,
+        },
+    )
+    return moved
 
 
 @transaction.atomic

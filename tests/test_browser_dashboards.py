@@ -26,6 +26,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.test_browser_foundation import save_screenshot, sign_in
+from workdays import calendar as workdays
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 
@@ -162,7 +163,7 @@ def test_lead_caseload_overview_chronology_and_gcp2(live_server, page: Page):
     sign_in(page, base, "lead")
     page.get_by_role("link", name="Caseload").first.click()
     table = page.get_by_role("table", name="Open cases with level")
-    expect(table).to_contain_text("Overdue by")
+    expect(table).to_contain_text("Plan action: Dental registration · overdue since")
     expect(table).to_contain_text("New or expected baby in the household: 1")
     assert_accessible(page)
     page.get_by_label("Only cases with something overdue").check()
@@ -188,15 +189,26 @@ def test_lead_caseload_overview_chronology_and_gcp2(live_server, page: Page):
 def test_manager_sees_stuck_cases_and_finds_by_name(live_server, page: Page):
     case, amy = _family()
     base = live_server.url
-    sign_in(page, base, "manager")
-    page.get_by_role("link", name="Manager's view: stuck cases").click()
+    # A team manager lands on the manager's view, not on a practitioner home with no cases.
+    sign_in(page, base, "manager", lands_on="Stuck cases in your team")
+    assert page.url == f"{base}/cases/manager/"
+    workers = page.get_by_role("table", name="Team A")
+    expect(workers.get_by_role("row").filter(has_text="Leah Morgan")).to_contain_text("4")
     first_row = page.get_by_role("table", name="Open cases ranked").locator("tbody tr").first
     expect(first_row).to_contain_text(case.reference)
-    expect(first_row).to_contain_text("1 flag not acknowledged, the oldest raised 9 days ago")
+    nine_days = workdays.working_days_between(timezone.localdate() - timedelta(days=9), timezone.localdate())
+    expect(first_row).to_contain_text(f"1 flag not acknowledged, the oldest raised {nine_days} working days ago")
     expect(first_row).to_contain_text("1 review overdue")
     expect(page.get_by_role("img", name="Open cases by level of need")).to_be_visible()
     assert_accessible(page)
     save_screenshot(page, "dashboard-manager.png")
+
+    # The leaver's cases, one new lead for all, on a page of its own (nothing is moved here).
+    workers.get_by_role("link", name="Move their cases").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Move a worker's cases: Leah Morgan")
+    expect(page.get_by_role("table", name="Open cases led by Leah Morgan")).to_contain_text(case.reference)
+    assert_accessible(page)
+    page.go_back()
 
     page.get_by_label("Find a case by reference or child's name").fill("amy carter")
     page.get_by_role("button", name="Find").click()

@@ -33,12 +33,14 @@ def fill_date(scope, legend: str, day: date) -> None:
     group.get_by_label("Year", exact=True).fill(str(day.year))
 
 
-def sign_in(page: Page, base_url: str, username: str) -> None:
+def sign_in(page: Page, base_url: str, username: str, lands_on: str = "Hello") -> None:
+    """Sign in and check where the person lands: practitioners their home ("Hello, …"), managers the
+    manager's view ("Stuck cases")."""
     page.goto(f"{base_url}/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(lands_on)
 
 
 @pytest.mark.browser

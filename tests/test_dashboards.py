@@ -5,7 +5,7 @@ Query counts are pinned at 5 and 200 visible cases; the outsider sees no other t
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -54,8 +54,8 @@ PAGES = {
     # + "leads a case?", count for paging, cases with annotations, children, open flags, GCP2 grades
     "dashboards:caseload": 12,
     # + the ranking with the counts by level (one query), the page's cases with their lead's team and
-    # next deadline, reviews this quarter
-    "dashboards:manager": 9,
+    # next deadline, reviews this quarter, open cases by worker
+    "dashboards:manager": 10,
 }
 # What each page drew: its rows, and how many open cases it says it covers.
 DRAWN = {
@@ -152,11 +152,46 @@ def test_caseload_row_shows_deadline_flags_contact_grades_and_progress(client, c
     [row] = response.context["rows"]
     assert row.deadline.is_overdue and row.next_due == today - timedelta(days=3)
     assert row.flags_by_kind == {"Frequent changes of lead professional": 1, "New or expected baby in the household": 1}
-    assert row.days_since_contact == 9
+    assert row.working_days_since_contact == workdays.working_days_between(today - timedelta(days=9), today)
     assert row.children[0].grades == [4, 2, 3, 1]
     assert row.progress == "1 of 2 actions done"
     body = response.content.decode()
-    assert "text-bg-danger" in body and "Overdue by" in body  # colour and words
+    assert "text-bg-danger" in body and "overdue since" in body  # colour and words
+    assert row.next.what == "Plan action: Health visitor visits weekly"
+
+
+@pytest.mark.django_db
+def test_next_deadline_names_what_is_due_links_to_it_and_counts_working_days(client, lead, manager, time_machine):
+    """Thursday 3 December 2026: the review conference was due on Friday 30 October, 24 working days ago."""
+    time_machine.move_to(datetime(2026, 12, 3, 10, tzinfo=timezone.get_current_timezone()), tick=False)
+    today = timezone.localdate()
+    late, soon, action_only = CaseFactory.create_batch(3, lead_professional=lead)
+    review = MeetingFactory(case=late, kind=MeetingKind.REVIEW_CONFERENCE, due_on=date(2026, 10, 30))
+    ActionFactory(outcome__plan__case=late, due_on=date(2026, 11, 2))  # later than the review: not shown
+    core_group = MeetingFactory(case=soon, kind=MeetingKind.CORE_GROUP, due_on=date(2026, 12, 10))
+    ActionFactory(outcome__plan__case=action_only, due_on=today, description="Book the  GP\nappointment " + "x" * 80)
+    client.force_login(lead)
+    body = client.get(reverse("dashboards:caseload")).content.decode()
+    review_url = reverse("plans:meeting_detail", args=[late.reference, review.pk])
+    assert (
+        f'<span class="badge text-bg-danger">Overdue</span> <a href="{review_url}">Review child protection '
+        "conference</a> · overdue since 30 Oct 2026 (24 working days)" in body
+    )
+    core_group_url = reverse("plans:meeting_detail", args=[soon.reference, core_group.pk])
+    assert f'<a href="{core_group_url}">Core group meeting</a> · due 10 Dec 2026 (in 5 working days)' in body
+    plan_url = reverse("plans:plan", args=[action_only.reference])
+    assert f'<a href="{plan_url}">Plan action: Book the GP appointment xxx' in body
+    assert "xxx…</a> · due today, 3 Dec 2026" in body
+    assert "Overdue by" not in body  # one wording: the sentence, not the old badge as well
+    # The manager's view says the same, from its own query.
+    client.force_login(manager)
+    rows = {row.reference: row for row in client.get(reverse("dashboards:manager")).context["rows"]}
+    assert (
+        rows[late.reference].next.label
+        == "Review child protection conference · overdue since 30 Oct 2026 (24 working days)"
+    )
+    assert rows[late.reference].next.url == review_url
+    assert rows[soon.reference].next.words == "due 10 Dec 2026 (in 5 working days)"
 
 
 @pytest.mark.django_db
@@ -179,7 +214,8 @@ def test_caseload_filters(client, lead):
     assert refs(level="early_help") == [busy.reference]
     assert refs(flag_kind="rereferral") == [flagged.reference]
     assert refs(overdue="on") == [quiet.reference]
-    assert refs(no_contact_days=30) == sorted([quiet.reference, flagged.reference])
+    # Working days: 40 calendar days ago is at least 26 working days ago, 1 day ago at most 1.
+    assert refs(no_contact_days=20) == sorted([quiet.reference, flagged.reference])
     ordered = client.get(reverse("dashboards:caseload"), {"sort": "-contact"}).context["rows"]
     assert ordered[0].case == busy
     assert client.get(reverse("dashboards:caseload"), {"no_contact_days": "lots"}).status_code == 400
@@ -230,10 +266,11 @@ def test_manager_ranks_stuck_cases_with_reasons(client, lead, manager, colleague
     response = client.get(reverse("dashboards:manager"))
     rows = response.context["rows"]
     assert [r.reference for r in rows] == [stuck.reference, late_review.reference, calm.reference]
-    assert "1 flag not acknowledged, the oldest raised 12 days ago" in rows[0].reasons
+    twelve_days_ago, five_days_ago = (workdays.working_days_between(today - timedelta(days=n), today) for n in (12, 5))
+    assert f"1 flag not acknowledged, the oldest raised {twelve_days_ago} working days ago" in rows[0].reasons
     assert "1 drift flag open" in rows[0].reasons
     assert any(reason.startswith("Plan in place for 13 months") for reason in rows[0].reasons)
-    assert rows[1].reasons == ["1 review overdue, the oldest by 5 days"]
+    assert rows[1].reasons == [f"1 review overdue, the oldest by {five_days_ago} working days"]
     body = response.content.decode()
     assert reverse("plans:lead_change", args=[stuck.reference]) in body
     assert reverse("plans:supervision_record", args=[stuck.reference]) in body

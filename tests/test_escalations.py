@@ -144,12 +144,95 @@ def test_escalations_page_shows_stage_due_date_and_response_form(client, case, m
 
 
 @pytest.mark.django_db
-def test_move_up_by_hand(client, case, member):
+def test_move_up_by_hand_asks_for_a_reason_on_a_confirmation_page(client, case, member, manager):
     _raise(client, case, member)
     escalation = Escalation.objects.get()
-    client.post(reverse("monitoring:escalation_move_up", args=[case.reference, escalation.pk]))
+    url = reverse("monitoring:escalation_move_up", args=[case.reference, escalation.pk])
+    # The button on the escalations page leads to a page of its own: nothing moves yet.
+    page = client.get(reverse("monitoring:escalations", args=[case.reference])).content.decode()
+    assert f'href="{url}"' in page
+    confirm = client.get(url)
+    assert confirm.status_code == 200
+    body = confirm.content.decode()
+    assert "Move it up to Stage 2: Manager to manager" in body and "Why does it need to go" in body
+    escalation.refresh_from_db()
+    assert escalation.stage.order == 1
+    # No reason: refused, still at stage 1.
+    assert client.post(url, once({"reason": " "})).status_code == 400
+    escalation.refresh_from_db()
+    assert escalation.stage.order == 1
+    response = client.post(url, once({"reason": "The answer did not say who visits, or when."}))
+    assert response.status_code == 302
     escalation.refresh_from_db()
     assert escalation.stage.order == 2
+    assert case.entries.filter(
+        what_happened="Escalation moved up to Stage 2: Manager to manager: The answer did not say who visits, or when."
+    ).exists()
+    assert AuditEvent.objects.filter(action="case.escalation.moved_up", actor=member).exists()
+    assert Notification.objects.about(escalation).filter(recipient=manager).exists()
+
+
+@pytest.mark.django_db
+def test_a_team_managers_escalation_starts_at_manager_to_manager_and_is_not_his_to_answer(
+    client, case, manager, senior, lead, time_machine
+):
+    time_machine.move_to(datetime(2026, 12, 1, 10, tzinfo=timezone.get_current_timezone()), tick=False)  # a Tuesday
+    assert _raise(client, case, manager).status_code == 302
+    escalation = Escalation.objects.get()
+    assert escalation.stage.name == "Manager to manager" and escalation.raised_by == manager
+    # Not addressed to his own social worker (the lead), nor to himself: the lead agency's senior manager,
+    # as nobody else on this case team has a manager.
+    assert list(ladder.responders(escalation)) == [senior]
+    assert list(Notification.objects.about(escalation).values_list("recipient", flat=True)) == [senior.pk]
+    page = client.get(reverse("monitoring:escalations", args=[case.reference])).content.decode()
+    assert "Raised by a practitioner" not in page
+    assert f"Raised by {manager.get_full_name()} (Team manager)" in page
+    # Who must answer, by when: 5 working days after Tuesday 1 December 2026.
+    assert (
+        f"Who must answer:</strong> {senior.get_full_name()} (Head of service), due 8 Dec 2026 (in 5 working days)"
+        in page
+    )
+    # He raised it: no "Your response" for him, and the service refuses him too.
+    assert "Your response" not in page and "you are not asked to answer it" in page
+    respond = reverse("monitoring:escalation_respond", args=[case.reference, escalation.pk])
+    assert client.post(respond, once({"text": "Answering myself"})).status_code == 403
+    client.force_login(senior)
+    assert "Your response" in client.get(reverse("monitoring:escalations", args=[case.reference])).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_team_managers_escalation_goes_to_the_other_agencys_manager_on_the_case_team(client, case, member, manager):
+    from tests.factories import TeamFactory, UserFactory
+
+    health_team = TeamFactory(name="Health visiting", agency=member.agency)
+    health_manager = UserFactory(username="hv_manager_p", agency=member.agency, role="team_manager")
+    health_team.manager = health_manager
+    health_team.save()
+    member.team = health_team
+    member.save()
+    _raise(client, case, manager)
+    escalation = Escalation.objects.get()
+    assert escalation.stage.name == "Manager to manager"
+    assert list(ladder.responders(escalation)) == [health_manager]
+
+
+@pytest.mark.django_db
+def test_a_senior_managers_escalation_starts_at_senior_manager_level(client, case, senior):
+    _raise(client, case, senior)
+    escalation = Escalation.objects.get()
+    assert escalation.stage.name == "Senior manager to senior manager"
+    assert not ladder.responders(escalation).filter(pk=senior.pk).exists()
+    assert not ladder.can_respond(senior, escalation)
+
+
+@pytest.mark.django_db
+def test_the_lead_is_never_asked_to_answer_their_own_escalation(client, case, lead, manager):
+    _raise(client, case, lead)
+    escalation = Escalation.objects.get()
+    assert escalation.stage.name == "Manager to manager"
+    assert list(ladder.responders(escalation)) == [manager]
+    page = client.get(reverse("monitoring:escalations", args=[case.reference])).content.decode()
+    assert "Your response" not in page
 
 
 @pytest.mark.django_db

@@ -3,7 +3,6 @@
 from datetime import date
 
 from django import template
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -22,10 +21,13 @@ def due_badge(due_on: date | None, today: date, done: bool = False) -> str:
 
 
 @register.simple_tag
-def deadline_cell(next_due: date | None, status: DueStatus) -> str:
-    """A dashboard row's next deadline: its status badge and date, or "None". A tag rather than an
-    included template: the caseload and the manager's view draw one on every row."""
-    if not next_due:
+def deadline_cell(deadline) -> str:
+    """A dashboard row's next deadline: what is due, linked to it, a badge, and when in words and working days
+    ("Review child protection conference · overdue since 30 Oct 2025 (275 working days)"), or "None".
+    `deadline` has `what`, `url`, `status` (a DueStatus) and `words`. A tag rather than an included template:
+    the caseload and the manager's view draw one on every row."""
+    if deadline is None:
         # A constant with no data in it: safe as it stands.
         return mark_safe('<span class="text-muted">None</span>')  # nosec B308
-    return format_html("{} {}", _badge(status), date_format(next_due, "j M Y"))
+    badge = format_html('<span class="badge text-bg-{}">{}</span>', deadline.status.colour, deadline.status.short)
+    return format_html('{} <a href="{}">{}</a> · {}', badge, deadline.url, deadline.what, deadline.words)
