@@ -237,12 +237,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @access.case_view(methods=("GET",))
 def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
     today = timezone.localdate()
+    household = case_selectors.household_for(case)
     return render(
         request,
         "dashboards/case_detail.html",
         {
             "case": case,
-            "household": case_selectors.household_for(case),
+            "household": household,
+            # For the heading only: the page title, which browsers and proxies may log, keeps the reference.
+            "family_name": case_selectors.family_name(household),
+            "latest_entries": dash.latest_entries(case),
             "team": case_selectors.team_for(case),
             "open_flags": case.flags.open().count(),
             "open_escalations": case.escalations.filter(status="open").count(),
