@@ -1,6 +1,6 @@
 """Pages that gather what other apps hold: the practitioner home (the signed-in `/`), the caseload with its
 CSV export, the manager's stuck cases, case search, the case page (household, team, plan, flags and
-escalations in one place) and the person's notifications. Lists come from dashboards/selectors.py.
+escalations in one place), the person's notifications and the glossary. Lists come from dashboards/selectors.py.
 """
 
 import csv
@@ -23,9 +23,10 @@ from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
 from cases import selectors as case_selectors
-from cases.models import Case, CaseMember
+from cases.models import Case, CaseMember, ClosureReason
 from chronology.exports import safe_cell
-from gcp2.structure import AREAS
+from common.glossary import TERMS
+from gcp2.structure import AREAS, GRADES
 from notifications import services as notification_services
 from plans import selectors as plan_selectors
 
@@ -264,3 +265,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return redirect("dashboards:notifications")
     page = Paginator(dash.notifications_for(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "dashboards/notifications.html", {"page": page})
+
+
+@require_http_methods(["GET"])
+def glossary(request: HttpRequest) -> HttpResponse:
+    """The portal's words in plain English, for everyone signed in: the terms (common/glossary.py), the GCP2
+    areas and grades (codes, names and our own meanings: never the NSPCC's text) and the census's RC codes."""
+    return render(
+        request,
+        "dashboards/glossary.html",
+        {"terms": TERMS, "areas": AREAS, "grades": sorted(GRADES.items()), "closure_reasons": ClosureReason.choices},
+    )
