@@ -61,6 +61,7 @@ class AuditEvent(AppendOnlyModel):
         CASE_PLAN_CREATED = "case.plan.created", "Started a plan"
         CASE_PLAN_UPDATED = "case.plan.updated", "Changed a plan"
         CASE_PLAN_SAVE_CONFLICT = "case.plan.save_conflict", "Plan not saved: someone else saved first"
+        CASE_PLAN_OUTCOME_ADDED = "case.plan.outcome_added", "Added an outcome to a plan"
         CASE_PLAN_ACTION_ADDED = "case.plan.action_added", "Added a plan action"
         CASE_PLAN_ACTION_UPDATED = "case.plan.action_updated", "Updated a plan action"
         CASE_MEETING_SCHEDULED = "case.meeting.scheduled", "Scheduled a meeting"

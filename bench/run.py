@@ -84,6 +84,7 @@ TRIVIAL = Page("trivial page (floor)", "lead", lambda c: reverse("bench_trivial"
 # The pages measured; a new page is one more line.
 PAGES = [
     Page("home page (lead)", "lead", lambda c: reverse("home")),
+    Page("glossary", "lead", lambda c: reverse("glossary")),
     Page("caseload dashboard: lead (25 cases)", "lead", lambda c: reverse("dashboards:caseload")),
     Page("manager's view (500 cases)", "manager", lambda c: reverse("dashboards:manager")),
     Page("senior manager's view (all teams)", "senior", lambda c: reverse("dashboards:manager")),

@@ -1,4 +1,6 @@
-"""Reads for cases: the case list, a case's household and team. Nothing here writes."""
+"""Reads for cases: the case list, a case's household and team, the family's name. Nothing here writes."""
+
+from collections import Counter
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -46,6 +48,34 @@ def household_for(case: Case) -> list[HouseholdMember]:
             "left_on", "relationship", "person__date_of_birth", "person__first_name"
         )
     )
+
+
+def family_name(household: list[HouseholdMember]) -> str | None:
+    """The surname a case page calls the household by ("Ashworth family"), from members already loaded.
+
+    The rule: the surname most of the current children share; a tie goes to the surname more current
+    household members (adults too) share, then to the one first in the alphabet. With no current child,
+    the surname most current adults share, ties the same way. Nobody living there: None, and the page
+    names the case by its reference alone. Surnames are compared ignoring case and outer spaces, and
+    shown as most of those members write it.
+
+    The name is personal data: it is for the page's heading only, never for a URL, a log, the page's
+    title or an email.
+    """
+    current = [member for member in household if member.left_on is None and member.person.last_name.strip()]
+    children = [member for member in current if member.is_child]
+    candidates = Counter(_surname_key(member) for member in (children or current))
+    if not candidates:
+        return None
+    everyone = Counter(_surname_key(member) for member in current)
+    chosen = min(candidates, key=lambda key: (-candidates[key], -everyone[key], key))
+    # Shown as most of them write it (then the capitalised spelling: "Dawson" sorts before "dawson").
+    spellings = Counter(member.person.last_name.strip() for member in current if _surname_key(member) == chosen)
+    return min(spellings, key=lambda spelling: (-spellings[spelling], spelling))
+
+
+def _surname_key(member: HouseholdMember) -> str:
+    return member.person.last_name.strip().casefold()
 
 
 def team_for(case: Case) -> list[CaseMember]:

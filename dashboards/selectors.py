@@ -1,4 +1,5 @@
-"""Reads for the three dashboards (practitioner home, caseload, manager's stuck cases) and case search.
+"""Reads for the three dashboards (practitioner home, caseload, manager's stuck cases), case search and
+the case page's latest chronology entries.
 
 Every list here is filtered by the access policy in SQL and annotated or prefetched so that a page
 runs the same number of queries for 5 cases as for 500. Nothing here writes.
@@ -32,7 +33,8 @@ from accounts.models import Capability, User
 from cases.access import cases_visible_to, management_condition
 from cases.models import Case, CaseMember, HouseholdMember, Level
 from cases.selectors import current_children
-from chronology.models import Appointment, EffectiveEntry
+from chronology import selectors as chronology_selectors
+from chronology.models import Appointment, EffectiveEntry, Entry
 from gcp2.models import Assessment
 from gcp2.structure import AREAS
 from monitoring.models import Escalation, Flag
@@ -256,6 +258,21 @@ def case_rows(cases, today: date) -> list[CaseRow]:
 def caseload_for(user: User) -> QuerySet[Case]:
     """Open cases the user may see: the base the caseload's filters narrow."""
     return cases_visible_to(user).open()
+
+
+# --- Case page -----------------------------------------------------------------------------------
+
+LATEST_ENTRIES = 5
+
+
+def latest_entries(case: Case, size: int = LATEST_ENTRIES) -> list[Entry]:
+    """The newest entries of the case's chronology as its first page shows them (newest first, what each
+    says now after any correction, family history included), marked late or not. The chronology's own
+    timeline and keyset page, so the case page and the chronology never disagree: a fixed number of
+    queries whatever the chronology's length (its gaps and duplicates are not worked out here)."""
+    timeline = chronology_selectors.timeline_for(case)
+    entries = chronology_selectors.timeline_page(timeline, size=size).entries
+    return chronology_selectors.mark_recorded_late(entries, limit=timeline.settings.late_after_working_days)
 
 
 # --- Practitioner home ----------------------------------------------------------------------------

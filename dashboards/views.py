@@ -1,6 +1,6 @@
 """Pages that gather what other apps hold: the practitioner home (the signed-in `/`), the caseload with its
 CSV export, the manager's stuck cases, case search, the case page (household, team, plan, flags and
-escalations in one place) and the person's notifications. Lists come from dashboards/selectors.py.
+escalations in one place), the person's notifications and the glossary. Lists come from dashboards/selectors.py.
 """
 
 import csv
@@ -24,10 +24,11 @@ from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
 from cases import selectors as case_selectors
-from cases.models import Case, CaseMember
+from cases.models import Case, CaseMember, ClosureReason
 from chronology.exports import safe_cell
+from common.glossary import TERMS
 from common.views import INVALID
-from gcp2.structure import AREAS
+from gcp2.structure import AREAS, GRADES
 from notifications import services as notification_services
 from plans import selectors as plan_selectors
 from plans import services as plan_services
@@ -301,12 +302,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @access.case_view(methods=("GET",))
 def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
     today = timezone.localdate()
+    household = case_selectors.household_for(case)
     return render(
         request,
         "dashboards/case_detail.html",
         {
             "case": case,
-            "household": case_selectors.household_for(case),
+            "household": household,
+            # For the heading only: the page title, which browsers and proxies may log, keeps the reference.
+            "family_name": case_selectors.family_name(household),
+            "latest_entries": dash.latest_entries(case),
             "team": case_selectors.team_for(case),
             "open_flags": case.flags.open().count(),
             "open_escalations": case.escalations.filter(status="open").count(),
@@ -324,3 +329,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return redirect("dashboards:notifications")
     page = Paginator(dash.notifications_for(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "dashboards/notifications.html", {"page": page})
+
+
+@require_http_methods(["GET"])
+def glossary(request: HttpRequest) -> HttpResponse:
+    """The portal's words in plain English, for everyone signed in: the terms (common/glossary.py), the GCP2
+    areas and grades (codes, names and our own meanings: never the NSPCC's text) and the census's RC codes."""
+    return render(
+        request,
+        "dashboards/glossary.html",
+        {"terms": TERMS, "areas": AREAS, "grades": sorted(GRADES.items()), "closure_reasons": ClosureReason.choices},
+    )

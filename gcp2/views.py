@@ -164,7 +164,9 @@ def start(request: HttpRequest, case: Case) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
             return _invalid(request, "gcp2/start.html", context)
-        messages.success(request, f"{assessment.get_kind_display()} GCP2 started. It is saved as you go.")
+        messages.success(
+            request, f"{assessment.get_kind_display()} GCP2 started. Each part is saved when you press Save."
+        )
         return redirect("gcp2:details", reference=case.reference, assessment_id=assessment.pk)
     return render(request, "gcp2/start.html", context)
 

@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.forms import SignInForm
-from dashboards.views import home
+from dashboards.views import glossary, home
 from neglect_portal import health
 
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/mfa/verify/", account_views.mfa_verify, name="mfa_verify"),
     path("accounts/mfa/backup-codes/", account_views.mfa_backup_codes, name="mfa_backup_codes"),
     path("healthz", health.healthz, name="healthz"),
+    path("glossary/", glossary, name="glossary"),
     path("cases/", include("cases.urls")),
     path("cases/", include("dashboards.urls")),
     path("cases/", include("plans.urls")),

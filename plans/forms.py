@@ -2,12 +2,14 @@
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
 from accounts.forms import StaffChoiceField
 from accounts.models import Agency, User
 from cases.models import Case, ClosureReason, Level
 from common.dates import in_words
 from common.forms import DateField, OnceOnlyForm, VersionedForm
+from common.glossary import explained
 from plans.models import REVIEW_KINDS, AbuseCategory, Action, MeetingKind, OutcomeRating, Plan
 from workdays import calendar as workdays
 
@@ -104,6 +106,27 @@ def outcome_formset(data=None, *, plan: Plan | None = None, extra: int = 2):
         OutcomeForm, formset=BaseOutcomeFormSet, extra=extra, max_num=30, validate_max=True
     )
     return formset_class(data, initial=initial, prefix="outcomes")
+
+
+class OutcomeAddForm(OnceOnlyForm, VersionedForm, OutcomeForm):
+    """One new outcome of the current plan, with the plan's version as the person saw it."""
+
+    outcome_id = None  # always a new outcome
+    field_order = ["what_must_change", "by_when", "how_we_will_know"]
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+
+    def clean(self):
+        data = super().clean()
+        by_when = data.get("by_when")
+        if by_when and by_when < self.plan.started_on:
+            self.add_error(
+                "by_when",
+                f"The plan starts on {workdays.uk(self.plan.started_on)}: an outcome cannot be due before that.",
+            )
+        return data
 
 
 class ActionForm(OnceOnlyForm):
@@ -254,6 +277,10 @@ class CaseCloseForm(VersionedForm):
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
+        # Built per form, not at import: the glossary's address is only known once the URLs are loaded.
+        self.fields["reason"].help_text = format_html(
+            "Each reason starts with its {}.", explained("rc-codes", "RC code")
+        )
 
     def clean_closed_on(self):
         closed_on = self.cleaned_data["closed_on"]

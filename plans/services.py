@@ -8,7 +8,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import F, Max, Q, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -209,6 +209,40 @@ def plan_update(
     )
     plan.refresh_from_db()
     return plan
+
+
+@transaction.atomic
+def outcome_add(
+    *, plan: Plan, by: User, seen_version: int, what_must_change: str, by_when: date, how_we_will_know: str
+) -> Outcome:
+    """Add one outcome to the current plan, numbered after the others, only if nobody saved the plan since
+    `seen_version`: adding moves the plan's version on, as changing the plan does, so two people adding at
+    once cannot both number theirs "4", and a change of the plan opened before the addition is refused."""
+    case = plan.case
+    _check_can_change(case, by)
+    if plan.ended_on is not None:
+        raise ValidationError("This plan has ended: start a new plan to set new outcomes.")
+    if by_when < plan.started_on:
+        raise ValidationError(
+            {"by_when": f"The plan starts on {workdays.uk(plan.started_on)}: an outcome cannot be due before that."}
+        )
+    updated = Plan.objects.filter(pk=plan.pk, version=seen_version, ended_on__isnull=True).update(
+        version=F("version") + 1
+    )
+    if not updated:
+        raise VersionConflict(Plan.objects.get(pk=plan.pk))
+    number = (plan.outcomes.aggregate(last=Max("number"))["last"] or 0) + 1
+    outcome = Outcome.objects.create(
+        plan=plan, number=number, what_must_change=what_must_change, by_when=by_when, how_we_will_know=how_we_will_know
+    )
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_PLAN_OUTCOME_ADDED,
+        case=case,
+        target=outcome,
+        data={"plan_id": str(plan.pk), "number": number},
+    )
+    return outcome
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<caseref:reference>/plan/", views.plan, name="plan"),
     path("<caseref:reference>/plan/new/", views.plan_create, name="plan_create"),
     path("<caseref:reference>/plan/<uuid:plan_id>/edit/", views.plan_edit, name="plan_edit"),
+    path("<caseref:reference>/plan/<uuid:plan_id>/outcomes/add/", views.outcome_add, name="outcome_add"),
     path("<caseref:reference>/plan/<uuid:plan_id>/actions/add/", views.action_add, name="action_add"),
     path("<caseref:reference>/plan/actions/<int:action_id>/", views.action_update, name="action_update"),
     path("<caseref:reference>/meetings/", views.meetings, name="meetings"),

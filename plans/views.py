@@ -28,6 +28,7 @@ from plans.forms import (
     LeadChangeForm,
     MeetingRecordForm,
     MeetingScheduleForm,
+    OutcomeAddForm,
     PlanCreateForm,
     PlanEditForm,
     SupervisionForm,
@@ -167,6 +168,62 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
         messages.success(request, "Plan saved.")
         return _to_plan(case)
     return form_page(request, page, form, case, template=PLAN_FORM)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def outcome_add(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
+    """One more outcome for the current plan, without changing the rest of it ("Change the plan" offers one
+    spare row at a time). Version-checked like a change of the plan: a stale form gets the conflict page."""
+    plan = get_object_or_404(case.plans, pk=plan_id, ended_on__isnull=True)
+    form = OutcomeAddForm(request.POST or None, plan=plan, initial={"version": plan.version})
+    page = {
+        "title": "Add an outcome to the plan",
+        "submit_label": "Add the outcome",
+        "add_another": True,
+        "intro": "An outcome says what must change for the child, by when, and how everyone will know. "
+        "The plan's other outcomes stay as they are; add the actions for it next.",
+    }
+    if request.method == "POST" and form.is_valid():
+        data = form.values()
+        try:
+            with saved_once(form, by=request.user):
+                outcome = plan_services.outcome_add(
+                    plan=plan,
+                    by=request.user,
+                    seen_version=data["version"],
+                    what_must_change=data["what_must_change"],
+                    by_when=data["by_when"],
+                    how_we_will_know=data["how_we_will_know"],
+                )
+        except DuplicateSubmission:
+            messages.info(request, ALREADY_SAVED)
+            return _to_plan(case)
+        except VersionConflict as conflict:
+            return conflict_page(
+                request,
+                case,
+                target=plan,
+                action=AuditEvent.Action.CASE_PLAN_SAVE_CONFLICT,
+                explanation="Someone else changed this plan after you opened the form: your outcome was not added.",
+                now_heading="The plan now",
+                now_template="plans/_conflict_plan.html",
+                now={"current": plan_selectors.plans_for(case).get(pk=conflict.current.pk)},
+                submitted={
+                    "What must change": data["what_must_change"],
+                    "By when": uk(data["by_when"]),
+                    "How everyone will know": data["how_we_will_know"],
+                },
+                back_url=reverse("plans:plan", args=[case.reference]),
+                back_label="Back to the plan",
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Outcome {outcome.number} added to the plan.")
+            if "add_another" in request.POST:
+                return redirect("plans:outcome_add", reference=case.reference, plan_id=plan.pk)
+            return _to_plan(case)
+    return form_page(request, page, form, case)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)

@@ -29,6 +29,7 @@ PERMISSIONS = {
     "login": "public",
     "logout": "post_only",
     "healthz": "public",
+    "glossary": "login",
     "password_reset": "public",
     "password_reset_done": "public",
     "password_reset_confirm": "public",
@@ -65,6 +66,7 @@ PERMISSIONS = {
     "plans:plan": "read",
     "plans:plan_create": "write",
     "plans:plan_edit": "write",
+    "plans:outcome_add": "write",
     "plans:action_add": "write",
     "plans:action_update": "write",
     "plans:meetings": "read",
@@ -257,7 +259,7 @@ def _case_url(name: str, case: Case) -> str:
             defaults={"owner": case.lead_professional, "explanation": "x"},
         )
         kwargs["flag_id"] = flag.pk
-    if name in ("plans:plan_edit", "plans:action_add"):
+    if name in ("plans:plan_edit", "plans:outcome_add", "plans:action_add"):
         kwargs["plan_id"] = (case.plans.first() or PlanFactory(case=case)).pk
     if name == "plans:action_update":
         kwargs["action_id"] = ActionFactory(outcome__plan=case.plans.first() or PlanFactory(case=case)).pk
