@@ -48,6 +48,9 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "job_title", "agency", "team", "is_active")
     list_filter = ("roles", "agency", "is_active")
     filter_horizontal = ("roles", *DjangoUserAdmin.filter_horizontal)
+    # Set by sign-in and by the account's creation, never by hand; shown as text, this also spares the
+    # page Django's split date-and-time inputs, which have no label of their own (axe: critical).
+    readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         ("Roles in the partnership", {"fields": ("roles", "job_title", "agency", "team")}),

@@ -37,15 +37,20 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "bypass_csp": True, "viewport": {"width": 1400, "height": 900}}
 
 
-def assert_accessible(page: Page) -> None:
-    """No serious or critical axe-core violation on the page as it stands."""
+def serious_axe_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it stands, each with up to 3 targets."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    bad = [
+    return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def assert_accessible(page: Page) -> None:
+    """No serious or critical axe-core violation on the page as it stands."""
+    bad = serious_axe_violations(page)
     assert not bad, f"{page.url}: {bad}"
 
 
