@@ -2,11 +2,13 @@
 lately, the glossary is one tap from the menu, and an outcome is added to the plan on its own page. Each
 page is axe clean (no serious or critical violation) and does not scroll sideways."""
 
+from datetime import date
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.test_browser_dashboards import _family, assert_accessible
-from tests.test_browser_foundation import sign_in
+from tests.test_browser_foundation import fill_date, save_screenshot, sign_in
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +40,9 @@ def test_family_glossary_and_add_an_outcome_on_a_phone(live_server, page: Page):
     latest = page.get_by_role("table", name="The 1 newest chronology entry")
     expect(latest).to_contain_text("Home was cold")
     assert_accessible(page)
-    # The new section scrolls in its own box. (The page as a whole still scrolls sideways at 390 px because of
-    # the plan summary's table: the 390 px layout is being fixed separately.)
     assert_fits(page, "section[aria-labelledby=chronology-heading] .table-responsive")
+    assert_fits(page)
+    save_screenshot(page, "phone-case-page.png")
 
     page.get_by_role("button", name="Show menu").click()
     page.get_by_role("link", name="Glossary", exact=True).click()
@@ -52,7 +54,7 @@ def test_family_glossary_and_add_an_outcome_on_a_phone(live_server, page: Page):
     page.goto(f"{base}/cases/{case.reference}/plan/")
     page.get_by_role("link", name="Add an outcome").click()
     page.get_by_label("What must change for the child").fill("Amy is registered with a dentist")
-    page.get_by_label("By when").fill("2099-01-31")
+    fill_date(page, "By when", date(2099, 1, 31))
     page.get_by_label("How everyone will know").fill("The practice confirms it")
     assert_accessible(page)
     assert_fits(page)
