@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from cases.models import CaseMember
 from tests.conftest import PASSWORD
 from tests.factories import AppointmentFactory, CaseFactory, CaseMemberFactory, HouseholdMemberFactory, UserFactory
+from tests.test_browser_foundation import save_screenshot
 
 
 def _sign_in(page: Page, base: str, username: str) -> None:
@@ -52,6 +53,8 @@ def test_practitioner_records_and_lead_prints(page: Page, live_server, tmp_path)
     page.fill("textarea[name=what_happened]", "Amelia had no coat in the rain and said she was hungry.")
     page.check("input[name=impact][value=negative]")
     page.check("input[name=neglect_forms][value=physical]")
+    expect(page.locator("[data-date-echo]")).to_contain_text(str(timezone.localdate().year))
+    save_screenshot(page, "chronology-log-a-concern.png")
     page.click("button:has-text('Add to the chronology')")
     expect(page.locator(".alert-success")).to_contain_text("Added to the chronology")
 

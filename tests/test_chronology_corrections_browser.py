@@ -91,10 +91,10 @@ def test_teacher_adds_another_view_and_the_health_visitor_corrects_the_child(pag
 
     # Ben's page has the entry and the missed appointment; Amelia's has neither.
     page.goto(f"{base}/cases/{case.reference}/children/{ben.pk}/")
-    expect(page.locator("#entries-heading + table")).to_contain_text("was not brought")
+    expect(page.locator("section[aria-labelledby=entries-heading] table")).to_contain_text("was not brought")
     expect(page.locator(".card-title").first).to_have_text("1")
     page.goto(f"{base}/cases/{case.reference}/children/{amelia.pk}/")
-    expect(page.locator("#entries-heading + table")).to_contain_text("No entries yet")
+    expect(page.locator("section[aria-labelledby=entries-heading] table")).to_contain_text("No entries yet")
     expect(page.locator(".card-title").first).to_have_text("0")
     # The timeline row names who corrected it.
     page.goto(f"{base}/cases/{case.reference}/chronology/")
