@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from common.dates import in_words, months_before
+from common.dates import in_words, months_later
 
 
 class Level(models.TextChoices):
@@ -129,7 +129,7 @@ class Person(models.Model):
         """The earliest date anything can have happened to this child: their birth, or for an unborn
         baby 9 months before the expected date (the pregnancy). None when no date is known."""
         if self.is_unborn:
-            return months_before(self.expected_on, 9) if self.expected_on else None
+            return months_later(self.expected_on, -9) if self.expected_on else None
         return self.date_of_birth
 
     def too_early_for(self, day: date) -> str:

@@ -5,6 +5,7 @@ Pages show "1 December 2026" in running text and messages, and may shorten the m
 round. Templates use the `date` filter with "j F Y" (text) or "j M Y" (tables) for the same result.
 """
 
+import calendar
 from datetime import date
 
 
@@ -18,14 +19,13 @@ def with_weekday(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def months_before(day: date, months: int) -> date:
-    """The same day of the month `months` earlier (the last day of that month when it is shorter)."""
-    month_index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(month_index, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: every month has 28 days")
+def uk(day: date) -> str:
+    """'1 Dec 2026': the short form, for tables and compact lines."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def months_later(start: date, months: int) -> date:
+    """The same day `months` calendar months later (earlier when negative), clamped to the month's end."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))

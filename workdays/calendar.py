@@ -10,13 +10,14 @@ Months are calendar months clamped to the month's end (31 Jan + 1 month = 28/29 
 date that falls on a non-working day moves BACK to the previous working day, so it is never late.
 """
 
-import calendar as _calendar
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
 from django.core.cache import cache
+
+from common.dates import months_later, uk  # noqa: F401  (re-exported: the calendar's callers use them)
 
 # Bank holidays in England and Wales, including one-off days and substitute ("observed") days.
 HOLIDAY_COUNTRY, HOLIDAY_SUBDIVISION = "GB", "ENG"
@@ -85,18 +86,6 @@ class WorkingCalendar:
     def add_months(self, start: date, months: int) -> date:
         """Calendar months, clamped to the month's end, then moved back to a working day."""
         return self.previous_working_day(months_later(start, months))
-
-
-def months_later(start: date, months: int) -> date:
-    """The same day `months` calendar months later, clamped to the month's end (not yet a working day)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, _calendar.monthrange(year, month)[1]))
-
-
-def uk(day: date) -> str:
-    """A date as it is shown on screens: '3 Dec 2026'."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def local_closures(*, fresh: bool = False) -> frozenset[date]:
