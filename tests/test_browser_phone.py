@@ -8,11 +8,13 @@ not 40. New pages are walked as soon as something links to them; no list of addr
 
 import time
 from collections import deque
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib import admin
 from django.core.management import call_command
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
@@ -214,3 +216,33 @@ def test_admin_user_page_is_labelled_and_keeps_to_the_csp(live_server, page: Pag
         assert errors == [], errors
     finally:
         strict.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_every_admin_list_and_form_passes_axe(live_server, page: Page, monkeypatch):
+    """Each model the admin offers: its list, its first row's page and its add page (where adding is
+    allowed), as the demo's administrator sees them, at desktop width, where administrators work."""
+    _demo_partnership(monkeypatch)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in_as(page, live_server.url, "admin", demo.DEMO_PASSWORD)
+    administrator = User.objects.get(username="admin")
+    problems, pages = [], 0
+    for model, model_admin in admin.site._registry.items():
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        paths = [reverse(f"{prefix}_changelist")]
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            paths.append(reverse(f"{prefix}_change", args=[first.pk]))
+        if model_admin.has_add_permission(SimpleNamespace(user=administrator)):
+            paths.append(reverse(f"{prefix}_add"))
+        for path in paths:
+            response = page.goto(f"{live_server.url}{path}")
+            page.wait_for_load_state("load")
+            pages += 1
+            if response.status != 200:
+                problems.append(f"{path}: answered {response.status}")
+                continue
+            problems.extend(f"{path}: axe {violation}" for violation in serious_axe_violations(page))
+    assert pages > 30, f"only {pages} admin pages visited"
+    assert not problems, "\n".join(problems)
