@@ -146,21 +146,15 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
                 outcomes=_outcomes(formset),
             )
         except VersionConflict as conflict:
-            return conflict_page(
+            return _plan_conflict(
                 request,
                 case,
-                target=plan,
-                action=AuditEvent.Action.CASE_PLAN_SAVE_CONFLICT,
+                conflict,
                 explanation="Someone else changed this plan after you opened it.",
-                now_heading="The plan now",
-                now_template="plans/_conflict_plan.html",
-                now={"current": plan_selectors.plans_for(case).get(pk=conflict.current.pk)},
                 submitted={
                     f"Outcome {number}": f"{outcome.what_must_change} – by {uk(outcome.by_when)}"
                     for number, outcome in enumerate(_outcomes(formset), start=1)
                 },
-                back_url=reverse("plans:plan", args=[case.reference]),
-                back_label="Back to the plan",
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -168,6 +162,23 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
         messages.success(request, "Plan saved.")
         return _to_plan(case)
     return form_page(request, page, form, case, template=PLAN_FORM)
+
+
+def _plan_conflict(request, case: Case, conflict: VersionConflict, *, explanation: str, submitted: dict):
+    """The conflict page for a plan saved by someone else meanwhile: the plan now beside what was typed."""
+    return conflict_page(
+        request,
+        case,
+        target=conflict.current,
+        action=AuditEvent.Action.CASE_PLAN_SAVE_CONFLICT,
+        explanation=explanation,
+        now_heading="The plan now",
+        now_template="plans/_conflict_plan.html",
+        now={"current": plan_selectors.plans_for(case).get(pk=conflict.current.pk)},
+        submitted=submitted,
+        back_url=reverse("plans:plan", args=[case.reference]),
+        back_label="Back to the plan",
+    )
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -199,22 +210,16 @@ def outcome_add(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
             messages.info(request, ALREADY_SAVED)
             return _to_plan(case)
         except VersionConflict as conflict:
-            return conflict_page(
+            return _plan_conflict(
                 request,
                 case,
-                target=plan,
-                action=AuditEvent.Action.CASE_PLAN_SAVE_CONFLICT,
+                conflict,
                 explanation="Someone else changed this plan after you opened the form: your outcome was not added.",
-                now_heading="The plan now",
-                now_template="plans/_conflict_plan.html",
-                now={"current": plan_selectors.plans_for(case).get(pk=conflict.current.pk)},
                 submitted={
                     "What must change": data["what_must_change"],
                     "By when": uk(data["by_when"]),
                     "How everyone will know": data["how_we_will_know"],
                 },
-                back_url=reverse("plans:plan", args=[case.reference]),
-                back_label="Back to the plan",
             )
         except ValidationError as error:
             apply_service_errors(form, error)
