@@ -87,7 +87,8 @@ class DateWidget(forms.MultiWidget):
         return context
 
     def id_for_label(self, id_):
-        # The error summary links to the day box; the legend labels the group, so no <label for>.
+        # The error summary's link for this field goes to the day box, where correcting it starts; the
+        # group is named by its legend and each box by its own label.
         return f"{id_}_0" if id_ else id_
 
 
