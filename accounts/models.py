@@ -11,7 +11,7 @@ from datetime import date
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
-from django.db.models import Aggregate, CharField, Exists, OuterRef, Subquery
+from django.db.models import Aggregate, CharField, Exists, OuterRef, Q, Subquery
 from django.utils.functional import cached_property
 
 
@@ -172,6 +172,15 @@ class UserQuerySet(models.QuerySet):
         )
         principal = Role.objects.filter(users=OuterRef("pk")).order_by("-rank", "key").values("key")[:1]
         return self.annotate(_capability_keys=Subquery(capabilities), _principal_role=Subquery(principal))
+
+
+def staff_managed_by(manager: "User") -> Q:
+    """A filter on people for those whose work `manager` oversees: the members of the teams they manage,
+    and for a senior manager everyone in a team of their agency (the manager's view, reallocation)."""
+    condition = Q(team__manager=manager)
+    if manager.agency_id and manager.can(Capability.Key.OVERSEE_AGENCY):
+        condition |= Q(team__agency_id=manager.agency_id)
+    return condition
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):

@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Least, TruncDate
 from django.urls import reverse
 
-from accounts.models import Capability, User
+from accounts.models import Capability, User, staff_managed_by
 from cases.access import cases_visible_to, management_condition
 from cases.models import Case, CaseMember, HouseholdMember, Level
 from cases.selectors import current_children
@@ -776,15 +776,12 @@ def worker_caseloads(user: User) -> list[tuple[str, list[WorkerCaseload]]]:
     Workers with no open case are listed (they may take cases on); a deactivated worker only while they
     still lead a case, which is what reallocation is for.
     """
-    managed = managed_cases(user)
     if not user.is_active or not user.can(Capability.Key.USE_MANAGER_VIEW):
         return []
-    teams = Q(team__manager=user)
-    if user.agency_id and user.can(Capability.Key.OVERSEE_AGENCY):
-        teams |= Q(team__agency_id=user.agency_id)
+    managed = managed_cases(user)
     in_scope = Q(led_cases__in=managed.order_by().values("pk"))
     rows = (
-        User.objects.filter(teams | Q(pk__in=managed.order_by().values("lead_professional")))
+        User.objects.filter(staff_managed_by(user) | Q(pk__in=managed.order_by().values("lead_professional")))
         .annotate(
             open_cases=Count("led_cases", filter=in_scope),
             child_protection=Count("led_cases", filter=in_scope & Q(led_cases__level=Level.CHILD_PROTECTION)),

@@ -8,11 +8,11 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q, QuerySet, Value
+from django.db.models import F, Max, QuerySet, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from accounts.models import Agency, Capability, Team, User
+from accounts.models import Agency, Capability, Team, User, staff_managed_by
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
@@ -449,10 +449,7 @@ def lead_change(
 def reallocation_leads(by: User) -> QuerySet[User]:
     """Who a manager may hand cases to: the people of the teams they manage, and a senior manager's whole
     agency's teams. Active people only; the view's choices and the service's check both use this."""
-    teams = Q(team__manager=by)
-    if by.agency_id and by.can(Capability.Key.OVERSEE_AGENCY):
-        teams |= Q(team__agency_id=by.agency_id)
-    return User.objects.filter(teams, is_active=True, agency__isnull=False).distinct()
+    return User.objects.filter(staff_managed_by(by), is_active=True, agency__isnull=False).distinct()
 
 
 def may_reallocate_from(by: User, leaver: User) -> bool:
