@@ -59,9 +59,10 @@ def _filename(case, suffix: str, *, name: str = "chronology") -> str:
 def csv_watermark(user, export_id) -> str:
     """The first line of every CSV export: its marking, who exported it, when, and its audit number."""
     agency = user.agency.name if user.agency_id else "no agency"
+    at = timezone.localtime()  # read once: the date and the time must be of the same moment
     return (
         f"OFFICIAL-SENSITIVE. Exported by {user.get_full_name() or user.username} ({agency}) at "
-        f"{in_words(timezone.localtime())} {timezone.localtime():%H:%M}, export {export_id}. Do not copy or forward."
+        f"{in_words(at)} {at:%H:%M}, export {export_id}. Do not copy or forward."
     )
 
 
