@@ -43,15 +43,27 @@ class AccessFailureLogAdmin(AuditedReadsMixin, axes_admin.AccessFailureLogAdmin)
     pass
 
 
+class NoCaseRecordsOnDeletePagesMixin:
+    """Django's delete page lists every record that would go or that blocks the deletion, by its name: for
+    a person, agency or team that is their chronology entries, plans and flags ("2 December 2026 Concern").
+    Those are case content, so the page says how many of each kind instead (R23)."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            protected = ["Records in cases (chronology entries, plans and others) that must stay"]
+        return [str(obj) for obj in objs], model_count, perms_needed, protected
+
+
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(NoCaseRecordsOnDeletePagesMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name",)
 
 
 @admin.register(Team)
-class TeamAdmin(AuditedReadsMixin, admin.ModelAdmin):
+class TeamAdmin(AuditedReadsMixin, NoCaseRecordsOnDeletePagesMixin, admin.ModelAdmin):
     list_display = ("name", "agency", "manager")
     list_filter = ("agency",)
     search_fields = ("name", "agency__name")
@@ -95,7 +107,7 @@ class RoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(AuditedReadsMixin, DjangoUserAdmin):
+class UserAdmin(AuditedReadsMixin, NoCaseRecordsOnDeletePagesMixin, DjangoUserAdmin):
     actions = ["reset_two_factor"]
     list_display = ("username", "first_name", "last_name", "job_title", "agency", "team", "is_active")
     list_filter = ("roles", "agency", "is_active")

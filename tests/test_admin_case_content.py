@@ -199,6 +199,24 @@ def test_no_admin_page_shows_case_content(client, demo_like_case, lead, administ
 
 
 @pytest.mark.django_db
+def test_delete_pages_do_not_name_case_records(client, demo_like_case, lead, administrator):
+    """Deleting a person, their agency or their team is refused while their case records exist; the page
+    says so without listing the records by name (an entry's name is its date and kind of event)."""
+    administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    entry = Entry.objects.get(case=demo_like_case)
+    for path in (
+        reverse("admin:accounts_user_delete", args=[lead.pk]),
+        reverse("admin:accounts_agency_delete", args=[lead.agency_id]),
+        reverse("admin:accounts_team_delete", args=[lead.team_id]),
+    ):
+        body = client.get(path).content.decode()
+        assert str(entry) not in body, path
+        assert str(demo_like_case.plans.get()) not in body, path
+
+
+@pytest.mark.django_db
 def test_case_content_has_no_admin_pages(client, demo_like_case, administrator):
     administrator.is_superuser = True
     administrator.save()
