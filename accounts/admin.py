@@ -23,30 +23,38 @@ from accounts import services
 from accounts.models import Agency, Capability, Role, Team, User
 from audit.admin import AuditedReadsMixin
 
-# accounts comes after django_otp and axes in INSTALLED_APPS, so their admins are registered by now.
-admin.site.unregister(TOTPDevice)
-admin.site.unregister([AccessAttempt, AccessLog, AccessFailureLog])
 
-
-@admin.register(AccessAttempt)
 class AccessAttemptAdmin(AuditedReadsMixin, axes_admin.AccessAttemptAdmin):
     pass
 
 
-@admin.register(AccessLog)
 class AccessLogAdmin(AuditedReadsMixin, axes_admin.AccessLogAdmin):
     pass
 
 
-@admin.register(AccessFailureLog)
 class AccessFailureLogAdmin(AuditedReadsMixin, axes_admin.AccessFailureLogAdmin):
     pass
+
+
+# accounts comes after django_otp and axes in INSTALLED_APPS, so their admins are registered by now (axes
+# leaves its own out when AXES_ENABLE_ADMIN is off; then there is nothing to replace).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+for _model, _admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+        admin.site.register(_model, _admin)
 
 
 class NoCaseRecordsOnDeletePagesMixin:
     """Django's delete page lists every record that would go or that blocks the deletion, by its name: for
     a person, agency or team that is their chronology entries, plans and flags ("2 December 2026 Concern").
-    Those are case content, so the page says how many of each kind instead (R23)."""
+    Those are case content, so the page names only the record being deleted, with Django's count of each
+    kind that would go, and says that case records block it (R23)."""
 
     def get_deleted_objects(self, objs, request):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
