@@ -1,26 +1,87 @@
 """Admin for administrators: agencies, teams, roles and people, with their roles and GCP2 licences.
 
-Capabilities are listed, not added: each is something the code checks (docs/roles.md)."""
+Capabilities are listed, not added: each is something the code checks (docs/roles.md).
 
-from django.contrib import admin
+A change that widens or narrows what someone can open (a person's roles, agency, team or status, a team's
+manager, a role's capabilities, a two-factor reset) writes an audit row with before and after, through
+accounts.services; reading people, teams and sign-in records writes one too (docs/security.md, R23, R27).
+
+Third-party admins: django-otp's authenticator admin is removed (it shows each device's secret key and
+QR code, enough to sign in as its owner); a lost phone is handled by the people list's "Reset two-factor
+sign-in" action instead. django-axes' sign-in records stay (unlocking someone is deleting their
+attempt), re-registered so that reading them is audited. Django's groups stay: a group's permissions
+decide which admin pages a staff member may use, and a person's groups are in their audited snapshot.
+"""
+
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import services
 from accounts.models import Agency, Capability, Role, Team, User
+from audit.admin import AuditedReadsMixin
+
+
+class AccessAttemptAdmin(AuditedReadsMixin, axes_admin.AccessAttemptAdmin):
+    pass
+
+
+class AccessLogAdmin(AuditedReadsMixin, axes_admin.AccessLogAdmin):
+    pass
+
+
+class AccessFailureLogAdmin(AuditedReadsMixin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+# accounts comes after django_otp and axes in INSTALLED_APPS, so their admins are registered by now (axes
+# leaves its own out when AXES_ENABLE_ADMIN is off; then there is nothing to replace).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+for _model, _admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+        admin.site.register(_model, _admin)
+
+
+class NoCaseRecordsOnDeletePagesMixin:
+    """Django's delete page lists every record that would go or that blocks the deletion, by its name: for
+    a person, agency or team that is their chronology entries, plans and flags ("2 December 2026 Concern").
+    Those are case content, so the page names only the record being deleted, with Django's count of each
+    kind that would go, and says that case records block it (R23)."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            protected = ["Records in cases (chronology entries, plans and others) that must stay"]
+        return [str(obj) for obj in objs], model_count, perms_needed, protected
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(NoCaseRecordsOnDeletePagesMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name",)
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedReadsMixin, NoCaseRecordsOnDeletePagesMixin, admin.ModelAdmin):
     list_display = ("name", "agency", "manager")
     list_filter = ("agency",)
     search_fields = ("name", "agency__name")
     autocomplete_fields = ("manager",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Read from the database: by now `obj` already holds the form's values.
+        before = services.team_snapshot(obj.pk) if change else {}
+        super().save_model(request, obj, form, change)
+        services.team_manager_record(by=request.user, team=obj, before=before, request=request)
 
 
 @admin.register(Capability)
@@ -42,9 +103,20 @@ class RoleAdmin(admin.ModelAdmin):
     list_display = ("name", "key", "rank")
     filter_horizontal = ("capabilities",)
 
+    # The capabilities are saved with the related fields, after the role itself: snapshot before the
+    # role's save and compare after theirs.
+    def save_model(self, request, obj, form, change) -> None:
+        form._access_before = services.role_snapshot(obj.pk) if change else {}
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        services.role_record(by=request.user, role=form.instance, before=form._access_before, request=request)
+
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedReadsMixin, NoCaseRecordsOnDeletePagesMixin, DjangoUserAdmin):
+    actions = ["reset_two_factor"]
     list_display = ("username", "first_name", "last_name", "job_title", "agency", "team", "is_active")
     list_filter = ("roles", "agency", "is_active")
     filter_horizontal = ("roles", *DjangoUserAdmin.filter_horizontal)
@@ -66,3 +138,20 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("first_name", "last_name", "email", "roles", "job_title", "agency", "team")},
         ),
     )
+
+    # Roles, groups and permissions are saved with the related fields, after the person: snapshot before
+    # the person's save (from the database, as `obj` already holds the form's values) and compare after.
+    def save_model(self, request, obj, form, change) -> None:
+        form._access_before = services.user_access_snapshot(obj.pk) if change else {}
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        services.user_access_record(by=request.user, user=form.instance, before=form._access_before, request=request)
+
+    @admin.action(description="Reset two-factor sign-in (they set it up again at their next sign-in)")
+    def reset_two_factor(self, request, queryset) -> None:
+        people = list(queryset)
+        for person in people:
+            services.mfa_reset(by=request.user, user=person, request=request)
+        self.message_user(request, f"Two-factor sign-in reset for {len(people)} people.", messages.SUCCESS)

@@ -31,12 +31,17 @@ class AppendOnlyModel(models.Model):
 
 class AuditEvent(AppendOnlyModel):
     class Action(models.TextChoices):
-        """Every action the trail records: `<subject>.<what happened>`, the subject singular (access, auth,
-        case and what belongs to a case, caseload, chronology, gcp2, settings). Code writes these
+        """Every action the trail records: `<subject>.<what happened>`, the subject singular (access, account,
+        admin, auth, case and what belongs to a case, caseload, chronology, gcp2, settings). Code writes these
         constants, never a string of its own."""
 
         ACCESS_DENIED = "access.denied", "Refused: the case does not exist for them"
         ACCESS_REFUSED_WRITE = "access.refused_write", "Refused: may read but not change"
+        # Changes in the admin that widen or narrow what someone can open (docs/security.md, R23, R27).
+        ACCOUNT_ACCESS_CHANGED = "account.access_changed", "Changed someone's roles, agency, team or status"
+        ACCOUNT_ROLE_CHANGED = "account.role.changed", "Changed what a role may do"
+        ACCOUNT_TEAM_MANAGER_CHANGED = "account.team.manager_changed", "Changed a team's manager"
+        ADMIN_READ = "admin.read", "Opened a page of the admin site"
         AUTH_LOCKED_OUT = "auth.locked_out", "Locked out after failed sign-ins"
         AUTH_LOGIN = "auth.login", "Signed in"
         AUTH_LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
@@ -46,6 +51,7 @@ class AuditEvent(AppendOnlyModel):
         AUTH_MFA_ENROLLED = "auth.mfa.enrolled", "Two-factor sign-in set up"
         AUTH_MFA_FAILED = "auth.mfa.failed", "Two-factor code refused"
         AUTH_MFA_VERIFIED = "auth.mfa.verified", "Two-factor code accepted"
+        AUTH_MFA_RESET = "auth.mfa.reset", "Reset someone's two-factor sign-in"
         CASE_VIEWED = "case.viewed", "Viewed a case page"
         CASE_ACCESSED = "case.accessed", "Sent a change to a case page"
         CASE_CREATED = "case.created", "Opened a case"

@@ -1,12 +1,17 @@
-"""Reads for cases: the case list, a case's household and team, the family's name. Nothing here writes."""
+"""Reads for cases: the case list, a case's household and team, the family's name, the changes to people's
+access that reach a case. Nothing here writes."""
 
 from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Capability, Role, User
+from audit.models import AuditEvent
 from cases.access import cases_visible_to
-from cases.models import Case, CaseMember, HouseholdMember
+from cases.models import AccessGrant, Case, CaseMember, HouseholdMember
 
 
 def current_children() -> Prefetch:
@@ -106,3 +111,123 @@ def case_counts_for(user: User) -> dict[str, int]:
         )
     )
     return counts
+
+
+# --- Changes to people's access that reach a case (the "who viewed" page, docs/security.md, R27) --------
+
+ACCESS_CHANGE_LABELS = {
+    "roles": "Roles",
+    "agency": "Agency",
+    "team": "Team",
+    "is_active": "Can sign in",
+    "is_staff": "Can use the admin site",
+    "is_superuser": "Has every admin permission",
+    "groups": "Admin groups",
+    "user_permissions": "Admin permissions",
+    "manager": "Manager",
+    "capabilities": "What the role may do",
+    "authenticators": "Authenticator apps",
+    "backup_codes": "Backup codes",
+}
+ACCESS_CHANGES_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class AccessChange:
+    at: datetime
+    by: User | None
+    whose: str  # the person, team or role whose access changed
+    what: str  # the action in words
+    changes: list[str]  # "Manager: none → Sam Patel", one per field that changed
+
+
+def people_with_access(case: Case) -> QuerySet[User]:
+    """Everyone who can open the case now, for the same reasons cases.access gives: on its current team,
+    holding a live grant, managing the lead's team, or a senior manager of the lead agency."""
+    members = CaseMember.objects.current().filter(case=case).values("user_id")
+    grants = AccessGrant.objects.filter(case=case, revoked_at__isnull=True, expires_at__gt=timezone.now()).values(
+        "user_id"
+    )
+    condition = Q(pk__in=members) | Q(pk__in=grants) | Q(pk=case.lead_professional_id)
+    condition |= Q(managed_teams__members=case.lead_professional_id)
+    condition |= Q(
+        pk__in=User.objects.with_capability(Capability.Key.OVERSEE_AGENCY).filter(agency=case.lead_agency_id)
+    )
+    return User.objects.filter(condition).distinct()
+
+
+def _in_words(value, names: dict[int, str]) -> str:
+    if value is None or value == []:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_in_words(item, names) for item in value)
+    if isinstance(value, dict):
+        if "name" in value:
+            return value["name"]
+        return names.get(value.get("id"), "a person no longer in the portal")
+    return str(value)
+
+
+def access_changes_reaching(case: Case) -> list[AccessChange]:
+    """Changes made in the admin to the access of the people who can open this case now: their roles,
+    agency, team, status and two-factor resets; a change of manager of the lead's team (its manager sees
+    the case); a change to what one of their roles may do. Newest first, at most ACCESS_CHANGES_SHOWN.
+
+    Four queries whatever the number of rows: the people, their roles, the events, and the names of the
+    people the events mention."""
+    user_ids = [str(pk) for pk in people_with_access(case).values_list("pk", flat=True)]
+    role_ids = [str(pk) for pk in Role.objects.filter(users__in=user_ids).values_list("pk", flat=True).distinct()]
+    lead_team_id = case.lead_professional.team_id if case.lead_professional_id else None
+    about_people = Q(
+        action__in=[AuditEvent.Action.ACCOUNT_ACCESS_CHANGED, AuditEvent.Action.AUTH_MFA_RESET],
+        target_type=User._meta.label_lower,
+        target_id__in=user_ids,
+    )
+    about_roles = Q(
+        action=AuditEvent.Action.ACCOUNT_ROLE_CHANGED, target_type=Role._meta.label_lower, target_id__in=role_ids
+    )
+    condition = about_people | about_roles
+    if lead_team_id:
+        condition |= Q(
+            action=AuditEvent.Action.ACCOUNT_TEAM_MANAGER_CHANGED,
+            target_type="accounts.team",
+            target_id=str(lead_team_id),
+        )
+    events = list(
+        AuditEvent.objects.filter(condition, outcome=AuditEvent.Outcome.OK)
+        .select_related("actor")
+        .order_by("-at", "-id")[:ACCESS_CHANGES_SHOWN]
+    )
+    mentioned = {int(e.target_id) for e in events if e.target_type == User._meta.label_lower}
+    for event in events:
+        for side in ("before", "after"):
+            manager = (event.data.get(side) or {}).get("manager")
+            if manager:
+                mentioned.add(manager["id"])
+    names = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=mentioned)}
+    changes = []
+    for event in events:
+        before, after = event.data.get("before") or {}, event.data.get("after") or {}
+        if event.target_type == User._meta.label_lower:
+            whose = names.get(int(event.target_id), "a person no longer in the portal")
+        elif "team" in event.data:
+            whose = event.data["team"]["name"]
+        else:
+            whose = (event.data.get("role") or {}).get("name", "")
+        changes.append(
+            AccessChange(
+                at=event.at,
+                by=event.actor,
+                whose=whose,
+                what=event.action_label,
+                changes=[
+                    f"{ACCESS_CHANGE_LABELS.get(key, key)}: {_in_words(before.get(key), names)} → "
+                    f"{_in_words(after[key], names)}"
+                    for key in after
+                    if key != "agency" or event.target_type == User._meta.label_lower
+                ],
+            )
+        )
+    return changes

@@ -275,6 +275,11 @@ def access_grant(request: HttpRequest, case: Case) -> HttpResponse:
 
 @access.case_view(methods=("GET",), manage=True)
 def case_viewers(request: HttpRequest, case: Case) -> HttpResponse:
-    """Who has viewed this case: for the lead professional and managers only."""
+    """Who has viewed this case, and the changes in the admin that gave someone access to it: for the lead
+    professional and managers only."""
     page = Paginator(audit_selectors.case_viewers(case), 50).get_page(request.GET.get("page"))
-    return render(request, "cases/case_viewers.html", {"case": case, "page": page})
+    return render(
+        request,
+        "cases/case_viewers.html",
+        {"case": case, "page": page, "access_changes": selectors.access_changes_reaching(case)},
+    )

@@ -1,25 +1,14 @@
-"""Admin for the chronology: read-only lists of entries and amendments (they are never changed or
-removed), and the one row of chronology settings, whose changes are audited."""
+"""Admin for the chronology: the one row of chronology settings, whose changes are audited.
+
+Entries and amendments are case content: the administrator manages reference data and reads no case, so
+they have no admin (docs/security.md, R23). They are read through the case's own pages, which audit and
+check access."""
 
 from django.contrib import admin
 
-from audit.admin import AuditedSettingsAdmin, ReadOnlyAdmin
+from audit.admin import AuditedSettingsAdmin
 from audit.models import AuditEvent
-from chronology.models import Amendment, ChronologySettings, Entry
-
-
-@admin.register(Entry)
-class EntryAdmin(ReadOnlyAdmin):
-    list_display = ("occurred_on", "event_type", "case", "source_agency", "significance", "recorded_at")
-    list_filter = ("event_type", "significance")
-    search_fields = ("case__reference", "external_reference")
-    list_select_related = ("case", "source_agency")
-
-
-@admin.register(Amendment)
-class AmendmentAdmin(ReadOnlyAdmin):
-    list_display = ("amended_at", "entry", "amended_by", "amended_by_agency")
-    list_select_related = ("entry", "amended_by", "amended_by_agency")
+from chronology.models import ChronologySettings
 
 
 @admin.register(ChronologySettings)

@@ -105,21 +105,14 @@ def test_amendment_without_reason_is_refused(client, case, member):
 
 
 @pytest.mark.django_db
-def test_admin_offers_no_add_change_or_delete(client, entry):
+def test_the_admin_has_no_chronology_pages(client, entry):
+    """Entries are case content: the administrator reads and changes them nowhere (docs/security.md, R23)."""
     admin_user = UserFactory(username="admin_p", is_staff=True, is_superuser=True)
     client.force_login(admin_user)
-    changelist = client.get(reverse("admin:chronology_entry_changelist"))
-    assert changelist.status_code == 200
-    assert b"Add entry" not in changelist.content
-    detail = client.get(reverse("admin:chronology_entry_change", args=[entry.pk]))
-    assert detail.status_code == 200
-    assert b'name="_save"' not in detail.content
-    assert client.get(reverse("admin:chronology_entry_delete", args=[entry.pk])).status_code == 403
-    assert (
-        client.post(reverse("admin:chronology_entry_change", args=[entry.pk]), {"what_happened": "changed"}).status_code
-        == 403
-    )
-    assert client.get(reverse("admin:chronology_entry_add")).status_code == 403
+    assert client.get("/admin/chronology/entry/").status_code == 404
+    assert client.get(f"/admin/chronology/entry/{entry.pk}/change/").status_code == 404
+    assert client.post(f"/admin/chronology/entry/{entry.pk}/change/", {"what_happened": "changed"}).status_code == 404
+    assert client.get(f"/admin/chronology/entry/{entry.pk}/delete/").status_code == 404
     assert Entry.objects.get(pk=entry.pk).what_happened == entry.what_happened
 
 
