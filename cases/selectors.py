@@ -1,4 +1,5 @@
-"""Reads for cases: the case list, a case's household and team, the family's name. Nothing here writes."""
+"""Reads for cases: the case list, a case's household, team and reopenings, the family's name. Nothing here
+writes."""
 
 from collections import Counter
 
@@ -6,7 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from cases.access import cases_visible_to
-from cases.models import Case, CaseMember, HouseholdMember
+from cases.models import Case, CaseMember, CaseReopening, HouseholdMember
 
 
 def current_children() -> Prefetch:
@@ -106,3 +107,8 @@ def case_counts_for(user: User) -> dict[str, int]:
         )
     )
     return counts
+
+
+def reopenings_for(case: Case) -> list[CaseReopening]:
+    """When the case was reopened, by whom and why, newest first, with the closure each one undid."""
+    return list(case.reopenings.select_related("reopened_by").order_by("-reopened_at"))
