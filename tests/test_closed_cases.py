@@ -16,9 +16,18 @@ from chronology import services as chronology
 from chronology.models import Appointment, Entry
 from common.dates import in_words
 from monitoring import escalations as ladder
+from monitoring import rules as monitoring_rules
 from monitoring.models import Escalation
+from notifications.models import Notification
 from tests.conftest import SENTINEL_CHILD_NAME
-from tests.factories import CaseFactory, CaseMemberFactory, EntryFactory, HouseholdMemberFactory, once
+from tests.factories import (
+    CaseFactory,
+    CaseMemberFactory,
+    EntryFactory,
+    FlagFactory,
+    HouseholdMemberFactory,
+    once,
+)
 
 TODAY = timezone.localdate
 BANNER = "It can be read but not changed."
@@ -296,3 +305,24 @@ def test_nightly_ladder_leaves_a_closed_cases_escalations_alone(case, member):
     for escalation in waiting:
         escalation.refresh_from_db()
     assert [escalation.stage.order for escalation in waiting] == [1, 2]  # the open case's still moves up
+
+
+@pytest.mark.django_db
+def test_sweep_leaves_a_closed_cases_flags_as_they_were_and_notifies_nobody(case, closed_elsewhere):
+    """The rules look at open cases only: without the guard, the sweep 'cleared' every flag of a closed case
+    ("the condition no longer holds") and queued notices about it."""
+    on_closed = FlagFactory(case=closed_elsewhere)
+    on_open = FlagFactory(case=case)  # the control: its condition no longer holds, so it clears
+    monitoring_rules.sweep(TODAY())
+    on_closed.refresh_from_db()
+    on_open.refresh_from_db()
+    assert on_closed.resolved_at is None and on_open.resolved_at is not None
+    assert not Notification.objects.filter(subject_id=str(on_closed.pk)).exists()
+
+
+@pytest.fixture
+def closed_elsewhere(lead):
+    other = CaseFactory(lead_professional=lead)
+    Case.objects.filter(pk=other.pk).update(status=Case.Status.CLOSED, closed_on=TODAY(), closure_reason="RC8")
+    other.refresh_from_db()
+    return other
