@@ -143,6 +143,24 @@ def decision(user: User, case: Case) -> CaseAccess:
     )
 
 
+def _refusal(allowed: CaseAccess, *, write: bool, manage: bool, supervise: bool, reopen: bool, other: bool) -> str:
+    """What the 403 page says: when only the closure stands in the way, that the case is closed. `other`: a
+    check the closure plays no part in (oversee, export) refused it."""
+    if reopen:
+        if allowed.is_open:
+            return "This case is open: there is nothing to reopen."
+        return "Only the lead professional's manager can reopen a closed case."
+    would_be_allowed = (
+        not other
+        and (not write or allowed.writes)
+        and (not manage or allowed.is_lead or allowed.supervises)
+        and (not supervise or allowed.supervises)
+    )
+    if not allowed.is_open and would_be_allowed:
+        return "This case is closed: it can be read but not changed."
+    return "You can read this case but not change it."
+
+
 def case_for_user(
     request: HttpRequest,
     reference: str,
@@ -199,9 +217,14 @@ def case_for_user(
             using=settings.AUDIT_DB_ALIAS,
         )
         raise PermissionDenied(
-            "You can read this case but not change it."
-            if case.is_open or reopen or export
-            else "This case is closed: it can be read but not changed."
+            _refusal(
+                allowed,
+                write=write,
+                manage=manage,
+                supervise=supervise,
+                reopen=reopen,
+                other=(oversee and not allowed.can_oversee) or (export and not allowed.can_export),
+            )
         )
     action = AuditEvent.Action.CASE_VIEWED if request.method in ("GET", "HEAD") else AuditEvent.Action.CASE_ACCESSED
     audit.record_access(request, case=case, action=action)

@@ -17,7 +17,7 @@ from chronology.models import Appointment, Entry
 from common.dates import in_words
 from monitoring import escalations as ladder
 from monitoring import rules as monitoring_rules
-from monitoring.models import Escalation
+from monitoring.models import Escalation, EscalationResponse
 from notifications.models import Notification
 from tests.conftest import SENTINEL_CHILD_NAME
 from tests.factories import (
@@ -183,7 +183,9 @@ def test_closed_case_can_still_be_read_and_exported(client, closed, member, lead
 def test_only_a_manager_can_reopen(client, closed, personas, who):
     client.force_login(personas[who])
     url = reverse("cases:reopen", args=[closed.reference])
-    assert client.get(url).status_code == 403
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "Only the lead professional's manager can reopen a closed case." in response.content.decode()
     data = {"reason": "The family asked for help again.", "version": closed.version}
     assert client.post(url, data).status_code == 403
     closed.refresh_from_db()
@@ -193,7 +195,9 @@ def test_only_a_manager_can_reopen(client, closed, personas, who):
 @pytest.mark.django_db
 def test_an_open_case_cannot_be_reopened(client, case, manager):
     client.force_login(manager)
-    assert client.get(reverse("cases:reopen", args=[case.reference])).status_code == 403
+    response = client.get(reverse("cases:reopen", args=[case.reference]))
+    assert response.status_code == 403
+    assert "This case is open: there is nothing to reopen." in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -326,3 +330,17 @@ def closed_elsewhere(lead):
     Case.objects.filter(pk=other.pk).update(status=Case.Status.CLOSED, closed_on=TODAY(), closure_reason="RC8")
     other.refresh_from_db()
     return other
+
+
+@pytest.mark.django_db
+def test_an_escalation_on_a_closed_case_cannot_be_answered(client, case, member, manager):
+    escalation = ladder.escalation_raise(case=case, by=member, concern="Stuck.")
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closed_on=TODAY(), closure_reason="RC7")
+    client.force_login(manager)
+    page = client.get(reverse("monitoring:escalations", args=[case.reference])).content.decode()
+    respond = reverse("monitoring:escalation_respond", args=[case.reference, escalation.pk])
+    assert respond not in page  # no form to answer with
+    response = client.post(respond, once({"text": "We will meet on Monday."}), follow=True)
+    assert response.redirect_chain == [(reverse("monitoring:escalations", args=[case.reference]), 302)]
+    assert "This case is closed: it can be read but not changed." in response.content.decode()
+    assert not EscalationResponse.objects.exists()
