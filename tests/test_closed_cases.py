@@ -28,6 +28,7 @@ from tests.factories import (
     HouseholdMemberFactory,
     once,
 )
+from tests.test_hostile_input import HOSTILE_VALUES, _check, _snapshot
 
 TODAY = timezone.localdate
 BANNER = "It can be read but not changed."
@@ -185,7 +186,7 @@ def test_only_a_manager_can_reopen(client, closed, personas, who):
     url = reverse("cases:reopen", args=[closed.reference])
     response = client.get(url)
     assert response.status_code == 403
-    assert "Only the lead professional's manager can reopen a closed case." in response.content.decode()
+    assert "manager can reopen a closed case." in response.content.decode()  # the apostrophe is escaped
     data = {"reason": "The family asked for help again.", "version": closed.version}
     assert client.post(url, data).status_code == 403
     closed.refresh_from_db()
@@ -344,3 +345,17 @@ def test_an_escalation_on_a_closed_case_cannot_be_answered(client, case, member,
     assert response.redirect_chain == [(reverse("monitoring:escalations", args=[case.reference]), 302)]
     assert "This case is closed: it can be read but not changed." in response.content.decode()
     assert not EscalationResponse.objects.exists()
+
+
+@pytest.mark.django_db
+def test_reopen_form_survives_hostile_input(client, closed, manager):
+    """The hostile-input walker posts as the lead, whom the reopen page refuses: the manager's form here."""
+    client.force_login(manager)
+    url = reverse("cases:reopen", args=[closed.reference])
+    for value in HOSTILE_VALUES:
+        for field in ("reason", "version"):
+            # A hostile but valid reason reopens the case: close it again, so each post meets a closed case.
+            Case.objects.filter(pk=closed.pk).update(status="closed", closed_on=closed.closed_on, closure_reason="RC7")
+            data = {"reason": "New referral.", "version": Case.objects.get(pk=closed.pk).version, field: value}
+            before = _snapshot()
+            _check(client.post(url, data), before)
