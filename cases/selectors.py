@@ -110,5 +110,10 @@ def case_counts_for(user: User) -> dict[str, int]:
 
 
 def reopenings_for(case: Case) -> list[CaseReopening]:
-    """When the case was reopened, by whom and why, newest first, with the closure each one undid."""
+    """When the case was reopened, by whom and why, newest first, with the closure each one undid.
+
+    Closing and reopening each move the case's version on, so a case below version 3 was never reopened:
+    the case page, which sits at its query target, asks nothing for it."""
+    if case.version < 3:
+        return []
     return list(case.reopenings.select_related("reopened_by").order_by("-reopened_at"))
