@@ -57,6 +57,7 @@ class AuditEvent(AppendOnlyModel):
         CASE_CREATED = "case.created", "Opened a case"
         CASE_UPDATED = "case.updated", "Changed a case's details"
         CASE_CLOSED = "case.closed", "Closed a case"
+        CASE_REOPENED = "case.reopened", "Reopened a closed case"
         CASE_SAVE_CONFLICT = "case.save_conflict", "Change not saved: someone else saved first"
         CASE_SEARCHED = "case.searched", "Searched for cases"
         CASE_ACCESS_GRANTED = "case.access_granted", "Gave temporary access"

@@ -4,6 +4,10 @@ A user sees a case when they are on its current team, manage the lead profession
 a senior manager in the lead agency, or hold an unexpired access grant. Lists filter with
 `cases_visible_to` in SQL; case pages get their case only through `case_for_user`, which gives
 everyone else a 404 (a hidden case looks exactly like a missing one) and audits both outcomes.
+
+A closed case is read-only for everyone: the decision says nobody may write to it, manage it or record
+supervision on it, so every write page, button and service refuses it the same way. Only the lead's
+managers may reopen it (`can_reopen`).
 """
 
 from dataclasses import dataclass
@@ -58,14 +62,44 @@ class CaseAccess:
     (`case.access`) and the services it calls."""
 
     user_id: int
-    can_write: bool  # add to the case: current members who are not read-only, and the lead's managers
-    can_supervise: bool  # the lead's team manager, or a senior manager of the lead agency
+    writes: bool  # current members who are not read-only, and the lead's managers, whatever the case's status
+    supervises: bool  # the lead's team manager, or a senior manager of the lead agency
     is_lead: bool
+    is_open: bool
+
+    @property
+    def can_write(self) -> bool:
+        """Add to the case. Nobody adds to a closed case: it can be read but not changed."""
+        return self.writes and self.is_open
+
+    @property
+    def can_supervise(self) -> bool:
+        """Act as the lead's manager on the case (record supervision, answer escalations): open cases only."""
+        return self.supervises and self.is_open
 
     @property
     def can_manage(self) -> bool:
-        """Change the team, the lead and the case's status; acknowledge flags; see who viewed."""
-        return self.is_lead or self.can_supervise
+        """Change the team, the lead and the case's status; acknowledge flags: open cases only."""
+        return (self.is_lead or self.supervises) and self.is_open
+
+    @property
+    def can_export(self) -> bool:
+        """Take the chronology out of the portal (PDF, CSV): those who may write, open or closed, since a
+        closed case's chronology is still asked for (a court, a later case)."""
+        return self.writes
+
+    @property
+    def can_oversee(self) -> bool:
+        """Read what only the lead and their managers read (who viewed, supervision records), open or closed."""
+        return self.is_lead or self.supervises
+
+    @property
+    def can_reopen(self) -> bool:
+        """Reopening a closed case is a manager's decision (docs/roles.md), never the lead's own."""
+        return self.supervises and not self.is_open
+
+
+NO_ACCESS = {"writes": False, "supervises": False, "is_lead": False, "is_open": False}
 
 
 def _decide(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -80,37 +114,70 @@ def _decide(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
 def _decision_from(user: User, case: Case) -> CaseAccess:
     return CaseAccess(
         user_id=user.pk,
-        can_write=case._member_writes or case._supervises,
-        can_supervise=case._supervises,
+        writes=case._member_writes or case._supervises,
+        supervises=case._supervises,
         is_lead=case.lead_professional_id == user.pk,
+        is_open=case.is_open,
     )
 
 
 def decision(user: User, case: Case) -> CaseAccess:
     """What `user` may do with `case`: the decision made for this request when there is one (the case came
-    from `case_for_user`), otherwise one query. For services, which check again whatever the view did."""
+    from `case_for_user`), otherwise one query. For services, which check again whatever the view did.
+    The case's status is read from the database with the rest, so a case closed since it was loaded is
+    read-only here too."""
     made = getattr(case, "access", None)
     if made is not None and made.user_id == user.pk:
         return made
     if not user.is_authenticated or not user.is_active:
-        return CaseAccess(user_id=user.pk, can_write=False, can_supervise=False, is_lead=False)
-    annotated = _decide(user, Case.objects.filter(pk=case.pk)).values("_member_writes", "_supervises").first()
+        return CaseAccess(user_id=user.pk, **NO_ACCESS)
+    annotated = _decide(user, Case.objects.filter(pk=case.pk)).values("_member_writes", "_supervises", "status").first()
     if annotated is None:
-        return CaseAccess(user_id=user.pk, can_write=False, can_supervise=False, is_lead=False)
+        return CaseAccess(user_id=user.pk, **NO_ACCESS)
     return CaseAccess(
         user_id=user.pk,
-        can_write=annotated["_member_writes"] or annotated["_supervises"],
-        can_supervise=annotated["_supervises"],
+        writes=annotated["_member_writes"] or annotated["_supervises"],
+        supervises=annotated["_supervises"],
         is_lead=case.lead_professional_id == user.pk,
+        is_open=annotated["status"] == Case.Status.OPEN,
     )
 
 
+def _refusal(allowed: CaseAccess, *, write: bool, manage: bool, supervise: bool, reopen: bool, other: bool) -> str:
+    """What the 403 page says: when only the closure stands in the way, that the case is closed. `other`: a
+    check the closure plays no part in (oversee, export) refused it."""
+    if reopen:
+        if allowed.is_open:
+            return "This case is open: there is nothing to reopen."
+        return "Only the lead professional's manager can reopen a closed case."
+    would_be_allowed = (
+        not other
+        and (not write or allowed.writes)
+        and (not manage or allowed.is_lead or allowed.supervises)
+        and (not supervise or allowed.supervises)
+    )
+    if not allowed.is_open and would_be_allowed:
+        return "This case is closed: it can be read but not changed."
+    return "You can read this case but not change it."
+
+
 def case_for_user(
-    request: HttpRequest, reference: str, *, write: bool = False, manage: bool = False, supervise: bool = False
+    request: HttpRequest,
+    reference: str,
+    *,
+    write: bool = False,
+    manage: bool = False,
+    supervise: bool = False,
+    oversee: bool = False,
+    reopen: bool = False,
+    export: bool = False,
 ) -> Case:
     """The only way a view gets a Case: one query finds it among the cases the person may open and decides
     what they may do with it (`case.access`, a CaseAccess). 404 to outsiders, 403 to members who may not
-    write (or manage, or, with `supervise`, to anyone but the lead's managers).
+    write (or manage, or, with `supervise`, to anyone but the lead's managers; with `oversee`, to anyone but
+    the lead and their managers; with `reopen`, to anyone but the lead's managers of a closed case; with
+    `export`, to those who could write were the case open).
+    A closed case refuses `write`, `manage` and `supervise` for everyone, with the same 403.
 
     Every call leaves exactly one audit row: viewed (GET), accessed (other methods), refused or denied.
     The decision is kept for the rest of the request, so a second call for the same case asks nothing again.
@@ -136,6 +203,9 @@ def case_for_user(
         (write and not allowed.can_write)
         or (manage and not allowed.can_manage)
         or (supervise and not allowed.can_supervise)
+        or (oversee and not allowed.can_oversee)
+        or (reopen and not allowed.can_reopen)
+        or (export and not allowed.can_export)
     ):
         audit.record(
             actor=request.user,
@@ -146,14 +216,30 @@ def case_for_user(
             data={"path": request.path},
             using=settings.AUDIT_DB_ALIAS,
         )
-        raise PermissionDenied("You can read this case but not change it.")
+        raise PermissionDenied(
+            _refusal(
+                allowed,
+                write=write,
+                manage=manage,
+                supervise=supervise,
+                reopen=reopen,
+                other=(oversee and not allowed.can_oversee) or (export and not allowed.can_export),
+            )
+        )
     action = AuditEvent.Action.CASE_VIEWED if request.method in ("GET", "HEAD") else AuditEvent.Action.CASE_ACCESSED
     audit.record_access(request, case=case, action=action)
     return case
 
 
 def case_view(
-    *, methods: tuple[str, ...] = ("GET",), write: bool = False, manage: bool = False, supervise: bool = False
+    *,
+    methods: tuple[str, ...] = ("GET",),
+    write: bool = False,
+    manage: bool = False,
+    supervise: bool = False,
+    oversee: bool = False,
+    reopen: bool = False,
+    export: bool = False,
 ):
     """Decorate a case page: the view receives the case from `case_for_user` instead of its reference.
 
@@ -164,7 +250,16 @@ def case_view(
     def decorator(view):
         @wraps(view)
         def wrapper(request: HttpRequest, reference: str, **kwargs):
-            case = case_for_user(request, reference, write=write, manage=manage, supervise=supervise)
+            case = case_for_user(
+                request,
+                reference,
+                write=write,
+                manage=manage,
+                supervise=supervise,
+                oversee=oversee,
+                reopen=reopen,
+                export=export,
+            )
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
             return view(request, case, **kwargs)

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.forms import StaffChoiceField
 from accounts.models import User
-from cases.models import Case, CaseMember, HouseholdMember, Level, Person
+from cases.models import Case, CaseMember, CaseReopening, HouseholdMember, Level, Person
 from common.dates import in_words
 from common.forms import DateField, OnceOnlyForm, PortalForm, VersionedForm
 
@@ -149,3 +149,14 @@ class CaseFilterForm(forms.Form):
         label="Status", required=False, choices=[("open", "Open"), ("closed", "Closed"), ("all", "Open and closed")]
     )
     mine = forms.BooleanField(label="Only cases I am on the team for", required=False)
+
+
+class CaseReopenForm(VersionedForm):
+    reason = forms.CharField(
+        label="Why is the case being reopened?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=CaseReopening.REASON_MAX_LENGTH,
+        help_text="The reason is kept with the case's history and shown on the case page.",
+        error_messages={"required": "Say why the case is being reopened."},
+    )
+    field_order = ["reason", "version"]

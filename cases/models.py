@@ -1,4 +1,4 @@
-"""Case (a household), Person, HouseholdMember, CaseMember (the case team) and AccessGrant.
+"""Case (a household), Person, HouseholdMember, CaseMember (the case team), AccessGrant and CaseReopening.
 
 Rules about one row live here; workflows that write several rows live in cases/services.py.
 """
@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from audit.models import AppendOnlyModel
 from common.dates import in_words, months_later
 
 
@@ -259,3 +260,26 @@ class AccessGrant(models.Model):
     class Meta:
         ordering = ["-granted_at"]
         indexes = [models.Index(fields=["user", "expires_at"], name="cases_grant_user_expiry")]
+
+
+class CaseReopening(AppendOnlyModel):
+    """A manager's decision to reopen a closed case, with their reason: a row of its own, never changed.
+
+    Reopening clears the case's closed_on and closure_reason (the closure constraint wants an open case to
+    have neither), so the closure it undid is copied here: the case's history keeps both.
+    """
+
+    REASON_MAX_LENGTH = 1000
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reopenings")
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reopened_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(max_length=REASON_MAX_LENGTH)
+    previous_closed_on = models.DateField()
+    previous_closure_reason = models.CharField(max_length=3, choices=ClosureReason.choices)
+
+    class Meta:
+        ordering = ["-reopened_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="cases_casereopening_has_reason"),
+        ]

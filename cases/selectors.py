@@ -1,5 +1,5 @@
-"""Reads for cases: the case list, a case's household and team, the family's name, the changes to people's
-access that reach a case. Nothing here writes."""
+"""Reads for cases: the case list, a case's household, team and reopenings, the family's name, the
+changes to people's access that reach a case. Nothing here writes."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Capability, Role, User
 from audit.models import AuditEvent
 from cases.access import cases_visible_to
-from cases.models import AccessGrant, Case, CaseMember, HouseholdMember
+from cases.models import AccessGrant, Case, CaseMember, CaseReopening, HouseholdMember
 
 
 def current_children() -> Prefetch:
@@ -231,3 +231,13 @@ def access_changes_reaching(case: Case) -> list[AccessChange]:
             )
         )
     return changes
+
+
+def reopenings_for(case: Case) -> list[CaseReopening]:
+    """When the case was reopened, by whom and why, newest first, with the closure each one undid.
+
+    Closing and reopening each move the case's version on, so a case below version 3 was never reopened:
+    the case page, which sits at its query target, asks nothing for it."""
+    if case.version < 3:
+        return []
+    return list(case.reopenings.select_related("reopened_by").order_by("-reopened_at"))

@@ -3,6 +3,7 @@
 Each service is atomic and writes its audit row in the same transaction as the change.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,10 +17,32 @@ from accounts.models import User
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
-from cases.models import AccessGrant, Case, CaseMember, CaseReferenceCounter, HouseholdMember, Person
+from cases.models import (
+    AccessGrant,
+    Case,
+    CaseMember,
+    CaseReferenceCounter,
+    CaseReopening,
+    HouseholdMember,
+    Person,
+)
 from common.conflicts import VersionConflict
 
 MAX_GRANT_HOURS = 24
+
+CLOSED_MESSAGE = "This case is closed: it can be read but not changed. A manager can reopen it."
+
+
+def ensure_open(case: Case | uuid.UUID) -> None:
+    """Refuse any write to a closed case: the one check every service that writes to a case makes,
+    background jobs and imports included, whatever the view already checked.
+
+    The status is read from the database, not from `case`, which may have been loaded before someone
+    closed it. Takes the case or its id (an entry's `case_id`, so no query fetches the case itself).
+    Raises ValidationError, which the form pages show at the top of the form.
+    """
+    if not Case.objects.filter(pk=getattr(case, "pk", case), status=Case.Status.OPEN).exists():
+        raise ValidationError(CLOSED_MESSAGE)
 
 
 def _next_reference(year: int) -> str:
@@ -56,6 +79,7 @@ def case_create(*, by: User, level: str, opened_on: date, lead_professional: Use
 @transaction.atomic
 def case_update(*, case: Case, by: User, seen_version: int, level: str, opened_on: date) -> Case:
     """Change a case's details only if nobody else saved since `seen_version` was loaded."""
+    ensure_open(case)
     changed = {name for name, value in (("level", level), ("opened_on", opened_on)) if getattr(case, name) != value}
     updated = Case.objects.filter(pk=case.pk, version=seen_version).update(
         level=level, opened_on=opened_on, version=F("version") + 1
@@ -84,6 +108,7 @@ def household_member_add(
     *, case: Case, by: User, details: PersonDetails, relationship: str, relationship_detail: str = "", joined_on: date
 ) -> HouseholdMember:
     """Add a new person to a household. Dates are checked here too, not only in the form."""
+    ensure_open(case)
     today = timezone.localdate()
     if details.date_of_birth and details.date_of_birth > today:
         raise ValidationError({"date_of_birth": "A date of birth cannot be in the future."})
@@ -116,6 +141,7 @@ def household_member_add(
 
 @transaction.atomic
 def case_member_add(*, case: Case, by: User, user: User, role: str, started_on: date) -> CaseMember:
+    ensure_open(case)
     if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can change the team.")
     if role == CaseMember.Role.LEAD:
@@ -139,6 +165,7 @@ def case_member_add(*, case: Case, by: User, user: User, role: str, started_on: 
 
 @transaction.atomic
 def case_member_end(*, case: Case, by: User, member: CaseMember, ended_on: date) -> CaseMember:
+    ensure_open(case)
     if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can change the team.")
     if member.role == CaseMember.Role.LEAD:
@@ -161,6 +188,7 @@ def case_member_end(*, case: Case, by: User, member: CaseMember, ended_on: date)
 @transaction.atomic
 def access_grant_create(*, case: Case, by: User, user: User, reason: str, hours: int) -> AccessGrant:
     """Temporary read access for someone outside the team, with a reason, for at most 24 hours."""
+    ensure_open(case)
     if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can grant access.")
     if not reason.strip():
@@ -182,3 +210,42 @@ def access_grant_create(*, case: Case, by: User, user: User, reason: str, hours:
         data={"user_id": user.pk, "hours": hours},
     )
     return grant
+
+
+@transaction.atomic
+def case_reopen(*, case: Case, by: User, seen_version: int, reason: str) -> CaseReopening:
+    """Reopen a closed case: a manager's decision (the lead's team manager or a senior manager of the lead
+    agency), with their reason. The closure it undoes is kept on the CaseReopening row, because the case's
+    own closed_on and closure_reason must be cleared for an open case."""
+    if not access.decision(by, case).supervises:
+        raise PermissionDenied("Only the lead professional's manager can reopen a case.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the case is being reopened."})
+    if len(reason) > CaseReopening.REASON_MAX_LENGTH:
+        raise ValidationError({"reason": f"The reason must be {CaseReopening.REASON_MAX_LENGTH} characters or fewer."})
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    if current.version != seen_version:
+        raise VersionConflict(current)
+    if current.is_open:
+        raise ValidationError("This case is already open.")
+    reopening = CaseReopening.objects.create(
+        case=current,
+        reopened_by=by,
+        reason=reason,
+        previous_closed_on=current.closed_on,
+        previous_closure_reason=current.closure_reason,
+    )
+    Case.objects.filter(pk=case.pk).update(
+        status=Case.Status.OPEN, closed_on=None, closure_reason="", version=F("version") + 1
+    )
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_REOPENED,
+        case=case,
+        target=reopening,
+        # The reason itself is on the reopening row; the trail says which closure was undone.
+        data={"closed_on": current.closed_on.isoformat(), "closure_reason": current.closure_reason},
+    )
+    case.refresh_from_db()
+    return reopening

@@ -17,5 +17,6 @@ urlpatterns = [
     path("<caseref:reference>/team/add/", views.team_add, name="team_add"),
     path("<caseref:reference>/team/<int:member_id>/end/", views.team_end, name="team_end"),
     path("<caseref:reference>/access/", views.access_grant, name="access_grant"),
+    path("<caseref:reference>/reopen/", views.case_reopen, name="reopen"),
     path("<caseref:reference>/viewers/", views.case_viewers, name="viewers"),
 ]

@@ -1,4 +1,5 @@
-"""Case pages: the case list, open a case, change its details, household, team, temporary access, who viewed.
+"""Case pages: the case list, open a case, change its details, household, team, temporary access, who viewed,
+reopen a closed case.
 
 Every view that touches one case gets it through cases.access.case_for_user. The case page itself, which
 gathers plan, flags and GCP2, is a dashboards view.
@@ -24,6 +25,7 @@ from cases.forms import (
     CaseFilterForm,
     CaseMemberAddForm,
     CaseMemberEndForm,
+    CaseReopenForm,
     HouseholdMemberForm,
 )
 from cases.models import Case
@@ -51,6 +53,12 @@ PAGES = {
         "title": "Remove from the case team",
         "submit_label": "Remove from team",
         "intro": "They keep their place in the team history but lose access to the case.",
+    },
+    "reopen": {
+        "title": "Reopen the case",
+        "submit_label": "Reopen the case",
+        "intro": "Reopening lets the team add to the case again. It is a manager's decision: say why. "
+        "The closure stays in the case's history.",
     },
     "grant": {
         "title": "Give temporary access",
@@ -256,6 +264,26 @@ def team_end(request: HttpRequest, case: Case, member_id: int) -> HttpResponse:
     return form_page(request, PAGES["team_end"], form, case)
 
 
+@access.case_view(methods=("GET", "POST"), reopen=True)
+def case_reopen(request: HttpRequest, case: Case) -> HttpResponse:
+    """A manager reopens a closed case, with a reason (the decorator refuses everyone else, and open cases)."""
+    form = CaseReopenForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST":
+        if not form.is_valid():
+            return form_page(request, PAGES["reopen"], form, case)
+        data = form.cleaned_data
+        try:
+            services.case_reopen(case=case, by=request.user, seen_version=data["version"], reason=data["reason"])
+        except services.VersionConflict as conflict:
+            return case_conflict_page(request, case, conflict.current, {"Why it is being reopened": data["reason"]})
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            return form_page(request, PAGES["reopen"], form, case)
+        messages.success(request, f"Case {case.reference} reopened.")
+        return redirect("dashboards:detail", reference=case.reference)
+    return form_page(request, PAGES["reopen"], form, case)
+
+
 @access.case_view(methods=("GET", "POST"), manage=True)
 def access_grant(request: HttpRequest, case: Case) -> HttpResponse:
     form = AccessGrantForm(request.POST or None, case=case)
@@ -273,7 +301,7 @@ def access_grant(request: HttpRequest, case: Case) -> HttpResponse:
     return form_page(request, PAGES["grant"], form, case)
 
 
-@access.case_view(methods=("GET",), manage=True)
+@access.case_view(methods=("GET",), oversee=True)
 def case_viewers(request: HttpRequest, case: Case) -> HttpResponse:
     """Who has viewed this case, and the changes in the admin that gave someone access to it: for the lead
     professional and managers only."""

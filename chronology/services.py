@@ -16,6 +16,7 @@ from accounts.models import Agency, Capability, User
 from audit import services as audit
 from audit.models import AuditEvent
 from cases.models import Case, HouseholdMember, Level, Person
+from cases.services import ensure_open
 from chronology.models import (
     MISSED_OUTCOMES,
     Amendment,
@@ -95,6 +96,7 @@ def entry_create(
     agency and job title come from `by` (the signed-in user, never the form).
     Raises ValidationError (keyed by argument name) on anything a form should have caught.
     """
+    ensure_open(case)
     entry, links = _new_entry(
         case=case,
         by=by,
@@ -297,6 +299,7 @@ def entry_correct(
     correct without a reason; a manager or the lead professional must give one. Raises PermissionDenied
     for anyone else, ValidationError (keyed by argument) for bad values or when nothing changed.
     """
+    ensure_open(entry.case_id)
     basis = correction_basis(entry, by)
     if basis is None:
         raise PermissionDenied("Only the author, their manager or the lead professional can correct this entry.")
@@ -364,6 +367,7 @@ def entry_correct(
 @transaction.atomic
 def other_view_add(*, entry: Entry, by: User, text: str) -> OtherView:
     """Another agency's view of an entry, shown beside it: for those who may not correct it."""
+    ensure_open(entry.case_id)
     if by.agency_id is None:
         raise ValidationError("Only staff of a partner agency can add a view to the chronology.")
     if not text.strip():
@@ -390,6 +394,7 @@ def other_view_add(*, entry: Entry, by: User, text: str) -> OtherView:
 def same_event_link(*, case: Case, entries: list[Entry], by: User) -> list[SameEvent]:
     """Record that these entries (two or more, of this case) are one event with several sources. Each
     pair not linked already gets a row; nothing is merged or hidden."""
+    ensure_open(case)
     ids = sorted({entry.pk for entry in entries}, key=str)
     if len(ids) < 2 or any(entry.case_id != case.pk for entry in entries):
         raise ValidationError("Choose two or more entries of this case.")
@@ -429,6 +434,7 @@ def appointment_create(
     its outcome is known). An appointment of today or earlier may be added with its `outcome`, in the
     same transaction: the outcome row and its chronology entry are written as appointment_record_outcome
     writes them, with `notes` on the entry too."""
+    ensure_open(case)
     if outcome and scheduled_on > timezone.localdate():
         raise ValidationError({"outcome": "This appointment is in the future: add what happened once it has."})
     if outcome == Appointment.Outcome.RESCHEDULED:
@@ -485,6 +491,7 @@ def missed_appointment_record(
     chronology entry, all or nothing. `outcome` is was not brought, did not attend or cancelled by the
     family. Returns the entry. Raises ValidationError keyed by argument name; audited by
     appointment_create and appointment_record_outcome."""
+    ensure_open(case)
     if outcome not in MISSED_APPOINTMENT_OUTCOMES:
         raise ValidationError({"outcome": "Choose was not brought, did not attend or cancelled by the family."})
     if outcome in MISSED_OUTCOMES and scheduled_on > timezone.localdate():
@@ -559,6 +566,7 @@ def appointment_record_outcome(
     case one missed appointment is significant; elsewhere it is a medium concern. Rescheduling
     with a new date books the new appointment too.
     """
+    ensure_open(appointment.case_id)
     today = timezone.localdate()
     _outcome_check(appointment, outcome, rescheduled_on, today)
     new_appointment = None
@@ -712,6 +720,7 @@ def appointment_outcome_correct(
     outcome's entry (correction_basis). A reason is always needed. Raises PermissionDenied for anyone
     else and ValidationError (keyed by argument) for bad values.
     """
+    ensure_open(appointment.case_id)
     entry = outcome_entry(appointment)
     basis = correction_basis(entry, by) if entry is not None else None
     if basis is None:
@@ -854,6 +863,7 @@ def import_rows(*, case: Case, by: User, rows: list) -> ImportReport:
     as the services check it (a row they refuse is reported, the others still go in), then the
     file's rows go in together: one INSERT per table, with the audit rows the services write.
     """
+    ensure_open(case)
     if by.agency_id is None:
         raise ValidationError("Only staff of a partner agency can import into the chronology.")
     report = ImportReport()

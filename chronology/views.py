@@ -680,17 +680,17 @@ def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
     return exports.csv_response(case, entries, user=request.user, export_id=event.pk)
 
 
-@access.case_view(methods=("GET",), write=True)
+@access.case_view(methods=("GET",), export=True)
 def export_pdf(request: HttpRequest, case: Case) -> HttpResponse:
     return _export(request, case, "pdf")
 
 
-@access.case_view(methods=("GET",), write=True)
+@access.case_view(methods=("GET",), export=True)
 def export_csv(request: HttpRequest, case: Case) -> HttpResponse:
     return _export(request, case, "csv")
 
 
-@access.case_view(methods=("GET",), write=True)
+@access.case_view(methods=("GET",), export=True)
 def export_court_pdf(request: HttpRequest, case: Case) -> HttpResponse:
     """The court version: high-significance entries of the last 2 years, whatever the timeline's filters
     are (a court bundle must not depend on what someone happened to be looking at)."""

@@ -313,10 +313,11 @@ def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
             "family_name": case_selectors.family_name(household),
             "latest_entries": dash.latest_entries(case),
             "team": case_selectors.team_for(case),
+            "reopenings": case_selectors.reopenings_for(case),
             "open_flags": case.flags.open().count(),
             "open_escalations": case.escalations.filter(status="open").count(),
             "today": today,
-            "summary": plan_selectors.plan_summary(case, today, show_supervision=case.access.can_manage),
+            "summary": plan_selectors.plan_summary(case, today, show_supervision=case.access.can_oversee),
         },
     )
 

@@ -4,6 +4,7 @@ emotional-neglect observations, a returning family, and the family docs/sample-i
 """
 
 import random
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -302,6 +303,22 @@ def _sample_family(lead: User, staff: dict[str, User], today: date) -> Case:
     return case
 
 
+@contextmanager
+def _while_it_was_open(case: Case):
+    """Write a closed demo case's history as it was written: while it was open. The services refuse a closed
+    case (cases.services.ensure_open), and the households are closed before their chronology is seeded,
+    so the case is open again for the seeding only, then closed as it was (same date, reason and version)."""
+    if case.is_open:
+        yield
+        return
+    closed = {"status": case.status, "closed_on": case.closed_on, "closure_reason": case.closure_reason}
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.OPEN, closed_on=None, closure_reason="")
+    try:
+        yield
+    finally:
+        Case.objects.filter(pk=case.pk).update(**closed)
+
+
 def seed_chronology(*, staff: dict[str, User], today: date) -> int:
     """Fill every demo case's chronology, then add two households of our own. Returns how many
     cases it opened (the returning family and the sample-import family)."""
@@ -316,9 +333,10 @@ def seed_chronology(*, staff: dict[str, User], today: date) -> int:
             start, end, count = start, today, rng.randint(15, 60)
         else:
             start, end, count = case.opened_on, case.closed_on, rng.randint(8, 15)
-        _entries(rng, case, staff, start, end, count)
-        _appointments(rng, case, staff, start, end)
-        _ae(rng, case, staff, start, end)
+        with _while_it_was_open(case):
+            _entries(rng, case, staff, start, end, count)
+            _appointments(rng, case, staff, start, end)
+            _ae(rng, case, staff, start, end)
     _a_correction_and_another_view(new_cases[0], staff)
     return len(new_cases)
 

@@ -19,6 +19,7 @@ from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
 from cases.models import Case, Level, Person
+from cases.services import ensure_open
 from chronology import services as chronology
 from chronology.models import Entry, EventType
 from common.conflicts import VersionConflict
@@ -49,6 +50,8 @@ def repeat_interval_months(case: Case) -> int:
 
 
 def _require_assessor(by: User, case: Case) -> None:
+    # Closed first: on a closed case everyone is refused, and the page says why.
+    ensure_open(case)
     if not by.holds_gcp2_licence(timezone.localdate()) or not access.decision(by, case).can_write:
         raise PermissionDenied(LICENCE_REQUIRED)
 
@@ -87,8 +90,6 @@ def _create_draft(**fields) -> Assessment:
 def assessment_start(*, case: Case, child: Person, by: User) -> Assessment:
     """Start a draft: a baseline for a child's first GCP2 in this case, otherwise a repeat."""
     _require_assessor(by, case)
-    if not case.is_open:
-        raise ValidationError("The case is closed: a new GCP2 cannot be started.")
     previous = latest_completed_for(case, child)
     assessment = _create_draft(
         case=case,

@@ -19,6 +19,7 @@ from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
+from cases.services import ensure_open
 from chronology import services as chronology
 from plans.models import Plan
 from workdays.calendar import add_working_days, months_later, uk, working_calendar
@@ -168,6 +169,7 @@ def _chronology(escalation: Escalation, by: User, text: str) -> None:
 def escalation_raise(*, case: Case, by: User, concern: str) -> Escalation:
     """Someone on the case team (or a manager of its lead) says the case is stuck. It starts at their level
     of the ladder (`raiser_start_stage`)."""
+    ensure_open(case)
     if not access.decision(by, case).can_write:
         raise PermissionDenied("Only members of the case team can raise an escalation.")
     if not concern.strip():
@@ -191,6 +193,7 @@ def escalation_respond(
     *, escalation: Escalation, by: User, text: str, resolve: bool = False, outcome: str = ""
 ) -> Escalation:
     """Answer the current stage; optionally resolve the escalation with its outcome."""
+    ensure_open(escalation.case_id)
     if not escalation.is_open:
         raise ValidationError("This escalation is already resolved.")
     if not can_respond(by, escalation):
@@ -233,6 +236,7 @@ def next_stage(escalation: Escalation) -> EscalationStage | None:
 def escalation_move_up(*, escalation: Escalation, by: User, reason: str) -> Escalation:
     """Take an open escalation to the next stage now (for example when an answer did not help), saying why.
     The reason is written into the chronology with the move, as raising and resolving are."""
+    ensure_open(escalation.case_id)
     if not escalation.is_open:
         raise ValidationError("This escalation is already resolved.")
     if not (access.decision(by, escalation.case).can_write or can_respond(by, escalation)):
@@ -278,9 +282,10 @@ def advance_unanswered(today: date) -> int:
     moved = 0
     for stage in EscalationStage.objects.order_by("-order"):  # top first, so nothing moves twice
         answered = EscalationResponse.objects.filter(escalation=OuterRef("pk"), stage=OuterRef("stage"))
-        overdue = Escalation.objects.filter(status=Escalation.Status.OPEN, stage=stage, stage_due_on__lt=today).exclude(
-            Exists(answered)
-        )
+        # A closed case is read-only, for the nightly ladder too: its escalations wait until it is reopened.
+        overdue = Escalation.objects.filter(
+            status=Escalation.Status.OPEN, stage=stage, stage_due_on__lt=today, case__status=Case.Status.OPEN
+        ).exclude(Exists(answered))
         moved += _move_up(overdue, stage, today)
     return moved
 

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from accounts.models import User
+from cases.models import Case
 from notifications import services as outbox
 from notifications.models import Notification
 
@@ -28,7 +29,8 @@ def queue_for_flags(rule: str) -> None:
     """One outbox row per open flag of a rule for its owner, unless queued already."""
     missing = (
         Flag.objects.open()
-        .filter(rule=rule)
+        # Nobody is asked to act on a closed case (docs/security.md R42).
+        .filter(rule=rule, case__status=Case.Status.OPEN)
         .exclude(
             Exists(
                 Notification.objects.filter(

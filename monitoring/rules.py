@@ -576,9 +576,13 @@ def sweep(today: date | None = None) -> SweepResult:
 def _apply_rule(rule: str, findings: list[Finding]) -> tuple[int, int, int]:
     now = timezone.now()
     current = {(str(f.case_id), f.subject) for f in findings}
+    # The rules look at open cases only, so a closed case's flags would all look cleared; a closed case is
+    # read-only (docs/security.md R42), so they are left as they were until the case is reopened.
     open_flags = {
         (str(case_id), subject): pk
-        for pk, case_id, subject in Flag.objects.open().filter(rule=rule).values_list("pk", "case_id", "subject")
+        for pk, case_id, subject in Flag.objects.open()
+        .filter(rule=rule, case__status=Case.Status.OPEN)
+        .values_list("pk", "case_id", "subject")
     }
     cleared = [pk for key, pk in open_flags.items() if key not in current]
     resolved = Flag.objects.filter(pk__in=cleared, resolved_at__isnull=True).update(

@@ -9,6 +9,7 @@ from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
+from cases.services import ensure_open
 
 from .models import Flag
 
@@ -16,6 +17,7 @@ from .models import Flag
 @transaction.atomic
 def flag_acknowledge(*, case: Case, by: User, flag: Flag, note: str) -> Flag:
     """The lead professional (or a manager) says what they will do about a flag."""
+    ensure_open(case)
     if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can acknowledge a flag.")
     if not note.strip():

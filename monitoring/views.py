@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from cases import access
+from cases import services as case_services
 from cases.models import Case
 from common.views import FORM_PAGE, INVALID, DuplicateSubmission, apply_service_errors, form_page, saved_once
 from workdays.calendar import uk, working_calendar
@@ -80,7 +81,8 @@ def _escalations_page(request: HttpRequest, case: Case, failed: tuple | None = N
     today, cal = timezone.localdate(), working_calendar()
     for item in items:
         item.case = case  # the request's case, with its access decision
-        item.can_respond = item.is_open and ladder.can_respond(request.user, item)
+        # A closed case is read-only: its escalations can be read, not answered (the service refuses too).
+        item.can_respond = item.is_open and case.is_open and ladder.can_respond(request.user, item)
         # A few open escalations per case at most (one per subject): asked per escalation, not per row of a list.
         item.who_answers = _who_answers(item, today, cal) if item.is_open else ""
         item.raised_by_me = item.raised_by_id == request.user.pk
@@ -128,6 +130,10 @@ def escalation_respond(request: HttpRequest, case: Case, escalation_id) -> HttpR
     """Answer a stage (anyone who can see the case may try; the service checks it is their stage)."""
     escalation = get_object_or_404(case.escalations.select_related("stage"), pk=escalation_id)
     escalation.case = case  # the request's case, with its access decision
+    if not case.is_open:
+        # The page shows no form to answer with on a closed case, so the refusal is a message, not a form error.
+        messages.error(request, case_services.CLOSED_MESSAGE)
+        return redirect("monitoring:escalations", reference=case.reference)
     form = EscalationRespondForm(request.POST, auto_id=f"id_%s_{escalation.pk.hex[:8]}")
     if form.is_valid():
         data = form.cleaned_data

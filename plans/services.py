@@ -16,6 +16,7 @@ from accounts.models import Agency, Capability, Team, User, staff_managed_by
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
+from cases import services as case_services
 from cases.models import Case, CaseMember, ClosureReason, Level
 from common.conflicts import VersionConflict
 from plans import selectors as plan_selectors
@@ -55,10 +56,10 @@ class Rating:
 
 
 def _check_can_change(case: Case, by: User) -> None:
+    # Closed first: on a closed case everyone is refused, and the form says why.
+    case_services.ensure_open(case)
     if not access.decision(by, case).can_write:
         raise PermissionDenied("You can read this case but not change it.")
-    if not case.is_open:
-        raise ValidationError("This case is closed: its plan and meetings can no longer change.")
 
 
 def _check_plan_fields(
@@ -414,6 +415,7 @@ def lead_change(
     *, case: Case, by: User, seen_version: int, new_lead: User, on: date, keep_previous_on_team: bool = True
 ) -> Case:
     """Hand the case to a new lead. The old lead's membership is ended, never rewritten."""
+    case_services.ensure_open(case)
     if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can change the lead.")
     if new_lead.pk == case.lead_professional_id:

@@ -41,7 +41,8 @@ PAGES = {
     "close": {
         "title": "Close the case",
         "submit_label": "Close the case",
-        "intro": "Closing ends the plan and the monitoring for this household. It can be reopened as a new case.",
+        "intro": "Closing ends the plan and the monitoring for this household. A closed case can be read but not "
+        "changed; the lead professional's manager can reopen it, saying why.",
     },
     "lead": {
         "title": "Change the lead professional",
@@ -286,7 +287,7 @@ def action_update(request: HttpRequest, case: Case, action_id: int) -> HttpRespo
 
 @access.case_view(methods=("GET",))
 def meetings(request: HttpRequest, case: Case) -> HttpResponse:
-    show_supervision = case.access.can_manage
+    show_supervision = case.access.can_oversee
     all_meetings = [
         m for m in plan_selectors.meetings_for(case) if show_supervision or m.kind != MeetingKind.SUPERVISION
     ]
@@ -307,7 +308,7 @@ def meetings(request: HttpRequest, case: Case) -> HttpResponse:
 def meeting_detail(request: HttpRequest, case: Case, meeting_id) -> HttpResponse:
     meeting = get_object_or_404(plan_selectors.meetings_for(case), pk=meeting_id)
     # Supervision is the manager's reflective space with the lead: not for the wider team.
-    if meeting.kind == MeetingKind.SUPERVISION and not case.access.can_manage:
+    if meeting.kind == MeetingKind.SUPERVISION and not case.access.can_oversee:
         raise Http404("No meeting found")
     return render(
         request,
@@ -433,9 +434,7 @@ def timescales(request: HttpRequest) -> HttpResponse:
 
 @access.case_view(methods=("GET", "POST"), manage=True)
 def case_close(request: HttpRequest, case: Case) -> HttpResponse:
-    if not case.is_open:
-        messages.info(request, "This case is already closed.")
-        return redirect("dashboards:detail", reference=case.reference)
+    # A closed case never gets here: `manage` is refused on it (cases/access.py), with a page saying it is closed.
     form = CaseCloseForm(request.POST or None, case=case, initial={"version": case.version})
     if request.method == "GET" and (
         problem := plan_selectors.closing_review_problem(case=case, on=timezone.localdate())

@@ -413,13 +413,16 @@ def test_repeat_interval_is_a_setting(case, assessor, settings):
 
 
 @pytest.mark.django_db
-def test_closed_case_has_no_repeat_due(case, assessor):
+def test_a_draft_on_a_closed_case_cannot_be_completed(case, assessor):
+    """A closed case is read-only (docs/security.md R42): its draft stays a draft until a manager reopens it."""
     draft = AssessmentFactory(case=case, grades=2)
     Case.objects.filter(pk=case.pk).update(status="closed", closed_on=timezone.localdate(), closure_reason="RC7")
     case.refresh_from_db()
     draft.case = case
-    done = services.assessment_complete(assessment=draft, by=assessor, seen_version=draft.version)
-    assert done.repeat_due_on is None
+    with pytest.raises(services.ValidationError, match="This case is closed"):
+        services.assessment_complete(assessment=draft, by=assessor, seen_version=draft.version)
+    draft.refresh_from_db()
+    assert draft.is_draft and draft.repeat_due_on is None
 
 
 # --- Licensed descriptors -------------------------------------------------------------------------

@@ -55,6 +55,7 @@ PERMISSIONS = {
     "plans:lead_change": "manage",
     "cases:access_grant": "manage",
     "cases:viewers": "manage",
+    "cases:reopen": "reopen",
     "monitoring:flags": "read",
     "monitoring:flag_acknowledge": "manage",
     "dashboards:notifications": "login",
@@ -202,6 +203,9 @@ EXPECTED = {
         "outsider": 404,
     },
 }
+# Reopening: the walker's case is open, so everyone who may see it is refused (a closed case's reopening,
+# for managers only, is in tests/test_closed_cases.py).
+EXPECTED["reopen"] = dict.fromkeys(EXPECTED["manage"], 403) | {"colleague": 404, "outsider": 404}
 # Roles alone open no case: a person holding the practitioner and team-manager roles who neither is on the
 # team nor manages the lead's team, and an administrator, are outsiders to it (docs/roles.md).
 for expected in EXPECTED.values():
