@@ -129,3 +129,60 @@ class TruncateTrigger(AppendOnlyTrigger):
         if vendor == "sqlite":
             return [], []
         raise RuntimeError(f"No append-only trigger for the {vendor} database")
+
+
+def _write_once_sql(table: str, column: str, vendor: str, lock_row: bool) -> tuple[list[str], list[str]]:
+    name = f"{table}_{column}_write_once"
+    what = "a row whose " + column + " is set cannot be changed or deleted" if lock_row else column + " is write-once"
+    if vendor == "postgresql":
+        # lock_row: once the marker is set, the whole row is frozen (a held meeting); otherwise only the
+        # marker is (a flag's other columns still change when it clears or escalates).
+        changed = "TRUE" if lock_row else f"NEW.{column} IS DISTINCT FROM OLD.{column}"
+        events = "UPDATE OR DELETE" if lock_row else "UPDATE"
+        forward = [
+            f"""
+            CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
+            BEGIN
+                IF OLD.{column} IS NOT NULL AND ({changed}) THEN
+                    RAISE EXCEPTION '{table}: {what}';
+                END IF;
+                RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+            END;
+            $$ LANGUAGE plpgsql;
+            CREATE TRIGGER {name} BEFORE {events} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}();
+            """
+        ]
+        backward = [f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}();"]
+        return forward, backward
+    if vendor == "sqlite":
+        when = f"OLD.{column} IS NOT NULL" + ("" if lock_row else f" AND NEW.{column} IS NOT OLD.{column}")
+        forward = [
+            f"""CREATE TRIGGER {name} BEFORE UPDATE ON {table} WHEN {when}
+                BEGIN SELECT RAISE(ABORT, '{table}: {what}'); END;"""
+        ]
+        backward = [f"DROP TRIGGER IF EXISTS {name};"]
+        if lock_row:
+            forward.append(
+                f"""CREATE TRIGGER {name}_delete BEFORE DELETE ON {table} WHEN OLD.{column} IS NOT NULL
+                    BEGIN SELECT RAISE(ABORT, '{table}: {what}'); END;"""
+            )
+            backward.append(f"DROP TRIGGER IF EXISTS {name}_delete;")
+        return forward, backward
+    raise RuntimeError(f"No write-once trigger for the {vendor} database")
+
+
+class WriteOnceTrigger(AppendOnlyTrigger):
+    """`column` of `table`, once set, can never change or be cleared; with lock_row, the row then cannot
+    be updated or deleted at all. For a parent's marker (Flag.acknowledged_at, Meeting.held_on) set in
+    the same transaction as its append-only record row. On SQLite a later migration that rebuilds the
+    table drops the trigger: install it again after such a change."""
+
+    def __init__(self, table: str, column: str, lock_row: bool = False):
+        self.column, self.lock_row = column, lock_row
+        super().__init__(table)
+
+    def _sql(self, vendor: str) -> tuple:
+        return _write_once_sql(self.table, self.column, vendor, self.lock_row)
+
+    def deconstruct(self):
+        return (self.__class__.__name__, [self.table, self.column], {"lock_row": self.lock_row})

@@ -26,7 +26,7 @@ from cases.models import Case, CaseMember, CaseReferenceCounter, HouseholdMember
 from chronology.models import Appointment, AppointmentOutcome, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
-from monitoring.models import Flag
+from monitoring.models import Flag, FlagAcknowledgement
 from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan
 from workdays.calendar import add_months
 
@@ -220,6 +220,7 @@ class Generator:
             SubAreaGrade,
             AreaGrade,
             Flag,
+            FlagAcknowledgement,
         ]
         self.tables = {model: Table(model, self.now) for model in order}
         self.references: dict[int, int] = {}
@@ -877,9 +878,10 @@ class Generator:
             rule = rng.choice(["was_not_brought", "no_contact", "meeting_overdue", "action_overdue", "review_due_soon"])
             subject = f"child:{rng.choice(children)['id']}" if rule == "was_not_brought" else f"meeting:{self._uuid()}"
             resolved = min(closed_on, raised + timedelta(days=rng.randint(3, 60)))
+            flag_id = self._uuid()
             self._add(
                 Flag,
-                id=self._uuid(),
+                id=flag_id,
                 case_id=case_id,
                 rule=rule,
                 subject=subject,
@@ -888,11 +890,17 @@ class Generator:
                 evidence=[],
                 raised_at=_at(raised, 2),
                 acknowledged_at=_at(raised + timedelta(days=1)),
-                acknowledged_by_id=lead.pk,
-                acknowledgement_note="Discussed with the family.",
                 resolved_at=_at(resolved, 2),
                 resolution="The condition no longer holds.",
                 escalated_at=None,
+            )
+            self._add(
+                FlagAcknowledgement,
+                id=self._pk(FlagAcknowledgement),
+                flag_id=flag_id,
+                by_id=lead.pk,
+                at=_at(raised + timedelta(days=1)),
+                note="Discussed with the family.",
             )
 
     def finish(self) -> None:
