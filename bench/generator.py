@@ -27,7 +27,7 @@ from chronology.models import Appointment, AppointmentOutcome, Entry, EntryChild
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
 from monitoring.models import Flag, FlagAcknowledgement
-from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan
+from plans.models import Action, Meeting, MeetingRecord, Outcome, OutcomeRating, Plan
 from workdays.calendar import add_months
 
 SEED = 20261210
@@ -211,6 +211,7 @@ class Generator:
             Outcome,
             Action,
             Meeting,
+            MeetingRecord,
             OutcomeRating,
             Appointment,
             AppointmentOutcome,
@@ -606,14 +607,21 @@ class Generator:
             held_on=held_on,
             plan_id=plan["id"] if plan and kind != "strategy" else None,
             is_closing_review=closing,
-            attendees="Lead professional, parents, core group" if held_on else "",
-            reflections="",
-            decisions="Plan to continue; actions reviewed." if held_on else "",
-            actions_agreed="",
             created_at=_at(held_on or due_on),
-            recorded_by_id=lead.pk if held_on else None,
-            recorded_at=_at(held_on, 16) if held_on else None,
         )
+        if held_on:
+            self._add(
+                MeetingRecord,
+                id=self._pk(MeetingRecord),
+                meeting_id=meeting_id,
+                held_on=held_on,
+                attendees="Lead professional, parents, core group",
+                reflections="",
+                decisions="Plan to continue; actions reviewed.",
+                actions_agreed="",
+                recorded_by_id=lead.pk,
+                recorded_at=_at(held_on, 16),
+            )
         if held_on and plan and kind in ("rcpc", "core_group", "cin_review", "eh_review"):
             for outcome_id in plan["outcome_ids"]:
                 self._add(

@@ -2,15 +2,20 @@
 acknowledgements, escalation responses, held meetings and supervision (docs/architecture.md, "Records
 as rows"). The database refuses raw SQL as well as the ORM; these run on PostgreSQL and SQLite."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AppendOnlyError
+from monitoring import escalations as ladder
 from monitoring import services as monitoring_services
-from monitoring.models import Flag, FlagAcknowledgement
-from tests.factories import FlagFactory
+from monitoring.models import EscalationResponse, Flag, FlagAcknowledgement
+from plans import services as plan_services
+from plans.models import Meeting, MeetingRecord
+from tests.factories import FlagFactory, MeetingFactory
 
 
 def _refused(sql: str, params=()) -> bool:
@@ -54,9 +59,6 @@ def test_acknowledged_flag_page_reads_the_acknowledgement_row(client, case, lead
 
 @pytest.mark.django_db
 def test_escalation_response_cannot_be_changed(client, case, member, lead):
-    from monitoring import escalations as ladder
-    from monitoring.models import EscalationResponse
-
     escalation = ladder.escalation_raise(case=case, by=member, concern="No progress for months")
     response = ladder.escalation_respond(escalation=escalation, by=lead, text="Meeting booked").responses.get()
     with pytest.raises(AppendOnlyError):
@@ -66,3 +68,39 @@ def test_escalation_response_cannot_be_changed(client, case, member, lead):
     assert _refused("UPDATE cases_escalationresponse SET text = 'rewritten'")
     assert _refused("DELETE FROM cases_escalationresponse")
     assert EscalationResponse.objects.get().text == "Meeting booked"
+
+
+@pytest.mark.django_db
+def test_held_meeting_is_a_record_that_cannot_be_changed(client, case, lead, manager):
+    held_on = timezone.localdate()
+    Meeting.objects.filter(case=case).delete()
+    type(case).objects.filter(pk=case.pk).update(opened_on=held_on - timedelta(days=30))
+    case.refresh_from_db()
+    meeting = plan_services.meeting_record(
+        case=case,
+        by=manager,
+        kind="supervision",
+        held_on=held_on,
+        reflections="Worried about drift",
+        decisions="Step up",
+        schedule_next=True,
+    )
+    record = MeetingRecord.objects.get(meeting=meeting)
+    assert (record.recorded_by, record.reflections, record.held_on) == (manager, "Worried about drift", held_on)
+    with pytest.raises(AppendOnlyError):
+        record.save()
+    assert _refused("UPDATE plans_meetingrecord SET decisions = 'rewritten'")
+    assert _refused("DELETE FROM plans_meetingrecord")
+    # The held meeting's own row is frozen: its date cannot move or be cleared, nor the row go.
+    assert _refused("UPDATE cases_meeting SET held_on = NULL WHERE id = %s", [meeting.pk])
+    assert _refused("UPDATE cases_meeting SET is_closing_review = TRUE WHERE id = %s", [meeting.pk])
+    assert _refused("DELETE FROM cases_meeting WHERE id = %s", [meeting.pk])
+    # A meeting still waiting to be held can change as before.
+    waiting = MeetingFactory(case=case, kind="core_group")
+    assert Meeting.objects.filter(pk=waiting.pk).update(due_basis="moved by the chair") == 1
+
+    client.force_login(manager)
+    page = client.get(reverse("plans:meeting_detail", args=[case.reference, meeting.pk])).content.decode()
+    assert "Worried about drift" in page and "Step up" in page and manager.get_full_name() in page
+    meetings = client.get(reverse("plans:meetings", args=[case.reference])).content.decode()
+    assert manager.get_full_name() in meetings
