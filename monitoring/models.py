@@ -145,6 +145,10 @@ class Flag(models.Model):
     def __str__(self) -> str:
         return f"{self.get_rule_display()} ({self.case.reference})"
 
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
 
 class FlagAcknowledgement(AppendOnlyModel):
     """The lead professional's (or a manager's) answer to a flag: what they will do. Never changed."""
@@ -156,10 +160,6 @@ class FlagAcknowledgement(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"Acknowledgement of {self.flag_id}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None
 
 
 class EscalationStage(models.Model):

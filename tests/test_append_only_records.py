@@ -55,6 +55,7 @@ def test_acknowledged_flag_page_reads_the_acknowledgement_row(client, case, lead
     page = client.get(url).content.decode()
     assert "Health visitor to call" in page and "Second note" in page
     assert f"Acknowledged by {lead.get_full_name()}" in page
+    assert "Cleared" not in page  # both flags are still open
 
 
 @pytest.mark.django_db

@@ -118,7 +118,7 @@ def test_app_role_does_its_ordinary_work(app_db):
     assert app_db.fetchone()[0] == 0
 
 
-def test_owner_truncate_refused_outside_the_test_flush(app_db):
+def test_owner_truncate_refused_outside_the_test_flush():
     """The owner's own TRUNCATE is refused unless its session asks (only the suite's flush does)."""
     case = CaseFactory()
     AuditEvent.objects.create(action=AuditEvent.Action.CASE_VIEWED, case=case)
