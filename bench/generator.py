@@ -26,8 +26,8 @@ from cases.models import Case, CaseMember, CaseReferenceCounter, HouseholdMember
 from chronology.models import Appointment, AppointmentOutcome, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
-from monitoring.models import Flag
-from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan
+from monitoring.models import Flag, FlagAcknowledgement
+from plans.models import Action, Meeting, MeetingRecord, Outcome, OutcomeRating, Plan
 from workdays.calendar import add_months
 
 SEED = 20261210
@@ -211,6 +211,7 @@ class Generator:
             Outcome,
             Action,
             Meeting,
+            MeetingRecord,
             OutcomeRating,
             Appointment,
             AppointmentOutcome,
@@ -220,6 +221,7 @@ class Generator:
             SubAreaGrade,
             AreaGrade,
             Flag,
+            FlagAcknowledgement,
         ]
         self.tables = {model: Table(model, self.now) for model in order}
         self.references: dict[int, int] = {}
@@ -605,14 +607,21 @@ class Generator:
             held_on=held_on,
             plan_id=plan["id"] if plan and kind != "strategy" else None,
             is_closing_review=closing,
-            attendees="Lead professional, parents, core group" if held_on else "",
-            reflections="",
-            decisions="Plan to continue; actions reviewed." if held_on else "",
-            actions_agreed="",
             created_at=_at(held_on or due_on),
-            recorded_by_id=lead.pk if held_on else None,
-            recorded_at=_at(held_on, 16) if held_on else None,
         )
+        if held_on:
+            self._add(
+                MeetingRecord,
+                id=self._pk(MeetingRecord),
+                meeting_id=meeting_id,
+                held_on=held_on,
+                attendees="Lead professional, parents, core group",
+                reflections="",
+                decisions="Plan to continue; actions reviewed.",
+                actions_agreed="",
+                recorded_by_id=lead.pk,
+                recorded_at=_at(held_on, 16),
+            )
         if held_on and plan and kind in ("rcpc", "core_group", "cin_review", "eh_review"):
             for outcome_id in plan["outcome_ids"]:
                 self._add(
@@ -877,9 +886,10 @@ class Generator:
             rule = rng.choice(["was_not_brought", "no_contact", "meeting_overdue", "action_overdue", "review_due_soon"])
             subject = f"child:{rng.choice(children)['id']}" if rule == "was_not_brought" else f"meeting:{self._uuid()}"
             resolved = min(closed_on, raised + timedelta(days=rng.randint(3, 60)))
+            flag_id = self._uuid()
             self._add(
                 Flag,
-                id=self._uuid(),
+                id=flag_id,
                 case_id=case_id,
                 rule=rule,
                 subject=subject,
@@ -888,11 +898,17 @@ class Generator:
                 evidence=[],
                 raised_at=_at(raised, 2),
                 acknowledged_at=_at(raised + timedelta(days=1)),
-                acknowledged_by_id=lead.pk,
-                acknowledgement_note="Discussed with the family.",
                 resolved_at=_at(resolved, 2),
                 resolution="The condition no longer holds.",
                 escalated_at=None,
+            )
+            self._add(
+                FlagAcknowledgement,
+                id=self._pk(FlagAcknowledgement),
+                flag_id=flag_id,
+                by_id=lead.pk,
+                at=_at(raised + timedelta(days=1)),
+                note="Discussed with the family.",
             )
 
     def finish(self) -> None:

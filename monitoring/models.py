@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from audit.models import AppendOnlyModel
 from cases.models import Case
 
 
@@ -111,11 +112,10 @@ class Flag(models.Model):
     explanation = models.TextField()
     evidence = models.JSONField(default=list, blank=True)
     raised_at = models.DateTimeField(auto_now_add=True)
+    # Write-once marker (a trigger refuses to change or clear it): set in the same transaction as the
+    # FlagAcknowledgement row, which holds who, when and what they said. Kept here for the rules, the
+    # open-flag index and the manager's ranking, which filter on it.
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    acknowledgement_note = models.TextField(blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=200, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -148,6 +148,18 @@ class Flag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class FlagAcknowledgement(AppendOnlyModel):
+    """The lead professional's (or a manager's) answer to a flag: what they will do. Never changed."""
+
+    flag = models.OneToOneField(Flag, on_delete=models.PROTECT, related_name="acknowledgement")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    note = models.TextField()
+
+    def __str__(self) -> str:
+        return f"Acknowledgement of {self.flag_id}"
 
 
 class EscalationStage(models.Model):
@@ -219,8 +231,9 @@ class Escalation(models.Model):
         return self.status == self.Status.OPEN
 
 
-class EscalationResponse(models.Model):
-    """What someone answered at a stage. An answered stage does not move up on its own."""
+class EscalationResponse(AppendOnlyModel):
+    """What someone answered at a stage. An answered stage does not move up on its own. Never changed:
+    a later answer is another row."""
 
     escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="responses")
     stage = models.ForeignKey(EscalationStage, on_delete=models.PROTECT, related_name="+")

@@ -9,7 +9,7 @@ from .models import Escalation, Flag
 
 def flags_for(case: Case) -> list[Flag]:
     """Open flags first (unacknowledged at the top), then the last resolved ones."""
-    flags = case.flags.select_related("owner", "acknowledged_by")
+    flags = case.flags.select_related("owner", "acknowledgement__by")
     open_flags = list(flags.filter(resolved_at__isnull=True).order_by("acknowledged_at", "-raised_at"))
     return open_flags + list(flags.filter(resolved_at__isnull=False).order_by("-resolved_at")[:20])
 

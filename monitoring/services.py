@@ -11,7 +11,7 @@ from cases import access
 from cases.models import Case
 from cases.services import ensure_open
 
-from .models import Flag
+from .models import Flag, FlagAcknowledgement
 
 
 @transaction.atomic
@@ -22,11 +22,12 @@ def flag_acknowledge(*, case: Case, by: User, flag: Flag, note: str) -> Flag:
         raise PermissionDenied("Only the lead professional or a manager can acknowledge a flag.")
     if not note.strip():
         raise ValidationError({"note": "Say what you will do about this."})
-    updated = Flag.objects.filter(pk=flag.pk, case=case, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now(), acknowledged_by=by, acknowledgement_note=note.strip()
-    )
+    now = timezone.now()
+    # The marker first: of two people acknowledging at once, one updates it and the other stops here.
+    updated = Flag.objects.filter(pk=flag.pk, case=case, acknowledged_at__isnull=True).update(acknowledged_at=now)
     if not updated:
         raise ValidationError("This flag has already been acknowledged.")
+    FlagAcknowledgement.objects.create(flag_id=flag.pk, by=by, at=now, note=note.strip())
     audit.record(
         actor=by, action=AuditEvent.Action.CASE_FLAG_ACKNOWLEDGED, case=case, target=flag, data={"rule": flag.rule}
     )

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from audit.models import AppendOnlyModel
 from cases.models import Case, Level
 from common.dates import in_words
 from workdays import calendar as workdays
@@ -188,6 +189,9 @@ class Meeting(models.Model):
     scheduled_by_meeting = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="scheduled_next"
     )
+    # Write-once marker: set in the same transaction as the MeetingRecord row, and from then on a
+    # trigger refuses any change to this row or its removal (plans/migrations/0003). Kept here for
+    # the one-waiting-per-kind constraint, the covering index and the rules that filter on it.
     held_on = models.DateField("held on", null=True, blank=True)
     plan = models.ForeignKey(
         Plan,
@@ -198,16 +202,8 @@ class Meeting(models.Model):
         help_text="The plan reviewed at this meeting.",
     )
     is_closing_review = models.BooleanField("closing review", default=False)
-    attendees = models.TextField("who attended", blank=True, max_length=4000)
     invited_agencies = models.ManyToManyField("accounts.Agency", blank=True, related_name="meeting_invitations")
-    reflections = models.TextField(blank=True, max_length=10000)
-    decisions = models.TextField(blank=True, max_length=10000)
-    actions_agreed = models.TextField("actions agreed", blank=True, max_length=10000)
     created_at = models.DateTimeField(auto_now_add=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    recorded_at = models.DateTimeField(null=True, blank=True)
 
     objects = MeetingQuerySet.as_manager()
 
@@ -237,6 +233,23 @@ class Meeting(models.Model):
     @property
     def rates_progress(self) -> bool:
         return self.kind in REVIEW_KINDS
+
+
+class MeetingRecord(AppendOnlyModel):
+    """What was recorded when a meeting or supervision was held: who came, what was decided, who wrote it
+    down and when. Never changed; the meeting's `held_on` is set in the same transaction."""
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.PROTECT, related_name="record")
+    held_on = models.DateField("held on")
+    attendees = models.TextField("who attended", blank=True, max_length=4000)
+    reflections = models.TextField(blank=True, max_length=10000)
+    decisions = models.TextField(blank=True, max_length=10000)
+    actions_agreed = models.TextField("actions agreed", blank=True, max_length=10000)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Record of {self.meeting_id}"
 
 
 class OutcomeRating(models.Model):

@@ -45,7 +45,7 @@ def plans_with_progress(case: Case) -> list[Plan]:
 def meetings_for(case: Case) -> QuerySet[Meeting]:
     """All meetings of a case, waiting ones first (soonest due), then held ones (latest first)."""
     return (
-        case.meetings.select_related("recorded_by", "scheduled_by_meeting")
+        case.meetings.select_related("record__recorded_by", "scheduled_by_meeting")
         .prefetch_related("invited_agencies")
         .order_by("held_on", "due_on", "-created_at")
     )
@@ -121,7 +121,7 @@ def closing_review_problem(*, case: Case, on: date) -> str:
     window = timescale(Timescale.Key.CLOSING_REVIEW).amount
     review = (
         case.meetings.filter(is_closing_review=True, held_on__isnull=False, held_on__lte=on)
-        .order_by("-held_on", "-recorded_at")
+        .order_by("-held_on", "-record__recorded_at")
         .first()
     )
     how = (

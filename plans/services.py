@@ -20,7 +20,17 @@ from cases import services as case_services
 from cases.models import Case, CaseMember, ClosureReason, Level
 from common.conflicts import VersionConflict
 from plans import selectors as plan_selectors
-from plans.models import REVIEW_KINDS, Action, Meeting, MeetingKind, Outcome, OutcomeRating, Plan, Timescale
+from plans.models import (
+    REVIEW_KINDS,
+    Action,
+    Meeting,
+    MeetingKind,
+    MeetingRecord,
+    Outcome,
+    OutcomeRating,
+    Plan,
+    Timescale,
+)
 from workdays import calendar as workdays
 
 K, T = MeetingKind, Timescale.Key
@@ -369,23 +379,25 @@ def meeting_record(
         raise ValidationError(errors)
 
     now = timezone.now()
-    fields = {
-        "held_on": held_on,
-        "plan": plan,
-        "is_closing_review": is_closing_review,
-        "attendees": attendees,
-        "decisions": decisions,
-        "actions_agreed": actions_agreed,
-        "reflections": reflections,
-        "recorded_by": by,
-        "recorded_at": now,
-    }
+    # The meeting's last change: once held_on is set, a trigger freezes its row. What was recorded
+    # goes in the append-only MeetingRecord in the same transaction.
+    fields = {"held_on": held_on, "plan": plan, "is_closing_review": is_closing_review}
     meeting = case.meetings.select_for_update().filter(kind=kind, held_on__isnull=True).first()
     if meeting is None:
         meeting = Meeting.objects.create(case=case, kind=kind, due_basis="not scheduled in advance", **fields)
     else:
         Meeting.objects.filter(pk=meeting.pk).update(**fields)
         meeting.refresh_from_db()
+    MeetingRecord.objects.create(
+        meeting=meeting,
+        held_on=held_on,
+        attendees=attendees,
+        decisions=decisions,
+        actions_agreed=actions_agreed,
+        reflections=reflections,
+        recorded_by=by,
+        recorded_at=now,
+    )
     meeting.invited_agencies.set(invited_agencies)
     OutcomeRating.objects.bulk_create(
         OutcomeRating(meeting=meeting, outcome=outcomes[outcome_id], rating=r.rating, comment=r.comment)

@@ -47,6 +47,11 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'portal') THEN
     CREATE ROLE portal LOGIN PASSWORD 'portal' CREATEDB;
   END IF;
+  -- The application role the tests connect as to prove what it cannot do (tests/test_db_roles.py).
+  -- Created here, so that `portal` needs no CREATEROLE; grants are made per test database.
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'portal_app_test') THEN
+    CREATE ROLE portal_app_test LOGIN PASSWORD 'portal_app_test' NOINHERIT;
+  END IF;
 END
 $$;
 SQL

@@ -13,7 +13,7 @@ from chronology import services as chronology_services
 from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, Descriptor, SubAreaGrade
 from gcp2.structure import AREAS, SUB_AREAS
-from monitoring.models import Flag
+from monitoring.models import Flag, FlagAcknowledgement
 from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan
 from workdays.models import ClosureDay
 
@@ -330,12 +330,21 @@ class FlagFactory(DjangoModelFactory):
 
     class Meta:
         model = Flag
+        skip_postgeneration_save = True
 
     case = factory.SubFactory(CaseFactory)
     rule = Flag.Rule.NEW_BABY
     subject = factory.Sequence(lambda n: f"test:{n}")
     owner = factory.SelfAttribute("case.lead_professional")
     explanation = "Raised by a test."
+
+    @factory.post_generation
+    def acknowledged_by(flag, create, user, **kwargs):
+        """`acknowledged_by=user` (with `acknowledged_at`) also writes the acknowledgement's own row."""
+        if user is not None and create:
+            FlagAcknowledgement.objects.create(
+                flag=flag, by=user, at=flag.acknowledged_at, note=kwargs.get("note", "Acknowledged in a test.")
+            )
 
 
 def correction_post(entry, **changes) -> dict:

@@ -273,7 +273,10 @@ def test_lead_acknowledges_a_flag_with_a_note(client, lead):
     assert client.post(url, {"note": ""}).status_code == 400
     assert client.post(url, {"note": "Plan review booked for Friday"}).status_code == 302
     flag.refresh_from_db()
-    assert flag.acknowledged_by == lead and flag.acknowledgement_note == "Plan review booked for Friday"
+    assert flag.acknowledgement.by == lead and flag.acknowledgement.note == "Plan review booked for Friday"
+    assert flag.acknowledgement.at == flag.acknowledged_at
+    page = client.get(reverse("monitoring:flags", args=[case.reference])).content.decode()
+    assert "Plan review booked for Friday" in page and lead.get_full_name() in page
     assert AuditEvent.objects.filter(action="case.flag.acknowledged", case=case).exists()
     again = client.post(url, {"note": "again"})
     assert again.status_code == 400 and b"already been acknowledged" in again.content

@@ -225,7 +225,7 @@ def test_only_the_leads_managers_record_supervision(client, cp_case, lead, manag
     client.force_login(manager)
     assert client.post(url, data).status_code == 302
     held = cp_case.meetings.get(kind="supervision", held_on__isnull=False)
-    assert held.reflections.startswith("What is daily life")
+    assert held.record.reflections.startswith("What is daily life")
     assert waiting(cp_case, "supervision").due_on == date(2027, 7, 28)  # 20 working days
     client.force_login(senior)
     assert client.get(reverse("plans:meeting_detail", args=[cp_case.reference, held.pk])).status_code == 200

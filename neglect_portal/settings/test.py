@@ -14,3 +14,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# pytest-django empties the tables between transactional tests with TRUNCATE, which the append-only
+# tables refuse unless their owner's session says so (audit/append_only.py). Only the test
+# connections say so; the application's role could set it too but is not the owner and holds no
+# TRUNCATE privilege.
+for _alias in ("default", "audit"):
+    if DATABASES[_alias]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
+        _options = {**DATABASES[_alias].get("OPTIONS", {})}  # noqa: F405  (a copy: the aliases share one)
+        _options["options"] = (_options.get("options", "") + " -c portal.allow_truncate=on").strip()
+        DATABASES[_alias]["OPTIONS"] = _options  # noqa: F405
