@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cases.models import AccessGrant, Case, CaseMember, HouseholdMember, Person
+from cases.models import AccessGrant, Case, CaseMember, CaseReopening, ClosureReason, HouseholdMember, Person
 from chronology.models import Amendment, Appointment, AppointmentOutcome, Entry, OtherView
 from gcp2.models import AreaGrade, SubAreaGrade
-from monitoring.models import Escalation, EscalationResponse, EscalationStage
+from monitoring.models import Escalation, EscalationResponse, EscalationStage, FlagAcknowledgement
+from plans.models import MeetingRecord
 from tests.factories import (
     ActionFactory,
     AmendmentFactory,
@@ -115,8 +116,23 @@ def demo_like_case(lead, member, manager):
     outcome = OutcomeFactory(plan=plan, **canaries(OutcomeFactory._meta.model))
     ActionFactory(outcome=outcome, **canaries(ActionFactory._meta.model))
     meeting = MeetingFactory(case=case, held_on=timezone.localdate(), **canaries(MeetingFactory._meta.model))
+    MeetingRecord.objects.create(
+        meeting=meeting,
+        held_on=meeting.held_on,
+        recorded_by=lead,
+        recorded_at=timezone.now(),
+        **canaries(MeetingRecord),
+    )
     OutcomeRatingFactory(meeting=meeting, outcome=outcome, **canaries(OutcomeRatingFactory._meta.model))
-    flag = FlagFactory(case=case, **canaries(FlagFactory._meta.model))
+    flag = FlagFactory(case=case, acknowledged_at=timezone.now(), **canaries(FlagFactory._meta.model))
+    FlagAcknowledgement.objects.create(flag=flag, by=lead, at=flag.acknowledged_at, **canaries(FlagAcknowledgement))
+    CaseReopening.objects.create(
+        case=case,
+        reopened_by=manager,
+        previous_closed_on=timezone.localdate(),
+        previous_closure_reason=ClosureReason.choices[0][0],
+        **canaries(CaseReopening),
+    )
     escalation = Escalation.objects.create(
         case=case,
         source=Escalation.Source.RAISED,
