@@ -31,7 +31,7 @@ class AppendOnlyModel(models.Model):
 
 class AuditEvent(AppendOnlyModel):
     class Action(models.TextChoices):
-        """Every action the trail records: `<subject>.<what happened>`, the subject singular (access, auth,
+        """Every action the trail records: `<subject>.<what happened>`, the subject singular (access, auth, export,
         case and what belongs to a case, caseload, chronology, gcp2, settings). Code writes these
         constants, never a string of its own."""
 
@@ -46,6 +46,8 @@ class AuditEvent(AppendOnlyModel):
         AUTH_MFA_ENROLLED = "auth.mfa.enrolled", "Two-factor sign-in set up"
         AUTH_MFA_FAILED = "auth.mfa.failed", "Two-factor code refused"
         AUTH_MFA_VERIFIED = "auth.mfa.verified", "Two-factor code accepted"
+        AUTH_STEP_UP_CONFIRMED = "auth.step_up.confirmed", "Confirmed who they are again"
+        AUTH_STEP_UP_FAILED = "auth.step_up.failed", "Refused: could not confirm who they are"
         CASE_VIEWED = "case.viewed", "Viewed a case page"
         CASE_ACCESSED = "case.accessed", "Sent a change to a case page"
         CASE_CREATED = "case.created", "Opened a case"
@@ -103,6 +105,7 @@ class AuditEvent(AppendOnlyModel):
             "Outcome correction not saved: someone else corrected it first",
         )
         CHRONOLOGY_EXPORTED = "chronology.exported", "Printed or downloaded a chronology"
+        EXPORT_REFUSED_RATE_LIMIT = "export.refused_rate_limit", "Refused: too many exports in an hour"
         CHRONOLOGY_IMPORT_COMPLETED = "chronology.import.completed", "Imported a partner's chronology"
         GCP2_ASSESSMENT_STARTED = "gcp2.assessment.started", "Started a GCP2"
         GCP2_ASSESSMENT_SAVED = "gcp2.assessment.saved", "Saved a GCP2 draft"

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import stepup
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
@@ -681,16 +682,19 @@ def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
 
 
 @access.case_view(methods=("GET",), write=True)
+@stepup.export_view
 def export_pdf(request: HttpRequest, case: Case) -> HttpResponse:
     return _export(request, case, "pdf")
 
 
 @access.case_view(methods=("GET",), write=True)
+@stepup.export_view
 def export_csv(request: HttpRequest, case: Case) -> HttpResponse:
     return _export(request, case, "csv")
 
 
 @access.case_view(methods=("GET",), write=True)
+@stepup.export_view
 def export_court_pdf(request: HttpRequest, case: Case) -> HttpResponse:
     """The court version: high-significance entries of the last 2 years, whatever the timeline's filters
     are (a court bundle must not depend on what someone happened to be looking at)."""

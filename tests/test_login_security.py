@@ -80,10 +80,10 @@ def _enrol(client, user):
     """Sign in, set up an authenticator through the pages, and return (device, backup codes)."""
     client.force_login(user)
     client.get(reverse("mfa_setup"))
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
-    response = client.post(reverse("mfa_setup"), {"token": f"{totp(device.bin_key):06d}"})
+    key = bytes.fromhex(client.session["mfa_setup_key"])  # the secret stays in the session until confirmed
+    response = client.post(reverse("mfa_setup"), {"token": f"{totp(key):06d}"})
     assert response.status_code == 200, response.content
-    device.refresh_from_db()
+    device = TOTPDevice.objects.get(user=user)
     assert device.confirmed
     return device, response.context["codes"]
 
