@@ -49,6 +49,7 @@ class AuditEvent(AppendOnlyModel):
         AUTH_STEP_UP_CONFIRMED = "auth.step_up.confirmed", "Confirmed who they are again"
         AUTH_STEP_UP_FAILED = "auth.step_up.failed", "Refused: could not confirm who they are"
         CASE_VIEWED = "case.viewed", "Viewed a case page"
+        CASE_HISTORY_VIEWED = "case.history_viewed", "Read an earlier case's entries through a later case"
         CASE_ACCESSED = "case.accessed", "Sent a change to a case page"
         CASE_CREATED = "case.created", "Opened a case"
         CASE_UPDATED = "case.updated", "Changed a case's details"
