@@ -1,5 +1,6 @@
 """Account-level views: two-factor sign-in and "Confirm it's you" (step-up). Sign-in, sign-out and
-passwords use Django's own views with our templates (they already mark the password as sensitive)."""
+passwords use Django's own views with our templates. Every POST is masked in error reports by
+`accounts.middleware.SensitivePostMiddleware`."""
 
 import base64
 
@@ -9,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -30,7 +30,6 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse("home")
 
 
-@sensitive_post_parameters("token")
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app. Someone already enrolled must verify before replacing it, so a
@@ -74,7 +73,6 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-@sensitive_post_parameters("token")
 @require_http_methods(["GET", "POST"])
 def mfa_verify(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the app, or a single-use backup code."""
@@ -98,7 +96,6 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)})
 
 
-@sensitive_post_parameters("token")
 @require_http_methods(["POST"])
 @stepup.recent_sign_in_required
 def mfa_backup_codes(request: HttpRequest) -> HttpResponse:
@@ -109,7 +106,6 @@ def mfa_backup_codes(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/mfa_backup_codes.html", {"codes": codes, "next": reverse("home")})
 
 
-@sensitive_post_parameters("password", "token")
 @require_http_methods(["GET", "POST"])
 def confirm_identity(request: HttpRequest) -> HttpResponse:
     """ "Confirm it's you": the password, then the current code if the person has an authenticator,
