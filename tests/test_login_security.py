@@ -171,3 +171,16 @@ def test_backup_code_alphabet_avoids_lookalikes():
 
     assert not set("01ilo") & set(BACKUP_CODE_ALPHABET)
     assert time.time() > 0
+
+
+@pytest.mark.django_db
+def test_opening_the_set_up_page_writes_nothing(client, lead):
+    """R16: GET /accounts/mfa/setup/ used to create (and replace) an unconfirmed device."""
+    stale = TOTPDevice.objects.create(user=lead, name="Authenticator app", confirmed=False)
+    client.force_login(lead)
+    assert client.get(reverse("mfa_setup")).status_code == 200
+    assert client.get(reverse("mfa_setup")).status_code == 200
+    assert list(TOTPDevice.objects.filter(user=lead)) == [stale]  # nothing created, nothing replaced
+    first_key = client.session["mfa_setup_key"]
+    client.get(reverse("mfa_setup"))
+    assert client.session["mfa_setup_key"] == first_key  # the same QR code until it is confirmed
