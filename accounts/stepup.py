@@ -93,7 +93,7 @@ def export_view(view):
             case = kwargs.get("case") or next((a for a in args if hasattr(a, "reference")), None)
             audit.record(
                 actor=request.user,
-                action=AuditEvent.Action.EXPORT_REFUSED_RATE_LIMIT,
+                action=AuditEvent.Action.ACCESS_REFUSED_EXPORT_LIMIT,
                 case=case,
                 request=request,
                 outcome=AuditEvent.Outcome.DENIED,

@@ -31,12 +31,13 @@ class AppendOnlyModel(models.Model):
 
 class AuditEvent(AppendOnlyModel):
     class Action(models.TextChoices):
-        """Every action the trail records: `<subject>.<what happened>`, the subject singular (access, auth, export,
+        """Every action the trail records: `<subject>.<what happened>`, the subject singular (access, auth,
         case and what belongs to a case, caseload, chronology, gcp2, settings). Code writes these
         constants, never a string of its own."""
 
         ACCESS_DENIED = "access.denied", "Refused: the case does not exist for them"
         ACCESS_REFUSED_WRITE = "access.refused_write", "Refused: may read but not change"
+        ACCESS_REFUSED_EXPORT_LIMIT = "access.refused_export_limit", "Refused: too many exports in an hour"
         AUTH_LOCKED_OUT = "auth.locked_out", "Locked out after failed sign-ins"
         AUTH_LOGIN = "auth.login", "Signed in"
         AUTH_LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
@@ -106,7 +107,6 @@ class AuditEvent(AppendOnlyModel):
             "Outcome correction not saved: someone else corrected it first",
         )
         CHRONOLOGY_EXPORTED = "chronology.exported", "Printed or downloaded a chronology"
-        EXPORT_REFUSED_RATE_LIMIT = "export.refused_rate_limit", "Refused: too many exports in an hour"
         CHRONOLOGY_IMPORT_COMPLETED = "chronology.import.completed", "Imported a partner's chronology"
         GCP2_ASSESSMENT_STARTED = "gcp2.assessment.started", "Started a GCP2"
         GCP2_ASSESSMENT_SAVED = "gcp2.assessment.saved", "Saved a GCP2 draft"

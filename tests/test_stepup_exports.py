@@ -152,7 +152,7 @@ def test_the_export_after_the_hourly_limit_is_refused_with_when_to_try_again(cli
     text = refused.content.decode()
     # The first export (11:15 BST) leaves the hour at 12:15.
     assert "at most 3 exports an hour" in text and "try again after 12:15 on 1 July 2026" in text
-    refusal = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT_REFUSED_RATE_LIMIT)
+    refusal = AuditEvent.objects.get(action=AuditEvent.Action.ACCESS_REFUSED_EXPORT_LIMIT)
     assert refusal.actor == lead and refusal.outcome == "denied" and refusal.case_id == case.pk
     # A refusal is not an export: the count stays at the limit, not above it.
     assert AuditEvent.objects.filter(actor=lead, action__in=_export_actions()).count() == 3
