@@ -26,6 +26,26 @@ class ConfirmDeviceForm(forms.Form):
     )
 
 
+class ConfirmItsYouForm(forms.Form):
+    """Step-up: the password again, and the current code when the person has an authenticator."""
+
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    token = forms.RegexField(
+        label="Code from your authenticator app",
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": "Enter the 6-digit code your app shows."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, needs_code: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_code:
+            del self.fields["token"]
+
+
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, with the username's length enforced before anything else sees it.
 

@@ -1,4 +1,5 @@
-"""Request ids, session limits, the two-factor requirement and cache headers for signed-in pages."""
+"""Request ids, session limits, the two-factor requirement, cache headers for signed-in pages and the
+masking of every POST in error reports."""
 
 import time
 import uuid
@@ -43,6 +44,21 @@ class AbsoluteSessionLimitMiddleware:
             if started is None or time.time() - started > settings.SESSION_ABSOLUTE_LIMIT_SECONDS:
                 logout(request)
                 return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+class SensitivePostMiddleware:
+    """Every POST's values are masked in error reports (docs/security.md, R26): the portal's forms carry
+    passwords, codes or what is known about a child, so no form is safe to show. One rule for every view
+    instead of a `sensitive_post_parameters` decorator on each (a new form cannot forget it). A view may
+    still name its own fields with Django's decorator (its sign-in and password views do)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST":
+            request.sensitive_post_parameters = "__ALL__"
         return self.get_response(request)
 
 

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from accounts.models import BackupCode, Role, Team, User
 from audit import services as audit
@@ -22,20 +24,28 @@ def _hash_code(user: User, code: str) -> str:
     return salted_hmac("accounts.backup-code", f"{user.pk}:{normalised}").hexdigest()
 
 
-def totp_device_start(*, user: User) -> TOTPDevice:
-    """An unconfirmed authenticator for the user (replacing any earlier unconfirmed one)."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+def totp_new_key() -> str:
+    """A new authenticator secret (hex), kept in the session until a first code confirms it."""
+    return random_hex(20)
+
+
+def totp_device_unsaved(*, user: User, key: str) -> TOTPDevice:
+    """The authenticator `key` would become, not saved: for drawing its QR code."""
+    return TOTPDevice(user=user, key=key, name="Authenticator app", confirmed=True)
 
 
 @transaction.atomic
-def totp_device_confirm(*, user: User, device: TOTPDevice, token: str, request=None) -> list[str] | None:
-    """Confirm enrolment with a first code. Returns new backup codes, or None if the code is wrong."""
-    if not device.verify_token(token):
+def totp_device_confirm(*, user: User, key: str, token: str, request=None) -> list[str] | None:
+    """Enrol the authenticator with secret `key` if `token` is its current code: it replaces any
+    earlier device. Returns new backup codes, or None if the code is wrong (nothing is written)."""
+    device = totp_device_unsaved(user=user, key=key)
+    # Checked here rather than with device.verify_token, which saves the device even when the code is wrong.
+    check = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if not token.isdigit() or not check.verify(int(token), device.tolerance):
         return None
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.last_t = check.t()  # this code is spent: it cannot also sign in
+    TOTPDevice.objects.filter(user=user).delete()
+    device.save()
     audit.record(actor=user, action=AuditEvent.Action.AUTH_MFA_ENROLLED, request=request)
     return backup_codes_replace(user=user, request=request)
 

@@ -6,6 +6,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from accounts import stepup
 from accounts.middleware import SESSION_STARTED_KEY
 from audit import services as audit
 from audit.models import AuditEvent
@@ -14,6 +15,7 @@ from audit.models import AuditEvent
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs) -> None:
     request.session[SESSION_STARTED_KEY] = time.time()
+    stepup.password_is_full_sign_in(request, user)
     audit.record(actor=user, action=AuditEvent.Action.AUTH_LOGIN, request=request)
 
 

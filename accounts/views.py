@@ -1,9 +1,11 @@
-"""Account-level views: the health check and two-factor sign-in. Sign-in, sign-out and passwords
-use Django's own views with our templates."""
+"""Account-level views: two-factor sign-in and "Confirm it's you" (step-up). Sign-in, sign-out and
+passwords use Django's own views with our templates. Every POST is masked in error reports by
+`accounts.middleware.SensitivePostMiddleware`."""
 
 import base64
 
 import segno
+from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,12 +15,12 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
-from accounts.forms import ConfirmDeviceForm, TokenForm
+from accounts import services, stepup
+from accounts.forms import ConfirmDeviceForm, ConfirmItsYouForm, TokenForm
 from audit import services as audit
 from audit.models import AuditEvent
 
-SETUP_DEVICE_KEY = "mfa_setup_device_id"
+SETUP_KEY = "mfa_setup_key"  # the secret being enrolled, until a code confirms it
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -31,29 +33,36 @@ def _safe_next(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app. Someone already enrolled must verify before replacing it, so a
-    stolen password alone can never swap the second factor."""
-    if user_has_device(request.user) and not request.user.is_verified():
-        return redirect(f"{reverse('mfa_verify')}?next={reverse('mfa_setup')}")
+    stolen password alone can never swap the second factor, and must have signed in fully within the
+    last few minutes (step-up).
+
+    The new secret is kept in the session until the first code confirms it: a GET writes nothing to
+    the database (R16), and the device row is created only by the confirming POST."""
+    if user_has_device(request.user):
+        if not request.user.is_verified():
+            return redirect(f"{reverse('mfa_verify')}?next={reverse('mfa_setup')}")
+        if not stepup.signed_in_recently(request):
+            return redirect(stepup.confirm_url(request))
     form = ConfirmDeviceForm(request.POST or None)
-    device = None
-    device_id = request.session.get(SETUP_DEVICE_KEY)
-    if device_id:
-        device = TOTPDevice.objects.filter(pk=device_id, user=request.user, confirmed=False).first()
-    if request.method == "POST" and device is not None:
+    key = request.session.get(SETUP_KEY)
+    status = 200
+    if request.method == "POST" and key:
         if form.is_valid():
             codes = services.totp_device_confirm(
-                user=request.user, device=device, token=form.cleaned_data["token"].strip(), request=request
+                user=request.user, key=key, token=form.cleaned_data["token"].strip(), request=request
             )
             if codes is not None:
-                del request.session[SETUP_DEVICE_KEY]
-                otp_login(request, device)
+                del request.session[SETUP_KEY]
+                otp_login(request, TOTPDevice.objects.get(user=request.user, confirmed=True))
+                stepup.mark_full_sign_in(request)
                 return render(request, "accounts/mfa_backup_codes.html", {"codes": codes, "next": _safe_next(request)})
             form.add_error("token", "That code did not match. Check the time on your phone and try the newest code.")
         status = 400
-    else:
-        device = services.totp_device_start(user=request.user)
-        request.session[SETUP_DEVICE_KEY] = device.pk
-        status = 200
+    elif request.method == "POST" or not key:
+        # A POST without a secret in the session (it expired) starts again with a new one.
+        key = services.totp_new_key()
+        request.session[SETUP_KEY] = key
+    device = services.totp_device_unsaved(user=request.user, key=key)
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, title="QR code for your authenticator app")
     secret = base64.b32encode(device.bin_key).decode()
     return render(
@@ -76,6 +85,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
                 device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
             if device is not None:
                 otp_login(request, device)
+                stepup.mark_full_sign_in(request)
                 audit.record(actor=request.user, action=AuditEvent.Action.AUTH_MFA_VERIFIED, request=request)
                 return redirect(_safe_next(request))
             audit.record(
@@ -87,9 +97,36 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["POST"])
+@stepup.recent_sign_in_required
 def mfa_backup_codes(request: HttpRequest) -> HttpResponse:
     """Replace the backup codes (only from a session that passed two-factor sign-in)."""
     if not request.user.is_verified():
         return redirect(f"{reverse('mfa_verify')}?next={reverse('home')}")
     codes = services.backup_codes_replace(user=request.user, request=request)
     return render(request, "accounts/mfa_backup_codes.html", {"codes": codes, "next": reverse("home")})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_identity(request: HttpRequest) -> HttpResponse:
+    """ "Confirm it's you": the password, then the current code if the person has an authenticator,
+    before an export or a change to the second factor. Wrong answers count towards the sign-in lockout
+    (the password goes through `authenticate`, the code through django-otp's throttling)."""
+    needs_code = user_has_device(request.user)
+    form = ConfirmItsYouForm(request.POST or None, needs_code=needs_code)
+    context = {"form": form, "next": _safe_next(request)}
+    if request.method != "POST":
+        return render(request, "accounts/confirm_identity.html", context)
+    if form.is_valid():
+        user = authenticate(request, username=request.user.get_username(), password=form.cleaned_data["password"])
+        if user is None or user.pk != request.user.pk:
+            form.add_error("password", "That password is not right.")
+        elif needs_code and match_token(request.user, form.cleaned_data["token"].strip()) is None:
+            form.add_error("token", "That code did not work. Try the newest code from your app.")
+        else:
+            stepup.mark_full_sign_in(request)
+            audit.record(actor=request.user, action=AuditEvent.Action.AUTH_STEP_UP_CONFIRMED, request=request)
+            return redirect(context["next"])
+        audit.record(
+            actor=request.user, action=AuditEvent.Action.AUTH_STEP_UP_FAILED, request=request, outcome="failed"
+        )
+    return render(request, "accounts/confirm_identity.html", context, status=400)

@@ -2,7 +2,7 @@
 court version of the PDF (high-significance entries of the last 2 years, marked so on every page).
 
 The PDF carries the protective marking, the case reference, page numbers and who printed it
-when on every page; the CSV's first line says the same. CSS comes from disk
+when on every page; the CSV's first line says the same (one watermark, `accounts.stepup.watermark`). CSS comes from disk
 (static/portal/print.css), never over HTTP.
 """
 
@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from common.dates import in_words
+from accounts import stepup
 
 CSV_COLUMNS = [
     "case_reference",
@@ -56,22 +56,12 @@ def _filename(case, suffix: str, *, name: str = "chronology") -> str:
     return f"{name}-{case.reference}-{timezone.localdate():%Y%m%d}.{suffix}"
 
 
-def csv_watermark(user, export_id) -> str:
-    """The first line of every CSV export: its marking, who exported it, when, and its audit number."""
-    agency = user.agency.name if user.agency_id else "no agency"
-    at = timezone.localtime()  # read once: the date and the time must be of the same moment
-    return (
-        f"OFFICIAL-SENSITIVE. Exported by {user.get_full_name() or user.username} ({agency}) at "
-        f"{in_words(at)} {at:%H:%M}, export {export_id}. Do not copy or forward."
-    )
-
-
 def csv_response(case, entries, *, user, export_id) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(case, "csv")}"'
     response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
     writer = csv.writer(response)
-    writer.writerow([csv_watermark(user, export_id)])
+    writer.writerow([stepup.watermark(user, export_id)])
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         now = entry.effective  # what the entry says now; the original text is kept in its own column
@@ -130,6 +120,7 @@ def render_pdf(request: HttpRequest, case, entries, *, export_id, court_since=No
             "printed_at": printed_at,
             "printed_by": request.user,
             "export_id": export_id,
+            "watermark": stepup.watermark(request.user, export_id, printed_at),
             "court_since": court_since,
         },
     )

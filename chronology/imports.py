@@ -47,6 +47,8 @@ RECORD_TYPES = {
     "a&e attendance": "ae_attendance",
 }
 MAX_ROWS = 5000
+# No event in a child's chronology is older than this; an earlier date is a partner system's "no date".
+EARLIEST_EVENT_ON = date(1900, 1, 1)
 
 
 class UploadRefused(Exception):
@@ -200,6 +202,11 @@ def check_rows(case: Case, rows: list[dict]) -> list[ImportRow]:
         child = children.get(key)
         if dob and child is None:
             problems.append("No child in this household has that first name, surname and date of birth.")
+        if occurred_on is not None and occurred_on < EARLIEST_EVENT_ON:
+            # 01/01/0001 is what some systems write for "no date": it must not become an event.
+            problems.append(f"event_date '{row.get('event_date', '')}' is before 1900: check the date in your system.")
+        elif occurred_on is not None and child is not None and (reason := child.too_early_for(occurred_on)):
+            problems.append(f"event_date: {reason}")
         values = {
             "occurred_on": occurred_on,
             "occurred_at": _time(row.get("event_time", ""), problems),

@@ -102,7 +102,9 @@ class Entry(AppendOnlyModel):
     appointment = models.ForeignKey(
         "Appointment", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
     )
-    # The partner system's own ID for an imported row: with the agency it stops re-imports duplicating.
+    # The partner system's own ID for an imported row: with the case and agency it stops re-imports
+    # duplicating. Per case: the same ID in another case (one the importer may not see) must neither block
+    # this row nor reveal that it exists.
     external_reference = models.CharField(max_length=100, blank=True)
 
     class Meta:
@@ -110,7 +112,7 @@ class Entry(AppendOnlyModel):
         ordering = ["occurred_on", "event_type", "recorded_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source_agency", "external_reference"],
+                fields=["case", "source_agency", "external_reference"],
                 condition=~Q(external_reference=""),
                 name="chronology_entry_one_per_external_ref",
             ),
@@ -318,7 +320,7 @@ class Appointment(AppendOnlyModel):
         ordering = ["-scheduled_on", "-scheduled_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["agency", "external_reference"],
+                fields=["case", "agency", "external_reference"],
                 condition=~Q(external_reference=""),
                 name="chronology_appointment_one_per_external_ref",
             ),

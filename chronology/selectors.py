@@ -61,7 +61,21 @@ def history_case_ids(case: Case) -> list:
 
 
 def _scope(case: Case, history_ids: list) -> Q:
-    return Q(case=case) | Q(case_id__in=history_ids)
+    """This case's entries, and the entries of its earlier cases that are about people this case shares
+    with them: an earlier case may have held other children, whose history is not this case's to read."""
+    shared = shared_history_entry_ids(case, history_ids) if history_ids else []
+    return Q(case=case) | Q(pk__in=shared) if shared else Q(case=case)
+
+
+def shared_history_entry_ids(case: Case, history_ids: list) -> list:
+    """Entries of the earlier cases that are now about a person in this case's household (ids, one query:
+    a list for IN, as `about_child` explains)."""
+    people = HouseholdMember.objects.filter(case=case).values("person_id")
+    return list(
+        EffectiveEntryChild.objects.filter(case_id__in=history_ids, person_id__in=people)
+        .values_list("entry_id", flat=True)
+        .distinct()
+    )
 
 
 def late_after_working_days() -> int:
@@ -86,6 +100,11 @@ def _filtered(case: Case, filters: TimelineFilters, history_ids: list) -> QueryS
     # the view computed over every entry of every case; on both, the planner took the two scans of the
     # same rows for independent and expected a few dozen rows, choosing nested loops over thousands.
     entries = Entry.objects.filter(effective__case_id__in=[case.pk, *history_ids])
+    if history_ids:
+        # Of the earlier cases, only what is about the people the cases share.
+        shared = shared_history_entry_ids(case, history_ids)
+        # None shared: a condition that matches none and still compiles (see `about_child`).
+        entries = entries.filter(Q(effective__case_id=case.pk) | (Q(pk__in=shared) if shared else Q(pk__isnull=True)))
     if filters.child:
         entries = entries.filter(about_child(filters.child, [case.pk, *history_ids]))
     if filters.agency:

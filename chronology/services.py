@@ -808,18 +808,19 @@ class ImportReport:
         return len(self.imported) + len(self.skipped) + len(self.refused)
 
 
-def _already_imported(agency_id: int, refs: list[str]) -> set[str]:
-    """Which of these external references this agency has imported before (entries or appointments)."""
+def _already_imported(case_id, agency_id: int, refs: list[str]) -> set[str]:
+    """Which of these external references this agency has imported into this case before (entries or
+    appointments). Only this case: another case's rows are not the importer's to know about."""
     found = set()
     for start in range(0, len(refs), 1000):
         chunk = refs[start : start + 1000]
         found.update(
-            Entry.objects.filter(source_agency_id=agency_id, external_reference__in=chunk).values_list(
+            Entry.objects.filter(case_id=case_id, source_agency_id=agency_id, external_reference__in=chunk).values_list(
                 "external_reference", flat=True
             )
         )
         found.update(
-            Appointment.objects.filter(agency_id=agency_id, external_reference__in=chunk).values_list(
+            Appointment.objects.filter(case_id=case_id, agency_id=agency_id, external_reference__in=chunk).values_list(
                 "external_reference", flat=True
             )
         )
@@ -859,7 +860,7 @@ def import_rows(*, case: Case, by: User, rows: list) -> ImportReport:
     """Save the checked rows of a partner's CSV (chronology.imports.check_rows) into a case.
 
     Rows with problems are not saved; rows whose external reference this agency already
-    imported are skipped, so importing the same file twice adds nothing. Every good row is checked
+    imported into this case are skipped, so importing the same file twice adds nothing. Every good row is checked
     as the services check it (a row they refuse is reported, the others still go in), then the
     file's rows go in together: one INSERT per table, with the audit rows the services write.
     """
@@ -868,7 +869,7 @@ def import_rows(*, case: Case, by: User, rows: list) -> ImportReport:
         raise ValidationError("Only staff of a partner agency can import into the chronology.")
     report = ImportReport()
     # One look-up for the whole file, not two queries a row (bench/README.md: import of 10,000 rows).
-    done_before = _already_imported(by.agency_id, [row.external_reference for row in rows if not row.problems])
+    done_before = _already_imported(case.pk, by.agency_id, [row.external_reference for row in rows if not row.problems])
     household = _HouseholdOnce(case)
     today = timezone.localdate()
     batch = _ImportBatch()

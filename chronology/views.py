@@ -12,11 +12,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import stepup
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
@@ -151,6 +153,7 @@ def _timeline_page(
         size=ENTRIES_PER_PAGE,
     )
     selectors.mark_recorded_late(page.entries, limit=timeline.settings.late_after_working_days)
+    _audit_history_read(request, case, page.entries)
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
@@ -245,6 +248,7 @@ def emotional(request: HttpRequest, case: Case) -> HttpResponse:
     """Every observation tagged emotional neglect, collated per child: single observations mean
     little until they are read together."""
     entries = list(selectors.emotional_observations(case))
+    _audit_history_read(request, case, entries)
     by_child = {}
     for entry in entries:
         for child in entry.effective.children:
@@ -263,14 +267,31 @@ def emotional(request: HttpRequest, case: Case) -> HttpResponse:
 
 def _entry_in_scope(case: Case, entry_id) -> Entry:
     """An entry of this case, or of one of its earlier closed cases (family history, read-only)."""
-    scope = [case.pk, *selectors.history_case_ids(case)]
-    entries = selectors.with_details(Entry.objects.filter(case_id__in=scope).select_related("recorded_by__team"))
+    history_ids = selectors.history_case_ids(case)
+    scope = Q(case=case) | Q(pk__in=selectors.shared_history_entry_ids(case, history_ids) if history_ids else [])
+    entries = selectors.with_details(Entry.objects.filter(scope).select_related("recorded_by__team"))
     return get_object_or_404(entries, pk=entry_id)
+
+
+def _audit_history_read(request: HttpRequest, case: Case, entries) -> None:
+    """A page showing entries of earlier closed cases is a read of those cases too: one audit row against
+    each, naming the case it was read through (docs/security.md, R24)."""
+    earlier = {entry.case_id: entry.case for entry in entries if entry.case_id != case.pk}
+    for old in earlier.values():
+        audit.record(
+            actor=request.user,
+            action=AuditEvent.Action.CASE_HISTORY_VIEWED,
+            case=old,
+            request=request,
+            data={"path": request.path, "through_case": str(case.pk)},
+            using=settings.AUDIT_DB_ALIAS,
+        )
 
 
 @access.case_view(methods=("GET",))
 def entry_detail(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
     entry = _entry_in_scope(case, entry_id)
+    _audit_history_read(request, case, [entry])
     selectors.mark_recorded_late([entry])
     return render(
         request,
@@ -632,6 +653,7 @@ def child(request: HttpRequest, case: Case, person_id) -> HttpResponse:
         size=ENTRIES_PER_PAGE,
     )
     selectors.mark_recorded_late(page.entries, limit=timeline.settings.late_after_working_days)
+    _audit_history_read(request, case, page.entries)
     appointments = list(selectors.appointments_for(case, child=member.person))
     return render(
         request,
@@ -675,22 +697,26 @@ def _export(request: HttpRequest, case: Case, kind: str) -> HttpResponse:
     _, filters = _filters(request, case)
     entries = _entries_for_export(case, filters)
     event = _record_export(request, case, kind, filters, entries)
+    _audit_history_read(request, case, entries)
     if kind == "pdf":
         return exports.pdf_response(request, case, entries, export_id=event.pk)
     return exports.csv_response(case, entries, user=request.user, export_id=event.pk)
 
 
 @access.case_view(methods=("GET",), export=True)
+@stepup.export_view
 def export_pdf(request: HttpRequest, case: Case) -> HttpResponse:
     return _export(request, case, "pdf")
 
 
 @access.case_view(methods=("GET",), export=True)
+@stepup.export_view
 def export_csv(request: HttpRequest, case: Case) -> HttpResponse:
     return _export(request, case, "csv")
 
 
 @access.case_view(methods=("GET",), export=True)
+@stepup.export_view
 def export_court_pdf(request: HttpRequest, case: Case) -> HttpResponse:
     """The court version: high-significance entries of the last 2 years, whatever the timeline's filters
     are (a court bundle must not depend on what someone happened to be looking at)."""
@@ -698,6 +724,7 @@ def export_court_pdf(request: HttpRequest, case: Case) -> HttpResponse:
     filters = selectors.TimelineFilters(significance=Entry.Significance.HIGH, date_from=since)
     entries = _entries_for_export(case, filters)
     event = _record_export(request, case, "pdf", filters, entries, version="court")
+    _audit_history_read(request, case, entries)
     return exports.pdf_response(request, case, entries, export_id=event.pk, court_since=since)
 
 

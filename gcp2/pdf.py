@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts import stepup
 from cases.models import Case
 
 
@@ -15,16 +16,17 @@ def _refuse_fetch(url: str, *args, **kwargs):
     raise ValueError(f"PDF rendering does not fetch URLs ({url[:40]})")
 
 
-def render_pdf(request: HttpRequest, template: str, context: dict, *, case: Case, name: str) -> HttpResponse:
+def render_pdf(request: HttpRequest, template: str, context: dict, *, case: Case, name: str, export_id) -> HttpResponse:
     from weasyprint import CSS, HTML  # heavy import, only when printing
 
-    printed_at = timezone.localtime()
+    printed_at = timezone.localtime()  # one reading: the watermark and the file name agree
     html = render_to_string(
         template,
         {
             **context,
             "printed_by": request.user,
             "printed_at": printed_at,
+            "watermark": stepup.watermark(request.user, export_id, printed_at),
         },
         request=request,
     )

@@ -310,6 +310,20 @@ def assessment_complete(*, assessment: Assessment, by: User, seen_version: int) 
     return assessment
 
 
-def assessment_printed(*, case: Case, by: User, what: str, assessment_ids: list[str]) -> None:
-    """Audit a printed PDF with the IDs it contained (no content)."""
-    audit.record(actor=by, action=f"gcp2.{what}.printed", case=case, data={"assessment_ids": assessment_ids})
+PRINTED_ACTIONS = {
+    "assessment": AuditEvent.Action.GCP2_ASSESSMENT_PRINTED,
+    "comparison": AuditEvent.Action.GCP2_COMPARISON_PRINTED,
+}
+
+
+def assessment_printed(*, case: Case, by: User, what: str, assessment_ids: list[str], request=None) -> AuditEvent:
+    """Audit a printed PDF with the IDs it contained (no content). The row's id is the export ID printed
+    on every page, so the row comes first."""
+    return audit.record(
+        actor=by,
+        action=PRINTED_ACTIONS[what],
+        case=case,
+        request=request,
+        data={"assessment_ids": assessment_ids},
+        using=settings.AUDIT_DB_ALIAS,
+    )

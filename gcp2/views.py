@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import stepup
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
@@ -335,10 +336,13 @@ def comparison(request: HttpRequest, case: Case, person_id) -> HttpResponse:
 
 
 @access.case_view(methods=("GET",))
+@stepup.export_view
 def assessment_pdf(request: HttpRequest, case: Case, assessment_id) -> HttpResponse:
     assessment = selectors.assessment_in_case(case, assessment_id)
     subs, areas = selectors.grades_of(assessment)
-    services.assessment_printed(case=case, by=request.user, what="assessment", assessment_ids=[str(assessment.pk)])
+    event = services.assessment_printed(
+        case=case, by=request.user, what="assessment", assessment_ids=[str(assessment.pk)], request=request
+    )
     return pdf.render_pdf(
         request,
         "gcp2/pdf_assessment.html",
@@ -353,15 +357,21 @@ def assessment_pdf(request: HttpRequest, case: Case, assessment_id) -> HttpRespo
         },
         case=case,
         name="assessment",
+        export_id=event.pk,
     )
 
 
 @access.case_view(methods=("GET",))
+@stepup.export_view
 def comparison_pdf(request: HttpRequest, case: Case, person_id) -> HttpResponse:
     child = selectors.child_of_case(case, person_id)
     result = selectors.comparison_for_child(case, child)
-    services.assessment_printed(
-        case=case, by=request.user, what="comparison", assessment_ids=[str(a.pk) for a in result.assessments]
+    event = services.assessment_printed(
+        case=case,
+        by=request.user,
+        what="comparison",
+        assessment_ids=[str(a.pk) for a in result.assessments],
+        request=request,
     )
     return pdf.render_pdf(
         request,
@@ -375,4 +385,5 @@ def comparison_pdf(request: HttpRequest, case: Case, person_id) -> HttpResponse:
         },
         case=case,
         name="comparison",
+        export_id=event.pk,
     )

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/mfa/setup/", account_views.mfa_setup, name="mfa_setup"),
     path("accounts/mfa/verify/", account_views.mfa_verify, name="mfa_verify"),
+    path("accounts/confirm/", account_views.confirm_identity, name="confirm_identity"),
     path("accounts/mfa/backup-codes/", account_views.mfa_backup_codes, name="mfa_backup_codes"),
     path("healthz", health.healthz, name="healthz"),
     path("glossary/", glossary, name="glossary"),

@@ -81,4 +81,4 @@ def test_practitioner_records_and_lead_prints(page: Page, live_server, tmp_path)
         subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
     )
     assert "OFFICIAL-SENSITIVE" in text and "Page 1 of 1" in text
-    assert "Printed by Leah Morgan" in text and "was not brought" in text
+    assert "Exported by Leah Morgan" in text and "was not brought" in text

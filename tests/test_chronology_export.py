@@ -62,7 +62,7 @@ def test_pdf_of_500_entries_has_marking_page_numbers_and_printer_on_every_page(c
         assert "OFFICIAL-SENSITIVE" in text
         assert f"Page {number} of {len(pages)}" in text
         assert case.reference in text
-        assert f"Printed by {lead.get_full_name()}" in text
+        assert f"Exported by {lead.get_full_name()}" in text
     everything = "".join(pages)
     assert "Visit number 0:" in everything and "Visit number 499:" in everything
     export = AuditEvent.objects.get(action="chronology.exported")
@@ -228,7 +228,7 @@ def test_every_page_of_the_court_version_says_it_is_the_court_version(client, ca
         assert "OFFICIAL-SENSITIVE" in text
         assert f"Page {number} of {len(pages)}" in text
         assert case.reference in text
-        assert f"Printed by {lead.get_full_name()}" in text
+        assert f"Exported by {lead.get_full_name()}" in text
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from cases.models import Case
 from chronology.imports import COLUMNS
 from chronology.models import Appointment, AppointmentOutcome, Entry
 from tests.conftest import SENTINEL_CHILD_NAME
+from tests.factories import CaseFactory, EntryFactory
 
 SAMPLE = Path(__file__).resolve().parent.parent / "docs" / "sample-import.csv"
 
@@ -276,8 +277,47 @@ def test_rows_another_upload_saved_meanwhile_are_skipped_and_the_rest_go_in(case
     child = _child(case)
     rows = _mixed_rows(child, 10)
     services.import_rows(case=case, by=member, rows=_checked(case, rows[:6]))
-    monkeypatch.setattr(services, "_already_imported", lambda agency_id, refs: set())
+    monkeypatch.setattr(services, "_already_imported", lambda case_id, agency_id, refs: set())
     report = services.import_rows(case=case, by=member, rows=_checked(case, rows))
     assert [row.number for row in report.skipped] == [2, 3, 4, 5, 6, 7]
     assert [row.number for row in report.imported] == [8, 9, 10, 11]
     assert Entry.objects.filter(case=case).count() == 10
+
+
+@pytest.mark.django_db
+def test_a_reference_used_in_another_case_neither_blocks_the_row_nor_is_revealed(client, case, lead, member):
+    """The duplicate check is per case: the member's agency used EXT-0001 in a case they cannot see."""
+    hidden = CaseFactory(lead_professional=lead)
+    EntryFactory(case=hidden, source_agency=member.agency, external_reference="EXT-0001")
+    client.force_login(member)
+    response = _upload(client, case, _csv([_row(_child(case), 1)]))
+    report = response.context["report"]
+    assert response.status_code == 200
+    assert len(report.imported) == 1 and not report.skipped  # nothing says the reference exists elsewhere
+    assert Entry.objects.filter(case=case, external_reference="EXT-0001").count() == 1
+    # Within the same case the reference is still a re-import, skipped.
+    again = _upload(client, case, _csv([_row(_child(case), 1)])).context["report"]
+    assert not again.imported and len(again.skipped) == 1
+
+
+@pytest.mark.django_db
+def test_dates_before_1900_before_birth_or_in_the_future_are_refused_per_row(client, case, member):
+    child = _child(case)
+    before_birth = child.date_of_birth - timedelta(days=400)
+    rows = [
+        _row(child, 1, event_date="01/01/0001"),
+        _row(child, 2, event_date=before_birth.strftime("%d/%m/%Y")),
+        _row(child, 3, event_date=(timezone.localdate() + timedelta(days=2)).strftime("%d/%m/%Y")),
+        _row(child, 4),
+    ]
+    client.force_login(member)
+    response = _upload(client, case, _csv(rows))
+    report = response.context["report"]
+    assert [r.number for r in report.imported] == [5]
+    problems = {r.number: " ".join(r.problems) for r in report.refused}
+    assert "event_date '01/01/0001' is before 1900" in problems[2]
+    assert f"{child.first_name} was born on" in problems[3] and "cannot be before that" in problems[3]
+    assert "event_date is in the future" in problems[4]
+    body = response.content.decode()
+    assert "before 1900" in body and "cannot be before that" in body
+    assert not Entry.objects.filter(case=case, occurred_on__year=1).exists()

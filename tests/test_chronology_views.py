@@ -615,3 +615,27 @@ def test_the_analysis_follows_new_entries_and_the_filters(client, case, lead, me
     only_mine = _timeline(client, case, agency=member.agency_id)
     assert only_mine.context["duplicates"] == [] and only_mine.context["count"] == 1
     assert len(_timeline(client, case).context["duplicates"]) == 1
+
+
+@pytest.mark.django_db
+def test_family_history_shows_only_shared_people_and_is_audited_against_the_earlier_case(client, case, lead):
+    child = _child(case)
+    earlier = CaseFactory(
+        lead_professional=UserFactory(username="old_lead2"),
+        status=Case.Status.CLOSED,
+        opened_on=TODAY() - timedelta(days=900),
+        closed_on=TODAY() - timedelta(days=500),
+        closure_reason="RC7",
+    )
+    HouseholdMemberFactory(case=earlier, person=child)
+    stranger = HouseholdMemberFactory(case=earlier, person__first_name="Ottoline").person  # not in this case
+    shared = EntryFactory(case=earlier, children=[child], what_happened="Shared child seen at school.")
+    hidden = EntryFactory(case=earlier, children=[stranger], what_happened="Only about the other child.")
+    client.force_login(lead)
+    body = _timeline(client, case).content.decode()
+    assert "Shared child seen at school." in body and "Only about the other child." not in body
+    assert client.get(reverse("chronology:entry", args=[case.reference, hidden.pk])).status_code == 404
+    assert client.get(reverse("chronology:entry", args=[case.reference, shared.pk])).status_code == 200
+    reads = AuditEvent.objects.filter(action=AuditEvent.Action.CASE_HISTORY_VIEWED, case=earlier, actor=lead)
+    assert reads.count() == 2  # the timeline page and the entry page
+    assert {r.data["through_case"] for r in reads} == {str(case.pk)}

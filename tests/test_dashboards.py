@@ -230,7 +230,7 @@ def test_caseload_csv_is_filtered_audited_and_formula_safe(client, lead):
     response = client.get(reverse("dashboards:caseload_csv"), {"level": "early_help"})
     assert response["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][0].startswith(f"OFFICIAL-SENSITIVE. Exported by {lead.username}")
+    assert rows[0][0].startswith(f"OFFICIAL-SENSITIVE. Exported by {lead.get_full_name()}")
     assert [r[0] for r in rows[2:]] == [wanted.reference]
     assert rows[2][3].startswith("'=HYPERLINK")
     event = AuditEvent.objects.get(action="caseload.exported")

@@ -140,3 +140,22 @@ def test_lead_completes_a_repeat_and_practitioner_reads_it(live_server, page: Pa
     page.goto(f"{base}/cases/{case.reference}/gcp2/start/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("You cannot do that")
     expect(page.get_by_text("current licence")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_signing_out_clears_the_gcp2_drafts_kept_in_the_tab(live_server, page: Page):
+    UserFactory(username="lead", agency=AgencyFactory(name="Northbridge Children's Social Care"))
+    base = live_server.url
+    sign_in(page, base, "lead")
+    page.evaluate(
+        "() => { sessionStorage.setItem('gcp2:draft-1:A', '{\"values\": {}}'); sessionStorage.setItem('other', 'x'); }"
+    )
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in")
+    assert page.evaluate("() => sessionStorage.getItem('gcp2:draft-1:A')") is None
+    assert page.evaluate("() => sessionStorage.getItem('other')") == "x"  # only the portal's drafts go
+    # The sign-in page clears them too, as when an expired session lands there.
+    page.evaluate("() => sessionStorage.setItem('gcp2:draft-2:B', 'left over')")
+    page.reload()
+    assert page.evaluate("() => sessionStorage.getItem('gcp2:draft-2:B')") is None

@@ -184,7 +184,7 @@ def test_assessment_and_comparison_pdfs_are_marked_and_audited(client, case, mem
     assert case.reference in response["Content-Disposition"] and child.first_name not in response["Content-Disposition"]
     text = _pdf_text(response.content, tmp_path)
     assert "OFFICIAL-SENSITIVE" in text and f"Case {case.reference}" in text
-    assert f"Printed by {member.get_full_name()}" in text and "Page 1 of" in text
+    assert f"Exported by {member.get_full_name()}" in text and "Page 1 of" in text
     assert "A2 Housing" in text and "2 Adequate" in text
     event = AuditEvent.objects.get(action="gcp2.assessment.printed")
     assert event.actor == member and event.data == {"assessment_ids": [str(second.pk)]}

@@ -80,10 +80,10 @@ def _enrol(client, user):
     """Sign in, set up an authenticator through the pages, and return (device, backup codes)."""
     client.force_login(user)
     client.get(reverse("mfa_setup"))
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
-    response = client.post(reverse("mfa_setup"), {"token": f"{totp(device.bin_key):06d}"})
+    key = bytes.fromhex(client.session["mfa_setup_key"])  # the secret stays in the session until confirmed
+    response = client.post(reverse("mfa_setup"), {"token": f"{totp(key):06d}"})
     assert response.status_code == 200, response.content
-    device.refresh_from_db()
+    device = TOTPDevice.objects.get(user=user)
     assert device.confirmed
     return device, response.context["codes"]
 
@@ -171,3 +171,16 @@ def test_backup_code_alphabet_avoids_lookalikes():
 
     assert not set("01ilo") & set(BACKUP_CODE_ALPHABET)
     assert time.time() > 0
+
+
+@pytest.mark.django_db
+def test_opening_the_set_up_page_writes_nothing(client, lead):
+    """R16: GET /accounts/mfa/setup/ used to create (and replace) an unconfirmed device."""
+    stale = TOTPDevice.objects.create(user=lead, name="Authenticator app", confirmed=False)
+    client.force_login(lead)
+    assert client.get(reverse("mfa_setup")).status_code == 200
+    assert client.get(reverse("mfa_setup")).status_code == 200
+    assert list(TOTPDevice.objects.filter(user=lead)) == [stale]  # nothing created, nothing replaced
+    first_key = client.session["mfa_setup_key"]
+    client.get(reverse("mfa_setup"))
+    assert client.session["mfa_setup_key"] == first_key  # the same QR code until it is confirmed

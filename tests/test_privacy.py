@@ -57,3 +57,34 @@ def test_main_journeys_leave_no_personal_data_in_logs_urls_audit_or_email(client
     for place, text in places.items():
         for sentinel in SENTINELS:
             assert sentinel not in text, f"{sentinel!r} found in {place}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name, with_case",
+    [
+        ("login", False),
+        ("password_change", False),
+        ("mfa_verify", False),
+        ("mfa_setup", False),
+        ("confirm_identity", False),
+        ("cases:create", False),
+        ("cases:household_add", True),
+        ("cases:edit", True),
+        ("chronology:concern", True),
+        ("chronology:entry_new", True),
+        ("plans:plan_create", True),
+        ("gcp2:start", True),
+    ],
+)
+def test_error_reports_mask_every_posted_field(client, case, lead, name, with_case):
+    """R26: were the view to fail, Django's error report would show the POST; every field is masked."""
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from tests.conftest import SENTINEL_CHILD_NAME
+
+    client.force_login(lead)
+    url = reverse(name, args=[case.reference] if with_case else [])
+    response = client.post(url, {"first_name": SENTINEL_CHILD_NAME, "password": "hunter2", "token": "123456"})
+    shown = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert shown and all(value == SafeExceptionReporterFilter.cleansed_substitute for value in shown.values()), shown

@@ -39,6 +39,7 @@ PERMISSIONS = {
     "mfa_setup": "login",
     "mfa_verify": "login",
     "mfa_backup_codes": "login_post",
+    "confirm_identity": "login",
     "cases:list": "login",
     "cases:create": "login",
     "dashboards:caseload": "login",

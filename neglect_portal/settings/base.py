@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "accounts.middleware.RequestIdMiddleware",
+    "accounts.middleware.SensitivePostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -179,6 +180,10 @@ AXES_VERBOSE = False
 MFA_REQUIRED = env.bool("MFA_REQUIRED", default=DJANGO_ENV == "production")
 OTP_TOTP_ISSUER = "Neglect case portal"
 MFA_BACKUP_CODE_COUNT = 10
+# Step-up (docs/security.md, R15, R22): exports and changing the second factor need a full sign-in this
+# recent; each person may export this many times an hour (counted from the audit trail).
+STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=5 * 60)
+EXPORTS_PER_HOUR = env.int("EXPORTS_PER_HOUR", default=20)
 
 # --- Content Security Policy (django-csp): no inline scripts or styles, nothing from elsewhere ---
 CONTENT_SECURITY_POLICY = {

@@ -2,7 +2,11 @@
    1. A refused form's error summary takes the focus, so it is read out and the keyboard starts there.
    2. Each date field reads the date back in words as it is typed ("Tuesday 1 December 2026"), so a
       day and month the wrong way round are seen before saving. The server does the same on every
-      page it shows; this only keeps the words current while typing. */
+      page it shows; this only keeps the words current while typing.
+   3. Signing out clears the GCP2 drafts this tab kept (gcp2/draft-keeper.js, keys "gcp2:…"): the next
+      person at a shared computer must not find them. The sign-out form clears them as it is sent, and
+      the signed-out pages (sign-in, where sign-out and an expired session land, and "You have signed
+      out") clear them again, whatever ended the session. */
 (function () {
   "use strict";
   var summary = document.querySelector("[data-error-summary]");
@@ -39,4 +43,20 @@
   document.querySelectorAll("[data-date-input]").forEach(function (group) {
     group.addEventListener("input", function () { readBack(group); });
   });
+
+  function clearDrafts() {
+    try {
+      for (var i = window.sessionStorage.length - 1; i >= 0; i--) {
+        var key = window.sessionStorage.key(i);
+        if (key && key.indexOf("gcp2:") === 0) { window.sessionStorage.removeItem(key); }
+      }
+    } catch (e) { /* storage switched off: nothing was kept */ }
+  }
+
+  document.querySelectorAll("form[data-sign-out]").forEach(function (form) {
+    form.addEventListener("submit", clearDrafts);
+  });
+  if (document.querySelector("[data-signed-out]")) {
+    clearDrafts();
+  }
 })();

@@ -1,5 +1,7 @@
 /* Keeps what an assessor types in a GCP2 draft form in this browser tab (sessionStorage) until it is
-   saved, so a timed-out session or a page left by mistake loses nothing. The copy is put back only
+   saved, so a page left by mistake or a refused save loses nothing. Signing out, or reaching the
+   sign-in page after the session expired, clears the copies (static/portal/portal.js): the next person
+   at a shared computer must not be handed them. The copy is put back only
    onto the same version of the draft it was typed against: if someone saved since, the server's
    newer values stay and the copy is dropped. sessionStorage ends with the tab. */
 (function () {
