@@ -63,8 +63,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "accounts.middleware.RequestIdMiddleware",
+    # Outermost after the request id, so it sees every answer last: HEAD answers lose their body.
+    "common.middleware.HeadWithoutBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before sessions, authentication and CSRF, so that nothing reads an oversized body first; after
+    # the security headers, so that its 413 carries them too.
+    "common.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,6 +84,27 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 page.
     "axes.middleware.AxesMiddleware",
+]
+
+# --- Request limits (docs/security.md, R21) ------------------------------------------------------
+# gunicorn has no body-size setting, so Django bounds every request: RequestSizeLimitMiddleware refuses a
+# declared Content-Length over the limit before reading, and CappedUploadHandler stops a file upload
+# past its cap. The largest ordinary form (every text box full) is well under 1 MB.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=1024 * 1024)
+# Pages that accept a file, by resolved URL name, each with the setting holding its file cap. Only these
+# get a larger body limit (the cap plus REQUEST_MAX_BYTES for the other fields and the envelope).
+REQUEST_UPLOAD_PAGES = {"chronology:import": "CHRONOLOGY_IMPORT_MAX_BYTES"}
+# Form fields other than files, in memory; the same bound as the body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+# Files above this are written to a temporary file while they arrive (never more than the cap).
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+# The largest form (a GCP2 area) has under 100 fields; the import sends one file.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=500)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=5)
+FILE_UPLOAD_HANDLERS = [
+    "common.uploads.CappedUploadHandler",  # first: counts every file's bytes and stops past the cap
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
 ROOT_URLCONF = "neglect_portal.urls"
