@@ -1,24 +1,56 @@
-"""Account-level views: the health check and two-factor sign-in. Sign-in, sign-out and passwords
-use Django's own views with our templates."""
+"""Account-level views: sign-in (Django's view behind the sign-in throttle) and two-factor sign-in.
+Sign-out and passwords use Django's own views with our templates."""
 
 import base64
 
 import segno
+from axes.helpers import get_client_ip_address
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.forms import ConfirmDeviceForm, TokenForm
+from accounts.backends import sign_in_delay
+from accounts.forms import ConfirmDeviceForm, SignInForm, TokenForm
 from audit import services as audit
 from audit.models import AuditEvent
 
 SETUP_DEVICE_KEY = "mfa_setup_device_id"
+_django_sign_in = auth_views.LoginView.as_view(authentication_form=SignInForm)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Django's sign-in, unless the username or the address is past its ceiling of failures: then the
+    try is refused for a few seconds, before any password is checked (docs/security.md, R10). The
+    refusal is not counted as a failure, so waiting always ends it."""
+    if request.method == "POST":
+        wait = sign_in_delay(
+            username=request.POST.get("username", ""), ip_address=get_client_ip_address(request), now=timezone.now()
+        )
+        if wait:
+            audit.record(
+                actor=None,
+                action=AuditEvent.Action.AUTH_LOGIN_SLOWED,
+                request=request,
+                outcome=AuditEvent.Outcome.DENIED,
+                data={"retry_after_seconds": wait},
+            )
+            response = render(request, "registration/slowed.html", {"seconds": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+    return _django_sign_in(request)
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -185,17 +185,26 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# --- Sign-in protection (django-axes) -----------------------------------------------------------
-# Failures are counted per username (5, from any address) and per client address (20, across any
-# usernames: stops password spraying without locking out a whole office behind one NAT address).
-# A lockout lifts after the cool-off; a successful sign-in resets the count.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
-PORTAL_LOCKOUT_LIMITS = [AXES_FAILURE_LIMIT, env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)]
+# --- Sign-in protection (django-axes; docs/security.md, R10) -------------------------------------
+# Only a (username, address) pair is locked, after 5 failures, until the cool-off ends: someone
+# elsewhere cannot lock a colleague out, whether by guessing their username from another address or
+# by spraying from the office's shared address. The wider ceilings (per username from any address, per
+# address across usernames) slow rather than lock (accounts.backends.sign_in_delay): 429 with a
+# Retry-After of 1, 2, 4 ... seconds, at most LOGIN_SLOW_MAX_SECONDS. A refusal, not a server-side
+# sleep, so that an attacker cannot tie up the web server's few threads. A success resets the pair.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURES_BEFORE_LOCKOUT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
 AXES_RESET_ON_SUCCESS = True
+# A try while the pair is locked checks no password, so it is not counted: hammering one's own locked
+# pair must not push the username past its ceiling and slow the real user.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_HANDLER = "accounts.backends.TieredLockoutHandler"
+LOGIN_SLOW_AFTER_PER_USERNAME = env.int("LOGIN_SLOW_AFTER_PER_USERNAME", default=10)
+LOGIN_SLOW_AFTER_PER_ADDRESS = env.int("LOGIN_SLOW_AFTER_PER_ADDRESS", default=20)
+LOGIN_SLOW_MAX_SECONDS = env.int("LOGIN_SLOW_MAX_SECONDS", default=30)
+# An address this username signed in from within this many days is not slowed by the username's ceiling.
+LOGIN_KNOWN_ADDRESS_DAYS = 30
 # The client address is REMOTE_ADDR only: our reverse proxy sets it, clients cannot forge it.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
