@@ -2,6 +2,7 @@
 Sign-out and passwords use Django's own views with our templates."""
 
 import base64
+import functools
 
 import segno
 from axes.helpers import get_client_ip_address
@@ -25,32 +26,45 @@ from audit import services as audit
 from audit.models import AuditEvent
 
 SETUP_DEVICE_KEY = "mfa_setup_device_id"
-_django_sign_in = auth_views.LoginView.as_view(authentication_form=SignInForm)
 
 
-@login_not_required
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-def sign_in(request: HttpRequest) -> HttpResponse:
-    """Django's sign-in, unless the username or the address is past its ceiling of failures: then the
-    try is refused for a few seconds, before any password is checked (docs/security.md, R10). The
-    refusal is not counted as a failure, so waiting always ends it."""
-    if request.method == "POST":
-        wait = sign_in_delay(
-            username=request.POST.get("username", ""), ip_address=get_client_ip_address(request), now=timezone.now()
-        )
-        if wait:
-            audit.record(
-                actor=None,
-                action=AuditEvent.Action.AUTH_LOGIN_SLOWED,
-                request=request,
-                outcome=AuditEvent.Outcome.DENIED,
-                data={"retry_after_seconds": wait},
+def sign_in_throttled(view):
+    """Wraps a sign-in view: when the username or the address is past its ceiling of failures, the
+    try is refused for a few seconds before any password is checked (docs/security.md, R10). The
+    refusal is not counted as a failure, so waiting always ends it. Used by the portal's sign-in (also
+    behind the home page) and the admin site's."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "POST":
+            wait = sign_in_delay(
+                username=request.POST.get("username", ""),
+                ip_address=get_client_ip_address(request),
+                now=timezone.now(),
             )
-            response = render(request, "registration/slowed.html", {"seconds": wait}, status=429)
-            response["Retry-After"] = str(wait)
-            return response
-    return _django_sign_in(request)
+            if wait:
+                audit.record(
+                    actor=None,
+                    action=AuditEvent.Action.AUTH_LOGIN_SLOWED,
+                    request=request,
+                    outcome=AuditEvent.Outcome.DENIED,
+                    data={"retry_after_seconds": wait},
+                )
+                response = render(request, "registration/slowed.html", {"seconds": wait}, status=429)
+                response["Retry-After"] = str(wait)
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+sign_in = login_not_required(
+    never_cache(
+        require_http_methods(["GET", "HEAD", "POST"])(
+            sign_in_throttled(auth_views.LoginView.as_view(authentication_form=SignInForm))
+        )
+    )
+)
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -82,8 +82,9 @@ def _bad_request(message: str) -> HttpResponse:
 class RequestSizeLimitMiddleware:
     """Refuses a body larger than its address allows, from the declared length, before reading it.
 
-    A body with no `Content-Length` (chunked) is left to the upload handler (common/uploads.py), which
-    stops once more than the cap has arrived. Once the length is accepted the body is parsed here, so a
+    A body sent without a `Content-Length` (chunked) gets 411: Django would read none of it. Within an
+    accepted length, the upload handler (common/uploads.py) stops a file once more than the address's
+    file cap has arrived. Once the length is accepted the body is parsed here, so a
     refusal while parsing (the cap, too many fields) is answered with its own status and message
     rather than a bare 400 from whichever later middleware first touched `request.POST`.
     """
@@ -104,7 +105,7 @@ class RequestSizeLimitMiddleware:
             except ValueError:
                 length = -1
             if length < 0:
-                return _bad_request("The length of the request was not a number.")
+                return _bad_request("The request gave a length that is not a whole number of bytes.")
             limits = body_limits(request)
             if length > limits.body:
                 return too_large_response(limits)

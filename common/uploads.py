@@ -1,8 +1,9 @@
 """An upload handler that stops a file upload once more than the address's cap has arrived.
 
 The middleware (common/middleware.py) refuses a declared `Content-Length` over the limit before
-anything is read; this covers a body whose length was not declared, or whose files alone exceed the
-file cap inside an accepted length, so that no upload can fill the temporary disk (docs/security.md, R21).
+anything is read, and a body without a declared length; this stops files that exceed the file cap inside
+an accepted length, and stays the last bound if a server ever hands Django a body of undeclared length,
+so that no upload can fill the temporary disk (docs/security.md, R21).
 """
 
 from django.core.exceptions import RequestDataTooBig

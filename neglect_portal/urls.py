@@ -7,6 +7,10 @@ from accounts import views as account_views
 from dashboards.views import glossary, home
 from neglect_portal import health
 
+# The admin site's sign-in goes through the same throttle as the portal's (read when admin.site.urls
+# builds its patterns below).
+admin.site.login = account_views.sign_in_throttled(admin.site.login)
+
 urlpatterns = [
     path("", home, name="home"),
     # Sign-in (Django's view behind our throttle), sign-out (POST only), password change and reset

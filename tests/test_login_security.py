@@ -77,6 +77,11 @@ def test_an_address_spraying_many_usernames_is_slowed_and_cannot_lock_anyone(cli
     # Past the address's ceiling each try waits 1, 2, 4 ... seconds after the last failure.
     slowed = _login(client, "sprayed20", "Winter2026!", ip="203.0.113.7")
     assert (slowed.status_code, slowed["Retry-After"]) == (429, "1")
+    # The admin site's sign-in is behind the same throttle.
+    admin_try = client.post(
+        reverse("admin:login"), {"username": "sprayed20", "password": "Winter2026!"}, REMOTE_ADDR="203.0.113.7"
+    )
+    assert admin_try.status_code == 429
     time_machine.shift(timedelta(seconds=1))
     assert _login(client, "sprayed20", "Winter2026!", ip="203.0.113.7").status_code == 200
     assert _login(client, "sprayed21", "Winter2026!", ip="203.0.113.7")["Retry-After"] == "2"
@@ -90,7 +95,7 @@ def test_an_address_spraying_many_usernames_is_slowed_and_cannot_lock_anyone(cli
         client.post(reverse("logout"))
     assert _actions(AuditEvent.Action.AUTH_LOCKED_OUT) == 0
     assert _actions(AuditEvent.Action.AUTH_LOGIN_FAILED) == 21
-    assert _actions(AuditEvent.Action.AUTH_LOGIN_SLOWED) == 2
+    assert _actions(AuditEvent.Action.AUTH_LOGIN_SLOWED) == 3
 
 
 @pytest.mark.django_db

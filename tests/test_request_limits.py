@@ -81,7 +81,7 @@ def test_a_malformed_length_is_a_bad_request(client, declared):
         CONTENT_LENGTH=declared,
     )
     assert response.status_code == 400
-    assert "The length of the request was not a number." in response.content.decode()
+    assert "The request gave a length that is not a whole number of bytes." in response.content.decode()
 
 
 @pytest.mark.django_db
