@@ -33,6 +33,8 @@ def sign_in_delay(*, username: str, ip_address: str | None, now: datetime) -> in
     The per-username ceiling does not slow an address this username has recently signed in from: an
     attacker elsewhere cannot even slow the real user at their usual desk.
     """
+    # PostgreSQL cannot compare a string holding NUL; the sign-in form refuses such a username anyway.
+    username = username.replace("\x00", "")
     recent = AccessAttempt.objects.filter(attempt_time__gte=now - settings.AXES_COOLOFF_TIME)
     ceilings = [(Q(ip_address=ip_address), settings.LOGIN_SLOW_AFTER_PER_ADDRESS)]
     known_address = AccessLog.objects.filter(
