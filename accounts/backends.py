@@ -1,11 +1,15 @@
-"""Authentication backends: lockout (django-axes, tiered limits) and Django's model backend,
-which here loads the user's agency, team, capabilities and most senior role with the user, in one query
+"""Authentication backends and sign-in throttling: django-axes locks a (username, address) pair,
+`sign_in_delay` slows the wider per-username and per-address ceilings, and Django's model backend
+here loads the user's agency, team, capabilities and most senior role with the user, in one query
 (every page header shows the agency; the access policy reads the capabilities)."""
 
-from axes.handlers.database import AxesDatabaseHandler
+import math
+from datetime import datetime, timedelta
+
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Sum
+from django.db.models import Max, Q, Sum
 
 from accounts.models import User
 
@@ -16,19 +20,37 @@ class PortalBackend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-class TieredLockoutHandler(AxesDatabaseHandler):
-    """Gives each lockout parameter its own limit (settings.PORTAL_LOCKOUT_LIMITS), so that one
-    address gets a higher ceiling than one username: an office behind one NAT address keeps working.
+def sign_in_delay(*, username: str, ip_address: str | None, now: datetime) -> int:
+    """Seconds this sign-in try must wait, 0 if none (docs/security.md, R10).
 
-    django-axes compares a single failure count with a single limit, so the count reported here is
-    rescaled: it reaches AXES_FAILURE_LIMIT exactly when some parameter reaches its own limit.
+    Only the (username, address) pair is ever locked (django-axes, AXES_LOCKOUT_PARAMETERS), so that
+    nobody elsewhere can lock a colleague out. Past a higher ceiling of failures for one username
+    (from any address) or from one address (for any username) each further try must wait a short,
+    doubling number of seconds after the last failure, capped at LOGIN_SLOW_MAX_SECONDS: distributed
+    guessing and password spraying become slow, and the real user waits seconds, never the cool-off.
+    The answer is the same whether or not the username exists: only sign-in failures are counted.
+
+    The per-username ceiling does not slow an address this username has recently signed in from: an
+    attacker elsewhere cannot even slow the real user at their usual desk.
     """
-
-    def get_failures(self, request, credentials: dict | None = None) -> int:
-        base = settings.AXES_FAILURE_LIMIT
-        worst = 0
-        attempts_list = self.get_user_attempts(request, credentials)
-        for attempts, limit in zip(attempts_list, settings.PORTAL_LOCKOUT_LIMITS, strict=True):
-            failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
-            worst = max(worst, base if failures >= limit else failures * base // limit)
-        return worst
+    # PostgreSQL cannot compare a string holding NUL; the sign-in form refuses such a username anyway.
+    username = username.replace("\x00", "")
+    recent = AccessAttempt.objects.filter(attempt_time__gte=now - settings.AXES_COOLOFF_TIME)
+    ceilings = [(Q(ip_address=ip_address), settings.LOGIN_SLOW_AFTER_PER_ADDRESS)]
+    known_address = AccessLog.objects.filter(
+        username=username,
+        ip_address=ip_address,
+        attempt_time__gte=now - timedelta(days=settings.LOGIN_KNOWN_ADDRESS_DAYS),
+    ).exists()
+    if not known_address:
+        ceilings.append((Q(username=username), settings.LOGIN_SLOW_AFTER_PER_USERNAME))
+    wait = 0
+    for matching, ceiling in ceilings:
+        failures = recent.filter(matching).aggregate(total=Sum("failures_since_start"), last=Max("attempt_time"))
+        over = (failures["total"] or 0) - ceiling
+        if over < 0:
+            continue
+        gap = min(2**over, settings.LOGIN_SLOW_MAX_SECONDS)
+        remaining = gap - (now - failures["last"]).total_seconds()
+        wait = max(wait, math.ceil(remaining))
+    return wait

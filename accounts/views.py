@@ -1,26 +1,72 @@
-"""Account-level views: two-factor sign-in and "Confirm it's you" (step-up). Sign-in, sign-out and
-passwords use Django's own views with our templates. Every POST is masked in error reports by
-`accounts.middleware.SensitivePostMiddleware`."""
+"""Account-level views: sign-in (Django's view behind the sign-in throttle), two-factor sign-in and
+"Confirm it's you" (step-up). Sign-out and passwords use Django's own views with our templates. Every POST
+is masked in error reports by `accounts.middleware.SensitivePostMiddleware`."""
 
 import base64
+import functools
 
 import segno
+from axes.helpers import get_client_ip_address
 from django.contrib.auth import authenticate
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services, stepup
-from accounts.forms import ConfirmDeviceForm, ConfirmItsYouForm, TokenForm
+from accounts.backends import sign_in_delay
+from accounts.forms import ConfirmDeviceForm, ConfirmItsYouForm, SignInForm, TokenForm
 from audit import services as audit
 from audit.models import AuditEvent
 
 SETUP_KEY = "mfa_setup_key"  # the secret being enrolled, until a code confirms it
+
+
+def sign_in_throttled(view):
+    """Wraps a sign-in view: when the username or the address is past its ceiling of failures, the
+    try is refused for a few seconds before any password is checked (docs/security.md, R10). The
+    refusal is not counted as a failure, so waiting always ends it. Used by the portal's sign-in (also
+    behind the home page) and the admin site's."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "POST":
+            wait = sign_in_delay(
+                username=request.POST.get("username", ""),
+                ip_address=get_client_ip_address(request),
+                now=timezone.now(),
+            )
+            if wait:
+                audit.record(
+                    actor=None,
+                    action=AuditEvent.Action.AUTH_LOGIN_SLOWED,
+                    request=request,
+                    outcome=AuditEvent.Outcome.DENIED,
+                    data={"retry_after_seconds": wait},
+                )
+                response = render(request, "registration/slowed.html", {"seconds": wait}, status=429)
+                response["Retry-After"] = str(wait)
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+sign_in = login_not_required(
+    never_cache(
+        require_http_methods(["GET", "HEAD", "POST"])(
+            sign_in_throttled(auth_views.LoginView.as_view(authentication_form=SignInForm))
+        )
+    )
+)
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -46,6 +46,7 @@ class AuditEvent(AppendOnlyModel):
         AUTH_LOCKED_OUT = "auth.locked_out", "Locked out after failed sign-ins"
         AUTH_LOGIN = "auth.login", "Signed in"
         AUTH_LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
+        AUTH_LOGIN_SLOWED = "auth.login_slowed", "Sign-in refused for a few seconds after many failures"
         AUTH_LOGOUT = "auth.logout", "Signed out"
         AUTH_MFA_BACKUP_CODE_USED = "auth.mfa.backup_code_used", "Used a backup code"
         AUTH_MFA_BACKUP_CODES_ISSUED = "auth.mfa.backup_codes_issued", "New backup codes issued"

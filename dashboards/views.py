@@ -9,7 +9,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts import stepup
-from accounts.forms import SignInForm
+from accounts import views as account_views
 from accounts.models import Capability, User
 from audit import services as audit
 from audit.models import AuditEvent
@@ -290,7 +289,7 @@ def home(request: HttpRequest) -> HttpResponse:
     senior manager who is on no open case's team, the practitioner home for everyone else (a manager who
     also works on cases keeps the home page, which links to the manager's view)."""
     if not request.user.is_authenticated:
-        return LoginView.as_view(authentication_form=SignInForm)(request)
+        return account_views.sign_in(request)  # behind the same sign-in throttle as /accounts/login/
     if request.user.can(Capability.Key.USE_MANAGER_VIEW) and not dash.on_any_open_case_team(request.user):
         return redirect("dashboards:manager")
     return practitioner_home(request)

@@ -1,18 +1,21 @@
 """Top-level URLs: home, sign-in and passwords, two-factor, health check, admin and each app's pages."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from accounts.forms import SignInForm
 from dashboards.views import glossary, home
 from neglect_portal import health
 
+# The admin site's sign-in goes through the same throttle as the portal's (read when admin.site.urls
+# builds its patterns below).
+admin.site.login = account_views.sign_in_throttled(admin.site.login)
+
 urlpatterns = [
     path("", home, name="home"),
-    # Django's sign-in, sign-out (POST only), password change and reset views, with our templates.
-    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
+    # Sign-in (Django's view behind our throttle), sign-out (POST only), password change and reset
+    # views, with our templates.
+    path("accounts/login/", account_views.sign_in, name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/mfa/setup/", account_views.mfa_setup, name="mfa_setup"),
     path("accounts/mfa/verify/", account_views.mfa_verify, name="mfa_verify"),

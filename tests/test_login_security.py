@@ -22,23 +22,80 @@ def _login(client, username, password, ip="10.0.0.1", **headers):
     return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip, **headers)
 
 
+def _actions(action) -> int:
+    return AuditEvent.objects.filter(action=action).count()
+
+
 @pytest.mark.django_db
-def test_sixth_attempt_is_locked_even_with_the_right_password(client, lead, colleague):
-    statuses = [_login(client, "lead_p", "wrong").status_code for _ in range(5)]
-    assert statuses == [200, 200, 200, 200, 429]  # the 5th failure locks
-    response = _login(client, "lead_p", PASSWORD)
+def test_sixth_try_from_the_attackers_address_is_locked_even_with_the_right_password(client, lead, colleague):
+    statuses = [_login(client, "lead_p", "wrong", ip="203.0.113.9").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 200, 429]  # the 5th failure locks the (username, address) pair
+    response = _login(client, "lead_p", PASSWORD, ip="203.0.113.9")
     assert response.status_code == 429
     assert b"Sign-in paused" in response.content
-    assert AuditEvent.objects.filter(action="auth.locked_out").exists()
-    # A colleague on the same office address still signs in.
-    assert _login(client, "colleague_p", PASSWORD).status_code == 302
+    # Every try is audited: six failures (the sixth refused unchecked), two of them at the lock.
+    assert _actions(AuditEvent.Action.AUTH_LOGIN_FAILED) == 6
+    assert _actions(AuditEvent.Action.AUTH_LOCKED_OUT) == 2
+    # A colleague behind the attacker's address still signs in.
+    assert _login(client, "colleague_p", PASSWORD, ip="203.0.113.9").status_code == 302
 
 
 @pytest.mark.django_db
-def test_lockout_follows_the_username_to_another_address(client, lead):
+def test_the_real_user_signs_in_from_their_own_address_while_attacked_from_another(client, lead):
     for _ in range(5):
-        _login(client, "lead_p", "wrong", ip="10.0.0.1")
-    assert _login(client, "lead_p", PASSWORD, ip="10.9.9.9").status_code == 429
+        _login(client, "lead_p", "wrong", ip="203.0.113.9")
+    assert _login(client, "lead_p", PASSWORD, ip="203.0.113.9").status_code == 429
+    assert _login(client, "lead_p", PASSWORD, ip="10.0.0.1").status_code == 302
+
+
+@pytest.mark.django_db
+def test_guessing_from_many_addresses_slows_the_username_but_not_its_usual_address(client, lead, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    assert _login(client, "lead_p", PASSWORD, ip="10.0.0.1").status_code == 302  # the lead's usual desk
+    client.post(reverse("logout"))
+    for n in range(10):  # the per-username ceiling, 5 from each of two addresses
+        _login(client, "lead_p", "wrong", ip=f"203.0.113.{n // 5}")
+    slowed = _login(client, "lead_p", PASSWORD, ip="198.51.100.7")
+    assert slowed.status_code == 429
+    assert slowed["Retry-After"] == "1"
+    assert b"Wait 1 second and try again" in slowed.content
+    assert _actions(AuditEvent.Action.AUTH_LOGIN_SLOWED) == 1
+    # Not locked: a second later the same try works, and the usual address was never slowed.
+    assert _login(client, "lead_p", PASSWORD, ip="10.0.0.1").status_code == 302
+    client.post(reverse("logout"))
+    time_machine.shift(timedelta(seconds=1))
+    assert _login(client, "lead_p", PASSWORD, ip="198.51.100.7").status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_address_spraying_many_usernames_is_slowed_and_cannot_lock_anyone(client, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    for n in range(25):
+        UserFactory(username=f"sprayed{n}")
+    statuses = [_login(client, f"sprayed{n}", "Winter2026!", ip="203.0.113.7").status_code for n in range(20)]
+    assert statuses == [200] * 20  # one try per username: no pair reaches its lock
+    # Past the address's ceiling each try waits 1, 2, 4 ... seconds after the last failure.
+    slowed = _login(client, "sprayed20", "Winter2026!", ip="203.0.113.7")
+    assert (slowed.status_code, slowed["Retry-After"]) == (429, "1")
+    # The admin site's sign-in is behind the same throttle.
+    admin_try = client.post(
+        reverse("admin:login"), {"username": "sprayed20", "password": "Winter2026!"}, REMOTE_ADDR="203.0.113.7"
+    )
+    assert admin_try.status_code == 429
+    time_machine.shift(timedelta(seconds=1))
+    assert _login(client, "sprayed20", "Winter2026!", ip="203.0.113.7").status_code == 200
+    assert _login(client, "sprayed21", "Winter2026!", ip="203.0.113.7")["Retry-After"] == "2"
+    time_machine.shift(timedelta(seconds=2))
+    # The wait is seconds, not the cool-off: someone on that address signs in once it has passed.
+    assert _login(client, "sprayed22", PASSWORD, ip="203.0.113.7").status_code == 302
+    client.post(reverse("logout"))
+    # Nobody was locked: every sprayed user signs in from elsewhere.
+    for n in range(21):
+        assert _login(client, f"sprayed{n}", PASSWORD, ip="198.51.100.1").status_code == 302
+        client.post(reverse("logout"))
+    assert _actions(AuditEvent.Action.AUTH_LOCKED_OUT) == 0
+    assert _actions(AuditEvent.Action.AUTH_LOGIN_FAILED) == 21
+    assert _actions(AuditEvent.Action.AUTH_LOGIN_SLOWED) == 3
 
 
 @pytest.mark.django_db
@@ -47,18 +104,19 @@ def test_lockout_lifts_after_the_cool_off(client, lead, time_machine):
     for _ in range(5):
         _login(client, "lead_p", "wrong")
     assert _login(client, "lead_p", PASSWORD).status_code == 429
-    time_machine.shift(timedelta(minutes=31))
+    time_machine.shift(timedelta(minutes=29))
+    assert _login(client, "lead_p", PASSWORD).status_code == 429  # tries while locked do not extend it
+    time_machine.shift(timedelta(minutes=2))
     assert _login(client, "lead_p", PASSWORD).status_code == 302
 
 
 @pytest.mark.django_db
-def test_password_spraying_from_one_address_is_stopped(client):
-    for n in range(25):
-        UserFactory(username=f"sprayed{n}")
-    statuses = [_login(client, f"sprayed{n}", "Winter2026!", ip="203.0.113.7").status_code for n in range(20)]
-    assert statuses == [200] * 19 + [429]  # the 20th failure from one address locks the address
-    assert _login(client, "sprayed21", PASSWORD, ip="203.0.113.7").status_code == 429
-    assert _login(client, "sprayed22", PASSWORD, ip="198.51.100.1").status_code == 302
+def test_a_success_resets_the_count(client, lead):
+    for _ in range(4):
+        _login(client, "lead_p", "wrong")
+    assert _login(client, "lead_p", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    assert [_login(client, "lead_p", "wrong").status_code for _ in range(5)] == [200, 200, 200, 200, 429]
 
 
 @pytest.mark.django_db
@@ -66,6 +124,8 @@ def test_forged_forwarded_for_header_does_not_dodge_the_lockout(client, lead):
     for n in range(5):
         _login(client, "lead_p", "wrong", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
     assert _login(client, "lead_p", PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
+    # Nor can a forged header pin the lockout on someone else's address.
+    assert _login(client, "lead_p", PASSWORD, ip="10.0.0.2", HTTP_X_FORWARDED_FOR="10.0.0.1").status_code == 302
 
 
 @pytest.mark.django_db
@@ -74,6 +134,10 @@ def test_unknown_user_and_wrong_password_look_the_same(client, lead):
     wrong = _login(client, "lead_p", "whatever", ip="10.1.1.2")
     assert unknown.status_code == wrong.status_code == 200
     assert unknown.context["form"].non_field_errors() == wrong.context["form"].non_field_errors()
+    # And they are locked alike.
+    unknown = [_login(client, "nobody_here", "whatever", ip="10.1.1.1").status_code for _ in range(5)]
+    known = [_login(client, "lead_p", "whatever", ip="10.1.1.2").status_code for _ in range(5)]
+    assert unknown == known == [200, 200, 200, 429, 429]
 
 
 def _enrol(client, user):

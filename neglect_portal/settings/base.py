@@ -63,9 +63,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "accounts.middleware.RequestIdMiddleware",
+    # Outermost after the request id, so it sees every answer last: HEAD answers lose their body.
+    "common.middleware.HeadWithoutBodyMiddleware",
     "accounts.middleware.SensitivePostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before sessions, authentication and CSRF, so that nothing reads an oversized body first; after
+    # the security headers, so that its 413 carries them too.
+    "common.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,6 +85,27 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 page.
     "axes.middleware.AxesMiddleware",
+]
+
+# --- Request limits (docs/security.md, R21) ------------------------------------------------------
+# gunicorn has no body-size setting, so Django bounds every request: RequestSizeLimitMiddleware refuses a
+# declared Content-Length over the limit before reading, and CappedUploadHandler stops a file upload
+# past its cap. The largest ordinary form (every text box full) is well under 1 MB.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=1024 * 1024)
+# Pages that accept a file, by resolved URL name, each with the setting holding its file cap. Only these
+# get a larger body limit (the cap plus REQUEST_MAX_BYTES for the other fields and the envelope).
+REQUEST_UPLOAD_PAGES = {"chronology:import": "CHRONOLOGY_IMPORT_MAX_BYTES"}
+# Form fields other than files, in memory; the same bound as the body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+# Files above this are written to a temporary file while they arrive (never more than the cap).
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+# The largest form (a GCP2 area) has under 100 fields; the import sends one file.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=500)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=5)
+FILE_UPLOAD_HANDLERS = [
+    "common.uploads.CappedUploadHandler",  # first: counts every file's bytes and stops past the cap
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
 ROOT_URLCONF = "neglect_portal.urls"
@@ -160,17 +186,26 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# --- Sign-in protection (django-axes) -----------------------------------------------------------
-# Failures are counted per username (5, from any address) and per client address (20, across any
-# usernames: stops password spraying without locking out a whole office behind one NAT address).
-# A lockout lifts after the cool-off; a successful sign-in resets the count.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
-PORTAL_LOCKOUT_LIMITS = [AXES_FAILURE_LIMIT, env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)]
+# --- Sign-in protection (django-axes; docs/security.md, R10) -------------------------------------
+# Only a (username, address) pair is locked, after 5 failures, until the cool-off ends: someone
+# elsewhere cannot lock a colleague out, whether by guessing their username from another address or
+# by spraying from the office's shared address. The wider ceilings (per username from any address, per
+# address across usernames) slow rather than lock (accounts.backends.sign_in_delay): 429 with a
+# Retry-After of 1, 2, 4 ... seconds, at most LOGIN_SLOW_MAX_SECONDS. A refusal, not a server-side
+# sleep, so that an attacker cannot tie up the web server's few threads. A success resets the pair.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURES_BEFORE_LOCKOUT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
 AXES_RESET_ON_SUCCESS = True
+# A try while the pair is locked checks no password, so it is not counted: hammering one's own locked
+# pair must not push the username past its ceiling and slow the real user.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_HANDLER = "accounts.backends.TieredLockoutHandler"
+LOGIN_SLOW_AFTER_PER_USERNAME = env.int("LOGIN_SLOW_AFTER_PER_USERNAME", default=10)
+LOGIN_SLOW_AFTER_PER_ADDRESS = env.int("LOGIN_SLOW_AFTER_PER_ADDRESS", default=20)
+LOGIN_SLOW_MAX_SECONDS = env.int("LOGIN_SLOW_MAX_SECONDS", default=30)
+# An address this username signed in from within this many days is not slowed by the username's ceiling.
+LOGIN_KNOWN_ADDRESS_DAYS = 30
 # The client address is REMOTE_ADDR only: our reverse proxy sets it, clients cannot forge it.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
