@@ -14,10 +14,12 @@ app="${3:-portal_app}"
 : "${PORTAL_OWNER_PASSWORD:?set PORTAL_OWNER_PASSWORD}"
 : "${PORTAL_APP_PASSWORD:?set PORTAL_APP_PASSWORD}"
 
-# Passwords reach psql as variables (:'name' quotes them), so they never appear in `ps` or the SQL log.
-psql -v ON_ERROR_STOP=1 -q -d postgres \
-  -v owner="$owner" -v app="$app" -v database="$database" \
-  -v owner_password="$PORTAL_OWNER_PASSWORD" -v app_password="$PORTAL_APP_PASSWORD" <<'SQL'
+# psql reads the passwords from the environment itself (\getenv, psql 15 and later), so they are never
+# on a command line (`ps` would show them); :'name' quotes them into the SQL.
+export PORTAL_OWNER_PASSWORD PORTAL_APP_PASSWORD
+psql -v ON_ERROR_STOP=1 -q -d postgres -v owner="$owner" -v app="$app" -v database="$database" <<'SQL'
+\getenv owner_password PORTAL_OWNER_PASSWORD
+\getenv app_password PORTAL_APP_PASSWORD
 SELECT format('CREATE ROLE %I LOGIN', :'owner') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'owner')
 \gexec
 SELECT format('CREATE ROLE %I LOGIN', :'app') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app')
