@@ -144,8 +144,10 @@ def test_lead_completes_a_repeat_and_practitioner_reads_it(live_server, page: Pa
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_signing_out_clears_the_gcp2_drafts_kept_in_the_tab(live_server, page: Page):
-    UserFactory(username="lead", agency=AgencyFactory(name="Northbridge Children's Social Care"))
+def test_gcp2_drafts_in_the_tab_go_at_sign_out_and_reach_nobody_else(live_server, page: Page):
+    agency = AgencyFactory(name="Northbridge Children's Social Care")
+    lead = UserFactory(username="lead", agency=agency)
+    colleague = UserFactory(username="colleague", agency=agency)
     base = live_server.url
     sign_in(page, base, "lead")
     page.evaluate(
@@ -155,7 +157,18 @@ def test_signing_out_clears_the_gcp2_drafts_kept_in_the_tab(live_server, page: P
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sign in")
     assert page.evaluate("() => sessionStorage.getItem('gcp2:draft-1:A')") is None
     assert page.evaluate("() => sessionStorage.getItem('other')") == "x"  # only the portal's drafts go
-    # The sign-in page clears them too, as when an expired session lands there.
-    page.evaluate("() => sessionStorage.setItem('gcp2:draft-2:B', 'left over')")
+    # A session that expired keeps its drafts for the person who typed them (the sign-in page leaves
+    # them), but someone else signing in at this tab finds the drafts gone on their first page.
+    page.evaluate(
+        "([lead, colleague]) => { sessionStorage.setItem('gcp2:draft-2:B', JSON.stringify({owner: colleague}));"
+        " sessionStorage.setItem('gcp2:draft-3:C', JSON.stringify({owner: lead})); }",
+        [str(lead.pk), str(colleague.pk)],
+    )
     page.reload()
-    assert page.evaluate("() => sessionStorage.getItem('gcp2:draft-2:B')") is None
+    assert page.evaluate("() => sessionStorage.getItem('gcp2:draft-2:B')") is not None
+    page.get_by_label("Username").fill("colleague")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert page.evaluate("() => sessionStorage.getItem('gcp2:draft-2:B')") is not None  # the colleague's own
+    assert page.evaluate("() => sessionStorage.getItem('gcp2:draft-3:C')") is None  # the lead's, gone

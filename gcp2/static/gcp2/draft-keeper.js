@@ -1,7 +1,7 @@
 /* Keeps what an assessor types in a GCP2 draft form in this browser tab (sessionStorage) until it is
-   saved, so a page left by mistake or a refused save loses nothing. Signing out, or reaching the
-   sign-in page after the session expired, clears the copies (static/portal/portal.js): the next person
-   at a shared computer must not be handed them. The copy is put back only
+   saved, so a page left by mistake, a refused save or an expired session loses nothing. Each copy
+   names the person who typed it and is put back only for them; signing out clears the copies, and
+   anyone else signing in at this tab finds them gone (static/portal/portal.js). The copy is put back only
    onto the same version of the draft it was typed against: if someone saved since, the server's
    newer values stay and the copy is dropped. sessionStorage ends with the tab. */
 (function () {
@@ -11,6 +11,7 @@
   var key = form.getAttribute("data-draft-key");
   var versionInput = form.querySelector("input[name=version]");
   var version = versionInput ? versionInput.value : "";
+  var owner = document.body.getAttribute("data-portal-user");
 
   function fields() {
     return Array.prototype.filter.call(form.elements, function (el) {
@@ -33,7 +34,7 @@
   var original = JSON.stringify(snapshot());
   var stored = null;
   try { stored = JSON.parse(window.sessionStorage.getItem(key) || "null"); } catch (e) { stored = null; }
-  if (stored && stored.version === version && JSON.stringify(stored.values) !== original) {
+  if (stored && stored.owner === owner && stored.version === version && JSON.stringify(stored.values) !== original) {
     fields().forEach(function (el) {
       if (!(el.name in stored.values)) { return; }
       if (el.type === "radio") { el.checked = el.value === stored.values[el.name]; }
@@ -46,7 +47,7 @@
   }
 
   function keep() {
-    window.sessionStorage.setItem(key, JSON.stringify({ version: version, values: snapshot() }));
+    window.sessionStorage.setItem(key, JSON.stringify({ owner: owner, version: version, values: snapshot() }));
   }
   form.addEventListener("input", keep);
   form.addEventListener("change", keep);
