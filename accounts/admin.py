@@ -98,24 +98,35 @@ class CapabilityAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
-    list_display = ("name", "key", "rank")
-    filter_horizontal = ("capabilities",)
+class AccessChangesAuditedMixin:
+    """Audits a saved change to what the record grants, with before and after (accounts/services.py).
 
-    # The capabilities are saved with the related fields, after the role itself: snapshot before the
-    # role's save and compare after theirs.
+    Many-to-many fields (roles, capabilities, groups) are saved with the related fields, after the record
+    itself: the snapshot is read from the database before the record's save (by then `obj` already holds
+    the form's values) and compared after the related fields'. Each admin using it defines
+    `access_snapshot(pk)` and `access_record(request, obj, before)`."""
+
     def save_model(self, request, obj, form, change) -> None:
-        form._access_before = services.role_snapshot(obj.pk) if change else {}
+        form._access_before = self.access_snapshot(obj.pk) if change else {}
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
-        services.role_record(by=request.user, role=form.instance, before=form._access_before, request=request)
+        self.access_record(request, form.instance, form._access_before)
+
+
+@admin.register(Role)
+class RoleAdmin(AccessChangesAuditedMixin, admin.ModelAdmin):
+    list_display = ("name", "key", "rank")
+    filter_horizontal = ("capabilities",)
+    access_snapshot = staticmethod(services.role_snapshot)
+
+    def access_record(self, request, obj, before: dict) -> None:
+        services.role_record(by=request.user, role=obj, before=before, request=request)
 
 
 @admin.register(User)
-class UserAdmin(AuditedReadsMixin, NoCaseRecordsOnDeletePagesMixin, DjangoUserAdmin):
+class UserAdmin(AccessChangesAuditedMixin, AuditedReadsMixin, NoCaseRecordsOnDeletePagesMixin, DjangoUserAdmin):
     actions = ["reset_two_factor"]
     list_display = ("username", "first_name", "last_name", "job_title", "agency", "team", "is_active")
     list_filter = ("roles", "agency", "is_active")
@@ -139,15 +150,10 @@ class UserAdmin(AuditedReadsMixin, NoCaseRecordsOnDeletePagesMixin, DjangoUserAd
         ),
     )
 
-    # Roles, groups and permissions are saved with the related fields, after the person: snapshot before
-    # the person's save (from the database, as `obj` already holds the form's values) and compare after.
-    def save_model(self, request, obj, form, change) -> None:
-        form._access_before = services.user_access_snapshot(obj.pk) if change else {}
-        super().save_model(request, obj, form, change)
+    access_snapshot = staticmethod(services.user_access_snapshot)
 
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        services.user_access_record(by=request.user, user=form.instance, before=form._access_before, request=request)
+    def access_record(self, request, obj, before: dict) -> None:
+        services.user_access_record(by=request.user, user=obj, before=before, request=request)
 
     @admin.action(description="Reset two-factor sign-in (they set it up again at their next sign-in)")
     def reset_two_factor(self, request, queryset) -> None:

@@ -107,18 +107,28 @@ def _changes(before: dict, after: dict) -> dict:
     }
 
 
-def user_access_record(*, by: User, user: User, before: dict, request=None):
-    """Audit a saved change to a person's access against `before` (their `user_access_snapshot` taken
-    before the change; empty for a new account). Nothing is written when nothing that matters changed."""
-    change = _changes(before, user_access_snapshot(user.pk))
+def _record_changes(*, by: User, action: str, target, about: dict, before: dict, after: dict, request):
+    """One audit row with what changed, before and after (`before` empty: the record is new); nothing when
+    nothing in `after` changed."""
+    change = _changes(before, after)
     if not change["changed"]:
         return None
     return audit.record(
-        actor=by,
+        actor=by, action=action, target=target, request=request, data={**about, "created": not before, **change}
+    )
+
+
+def user_access_record(*, by: User, user: User, before: dict, request=None):
+    """Audit a saved change to a person's access against `before` (their `user_access_snapshot` taken
+    before the change; empty for a new account). Nothing is written when nothing that matters changed."""
+    return _record_changes(
+        by=by,
         action=AuditEvent.Action.ACCOUNT_ACCESS_CHANGED,
         target=user,
+        about={"user_id": user.pk},
+        before=before,
+        after=user_access_snapshot(user.pk),
         request=request,
-        data={"user_id": user.pk, "created": not before, **change},
     )
 
 
@@ -149,15 +159,14 @@ def role_snapshot(role_id: int) -> dict:
 
 def role_record(*, by: User, role: Role, before: dict, request=None):
     """Audit a saved change to what a role grants (everyone holding it gains or loses it at once)."""
-    change = _changes(before, role_snapshot(role.pk))
-    if not change["changed"]:
-        return None
-    return audit.record(
-        actor=by,
+    return _record_changes(
+        by=by,
         action=AuditEvent.Action.ACCOUNT_ROLE_CHANGED,
         target=role,
+        about={"role": {"key": role.key, "name": role.name}},
+        before=before,
+        after=role_snapshot(role.pk),
         request=request,
-        data={"role": {"key": role.key, "name": role.name}, "created": not before, **change},
     )
 
 
