@@ -11,6 +11,9 @@ from neglect_portal import health
 # builds its patterns below).
 admin.site.login = account_views.sign_in_throttled(admin.site.login)
 
+# A database outage is a calm 503, anything else the 500 page (common/errors.py).
+handler500 = "common.errors.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     # Sign-in (Django's view behind our throttle), sign-out (POST only), password change and reset
@@ -21,7 +24,10 @@ urlpatterns = [
     path("accounts/mfa/verify/", account_views.mfa_verify, name="mfa_verify"),
     path("accounts/confirm/", account_views.confirm_identity, name="confirm_identity"),
     path("accounts/mfa/backup-codes/", account_views.mfa_backup_codes, name="mfa_backup_codes"),
-    path("healthz", health.healthz, name="healthz"),
+    # Readiness for load balancers, liveness, and a status for monitoring (neglect_portal/health.py).
+    path("healthz", health.ready, name="healthz"),
+    path("healthz/live", health.live, name="healthz_live"),
+    path("healthz/status", health.status, name="healthz_status"),
     path("glossary/", glossary, name="glossary"),
     path("cases/", include("cases.urls")),
     path("cases/", include("dashboards.urls")),

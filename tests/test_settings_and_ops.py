@@ -87,25 +87,12 @@ def test_seed_demo_is_idempotent_and_gives_practitioner_some_cases_only():
 
 
 @pytest.mark.django_db
-def test_healthz_reports_database_and_broker_without_login(client):
-    response = client.get(reverse("healthz"))
+def test_health_status_reports_database_and_broker_without_login(client):
+    response = client.get(reverse("healthz_status"))
     assert response.status_code == 200, response.json()
-    assert response.json() == {"status": "ok", "database": True, "broker": True}
+    body = response.json()
+    assert (body["status"], body["database"], body["broker"]) == ("ok", True, True)
     assert response["Cache-Control"].startswith("max-age=0")
-
-
-@pytest.mark.django_db
-def test_healthz_reports_a_broker_that_is_down(client):
-    from neglect_portal.celery import app
-
-    original = app.conf.broker_write_url
-    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # a real connection to a closed port
-    try:
-        response = client.get(reverse("healthz"))
-    finally:
-        app.conf.broker_write_url = original
-    assert response.status_code == 503
-    assert response.json()["broker"] is False and response.json()["database"] is True
 
 
 @pytest.mark.django_db

@@ -29,6 +29,8 @@ PERMISSIONS = {
     "login": "public",
     "logout": "post_only",
     "healthz": "public",
+    "healthz_live": "public",
+    "healthz_status": "public",
     "glossary": "login",
     "password_reset": "public",
     "password_reset_done": "public",

@@ -274,6 +274,21 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="neglect-portal@localhost")
 
+# --- Cache ------------------------------------------------------------------------------------
+# CACHE_URL, e.g. redis://127.0.0.1:6379/2, shares one cache between the web processes. Only values the
+# portal can recompute are cached, and the Redis backend answers as a miss while Redis is down
+# (common/cache.py). Without it each process has its own memory cache.
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "common.cache.TolerantRedisCache",
+            "LOCATION": CACHE_URL,
+            # Half a second to connect or answer: a cache that has gone quiet must not hold up the page.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
 # --- Celery -----------------------------------------------------------------------------------
 # CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0. Default: the filesystem transport under var/,
 # which needs no server and is what `make run` uses.
@@ -325,7 +340,11 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "accounts.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "accounts.logging.RequestIdFilter"},
+        # One traceback a minute per kind of failure, however many requests fail (common/logging.py).
+        "repeated_tracebacks": {"()": "common.logging.RepeatedTracebackFilter"},
+    },
     "formatters": {
         "json": {"()": "accounts.logging.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -334,7 +353,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": env.str("LOG_FORMAT", default="json"),
-            "filters": ["request_id"],
+            "filters": ["request_id", "repeated_tracebacks"],
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
