@@ -74,7 +74,7 @@ test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 	# Migrations are excluded: they hold only constant DDL (triggers), which bandit reads as SQL injection.
 	$(VENV)/bin/bandit --quiet --recursive --severity-level medium --exclude '*/migrations/*' $(APPS) neglect_portal
-	$(TEST_ENV) $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
 	bash scripts/test-services.sh
