@@ -51,6 +51,7 @@ def start(*, case: Case, by: User, upload) -> ImportJob:
     ensure_open(case)
     if by.agency_id is None:
         raise ValidationError("Only staff of a partner agency can import into the chronology.")
+    upload.seek(0)
     rows = imports.read_upload(upload)  # refuses an oversized file before reading it
     upload.seek(0)
     job = ImportJob.objects.create(
