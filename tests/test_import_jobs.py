@@ -281,3 +281,38 @@ def test_a_real_worker_on_redis_runs_a_job_queued_while_the_broker_was_down(
     body = client.get(_job_url(job)).content.decode()
     assert "1,199 imported; 1 had problems and was not imported." in body
     assert "record_type &#x27;letter&#x27; must be event, appointment or ae_attendance." in body
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_phone_browser_without_javascript_the_job_page_updates_itself_to_the_result(
+    browser, live_server, case, member, monkeypatch, tmp_path
+):
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD
+
+    monkeypatch.setattr(tasks.run_import, "delay", lambda job_id: None)  # the test runs the job itself
+    rows = _rows(case, 30)
+    rows[4]["child_first_name"] = "Nobody"
+    upload = tmp_path / "health-visits.csv"
+    upload.write_bytes(_csv(rows))
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", member.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button:has-text('Sign in')")
+        page.goto(f"{live_server.url}{reverse('chronology:import', args=[case.reference])}")
+        page.set_input_files("input[name=file]", str(upload))
+        page.click("button:has-text('Import')")
+        expect(page.locator("[role=status]")).to_contain_text("Waiting to start. 0 of 30 rows checked.")
+        import_jobs.run(ImportJob.objects.get().pk)
+        # No script and no click: the page's Refresh header brings the result.
+        expect(page.locator("[role=status]")).to_contain_text(
+            "Finished. 29 imported; 1 had problems and was not imported.", timeout=10_000
+        )
+        expect(page.locator("table")).to_contain_text("No child in this household has that first name")
+    finally:
+        context.close()
