@@ -7,6 +7,7 @@ chronology.services.import_rows saves the good rows. The column guide is in the 
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -47,6 +48,8 @@ RECORD_TYPES = {
     "a&e attendance": "ae_attendance",
 }
 MAX_ROWS = 5000
+# How often a background import writes how far it has got: often enough to move, rarely enough to cost nothing.
+PROGRESS_EVERY = 250
 # No event in a child's chronology is older than this; an earlier date is a partner system's "no date".
 EARLIEST_EVENT_ON = date(1900, 1, 1)
 
@@ -170,13 +173,18 @@ def _children_index(case: Case) -> dict:
     }
 
 
-def check_rows(case: Case, rows: list[dict]) -> list[ImportRow]:
-    """Check every row; each result carries either values ready for the services or problems."""
+def check_rows(case: Case, rows: list[dict], progress: Callable[[int], None] | None = None) -> list[ImportRow]:
+    """Check every row; each result carries either values ready for the services or problems.
+
+    `progress`, if given, is told how many rows have been checked every PROGRESS_EVERY rows and at the end
+    (the background import writes it to its job, chronology/import_jobs.py)."""
     today = timezone.localdate()
     children = _children_index(case)
     seen_refs: dict[str, int] = {}
     results = []
     for index, row in enumerate(rows, start=2):
+        if progress is not None and index > 2 and (index - 2) % PROGRESS_EVERY == 0:
+            progress(index - 2)
         if not any(row.values()):
             continue  # spreadsheets often end with blank lines
         problems: list[str] = []
@@ -262,4 +270,6 @@ def check_rows(case: Case, rows: list[dict]) -> list[ImportRow]:
                 problems.append("An appointment in the future cannot have been attended or missed yet.")
         result.values = values
         results.append(result)
+    if progress is not None:
+        progress(len(rows))
     return results

@@ -403,6 +403,50 @@ class ChronologySettings(models.Model):
         return settings_row
 
 
+class ImportJob(models.Model):
+    """One upload of a partner's CSV, checked and saved by a Celery task (chronology/import_jobs.py).
+
+    Not a practice record: a working row the task updates as it goes (status, progress), so it is
+    not append-only. The uploaded bytes are kept only until the job ends; what stays is the outcome
+    the import page shows: row numbers, references and the plain-words problems of refused rows.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Checking the rows"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Could not finish"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="import_jobs")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=255)
+    # Bounded by CHRONOLOGY_IMPORT_MAX_BYTES (the upload page refuses larger files); emptied when the job ends.
+    upload = models.BinaryField(null=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    # {"imported": [row numbers], "skipped": [row numbers], "refused": [{"number", "reference", "problems"}]}
+    result = models.JSONField(default=dict, blank=True)
+    failure = models.CharField(max_length=300, blank=True)  # plain words, shown on the job page
+    attempts = models.PositiveSmallIntegerField(default=0)  # each claim by a worker counts one
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Written with each progress step: a running job whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"], name="chron_importjob_waiting")]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
 class EffectiveEntry(models.Model):
     """What an entry says now: its own values, or those of the correction in force. A database view
     (migration 0004), read-only; every reader of dates, children, types, significance or forms of

@@ -20,6 +20,7 @@ urlpatterns = [
     path("<caseref:reference>/chronology/export.csv", views.export_csv, name="export_csv"),
     path("<caseref:reference>/chronology/court.pdf", views.export_court_pdf, name="export_court_pdf"),
     path("<caseref:reference>/chronology/import/", views.import_csv, name="import"),
+    path("<caseref:reference>/chronology/import/<uuid:job_id>/", views.import_job, name="import_job"),
     path("<caseref:reference>/appointments/", views.appointments, name="appointments"),
     path("<caseref:reference>/appointments/new/", views.appointment_new, name="appointment_new"),
     path(

@@ -24,7 +24,7 @@ from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
 from cases.views import conflict_page
-from chronology import exports, imports, selectors, services
+from chronology import exports, import_jobs, imports, selectors, services
 from chronology.forms import (
     AppointmentForm,
     ConcernForm,
@@ -36,7 +36,7 @@ from chronology.forms import (
     OutcomeForm,
     TimelineFilterForm,
 )
-from chronology.models import Amendment, Appointment, Entry, EventType
+from chronology.models import Amendment, Appointment, Entry, EventType, ImportJob
 from common.conflicts import VersionConflict
 from common.dates import in_words
 from common.views import INVALID, DuplicateSubmission, apply_service_errors, form_page, saved_once
@@ -728,12 +728,9 @@ def export_court_pdf(request: HttpRequest, case: Case) -> HttpResponse:
     return exports.pdf_response(request, case, entries, export_id=event.pk, court_since=since)
 
 
-def _rows(rows: list) -> str:
-    return f"{len(rows)} row{'' if len(rows) == 1 else 's'}"
-
-
 @access.case_view(methods=("GET", "POST"), write=True)
 def import_csv(request: HttpRequest, case: Case) -> HttpResponse:
+    """Check the file as a whole (size, type, columns, row count) and hand it to a background job."""
     if request.user.agency_id is None:
         raise PermissionDenied("Only staff of a partner agency can import into the chronology.")
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -743,29 +740,41 @@ def import_csv(request: HttpRequest, case: Case) -> HttpResponse:
         "columns": imports.COLUMNS,
         "active": "import",
         "max_mb": settings.CHRONOLOGY_IMPORT_MAX_BYTES / 1_048_576,
+        "recent_jobs": ImportJob.objects.filter(case=case, uploaded_by=request.user)
+        .defer("upload", "result")
+        .order_by("-created_at")[:5],
     }
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "chronology/import.html", context, status=INVALID)
         try:
-            rows = imports.read_upload(form.cleaned_data["file"])
+            job = import_jobs.start(case=case, by=request.user, upload=form.cleaned_data["file"])
         except imports.UploadRefused as refusal:
             form.add_error("file", str(refusal))
             messages.error(request, "The file was not imported. Nothing has been added.")
             return render(request, "chronology/import.html", context, status=refusal.status)
-        report = services.import_rows(case=case, by=request.user, rows=imports.check_rows(case, rows))
-        context["report"] = report
-        summary = f"{_rows(report.imported)} imported"
-        if report.skipped:
-            summary += f"; {_rows(report.skipped)} already imported before, skipped"
-        if report.refused:
-            messages.warning(
-                request,
-                f"{summary}; {_rows(report.refused)} had problems and were not "
-                "imported. Fix them and upload the file again: rows already imported "
-                "will be skipped.",
-            )
-        else:
-            messages.success(request, f"{summary}.")
-        return render(request, "chronology/import.html", context)
+        except ValidationError as error:  # the case closed since the page was opened
+            apply_service_errors(form, error)
+            return render(request, "chronology/import.html", context, status=INVALID)
+        return redirect("chronology:import_job", case.reference, job.pk)
     return render(request, "chronology/import.html", context)
+
+
+# Seconds between reloads of a job page while its job runs: the HTML "Refresh" header, which needs no
+# script (so the page works with JavaScript off and under the CSP) and stops once the job has ended.
+IMPORT_REFRESH_SECONDS = 2
+
+
+@access.case_view(methods=("GET",), write=True)
+def import_job(request: HttpRequest, case: Case, job_id) -> HttpResponse:
+    """How far a background import has got, then what happened to each row. Same access as the import."""
+    if request.user.agency_id is None:
+        raise PermissionDenied("Only staff of a partner agency can import into the chronology.")
+    job = get_object_or_404(ImportJob.objects.defer("upload"), pk=job_id, case=case)
+    context = {"case": case, "job": job, "active": "import"}
+    if job.status == ImportJob.Status.DONE:
+        context["report"] = import_jobs.report(job)
+    response = render(request, "chronology/import_job.html", context)
+    if not job.finished:
+        response["Refresh"] = str(IMPORT_REFRESH_SECONDS)
+    return response

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases.models import AccessGrant, Case, CaseMember, CaseReopening, ClosureReason, HouseholdMember, Person
-from chronology.models import Amendment, Appointment, AppointmentOutcome, Entry, OtherView
+from chronology.models import Amendment, Appointment, AppointmentOutcome, Entry, ImportJob, OtherView
 from gcp2.models import AreaGrade, SubAreaGrade
 from monitoring.models import Escalation, EscalationResponse, EscalationStage, FlagAcknowledgement
 from plans.models import MeetingRecord
@@ -107,6 +107,7 @@ def demo_like_case(lead, member, manager):
         recorded_at=timezone.now(),
         **canaries(AppointmentOutcome),
     )
+    ImportJob.objects.create(case=case, uploaded_by=member, **canaries(ImportJob))
     assessment = AssessmentFactory(case=case, child=child, grades=3, **canaries(AssessmentFactory._meta.model))
     for grade in SubAreaGrade.objects.filter(assessment=assessment):
         SubAreaGrade.objects.filter(pk=grade.pk).update(**canaries(SubAreaGrade))

@@ -1,5 +1,8 @@
 """Partner CSV import: every row checked, good rows in, bad rows reported by number and reason,
-the same file twice adds nothing, and bad files get a clear message (never a 500)."""
+the same file twice adds nothing, and bad files get a clear message (never a 500).
+
+The upload page queues a background job (tests/test_import_jobs.py tests the job itself); here `_upload`
+runs the job as the worker would and returns the job page, which shows what happened to each row."""
 
 import csv
 import io
@@ -14,8 +17,9 @@ from django.utils import timezone
 from accounts.models import User
 from audit.models import AuditEvent
 from cases.models import Case
+from chronology import import_jobs
 from chronology.imports import COLUMNS
-from chronology.models import Appointment, AppointmentOutcome, Entry
+from chronology.models import Appointment, AppointmentOutcome, Entry, ImportJob
 from tests.conftest import SENTINEL_CHILD_NAME
 from tests.factories import CaseFactory, EntryFactory
 
@@ -52,10 +56,18 @@ def _csv(rows, columns=COLUMNS) -> bytes:
 
 
 def _upload(client, case, content: bytes, name="export.csv"):
-    return client.post(
+    """Upload as the page does; a file the page accepts is run as the worker runs it, and the job page,
+    with its report of every row, is what comes back. A refused file returns the upload page's answer."""
+    response = client.post(
         reverse("chronology:import", args=[case.reference]),
         {"file": SimpleUploadedFile(name, content, content_type="text/csv")},
     )
+    if response.status_code != 302:
+        return response
+    job = ImportJob.objects.filter(case=case).latest("created_at")
+    assert response.url == reverse("chronology:import_job", args=[case.reference, job.pk])
+    import_jobs.run(job.pk)
+    return client.get(response.url)
 
 
 @pytest.mark.django_db

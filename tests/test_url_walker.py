@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
 from cases.models import Case
+from chronology.models import ImportJob
 from monitoring import escalations as ladder
 from monitoring.models import Escalation, Flag
 from tests.factories import (
@@ -102,6 +103,7 @@ PERMISSIONS = {
     "chronology:export_csv": "write",
     "chronology:export_court_pdf": "write",
     "chronology:import": "write",
+    "chronology:import_job": "write",
     "chronology:appointments": "read",
     "chronology:appointment_new": "write",
     "chronology:appointment_outcome": "write",
@@ -289,6 +291,8 @@ def _case_url(name: str, case: Case) -> str:
         kwargs["appointment_id"] = AppointmentFactory(case=case, child=child, outcome="was_not_brought").pk
     if name == "chronology:child":
         kwargs["person_id"] = child.pk
+    if name == "chronology:import_job":
+        kwargs["job_id"] = ImportJob.objects.create(case=case, uploaded_by=case.lead_professional, file_name="x.csv").pk
     return reverse(name, kwargs=kwargs)
 
 

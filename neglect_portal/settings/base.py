@@ -331,6 +331,9 @@ CELERY_BEAT_SCHEDULE = {
     "send-notifications": {"task": "cases.tasks.send_notifications", "schedule": crontab(minute="*/5")},
     # Hourly: flags left unacknowledged and long plans escalate; unanswered stages move up.
     "advance-escalations": {"task": "cases.tasks.advance_escalations", "schedule": crontab(minute=5)},
+    # Every minute: partner imports still waiting (broker down at upload) or left by a dead worker are
+    # asked for again (chronology/import_jobs.py).
+    "resume-imports": {"task": "chronology.tasks.resume_imports", "schedule": crontab()},
     # 07:00 each day: one email per person who chose a daily digest.
     "daily-digests": {"task": "cases.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
 }
