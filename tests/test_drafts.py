@@ -35,3 +35,12 @@ def test_a_refused_save_keeps_the_draft_and_a_saved_one_clears_it_once(client, c
 def test_a_draft_key_with_a_space_is_refused():
     with pytest.raises(ValueError):
         drafts.key("concern", "Amy Carter")
+
+
+@pytest.mark.django_db
+def test_plan_and_meeting_forms_keep_drafts_named_without_personal_data(client, case, lead):
+    client.force_login(lead)
+    plan_page = client.get(reverse("plans:plan_create", args=[case.reference])).content.decode()
+    assert f'data-keep-draft="plan-new:{case.reference}"' in plan_page
+    meeting_page = client.get(reverse("plans:meeting_record", args=[case.reference]), {"kind": "core_group"})
+    assert f'data-keep-draft="meeting:{case.reference}:core_group"' in meeting_page.content.decode()

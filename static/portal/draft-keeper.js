@@ -7,10 +7,10 @@
    someone saved since, the server's newer values stay and the copy is dropped.
 
    The copy goes only when the server says the save went through: the page after a successful save names
-   the key once in <meta name="portal-saved-drafts"> (common/drafts.py; docs/security.md, R44). Pressing the button is not
-   enough, since the save may still fail. Signing out clears every copy as the form is sent, and so does
-   "You have signed out"; a session that simply expired keeps them for the person who typed them, but the
-   first page anyone else sees signed in at this tab drops every copy that is not theirs.
+   the key once in <meta name="portal-saved-drafts"> (common/drafts.py; docs/security.md, R44). Pressing
+   the button is not enough, since the save may still fail. Signing out clears every copy as the form is
+   sent, and so does "You have signed out"; a session that simply expired keeps them for the person who
+   typed them, but the first page anyone else sees signed in at this tab drops every copy not theirs.
    sessionStorage ends with the tab. No inline script: the CSP forbids it. */
 (function () {
   "use strict";
