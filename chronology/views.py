@@ -37,6 +37,7 @@ from chronology.forms import (
     TimelineFilterForm,
 )
 from chronology.models import Amendment, Appointment, Entry, EventType, ImportJob
+from common import drafts
 from common.conflicts import VersionConflict
 from common.dates import in_words
 from common.views import INVALID, DuplicateSubmission, apply_service_errors, form_page, saved_once
@@ -309,25 +310,29 @@ def entry_detail(request: HttpRequest, case: Case, entry_id) -> HttpResponse:
 
 def _save_entry(request: HttpRequest, case: Case, page: str, form_class) -> HttpResponse:
     form = form_class(request.POST or None, case=case)
+    draft_key = drafts.key(page, case.reference)
     if request.method == "POST" and form.is_valid():
         try:
             with saved_once(form, by=request.user):
                 entry = services.entry_create(case=case, by=request.user, **form.values())
         except DuplicateSubmission:
+            drafts.saved(request, draft_key)
             messages.info(request, "This was already added to the chronology; it was not added twice.")
             return redirect("chronology:timeline", reference=case.reference)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
+            drafts.saved(request, draft_key)
             messages.success(request, "Added to the chronology.")
             return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
-    return _form_page(request, page, form, case)
+    return _form_page(request, page, form, case, keep_draft=draft_key)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
 def concern(request: HttpRequest, case: Case) -> HttpResponse:
     """Log a concern, or a missed appointment in one step (the appointment, its outcome and the entry)."""
     form = ConcernForm(request.POST or None, case=case, initial={"appointment_agency": request.user.agency_id})
+    draft_key = drafts.key("concern", case.reference)
     if request.method == "POST" and form.is_valid():
         try:
             with saved_once(form, by=request.user):
@@ -338,11 +343,13 @@ def concern(request: HttpRequest, case: Case) -> HttpResponse:
                 else:
                     entry = services.entry_create(case=case, by=request.user, **form.values())
         except DuplicateSubmission:
+            drafts.saved(request, draft_key)
             messages.info(request, "This was already added to the chronology; it was not added twice.")
             return redirect("chronology:timeline", reference=case.reference)
         except ValidationError as error:
             _missed_appointment_errors(form, error)
         else:
+            drafts.saved(request, draft_key)
             messages.success(
                 request,
                 "Missed appointment added to the chronology and to the appointments."
@@ -350,7 +357,7 @@ def concern(request: HttpRequest, case: Case) -> HttpResponse:
                 else "Added to the chronology.",
             )
             return redirect("chronology:entry", reference=case.reference, entry_id=entry.pk)
-    return _form_page(request, "concern", form, case, template="chronology/concern.html")
+    return _form_page(request, "concern", form, case, template="chronology/concern.html", keep_draft=draft_key)
 
 
 # missed_appointment_record's argument names, as the fields of "Log a concern" that carry them.

@@ -21,6 +21,7 @@ from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
 from cases.views import conflict_page
+from common import drafts
 from common.conflicts import VersionConflict
 from common.views import INVALID, apply_service_errors
 from gcp2 import pdf, selectors, services
@@ -113,6 +114,7 @@ def _step_url(case: Case, assessment: Assessment, step: str) -> str:
 
 def _after_save(request: HttpRequest, case: Case, assessment: Assessment, step: str) -> HttpResponse:
     codes = [code for code, _ in STEPS]
+    drafts.saved(request, drafts.key("gcp2", assessment.pk, step))
     if "stay" in request.POST:
         messages.success(request, "Saved. You can carry on later: the draft is kept.")
         return redirect(_step_url(case, assessment, step))

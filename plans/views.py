@@ -16,6 +16,7 @@ from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
 from cases.views import case_conflict_page, conflict_page
+from common import drafts
 from common.conflicts import VersionConflict
 from common.dates import in_words
 from common.views import DuplicateSubmission, apply_service_errors, form_page, saved_once
@@ -100,7 +101,14 @@ def plan_create(request: HttpRequest, case: Case) -> HttpResponse:
         PlanCreateForm(request.POST or None, initial=initial),
         outcome_formset(request.POST or None, extra=3),
     )
-    page = {"title": "Start a plan", "submit_label": "Save the plan", "form": form, "formset": formset}
+    draft_key = drafts.key("plan-new", case.reference)
+    page = {
+        "title": "Start a plan",
+        "submit_label": "Save the plan",
+        "form": form,
+        "formset": formset,
+        "keep_draft": draft_key,
+    }
     if request.method == "POST":
         if not (form.is_valid() and formset.is_valid()):
             return form_page(request, page, form, case, template=PLAN_FORM)
@@ -108,11 +116,13 @@ def plan_create(request: HttpRequest, case: Case) -> HttpResponse:
             with saved_once(form, by=request.user):
                 plan_services.plan_create(case=case, by=request.user, **form.values(), outcomes=_outcomes(formset))
         except DuplicateSubmission:
+            drafts.saved(request, draft_key)
             messages.info(request, "This plan was already saved; it was not saved twice.")
             return _to_plan(case)
         except ValidationError as error:
             apply_service_errors(form, error)
             return form_page(request, page, form, case, template=PLAN_FORM)
+        drafts.saved(request, draft_key)
         messages.success(request, "Plan saved. Now add the actions: who will do what, by when.")
         return _to_plan(case)
     return form_page(request, page, form, case, template=PLAN_FORM)
@@ -130,7 +140,14 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
     }
     form = PlanEditForm(request.POST or None, initial=initial)
     formset = outcome_formset(request.POST or None, plan=plan, extra=1)
-    page = {"title": "Change the plan", "submit_label": "Save the plan", "form": form, "formset": formset}
+    draft_key = drafts.key("plan", plan.pk)
+    page = {
+        "title": "Change the plan",
+        "submit_label": "Save the plan",
+        "form": form,
+        "formset": formset,
+        "keep_draft": draft_key,
+    }
     if request.method == "POST":
         if not (form.is_valid() and formset.is_valid()):
             return form_page(request, page, form, case, template=PLAN_FORM)
@@ -160,6 +177,7 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
             return form_page(request, page, form, case, template=PLAN_FORM)
+        drafts.saved(request, draft_key)
         messages.success(request, "Plan saved.")
         return _to_plan(case)
     return form_page(request, page, form, case, template=PLAN_FORM)
@@ -192,6 +210,7 @@ def outcome_add(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
         "title": "Add an outcome to the plan",
         "submit_label": "Add the outcome",
         "add_another": True,
+        "keep_draft": drafts.key("outcome-new", plan.pk),
         "intro": "An outcome says what must change for the child, by when, and how everyone will know. "
         "The plan's other outcomes stay as they are; add the actions for it next.",
     }
@@ -208,6 +227,7 @@ def outcome_add(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
                     how_we_will_know=data["how_we_will_know"],
                 )
         except DuplicateSubmission:
+            drafts.saved(request, page["keep_draft"])
             messages.info(request, ALREADY_SAVED)
             return _to_plan(case)
         except VersionConflict as conflict:
@@ -225,6 +245,7 @@ def outcome_add(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
+            drafts.saved(request, page["keep_draft"])
             messages.success(request, f"Outcome {outcome.number} added to the plan.")
             if "add_another" in request.POST:
                 return redirect("plans:outcome_add", reference=case.reference, plan_id=plan.pk)
@@ -240,6 +261,7 @@ def action_add(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
         "title": "Add an action to the plan",
         "submit_label": "Add the action",
         "add_another": True,
+        "keep_draft": drafts.key("action-new", plan.pk),
         "intro": "Every action has an owner (a person, an agency or both) and a date it is due by.",
     }
     if request.method == "POST" and form.is_valid():
@@ -247,11 +269,13 @@ def action_add(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
             with saved_once(form, by=request.user):
                 plan_services.action_add(plan=plan, by=request.user, **form.values())
         except DuplicateSubmission:
+            drafts.saved(request, page["keep_draft"])
             messages.info(request, ALREADY_SAVED)
             return _to_plan(case)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
+            drafts.saved(request, page["keep_draft"])
             messages.success(request, "Action added to the plan.")
             if "add_another" in request.POST:
                 return redirect("plans:action_add", reference=case.reference, plan_id=plan.pk)
@@ -361,7 +385,12 @@ def meeting_record(request: HttpRequest, case: Case) -> HttpResponse:
     intro = "Recording it schedules the next meeting, with its due date worked out from the local timescales."
     if kind in REVIEW_KINDS and plan is not None:
         intro += " Rate progress on every outcome of the plan."
-    page = {"title": f"Record a {label[0].lower()}{label[1:]}", "submit_label": "Save", "intro": intro}
+    page = {
+        "title": f"Record a {label[0].lower()}{label[1:]}",
+        "submit_label": "Save",
+        "intro": intro,
+        "keep_draft": drafts.key("meeting", case.reference, kind),
+    }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -380,11 +409,13 @@ def meeting_record(request: HttpRequest, case: Case) -> HttpResponse:
                     ratings={pk: plan_services.Rating(*r) for pk, r in form.ratings().items()},
                 )
         except DuplicateSubmission:
+            drafts.saved(request, page["keep_draft"])
             messages.info(request, ALREADY_SAVED)
             return _to_meetings(case)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
+            drafts.saved(request, page["keep_draft"])
             messages.success(request, f"{label} recorded.")
             return _to_meetings(case)
     return form_page(request, page, form, case)
@@ -398,6 +429,7 @@ def supervision_record(request: HttpRequest, case: Case) -> HttpResponse:
         "submit_label": "Save",
         "intro": f"Reflective supervision with {case.lead_professional.get_full_name()}, the lead professional. "
         f"Only the lead professional and their managers can read it.",
+        "keep_draft": drafts.key("supervision", case.reference),
     }
     if request.method == "POST" and form.is_valid():
         try:
@@ -410,11 +442,13 @@ def supervision_record(request: HttpRequest, case: Case) -> HttpResponse:
                     **form.values(),
                 )
         except DuplicateSubmission:
+            drafts.saved(request, page["keep_draft"])
             messages.info(request, ALREADY_SAVED)
             return _to_meetings(case)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
+            drafts.saved(request, page["keep_draft"])
             messages.success(request, "Supervision recorded. The next one has been scheduled.")
             return _to_meetings(case)
     return form_page(request, page, form, case)

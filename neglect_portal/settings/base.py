@@ -123,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dashboards.context_processors.unread_notifications",
+                "common.drafts.saved_drafts",
             ],
         },
     },
