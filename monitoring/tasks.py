@@ -11,15 +11,26 @@ from celery import shared_task
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
+from common.leases import lease
+from common.periodic import recorded
 
 log = logging.getLogger(__name__)
+
+
+def _stand_down(name: str) -> dict:
+    log.info("%s: another live run holds the lease; this delivery stands down", name)
+    return {"stood_down": name}
 
 
 @shared_task(name="cases.tasks.sweep", acks_late=True)
 def sweep() -> dict:
     from . import rules  # imported here: the worker imports tasks before Django apps are ready
 
-    result = rules.sweep()
+    with lease("sweep") as held:
+        if not held:
+            return _stand_down("sweep")
+        with recorded("cases.tasks.sweep"):
+            result = rules.sweep()
     log.info("Sweep: %s raised, %s resolved, %s still open", result.raised, result.resolved, result.still_open)
     try:
         send_notifications.delay()
@@ -33,14 +44,18 @@ def sweep() -> dict:
 def send_notifications() -> int:
     from .outbox import send_due
 
-    return send_due(User.NotificationPreference.IMMEDIATE)
+    # No lease: the outbox claims each row with its own lease (notifications/services.py), so two drains
+    # at once share the work instead of doubling it.
+    with recorded("cases.tasks.send_notifications"):
+        return send_due(User.NotificationPreference.IMMEDIATE)
 
 
 @shared_task(name="cases.tasks.send_daily_digests", acks_late=True)
 def send_daily_digests() -> int:
     from .outbox import send_due
 
-    return send_due(User.NotificationPreference.DAILY)
+    with recorded("cases.tasks.send_daily_digests"):
+        return send_due(User.NotificationPreference.DAILY)
 
 
 @shared_task(name="cases.tasks.advance_escalations", acks_late=True)
@@ -48,7 +63,11 @@ def advance_escalations() -> dict:
     """Unacknowledged flags and long plans escalate; unanswered stages move up; then notify."""
     from .escalations import run_ladder
 
-    result = run_ladder()
+    with lease("advance-escalations") as held:
+        if not held:
+            return _stand_down("advance-escalations")
+        with recorded("cases.tasks.advance_escalations"):
+            result = run_ladder()
     try:
         send_notifications.delay()
     except OperationalError:

@@ -9,3 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neglect_portal.settings")
 app = Celery("neglect_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Catch up on periodic work whenever a worker (re)connects to the broker (neglect_portal/catchup.py).
+from .catchup import CatchUpStep  # noqa: E402  (needs the app above; imports nothing of Django's models)
+
+app.steps["consumer"].add(CatchUpStep)

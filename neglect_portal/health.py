@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from common import periodic
 from notifications.models import Notification
 
 from .celery import app as celery_app
@@ -85,5 +86,7 @@ def status(request: HttpRequest) -> JsonResponse:
             .first()
         )
         body["oldest_unsent_notification_seconds"] = _seconds_since(oldest_waiting)
+        body["last_sweep_seconds"] = _seconds_since(periodic.last_completed("cases.tasks.sweep"))
+        body["beat_last_seen_seconds"] = _seconds_since(periodic.beat_last_seen())
     body["status"] = "ok" if database and broker else ("degraded: broker" if database else "unavailable: database")
     return JsonResponse(body, status=200 if database else 503)

@@ -5,9 +5,7 @@ and a demo that writes only under var/."""
 import http.client
 import logging
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,15 +22,10 @@ from django.utils import timezone
 from common.logging import RepeatedTracebackFilter
 from neglect_portal.celery import app
 from notifications.models import Notification
+from tests import servers
 from tests.factories import EntryFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -159,11 +152,11 @@ def test_with_the_database_down_users_get_a_calm_503_and_the_log_stays_small():
     """A real gunicorn whose database refuses connections (a closed port): readiness says so, pages answer
     503 with Retry-After and a plain message instead of "Something went wrong", and 40 failed requests log
     40 lines but one traceback."""
-    port = _free_port()
+    port = servers.free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "neglect_portal.settings.test",
-        "DATABASE_URL": f"postgres://portal:portal@127.0.0.1:{_free_port()}/portal",
+        "DATABASE_URL": f"postgres://portal:portal@127.0.0.1:{servers.free_port()}/portal",
         "LOG_FORMAT": "json",
     }
     web = _start_web(env, port)
@@ -189,35 +182,11 @@ def test_with_the_database_down_users_get_a_calm_503_and_the_log_stays_small():
 
 @pytest.fixture
 def private_redis(tmp_path):
-    """A redis-server of the test's own, on a free port, so that stopping it touches no other test."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            shutil.which("redis-server"),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    """A redis-server of the test's own, so that stopping it touches no other test."""
+    port = servers.free_port()
+    server = servers.start_redis(port, tmp_path)
     yield port, server
-    server.kill()
-    server.wait()
+    servers.stop(server)
 
 
 @pytest.mark.django_db
@@ -241,8 +210,7 @@ def test_pages_keep_working_when_the_cache_server_stops(client, case, lead, priv
                 ["redis-cli", "-p", str(port), "dbsize"], capture_output=True, text=True, check=True
             ).stdout.strip()
             assert int(used) > 0  # the page really went through the cache
-            server.kill()
-            server.wait()
+            servers.stop(server)
             assert client.get(timeline).status_code == 200
             assert client.get(reverse("dashboards:detail", args=[case.reference])).status_code == 200
         finally:

@@ -310,9 +310,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # A task a dead worker took is handed out again after this many seconds. Keep it above any task's
-    # run time and any countdown we use (docs/security.md, R36); tests that kill workers shorten it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    # A task a dead worker took is handed out again after this many seconds, so a crash delays a job by
+    # about two minutes. Longer runs are not done twice: the long jobs hold a lease, renewed while they
+    # run, that a second delivery respects (common/leases.py, docs/security.md R36). Keep it above any
+    # countdown we use.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=120)}
 # Tests give each real worker its own queue so that parallel test runs never share tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
@@ -324,6 +326,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat's own scheduler, which also records that beat is alive (neglect_portal/catchup.py).
+CELERY_BEAT_SCHEDULER = "neglect_portal.catchup:RecordingScheduler"
 # The single beat schedule (see the README's "Background jobs").
 CELERY_BEAT_SCHEDULE = {
     # Every 15 min: run the monitoring rules. Overlapping runs are harmless (unique open flags).
@@ -337,6 +341,16 @@ CELERY_BEAT_SCHEDULE = {
     "resume-imports": {"task": "chronology.tasks.resume_imports", "schedule": crontab()},
     # 07:00 each day: one email per person who chose a daily digest.
     "daily-digests": {"task": "cases.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+}
+
+# Seconds after which a periodic job counts as missed: a worker that (re)connects to the broker runs at
+# once each job not completed within its interval (neglect_portal/catchup.py), so no tick is lost to
+# an outage. A little longer than each schedule's period, so an ordinary tick is never doubled.
+PERIODIC_CATCH_UP = {
+    "cases.tasks.sweep": 20 * 60,
+    "cases.tasks.send_notifications": 7 * 60,
+    "cases.tasks.advance_escalations": 65 * 60,
+    "cases.tasks.send_daily_digests": 25 * 60 * 60,
 }
 
 # --- Logging: IDs only, never personal data -------------------------------------------------------
