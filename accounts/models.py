@@ -83,6 +83,9 @@ class Capability(models.Model):
     class Key(models.TextChoices):
         OVERSEE_AGENCY = "oversee_agency", "See every case their agency leads, and answer senior escalations"
         USE_MANAGER_VIEW = "use_manager_view", "Use the manager's view and the caseload of their teams' cases"
+        TRIAGE_REFERRALS = "triage_referrals", "Work the MASH inbox: see referrals, check with partner agencies"
+        DECIDE_REFERRALS = "decide_referrals", "Decide referrals at the MASH and allocate what they open"
+        MERGE_PEOPLE = "merge_people", "Mark two records as the same person (and undo it)"
 
     key = models.CharField(max_length=30, choices=Key.choices, unique=True)
 
@@ -114,6 +117,8 @@ class Role(models.Model):
         TEAM_MANAGER = "team_manager", "Team manager"
         SENIOR_MANAGER = "senior_manager", "Senior manager"
         ADMINISTRATOR = "administrator", "Administrator"
+        MASH_PRACTITIONER = "mash_practitioner", "MASH practitioner"
+        MASH_MANAGER = "mash_manager", "MASH manager"
 
     key = models.SlugField(max_length=20, unique=True, help_text="Short name kept in the audit trail.")
     name = models.CharField(max_length=100, unique=True)
@@ -123,13 +128,13 @@ class Role(models.Model):
     )
     capabilities = models.ManyToManyField(Capability, blank=True, related_name="roles")
 
-    # key: (name, rank, capabilities, description), as migration 0006 seeded them.
+    # key: (name, rank, capabilities, description), as migrations 0006 and 0007 seeded them.
     STANDARD = {
         Standard.PRACTITIONER: ("Practitioner", 10, [], "Works on the cases whose team they are on."),
         Standard.TEAM_MANAGER: (
             "Team manager",
             20,
-            [Capability.Key.USE_MANAGER_VIEW],
+            [Capability.Key.USE_MANAGER_VIEW, Capability.Key.MERGE_PEOPLE],
             "Manages a team (set on the team): sees and supervises the cases its members lead.",
         ),
         Standard.SENIOR_MANAGER: (
@@ -143,6 +148,18 @@ class Role(models.Model):
             5,
             [],
             "Looks after agencies, people, roles and settings in the admin (with staff status).",
+        ),
+        Standard.MASH_PRACTITIONER: (
+            "MASH practitioner",
+            15,
+            [Capability.Key.TRIAGE_REFERRALS],
+            "Works the MASH inbox: reads referrals, finds the family's records, checks with partner agencies.",
+        ),
+        Standard.MASH_MANAGER: (
+            "MASH manager",
+            25,
+            [Capability.Key.TRIAGE_REFERRALS, Capability.Key.DECIDE_REFERRALS, Capability.Key.MERGE_PEOPLE],
+            "Decides referrals at the MASH, with reasons, within the decision timescale.",
         ),
     }
 
