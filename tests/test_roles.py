@@ -25,7 +25,9 @@ def test_a_person_with_several_roles_has_the_union_of_their_capabilities(social_
     person = UserFactory(agency=social_care, roles=["practitioner", "team_manager", "senior_manager"])
     assert set(person.roles.values_list("key", flat=True)) == {"practitioner", "team_manager", "senior_manager"}
     assert person.capabilities == {
-        Capability.Key.OVERSEE_AGENCY, Capability.Key.USE_MANAGER_VIEW, Capability.Key.MERGE_PEOPLE
+        Capability.Key.OVERSEE_AGENCY,
+        Capability.Key.USE_MANAGER_VIEW,
+        Capability.Key.MERGE_PEOPLE,
     }
     assert person.principal_role == "senior_manager"  # the highest rank
 
@@ -35,7 +37,9 @@ def test_mash_roles_grant_triage_and_the_manager_also_decides(social_care):
     manager = UserFactory(agency=social_care, role="mash_manager")
     assert practitioner.capabilities == {Capability.Key.TRIAGE_REFERRALS}
     assert manager.capabilities == {
-        Capability.Key.TRIAGE_REFERRALS, Capability.Key.DECIDE_REFERRALS, Capability.Key.MERGE_PEOPLE
+        Capability.Key.TRIAGE_REFERRALS,
+        Capability.Key.DECIDE_REFERRALS,
+        Capability.Key.MERGE_PEOPLE,
     }
     assert UserFactory(agency=social_care).capabilities == frozenset()  # a practitioner's role grants none
 

@@ -6,11 +6,15 @@ from django.db import migrations, models
 NEW_CAPABILITIES = ["triage_referrals", "decide_referrals", "merge_people"]
 NEW_ROLES = {
     "mash_practitioner": (
-        "MASH practitioner", 15, ["triage_referrals"],
+        "MASH practitioner",
+        15,
+        ["triage_referrals"],
         "Works the MASH inbox: reads referrals, finds the family's records, checks with partner agencies.",
     ),
     "mash_manager": (
-        "MASH manager", 25, ["triage_referrals", "decide_referrals", "merge_people"],
+        "MASH manager",
+        25,
+        ["triage_referrals", "decide_referrals", "merge_people"],
         "Decides referrals at the MASH, with reasons, within the decision timescale.",
     ),
 }
@@ -34,7 +38,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("accounts", "0006_roles_and_capabilities"),
     ]
