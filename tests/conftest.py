@@ -142,3 +142,32 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+def _drop_broker_connections() -> None:
+    """Forget pooled broker connections so the next publish connects to the configured URL.
+
+    The pools live in kombu's process-wide registry, one per broker URL: closing the app's pool
+    alone would leave a closed pool registered for the real broker, and every later publish in this
+    process (the worker tests, in whatever order they run) would fail with "Acquire on closed pool".
+    So close them all and empty the registry."""
+    from kombu import pools as kombu_pools
+
+    from neglect_portal.celery import app
+
+    kombu_pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_unreachable():
+    """Publishing goes to a closed port: a real connection refused, as when the broker is down."""
+    from neglect_portal.celery import app
+
+    original = app.conf.broker_write_url
+    _drop_broker_connections()
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"
+    yield
+    app.conf.broker_write_url = original
+    _drop_broker_connections()

@@ -1,5 +1,6 @@
 """Real servers the outage tests start and stop themselves, never the shared ones other tests use."""
 
+import os
 import shutil
 import socket
 import subprocess
@@ -51,3 +52,27 @@ def start_redis(port: int, directory: Path) -> subprocess.Popen:
 def stop(server: subprocess.Popen) -> None:
     server.kill()
     server.wait(timeout=10)
+
+
+def database_url() -> str:
+    """The test database this process uses, as a URL for a worker started beside it."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def worker_env(tmp_path: Path, broker: str, queue: str, *, mail_dir: Path | None = None) -> dict:
+    """The environment of a real Celery worker on the production settings, sharing this test's database
+    and broker but consuming its own queue, with its own var folder (and mail folder when given)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
+        "DJANGO_SETTINGS_MODULE": "neglect_portal.settings",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "PORTAL_VAR_DIR": str(tmp_path / "var"),
+    }
+    if mail_dir is not None:
+        env["EMAIL_URL"] = f"filemail://{mail_dir}"
+    return env

@@ -14,14 +14,13 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
-from kombu import pools as kombu_pools
 
 from common import periodic
 from monitoring import tasks
 from monitoring.models import Flag
 from monitoring.outbox import send_due
-from neglect_portal.celery import app
 from notifications.models import Notification
+from tests import servers
 from tests.factories import CaseFactory, EntryFactory, HouseholdMemberFactory, PersonFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,11 +36,6 @@ def _baby_case(**kwargs):
     return case
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_on_redis_runs_the_sweep_and_sends_the_email(tmp_path):
     broker = os.environ.get("CELERY_BROKER_URL", "")
@@ -51,15 +45,7 @@ def test_real_worker_on_redis_runs_the_sweep_and_sends_the_email(tmp_path):
     _baby_case(lead_professional=lead)
     queue = f"test-{uuid.uuid4().hex}"
     mail_dir = tmp_path / "mail"
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
-        "DJANGO_SETTINGS_MODULE": "neglect_portal.settings",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "EMAIL_URL": f"filemail://{mail_dir}",
-        "PORTAL_VAR_DIR": str(tmp_path / "var"),
-    }
+    env = servers.worker_env(tmp_path, broker, queue, mail_dir=mail_dir)
     worker = _start_worker(env, queue, loglevel="WARNING")
     try:
         tasks.sweep.apply_async(queue=queue)
@@ -77,28 +63,6 @@ def test_real_worker_on_redis_runs_the_sweep_and_sends_the_email(tmp_path):
         worker.terminate()
         output = worker.communicate(timeout=30)[0]
     assert "Traceback" not in output, output
-
-
-def _drop_broker_connections() -> None:
-    """Forget pooled broker connections so the next publish connects to the configured URL.
-
-    The pools live in kombu's process-wide registry, one per broker URL: closing the app's pool
-    alone would leave a closed pool registered for the real broker, and every later publish in this
-    process (the worker tests, in whatever order they run) would fail with "Acquire on closed pool".
-    So close them all and empty the registry."""
-    kombu_pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def broker_unreachable():
-    original = app.conf.broker_write_url
-    _drop_broker_connections()
-    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # a real connection to a closed port
-    yield
-    app.conf.broker_write_url = original
-    _drop_broker_connections()
 
 
 @pytest.mark.django_db
@@ -173,15 +137,7 @@ def test_killing_a_worker_during_a_sweep_loses_and_duplicates_nothing(tmp_path):
         periodic.touch(name)
     swept_before = periodic.last_completed("cases.tasks.sweep")
     queue = f"test-{uuid.uuid4().hex}"
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
-        "DJANGO_SETTINGS_MODULE": "neglect_portal.settings",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "EMAIL_URL": f"filemail://{tmp_path / 'mail'}",
-        "PORTAL_VAR_DIR": str(tmp_path / "var"),
-    }
+    env = servers.worker_env(tmp_path, broker, queue, mail_dir=tmp_path / "mail")
     env.pop("CELERY_VISIBILITY_TIMEOUT", None)  # the defaults, as deployed
     first = _start_worker(env, queue)
     second = None

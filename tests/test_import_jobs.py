@@ -19,7 +19,8 @@ from kombu.exceptions import OperationalError
 from cases.models import Case
 from chronology import import_jobs, imports, tasks
 from chronology.models import Entry, ImportJob
-from tests.test_celery_worker import _database_url, _drop_broker_connections, _start_worker
+from tests import servers
+from tests.test_celery_worker import _start_worker
 from tests.test_chronology_import import _child, _csv, _row
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_the_job_page_shows_progress_while_the_rows_are_checked_then_the_result(
 def test_progress_is_committed_as_it_goes_so_another_session_sees_it(case, member, monkeypatch):
     job = import_jobs.start(case=case, by=member, upload=_upload_file(_csv(_rows(case, 600))))
     seen = []
-    other = psycopg2.connect(_database_url())
+    other = psycopg2.connect(servers.database_url())
     real_check_rows = imports.check_rows
 
     def watching(case, rows, progress=None):
@@ -192,18 +193,6 @@ def _another_case(lead):
     return CaseFactory(lead_professional=lead)
 
 
-@pytest.fixture
-def broker_unreachable():
-    from neglect_portal.celery import app
-
-    original = app.conf.broker_write_url
-    _drop_broker_connections()
-    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # a real connection to a closed port
-    yield
-    app.conf.broker_write_url = original
-    _drop_broker_connections()
-
-
 def test_with_the_broker_down_the_job_stays_queued_and_the_upload_still_answers(
     client, case, member, broker_unreachable, django_capture_on_commit_callbacks
 ):
@@ -256,14 +245,7 @@ def test_a_real_worker_on_redis_runs_a_job_queued_while_the_broker_was_down(
     assert response.status_code == 302 and job.status == "queued"
     ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=2))
     queue = f"test-{uuid.uuid4().hex}"
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
-        "DJANGO_SETTINGS_MODULE": "neglect_portal.settings",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "PORTAL_VAR_DIR": str(tmp_path / "var"),
-    }
+    env = servers.worker_env(tmp_path, broker, queue)
     worker = _start_worker(env, queue, loglevel="WARNING")
     try:
         tasks.resume_imports.apply_async(queue=queue)

@@ -2,7 +2,6 @@
 keeps a redelivered run from doing the work twice, the record of when each periodic job last completed,
 and a worker that runs at once what a broker outage made beat skip."""
 
-import os
 import time
 import uuid
 from datetime import timedelta
@@ -20,7 +19,7 @@ from neglect_portal.catchup import enqueue_overdue
 from notifications.models import Notification
 from tests import servers
 from tests.factories import UserFactory
-from tests.test_celery_worker import _baby_case, _database_url, _start_worker
+from tests.test_celery_worker import _baby_case, _start_worker
 
 
 @pytest.mark.django_db(transaction=True)
@@ -73,15 +72,7 @@ def test_a_tick_lost_while_the_broker_is_down_runs_when_it_returns(tmp_path):
     redis = servers.start_redis(port, tmp_path)
     queue = f"test-{uuid.uuid4().hex}"
     mail_dir = tmp_path / "mail"
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
-        "DJANGO_SETTINGS_MODULE": "neglect_portal.settings",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/0",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "EMAIL_URL": f"filemail://{mail_dir}",
-        "PORTAL_VAR_DIR": str(tmp_path / "var"),
-    }
+    env = servers.worker_env(tmp_path, f"redis://127.0.0.1:{port}/0", queue, mail_dir=mail_dir)
     worker = _start_worker(env, queue)
     try:
         deadline = time.monotonic() + 60
