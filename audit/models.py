@@ -32,7 +32,7 @@ class AppendOnlyModel(models.Model):
 class AuditEvent(AppendOnlyModel):
     class Action(models.TextChoices):
         """Every action the trail records: `<subject>.<what happened>`, the subject singular (access, account,
-        admin, auth, case and what belongs to a case, caseload, chronology, gcp2, settings). Code writes these
+        admin, auth, case and what belongs to a case, caseload, chronology, gcp2, referral, settings). Code writes these
         constants, never a string of its own."""
 
         ACCESS_DENIED = "access.denied", "Refused: the case does not exist for them"
@@ -124,12 +124,18 @@ class AuditEvent(AppendOnlyModel):
         GCP2_ASSESSMENT_PRINTED = "gcp2.assessment.printed", "Printed a GCP2"
         GCP2_COMPARISON_PRINTED = "gcp2.comparison.printed", "Printed a GCP2 comparison"
         GCP2_LICENCE_REFUSED = "gcp2.licence_refused", "Refused: no current GCP2 licence"
+        REFERRAL_CREATED = "referral.created", "Made a referral"
+        REFERRAL_VIEWED = "referral.viewed", "Viewed a referral or the MASH inbox"
+        REFERRAL_DENIED = "referral.denied", "Refused: the referral does not exist for them"
+        REFERRAL_CHECK_RECORDED = "referral.check_recorded", "Recorded a check with a partner agency"
+        REFERRAL_DECIDED = "referral.decided", "Decided a referral"
         SETTINGS_TIMESCALE_CHANGED = "settings.timescale.changed", "Changed a timescale"
         SETTINGS_CLOSURE_DAY_SAVED = "settings.closure_day.saved", "Saved a local closure day"
         SETTINGS_CLOSURE_DAY_DELETED = "settings.closure_day.deleted", "Deleted a local closure day"
         SETTINGS_MONITORING_CHANGED = "settings.monitoring.changed", "Changed the monitoring thresholds"
         SETTINGS_ESCALATION_STAGE_CHANGED = "settings.escalation_stage.changed", "Changed an escalation stage"
         SETTINGS_CHRONOLOGY_CHANGED = "settings.chronology.changed", "Changed the chronology settings"
+        SETTINGS_REFERRALS_CHANGED = "settings.referrals.changed", "Changed the referral settings"
 
     # Names rows were written with before the vocabulary had one prefix style; they keep their name in the
     # database (the trail is append-only) and display as the action they always meant.

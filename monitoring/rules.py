@@ -21,6 +21,7 @@ from gcp2.models import AreaGrade, Assessment
 from monitoring import outbox
 from monitoring.models import Flag, MonitoringSettings
 from plans.models import REVIEW_KINDS, AbuseCategory, Action, Meeting, MeetingKind, Plan
+from referrals import services as referral_services
 from workdays import calendar as workdays
 from workdays.calendar import months_later, uk
 
@@ -569,6 +570,9 @@ def sweep(today: date | None = None) -> SweepResult:
         result.raised += raised
         result.resolved += resolved
         result.still_open += still_open
+    # Referrals have no case yet, so no Flag: their overdue decisions are told to the MASH managers through
+    # the outbox (once per referral), and the inbox marks them overdue.
+    referral_services.queue_overdue_notices()
     return result
 
 

@@ -35,5 +35,6 @@ urlpatterns = [
     path("cases/", include("monitoring.urls")),
     path("cases/<caseref:reference>/gcp2/", include("gcp2.urls")),
     path("cases/", include("chronology.urls")),
+    path("referrals/", include("referrals.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,7 +2,8 @@
 
 LEAD leads `case`; MEMBER and READER are on its team (READER read-only); COLLEAGUE works in the
 lead's agency but not on the case; OUTSIDER is in another agency; MANAGER manages the lead's
-team; SENIOR is a senior manager in the lead agency; DEACTIVATED was on the team but is disabled.
+team; SENIOR is a senior manager in the lead agency; DEACTIVATED was on the team but is disabled. MASH_PRACTITIONER and
+MASH_MANAGER work the front door (referrals/): they see the MASH inbox and open no case by their roles alone.
 """
 
 import os
@@ -105,6 +106,25 @@ def case(lead, member, reader, deactivated):
     CaseMemberFactory(case=case, user=deactivated, role=CaseMember.Role.CONTRIBUTOR)
     HouseholdMemberFactory(case=case, person__first_name=SENTINEL_CHILD_NAME)
     return case
+
+
+@pytest.fixture
+def mash_agency():
+    return AgencyFactory(name="Test MASH", kind="social_care")
+
+
+@pytest.fixture
+def mash_practitioner(mash_agency):
+    """Works the MASH inbox: reads referrals and checks with partners, but does not decide."""
+    return UserFactory(
+        username="mash_practitioner_p", agency=mash_agency, role="mash_practitioner", job_title="MASH social worker"
+    )
+
+
+@pytest.fixture
+def mash_manager(mash_agency):
+    """Decides referrals at the MASH."""
+    return UserFactory(username="mash_manager_p", agency=mash_agency, role="mash_manager", job_title="MASH manager")
 
 
 @pytest.fixture

@@ -42,6 +42,8 @@ def test_every_app_of_the_portal_is_on_a_floor():
         ("cases", "from monitoring import rules"),  # the ground floor reaching up to monitoring
         ("chronology", "from gcp2.models import Assessment"),
         ("plans", "import gcp2.models"),  # two apps on one floor stay independent
+        ("referrals", "from monitoring import rules"),  # the front door reaching up to what watches it
+        ("referrals", "import plans.models"),  # beside plans, not above it
     ],
 )
 def test_an_upward_import_breaks_the_contract(tmp_path, lower_app, upward_import):

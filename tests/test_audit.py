@@ -102,7 +102,18 @@ def test_read_audit_survives_rollback_of_the_request(rf):
 
 def test_the_vocabulary_has_one_prefix_style():
     subjects = {value.split(".")[0] for value in AuditEvent.Action.values}
-    assert subjects == {"access", "account", "admin", "auth", "case", "caseload", "chronology", "gcp2", "settings"}
+    assert subjects == {
+        "access",
+        "account",
+        "admin",
+        "auth",
+        "case",
+        "caseload",
+        "chronology",
+        "gcp2",
+        "referral",
+        "settings",
+    }
     assert not any(value.startswith("cases.") for value in AuditEvent.Action.values)
     assert set(AuditEvent.FORMER_ACTIONS.values()) <= set(AuditEvent.Action.values)
 

@@ -109,6 +109,14 @@ PERMISSIONS = {
     "chronology:appointment_outcome": "write",
     "chronology:appointment_outcome_correct": "correct",
     "chronology:child": "read",
+    # The front door (referrals/): anyone signed in refers and sees their own; the rest is the MASH's.
+    "referrals:new": "login",
+    "referrals:mine": "login",
+    "referrals:mine_detail": "referrer",
+    "referrals:inbox": "mash",
+    "referrals:detail": "mash",
+    "referrals:check": "mash_post",
+    "referrals:decide": "decide_post",
 }
 # Actions a URL audits after the read itself (exports record which entries left the system).
 EXTRA_AUDIT = {
@@ -408,3 +416,68 @@ def test_outsider_list_shows_no_hidden_case(client, case, outsider):
         body = client.get(url).content.decode()
         assert case.reference not in body
         assert "Zephyrine" not in body
+
+
+# Expected GET status on each referral URL, by persona. The referral was made by "member" (a health
+# visitor); MASH roles open no case, and case roles open no referral (not even the lead of the family's case).
+REFERRAL_EXPECTED = {
+    "referrer": {"member": 200, "mash_practitioner": 404, "mash_manager": 404},
+    "mash": {"member": 404, "mash_practitioner": 200, "mash_manager": 200},
+    "mash_post": {"member": 404, "mash_practitioner": 405, "mash_manager": 405},
+    "decide_post": {"member": 404, "mash_practitioner": 404, "mash_manager": 405},
+}
+for expected in REFERRAL_EXPECTED.values():
+    for persona in SIGNED_IN_PERSONAS:
+        expected.setdefault(persona, 404)
+REFERRAL_PERSONAS = [*SIGNED_IN_PERSONAS, "mash_practitioner", "mash_manager"]
+
+
+def referral_url_names() -> list[str]:
+    return sorted(name for name, pattern in _named_patterns() if "ref" in pattern.pattern.converters)
+
+
+@pytest.fixture
+def walker_referral(member):
+    from referrals import services as referral_services
+
+    return referral_services.referral_create(
+        by=member,
+        children=[
+            referral_services.ChildDetails(first_name="Zephyrine", last_name="Walker", date_of_birth=date(2019, 3, 1))
+        ],
+        adults=[],
+        source="3B",
+        address="1 Walker Street",
+        worries="x",
+        consent="given",
+        urgency="routine",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["referrals:inbox", *referral_url_names()])
+@pytest.mark.parametrize("persona", REFERRAL_PERSONAS)
+def test_referral_url_as_persona(client, personas, mash_practitioner, mash_manager, walker_referral, persona, name):
+    people = {**personas, "mash_practitioner": mash_practitioner, "mash_manager": mash_manager}
+    client.force_login(people[persona])
+    kwargs = {} if name == "referrals:inbox" else {"ref": walker_referral.reference}
+    url = reverse(name, kwargs=kwargs)
+    before = AuditEvent.objects.count()
+    response = client.get(url)
+    expected = REFERRAL_EXPECTED[PERMISSIONS[name]][persona]
+    assert response.status_code == expected, url
+    events = list(AuditEvent.objects.order_by("id")[before:])
+    assert [e.action for e in events] == ["referral.denied" if expected == 404 else "referral.viewed"]
+    assert {e.actor for e in events} == {people[persona]}
+    if expected == 404:
+        for method in ("post", "put", "delete"):
+            assert getattr(client, method)(url).status_code == 404, (method, url)
+    assert_security_headers(response, signed_in=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["referrals:inbox", *referral_url_names()])
+def test_anonymous_go_to_login_from_referral_pages(client, walker_referral, name):
+    kwargs = {} if name == "referrals:inbox" else {"ref": walker_referral.reference}
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))

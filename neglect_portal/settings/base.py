@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "chronology",
     "gcp2",
     "plans",
+    "referrals",
     "monitoring",
     "dashboards",
     "demo",
