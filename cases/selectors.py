@@ -95,9 +95,9 @@ def same_people(person_ids) -> QuerySet:
 
 
 def same_person_ids(person: Person) -> list:
-    """The person's canonical record and all its aliases (ids, one query)."""
-    canonical = person.merged_into_id or person.pk
-    return list(Person.objects.filter(Q(pk=canonical) | Q(merged_into=canonical)).values_list("pk", flat=True))
+    """The person's canonical record and all its aliases (ids, one query). Read from the database, not from
+    `person`, which may have been loaded before a merge."""
+    return list(same_people([person.pk]).values_list("pk", flat=True))
 
 
 @dataclass(frozen=True)
