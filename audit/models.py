@@ -37,6 +37,7 @@ class AuditEvent(AppendOnlyModel):
 
         ACCESS_DENIED = "access.denied", "Refused: the case does not exist for them"
         ACCESS_REFUSED_WRITE = "access.refused_write", "Refused: may read but not change"
+        ACCESS_REFUSED_MERGE = "access.refused_merge", "Refused: may not mark records as the same person"
         # Changes in the admin that widen or narrow what someone can open (docs/security.md, R23, R27).
         ACCOUNT_ACCESS_CHANGED = "account.access_changed", "Changed someone's roles, agency, team or status"
         ACCOUNT_ROLE_CHANGED = "account.role.changed", "Changed what a role may do"
