@@ -37,6 +37,7 @@ class AuditEvent(AppendOnlyModel):
 
         ACCESS_DENIED = "access.denied", "Refused: the case does not exist for them"
         ACCESS_REFUSED_WRITE = "access.refused_write", "Refused: may read but not change"
+        ACCESS_REFUSED_MERGE = "access.refused_merge", "Refused: may not mark records as the same person"
         # Changes in the admin that widen or narrow what someone can open (docs/security.md, R23, R27).
         ACCOUNT_ACCESS_CHANGED = "account.access_changed", "Changed someone's roles, agency, team or status"
         ACCOUNT_ROLE_CHANGED = "account.role.changed", "Changed what a role may do"
@@ -67,6 +68,14 @@ class AuditEvent(AppendOnlyModel):
         CASE_SEARCHED = "case.searched", "Searched for cases"
         CASE_ACCESS_GRANTED = "case.access_granted", "Gave temporary access"
         CASE_HOUSEHOLD_ADDED = "case.household.added", "Added someone to a household"
+        CASE_HOUSEHOLD_LINKED = "case.household.linked", "Linked someone already known to a household"
+        CASE_HOUSEHOLD_LEFT = "case.household.left", "Recorded that someone left a household"
+        CASE_ADDRESS_ADDED = "case.address.added", "Added an address to a household's history"
+        CASE_ADDRESS_ENDED = "case.address.ended", "Ended an address in a household's history"
+        CASE_PERSON_CORRECTED = "case.person.corrected", "Corrected a person's details"
+        CASE_PERSON_MERGED = "case.person.merged", "Marked two records as the same person"
+        CASE_PERSON_UNMERGED = "case.person.unmerged", "Undid marking two records as the same person"
+        CASE_PEOPLE_SEARCHED = "case.people_searched", "Searched for people already known"
         CASE_LEAD_CHANGED = "case.lead.changed", "Changed the lead professional"
         CASE_TEAM_ADDED = "case.team.added", "Added someone to a case team"
         CASE_TEAM_ENDED = "case.team.ended", "Removed someone from a case team"

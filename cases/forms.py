@@ -5,9 +5,38 @@ from django.utils import timezone
 
 from accounts.forms import StaffChoiceField
 from accounts.models import User
-from cases.models import Case, CaseMember, CaseReopening, HouseholdMember, Level, Person
+from cases.models import (
+    Case,
+    CaseMember,
+    CaseReopening,
+    HouseholdAddress,
+    HouseholdMember,
+    Level,
+    Person,
+    PersonCorrection,
+    PersonMerge,
+)
 from common.dates import in_words
 from common.forms import DateField, OnceOnlyForm, PortalForm, VersionedForm
+from common.nhs import normalise_nhs_number, validate_nhs_number
+
+
+class NHSNumberField(forms.CharField):
+    """An optional NHS number: spaces and hyphens allowed as typed, the check digit checked. Never
+    autocompleted by the browser (it is personal data)."""
+
+    default_validators = [validate_nhs_number]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "NHS number (optional)")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 14)
+        kwargs.setdefault("help_text", "10 digits, for example from a letter from the GP or the red book.")
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+    def to_python(self, value):
+        return normalise_nhs_number(super().to_python(value))
 
 
 def refuse_before_birth(form, field: str, children) -> None:
@@ -52,6 +81,7 @@ class HouseholdMemberForm(OnceOnlyForm):
     is_unborn = forms.BooleanField(label="Unborn baby", required=False)
     expected_on = DateField(label="Expected date of birth (unborn baby only)", required=False)
     sex = forms.ChoiceField(label="Sex (optional)", choices=[("", "Not recorded"), *Person.Sex.choices], required=False)
+    nhs_number = NHSNumberField()
     joined_on = DateField(label="Living in the household since", initial=timezone.localdate)
 
     def clean(self):
@@ -160,3 +190,168 @@ class CaseReopenForm(VersionedForm):
         error_messages={"required": "Say why the case is being reopened."},
     )
     field_order = ["reason", "version"]
+
+
+class PersonSearchForm(PortalForm):
+    """Who is being added: searched for first, so that a person already known is linked, not typed again."""
+
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(label="Surname", max_length=100)
+    date_of_birth = DateField(label="Date of birth (optional)", required=False)
+    month_only = forms.BooleanField(
+        label="Only the month and year of birth are known (type any day, for example 1)", required=False
+    )
+    nhs_number = NHSNumberField()
+
+
+class HouseholdLinkForm(OnceOnlyForm):
+    """Link a person already known to this household."""
+
+    person = forms.UUIDField(widget=forms.HiddenInput)
+    relationship = HouseholdMemberForm.base_fields["relationship"]
+    relationship_detail = HouseholdMemberForm.base_fields["relationship_detail"]
+    joined_on = DateField(label="Living in the household since", initial=timezone.localdate)
+
+    def clean_joined_on(self):
+        joined_on = self.cleaned_data["joined_on"]
+        if joined_on > timezone.localdate():
+            raise forms.ValidationError("This date cannot be in the future.")
+        return joined_on
+
+
+class HouseholdLeaveForm(PortalForm):
+    left_on = DateField(label="Left the household on", initial=timezone.localdate)
+    left_to = forms.CharField(
+        label="Where they went (optional)",
+        max_length=200,
+        required=False,
+        help_text="For example 'to live with their father', 'foster care', 'not known'.",
+    )
+
+    def __init__(self, *args, member: HouseholdMember, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_left_on(self):
+        left_on = self.cleaned_data["left_on"]
+        if left_on < self.member.joined_on:
+            raise forms.ValidationError(
+                f"They joined on {in_words(self.member.joined_on)}; the date they left cannot be before that."
+            )
+        if left_on > timezone.localdate():
+            raise forms.ValidationError("This date cannot be in the future.")
+        return left_on
+
+
+class PersonCorrectForm(PortalForm):
+    """A person's details as they should read, and why. Only the fields that change are recorded."""
+
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(label="Surname", max_length=100)
+    date_of_birth = DateField(label="Date of birth", required=False)
+    sex = HouseholdMemberForm.base_fields["sex"]
+    nhs_number = NHSNumberField()
+    reason = forms.CharField(
+        label="Why are the details being corrected?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=PersonCorrection.REASON_MAX_LENGTH,
+        error_messages={"required": "Say why the details are being corrected."},
+        help_text="The details before the correction are kept, with your name and this reason.",
+    )
+
+    def __init__(self, *args, person: Person, **kwargs):
+        initial = {name: getattr(person, name) or "" for name in ("first_name", "last_name", "sex", "nhs_number")}
+        initial["date_of_birth"] = person.date_of_birth
+        super().__init__(*args, initial=initial, **kwargs)
+        self.person = person
+        if person.is_unborn:
+            del self.fields["date_of_birth"]
+
+    def clean_date_of_birth(self):
+        dob = self.cleaned_data["date_of_birth"]
+        if dob and dob > timezone.localdate():
+            raise forms.ValidationError("A date of birth cannot be in the future.")
+        return dob
+
+    def changes(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name != "reason"}
+
+
+class HouseholdAddressForm(OnceOnlyForm):
+    line_1 = forms.CharField(label="Address line 1", max_length=200)
+    line_2 = forms.CharField(label="Address line 2 (optional)", max_length=200, required=False)
+    town = forms.CharField(label="Town or city (optional)", max_length=100, required=False)
+    postcode = forms.CharField(max_length=10)
+    from_on = DateField(label="Living here from", initial=timezone.localdate)
+    is_main_home = forms.BooleanField(
+        label="This is the household's main home",
+        required=False,
+        initial=True,
+        help_text="A new main home ends the current one on the day the household moved.",
+    )
+
+    def clean_from_on(self):
+        from_on = self.cleaned_data["from_on"]
+        if from_on > timezone.localdate():
+            raise forms.ValidationError("This date cannot be in the future.")
+        return from_on
+
+
+class HouseholdAddressEndForm(PortalForm):
+    to_on = DateField(label="Lived here until", initial=timezone.localdate)
+
+    def __init__(self, *args, address: HouseholdAddress, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.address = address
+
+    def clean_to_on(self):
+        to_on = self.cleaned_data["to_on"]
+        if to_on < self.address.from_on:
+            raise forms.ValidationError(
+                f"The household moved in on {in_words(self.address.from_on)}; the end cannot be before that."
+            )
+        if to_on > timezone.localdate():
+            raise forms.ValidationError("This date cannot be in the future.")
+        return to_on
+
+
+class SamePersonForm(PortalForm):
+    """Mark a record of a person on the case and another record as the same person."""
+
+    KEEP_CHOICES = [("this", "Keep this case's record"), ("other", "Keep the other record")]
+
+    other = forms.ChoiceField(label="The other record of the same person", widget=forms.RadioSelect)
+    keep = forms.ChoiceField(
+        label="Which record stays the person's main record?",
+        choices=KEEP_CHOICES,
+        widget=forms.RadioSelect,
+        initial="this",
+        help_text="The other becomes an alias: its cases and chronology count as the same person's.",
+    )
+    reason = forms.CharField(
+        label="How do you know they are the same person?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=PersonMerge.REASON_MAX_LENGTH,
+        error_messages={"required": "Say how you know they are the same person."},
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["other"].choices = [(str(c.person.pk), _candidate_label(c)) for c in candidates]
+
+
+class UndoMergeForm(PortalForm):
+    merge = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why are these not the same person?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=PersonMerge.REASON_MAX_LENGTH,
+        error_messages={"required": "Say why the records are not the same person."},
+    )
+
+
+def _candidate_label(candidate) -> str:
+    person = candidate.person
+    born = f", born {in_words(person.date_of_birth)}" if person.date_of_birth else ""
+    why = ", ".join(candidate.reasons)
+    return f"{person.first_name} {person.last_name}{born} ({candidate.strength.lower()}: {why})"

@@ -1,4 +1,5 @@
-"""Case (a household), Person, HouseholdMember, CaseMember (the case team), AccessGrant and CaseReopening.
+"""Case (a household), Person and its merges and corrections, HouseholdMember, HouseholdAddress, CaseMember
+(the case team), AccessGrant and CaseReopening.
 
 Rules about one row live here; workflows that write several rows live in cases/services.py.
 """
@@ -9,9 +10,11 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from audit.models import AppendOnlyModel
 from common.dates import in_words, months_later
+from common.nhs import validate_nhs_number
 
 
 class Level(models.TextChoices):
@@ -104,6 +107,16 @@ class Person(models.Model):
     is_unborn = models.BooleanField("unborn baby", default=False)
     expected_on = models.DateField("expected date of birth", null=True, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
+    # Personal data: never in a URL, a log or an audit row's data. Null when not known, so unique when set.
+    nhs_number = models.CharField(
+        "NHS number", max_length=10, null=True, blank=True, unique=True, validators=[validate_nhs_number]
+    )
+    # Set when this record was found to be the same person as another (an alias): the record it is now.
+    # Always the canonical record itself, never another alias (cases/services.py keeps it flat), so one
+    # join resolves any alias. The history of merges and their reversals is PersonMerge's.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="aliases", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -113,6 +126,15 @@ class Person(models.Model):
                 condition=Q(is_unborn=False) | Q(expected_on__isnull=False, date_of_birth__isnull=True),
                 name="cases_person_unborn_has_expected_date",
             ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | ~Q(merged_into=models.F("id")),
+                name="cases_person_not_merged_into_itself",
+            ),
+        ]
+        indexes = [
+            # Finding people (cases/matching.py) narrows by surname prefix and by date of birth.
+            models.Index(Upper("last_name"), Upper("first_name"), name="cases_person_names_upper"),
+            models.Index(fields=["date_of_birth"], name="cases_person_dob"),
         ]
 
     def __str__(self) -> str:
@@ -176,6 +198,7 @@ class HouseholdMember(models.Model):
     )
     joined_on = models.DateField()
     left_on = models.DateField(null=True, blank=True)
+    left_to = models.CharField("where they went", max_length=200, blank=True)
 
     class Meta:
         ordering = ["relationship", "person__date_of_birth"]
@@ -283,3 +306,101 @@ class CaseReopening(AppendOnlyModel):
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="cases_casereopening_has_reason"),
         ]
+
+
+class PersonMerge(AppendOnlyModel):
+    """Someone decided that `person` is the same person as `into`, and why: a row of its own, never changed.
+    Undoing it is a PersonMergeReversal; Person.merged_into is the state both leave (cases/services.py)."""
+
+    REASON_MAX_LENGTH = 1000
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_from")
+    into = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merges_into")
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(max_length=REASON_MAX_LENGTH)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="cases_personmerge_has_reason"),
+            models.CheckConstraint(condition=~Q(person=models.F("into")), name="cases_personmerge_two_people"),
+        ]
+
+
+class PersonMergeReversal(AppendOnlyModel):
+    """A merge undone, by whom and why. A merge is undone at most once; merging again is a new merge."""
+
+    REASON_MAX_LENGTH = 1000
+
+    merge = models.OneToOneField(PersonMerge, on_delete=models.PROTECT, related_name="reversal")
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reversed_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(max_length=REASON_MAX_LENGTH)
+
+    class Meta:
+        ordering = ["-reversed_at"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="cases_personmergereversal_has_reason")]
+
+
+class PersonCorrection(AppendOnlyModel):
+    """One field of a person's details corrected from the browser: the value before, the value after, who
+    and why. The person row holds the value now; these rows keep what it said before."""
+
+    REASON_MAX_LENGTH = 1000
+    FIELDS = {
+        "first_name": "First name",
+        "last_name": "Surname",
+        "date_of_birth": "Date of birth",
+        "expected_on": "Expected date of birth",
+        "sex": "Sex",
+        "nhs_number": "NHS number",
+    }
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="corrections")
+    # The case page it was corrected from: where "corrected" is shown with who.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="person_corrections")
+    field = models.CharField(max_length=30, choices=list(FIELDS.items()))
+    old_value = models.CharField(max_length=200, blank=True)
+    new_value = models.CharField(max_length=200, blank=True)
+    reason = models.TextField(max_length=REASON_MAX_LENGTH)
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    corrected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-corrected_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="cases_personcorrection_has_reason")]
+
+
+class HouseholdAddress(models.Model):
+    """Where the household has lived: one row per address, with the dates; one current main home per case
+    (the home practitioners must see, DOMAIN.md §2 "See the main home"). Ending an address sets `to_on`."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="addresses")
+    line_1 = models.CharField("address line 1", max_length=200)
+    line_2 = models.CharField("address line 2 (optional)", max_length=200, blank=True)
+    town = models.CharField("town or city", max_length=100, blank=True)
+    postcode = models.CharField(max_length=10)
+    from_on = models.DateField("lived here from")
+    to_on = models.DateField("lived here until", null=True, blank=True)
+    is_main_home = models.BooleanField("main home", default=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["to_on", "-from_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(is_main_home=True, to_on__isnull=True),
+                name="cases_householdaddress_one_current_main_home",
+            ),
+            models.CheckConstraint(
+                condition=Q(to_on__isnull=True) | Q(to_on__gte=models.F("from_on")),
+                name="cases_householdaddress_ended_after_started",
+            ),
+        ]
+
+    @property
+    def is_current(self) -> bool:
+        return self.to_on is None

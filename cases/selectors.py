@@ -1,17 +1,29 @@
 """Reads for cases: the case list, a case's household, team and reopenings, the family's name, the
-changes to people's access that reach a case. Nothing here writes."""
+changes to people's access that reach a case, people and their aliases and history. Nothing here writes."""
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Capability, Role, User
 from audit.models import AuditEvent
 from cases.access import cases_visible_to
-from cases.models import AccessGrant, Case, CaseMember, CaseReopening, HouseholdMember
+from cases.models import (
+    AccessGrant,
+    Case,
+    CaseMember,
+    CaseReopening,
+    HouseholdAddress,
+    HouseholdMember,
+    Person,
+    PersonCorrection,
+    PersonMerge,
+)
+from common.dates import months_later
 
 
 def current_children() -> Prefetch:
@@ -52,6 +64,111 @@ def household_for(case: Case) -> list[HouseholdMember]:
         case.household.select_related("person").order_by(
             "left_on", "relationship", "person__date_of_birth", "person__first_name"
         )
+    )
+
+
+# --- People: aliases and history (cases/matching.py finds them) --------------------------------------------
+#
+# A record merged into another is an alias; Person.merged_into always names the canonical record itself
+# (cases/services.py keeps it one step deep), so "the same person" is one join in SQL.
+
+REREFERRAL_MONTHS = 12  # a case closed this recently before a new one opens makes the new one a re-referral
+
+
+def canonical_person_ids(person_ids) -> dict:
+    """Each person's canonical record's id (its own for a canonical record). One query."""
+    rows = Person.objects.filter(pk__in=list(person_ids)).values_list("pk", "merged_into_id")
+    return {pk: merged or pk for pk, merged in rows}
+
+
+def canonical_person_id(person_id):
+    """The canonical record's id for one person (None for a person that does not exist)."""
+    return canonical_person_ids([person_id]).get(person_id)
+
+
+def same_people(person_ids) -> QuerySet:
+    """The ids of these people and of every record of the same person (canonical and aliases), as a
+    subquery for SQL: `person_id__in=same_people(...)`. `person_ids` may be a list or a values() queryset."""
+    canonical = Person.objects.filter(pk__in=person_ids).annotate(canonical=Coalesce("merged_into_id", "pk"))
+    canonical = canonical.values("canonical")
+    return Person.objects.filter(Q(pk__in=canonical) | Q(merged_into__in=canonical)).values("pk")
+
+
+def same_person_ids(person: Person) -> list:
+    """The person's canonical record and all its aliases (ids, one query). Read from the database, not from
+    `person`, which may have been loaded before a merge."""
+    return list(same_people([person.pk]).values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class PersonHistory:
+    person_id: object  # the canonical record's
+    memberships: list  # HouseholdMember rows of every record of the person, case loaded, earliest first
+    rereferral: bool  # a case of theirs closed in the REREFERRAL_MONTHS before today (or before `opening_on`)
+
+    @property
+    def open_cases(self) -> list[Case]:
+        return [m.case for m in self.memberships if m.case.is_open]
+
+    @property
+    def closed_cases(self) -> list[Case]:
+        return [m.case for m in self.memberships if not m.case.is_open]
+
+
+def people_history(person_ids, *, on: date | None = None) -> dict:
+    """Each person's earlier and current cases, through every record of the same person, keyed by the
+    canonical record's id; `rereferral` says whether one of them closed within REREFERRAL_MONTHS before
+    `on` (today by default). Two queries whatever the number of people: canonical ids, memberships.
+
+    Says nothing about who may open those cases: a caller showing them filters by cases.access."""
+    on = on or timezone.localdate()
+    since = months_later(on, -REREFERRAL_MONTHS)
+    canonical = canonical_person_ids(person_ids)
+    wanted = set(canonical.values())
+    rows = (
+        HouseholdMember.objects.filter(person_id__in=same_people(list(wanted)))
+        .select_related("case", "person")
+        .order_by("case__opened_on", "joined_on", "pk")
+    )
+    found: dict = {pk: [] for pk in wanted}
+    for row in rows:
+        found.setdefault(row.person.merged_into_id or row.person_id, []).append(row)
+    return {
+        pk: PersonHistory(
+            person_id=pk,
+            memberships=memberships,
+            rereferral=any(m.case.closed_on is not None and since <= m.case.closed_on <= on for m in memberships),
+        )
+        for pk, memberships in found.items()
+        if pk in wanted
+    }
+
+
+def addresses_for(case: Case) -> list[HouseholdAddress]:
+    """The household's addresses: current ones first (the main home at the top), then past, newest first."""
+    return sorted(
+        case.addresses.select_related("added_by"),
+        key=lambda a: (not a.is_current, not a.is_main_home, -(a.to_on or a.from_on).toordinal(), -a.pk),
+    )
+
+
+def corrections_for(case: Case) -> dict:
+    """Corrections of the household's people, newest first, keyed by person id (one query): what the case
+    page and household show as "corrected by"."""
+    corrections: dict = {}
+    rows = PersonCorrection.objects.filter(person__households__case=case).select_related("corrected_by").distinct()
+    for row in rows.order_by("-corrected_at", "-id"):
+        corrections.setdefault(row.person_id, []).append(row)
+    return corrections
+
+
+def merges_for(case: Case) -> list[PersonMerge]:
+    """Merges touching the household's people (either side), newest first, with any reversal (one query)."""
+    people = same_people(HouseholdMember.objects.filter(case=case).values("person_id"))
+    return list(
+        PersonMerge.objects.filter(Q(person__in=people) | Q(into__in=people))
+        .select_related("person", "into", "merged_by", "reversal", "reversal__reversed_by")
+        .order_by("-merged_at", "-id")
     )
 
 

@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Capability, User
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
@@ -23,10 +23,16 @@ from cases.models import (
     CaseMember,
     CaseReferenceCounter,
     CaseReopening,
+    HouseholdAddress,
     HouseholdMember,
     Person,
+    PersonCorrection,
+    PersonMerge,
+    PersonMergeReversal,
 )
+from cases.selectors import same_people
 from common.conflicts import VersionConflict
+from common.nhs import is_valid_nhs_number, normalise_nhs_number
 
 MAX_GRANT_HOURS = 24
 
@@ -101,15 +107,62 @@ class PersonDetails:
     is_unborn: bool = False
     expected_on: date | None = None
     sex: str = ""
+    nhs_number: str = ""
+
+
+NHS_TAKEN = (
+    "A person with this NHS number is already known to the portal. Search for them and link them instead "
+    "of adding them again."
+)
+
+
+def _clean_nhs_number(value: str, *, field: str = "nhs_number", person: Person | None = None) -> str | None:
+    """The NHS number as stored (None when not given), refused when invalid or another record has it.
+    The message never repeats the number."""
+    number = normalise_nhs_number(value or "")
+    if not number:
+        return None
+    if not is_valid_nhs_number(number):
+        raise ValidationError({field: "This is not a valid NHS number: check the 10 digits."})
+    taken = Person.objects.filter(nhs_number=number)
+    if person is not None:
+        taken = taken.exclude(pk=person.pk)
+    if taken.exists():
+        raise ValidationError({field: NHS_TAKEN})
+    return number
+
+
+def _check_can_write(by: User, case: Case) -> None:
+    ensure_open(case)
+    if not access.decision(by, case).can_write:
+        raise PermissionDenied("You can read this case but not change it.")
 
 
 @transaction.atomic
 def household_member_add(
-    *, case: Case, by: User, details: PersonDetails, relationship: str, relationship_detail: str = "", joined_on: date
+    *,
+    case: Case,
+    by: User,
+    details: PersonDetails | None = None,
+    existing: Person | None = None,
+    relationship: str,
+    relationship_detail: str = "",
+    joined_on: date,
 ) -> HouseholdMember:
-    """Add a new person to a household. Dates are checked here too, not only in the form."""
+    """Add someone to a household: a new person from `details`, or, with `existing`, a person already known
+    (found by cases/matching.py), linked rather than typed again, so their earlier cases are theirs here
+    too. An alias links its canonical record. Dates are checked here too, not only in the form."""
     ensure_open(case)
     today = timezone.localdate()
+    if existing is not None:
+        return _household_member_link(
+            case=case,
+            by=by,
+            person=existing,
+            relationship=relationship,
+            relationship_detail=relationship_detail,
+            joined_on=joined_on,
+        )
     if details.date_of_birth and details.date_of_birth > today:
         raise ValidationError({"date_of_birth": "A date of birth cannot be in the future."})
     if details.is_unborn and relationship != HouseholdMember.Relationship.CHILD:
@@ -121,6 +174,7 @@ def household_member_add(
         is_unborn=details.is_unborn,
         expected_on=details.expected_on if details.is_unborn else None,
         sex=details.sex,
+        nhs_number=_clean_nhs_number(details.nhs_number),
     )
     member = HouseholdMember.objects.create(
         case=case,
@@ -137,6 +191,285 @@ def household_member_add(
         data={"relationship": relationship},
     )
     return member
+
+
+def _household_member_link(
+    *, case: Case, by: User, person: Person, relationship: str, relationship_detail: str, joined_on: date
+) -> HouseholdMember:
+    person = Person.objects.get(pk=person.merged_into_id or person.pk)
+    # Only a person the linker could already see: someone in a household of a case they may open.
+    if not access.cases_visible_to(by).filter(household__person__in=same_people([person.pk])).exists():
+        raise PermissionDenied("You can only link a person from a case you can open.")
+    if HouseholdMember.objects.filter(case=case, person__in=same_people([person.pk])).exists():
+        raise ValidationError("This person is already in this household.")
+    if reason := person.too_early_for(joined_on):
+        raise ValidationError({"joined_on": reason})
+    if person.is_unborn and relationship != HouseholdMember.Relationship.CHILD:
+        raise ValidationError({"relationship": "Only a child can be an unborn baby."})
+    member = HouseholdMember.objects.create(
+        case=case,
+        person=person,
+        relationship=relationship,
+        relationship_detail=relationship_detail,
+        joined_on=joined_on,
+    )
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_HOUSEHOLD_LINKED,
+        case=case,
+        target=person,
+        data={"relationship": relationship},
+    )
+    return member
+
+
+@transaction.atomic
+def household_member_leave(*, by: User, member: HouseholdMember, left_on: date, left_to: str = "") -> HouseholdMember:
+    """Someone left the household on a date, going somewhere (free text, optional). Their place in the
+    household's history stays; a second save of the same leaving changes nothing."""
+    case = member.case
+    _check_can_write(by, case)
+    if left_on < member.joined_on:
+        raise ValidationError({"left_on": "The date they left cannot be before the date they joined."})
+    if left_on > timezone.localdate():
+        raise ValidationError({"left_on": "This date cannot be in the future."})
+    updated = HouseholdMember.objects.filter(pk=member.pk, left_on__isnull=True).update(
+        left_on=left_on, left_to=left_to.strip()
+    )
+    if not updated:
+        raise ValidationError("This person has already left the household.")
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_HOUSEHOLD_LEFT,
+        case=case,
+        target=member.person,
+        data={"left_on": left_on.isoformat()},
+    )
+    member.refresh_from_db()
+    return member
+
+
+CORRECTABLE = tuple(PersonCorrection.FIELDS)
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+@transaction.atomic
+def person_correct(*, by: User, case: Case, person: Person, changes: dict, reason: str) -> list[PersonCorrection]:
+    """Correct a person's details from a case they are in: one PersonCorrection per field that changes
+    (before, after, who, why), then the person row. Nothing changed: nothing saved."""
+    _check_can_write(by, case)
+    if not HouseholdMember.objects.filter(case=case, person=person).exists():
+        raise PermissionDenied("Only a person in this household can be corrected from this case.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the details are being corrected."})
+    if len(reason) > PersonCorrection.REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": f"The reason must be {PersonCorrection.REASON_MAX_LENGTH} characters or fewer."}
+        )
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise ValidationError(f"These details cannot be corrected here: {', '.join(sorted(unknown))}.")
+    if "nhs_number" in changes:
+        changes = {**changes, "nhs_number": _clean_nhs_number(changes["nhs_number"], person=current)}
+    for name in ("first_name", "last_name"):
+        if name in changes and not (changes[name] or "").strip():
+            raise ValidationError({name: "This cannot be left empty."})
+    dob = changes.get("date_of_birth", current.date_of_birth)
+    if dob and dob > timezone.localdate():
+        raise ValidationError({"date_of_birth": "A date of birth cannot be in the future."})
+    if current.is_unborn and changes.get("date_of_birth"):
+        raise ValidationError({"date_of_birth": "An unborn baby has no date of birth yet."})
+    corrections = []
+    for name in CORRECTABLE:
+        if name not in changes:
+            continue
+        old, new = getattr(current, name), changes[name]
+        if (old or None) == (new or None):
+            continue
+        corrections.append(
+            PersonCorrection.objects.create(
+                person=current,
+                case=case,
+                field=name,
+                old_value=_as_text(old),
+                new_value=_as_text(new),
+                reason=reason,
+                corrected_by=by,
+            )
+        )
+        setattr(current, name, new)
+    if not corrections:
+        raise ValidationError("Nothing was changed: correct at least one detail.")
+    current.save(update_fields=[c.field for c in corrections])
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_PERSON_CORRECTED,
+        case=case,
+        target=current,
+        # Field names only: the values are personal data and stay on the correction rows.
+        data={"fields": [c.field for c in corrections]},
+    )
+    person.refresh_from_db()
+    return corrections
+
+
+# --- The same person: merging and undoing it ---------------------------------------------------------------
+
+
+def _check_can_merge(by: User, *people: Person) -> None:
+    if not by.can(Capability.Key.MERGE_PEOPLE):
+        raise PermissionDenied("Only team managers and MASH managers can mark two records as the same person.")
+    visible = access.cases_visible_to(by)
+    for person in people:
+        if not visible.filter(household__person=person).exists():
+            raise PermissionDenied("You can only merge people in cases you can open.")
+
+
+def _reason(reason: str, limit: int, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": f"Say why {what}."})
+    if len(reason) > limit:
+        raise ValidationError({"reason": f"The reason must be {limit} characters or fewer."})
+    return reason
+
+
+@transaction.atomic
+def merge_people(*, by: User, person: Person, into: Person, reason: str, case: Case | None = None) -> PersonMerge:
+    """Record that `person` is the same person as `into`: `person` becomes an alias of `into`, and so do
+    its own aliases (merged_into stays one step deep). Audited, reversible with unmerge_people."""
+    _check_can_merge(by, person, into)
+    reason = _reason(reason, PersonMerge.REASON_MAX_LENGTH, "these are the same person")
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[person.pk, into.pk])}
+    person, into = locked[person.pk], locked.get(into.pk, person)
+    if person.pk == into.pk:
+        raise ValidationError("A record cannot be merged into itself.")
+    if into.merged_into_id is not None:
+        raise ValidationError("That record is itself merged into another: merge into the record it is now.")
+    if person.merged_into_id is not None:
+        raise ValidationError("This record is already merged into another.")
+    if person.nhs_number and into.nhs_number and person.nhs_number != into.nhs_number:
+        raise ValidationError("The two records have different NHS numbers: they are two different people.")
+    merge = PersonMerge.objects.create(person=person, into=into, merged_by=by, reason=reason)
+    Person.objects.filter(Q(pk=person.pk) | Q(merged_into=person.pk)).update(merged_into=into.pk)
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_PERSON_MERGED,
+        case=case,
+        target=merge,
+        data={"person_id": str(person.pk), "into_id": str(into.pk)},
+    )
+    return merge
+
+
+@transaction.atomic
+def unmerge_people(*, by: User, merge: PersonMerge, reason: str, case: Case | None = None) -> PersonMergeReversal:
+    """Undo a merge: its person is a record of its own again, with the aliases merged into it before; the
+    merge stays in the history with its reversal beside it."""
+    _check_can_merge(by, merge.person, merge.into)
+    reason = _reason(reason, PersonMergeReversal.REASON_MAX_LENGTH, "the merge is being undone")
+    if PersonMergeReversal.objects.filter(merge=merge).exists():
+        raise ValidationError("This merge has already been undone.")
+    canonical = merge.into.merged_into_id or merge.into_id
+    group = list(
+        Person.objects.select_for_update()
+        .filter(Q(pk=canonical) | Q(merged_into=canonical) | Q(pk=merge.person_id))
+        .values_list("pk", flat=True)
+    )
+    reversal = PersonMergeReversal.objects.create(merge=merge, reversed_by=by, reason=reason)
+    # Each record's own merge still in force (at most one: an alias cannot be merged again), then each
+    # record's canonical one by following them.
+    direct = dict(
+        PersonMerge.objects.filter(person__in=group, reversal__isnull=True).values_list("person_id", "into_id")
+    )
+    for pk in group:
+        target, seen = pk, set()
+        while target in direct and target not in seen:
+            seen.add(target)
+            target = direct[target]
+        Person.objects.filter(pk=pk).update(merged_into=None if target == pk else target)
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_PERSON_UNMERGED,
+        case=case,
+        target=reversal,
+        data={"merge_id": merge.pk, "person_id": str(merge.person_id), "into_id": str(merge.into_id)},
+    )
+    return reversal
+
+
+# --- The household's addresses ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def household_address_add(
+    *,
+    by: User,
+    case: Case,
+    line_1: str,
+    postcode: str,
+    from_on: date,
+    line_2: str = "",
+    town: str = "",
+    is_main_home: bool = True,
+) -> HouseholdAddress:
+    """Add an address to the household's history. A new main home ends the current one on the day the
+    household moved (one current main home per case)."""
+    _check_can_write(by, case)
+    if from_on > timezone.localdate():
+        raise ValidationError({"from_on": "This date cannot be in the future."})
+    if not line_1.strip() or not postcode.strip():
+        raise ValidationError("Give the first line of the address and the postcode.")
+    if is_main_home:
+        homes = HouseholdAddress.objects.select_for_update().filter(case=case, is_main_home=True)
+        current = homes.filter(to_on__isnull=True).first()
+        if current is not None:
+            if from_on < current.from_on:
+                raise ValidationError(
+                    {"from_on": "The household's current main home started after this date: end it first."}
+                )
+            HouseholdAddress.objects.filter(pk=current.pk).update(to_on=from_on)
+    address = HouseholdAddress.objects.create(
+        case=case,
+        line_1=line_1.strip(),
+        line_2=line_2.strip(),
+        town=town.strip(),
+        postcode=postcode.strip().upper(),
+        from_on=from_on,
+        is_main_home=is_main_home,
+        added_by=by,
+    )
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_ADDRESS_ADDED,
+        case=case,
+        target=address,
+        data={"is_main_home": is_main_home},
+    )
+    return address
+
+
+@transaction.atomic
+def household_address_end(*, by: User, case: Case, address: HouseholdAddress, to_on: date) -> HouseholdAddress:
+    """The household no longer lives at an address from `to_on`."""
+    _check_can_write(by, case)
+    if to_on < address.from_on:
+        raise ValidationError({"to_on": "The end date cannot be before the household moved in."})
+    if to_on > timezone.localdate():
+        raise ValidationError({"to_on": "This date cannot be in the future."})
+    updated = HouseholdAddress.objects.filter(pk=address.pk, case=case, to_on__isnull=True).update(to_on=to_on)
+    if not updated:
+        raise ValidationError("This address has already ended.")
+    audit.record(actor=by, action=AuditEvent.Action.CASE_ADDRESS_ENDED, case=case, target=address)
+    address.refresh_from_db()
+    return address
 
 
 @transaction.atomic

@@ -1,10 +1,11 @@
-"""Case pages: the case list, open a case, change its details, household, team, temporary access, who viewed,
-reopen a closed case.
+"""Case pages: the case list, open a case, change its details, household (search first, link, leave, correct,
+addresses, the same person), team, temporary access, who viewed, reopen a closed case.
 
 Every view that touches one case gets it through cases.access.case_for_user. The case page itself, which
 gathers plan, flags and GCP2, is a dashboards view.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,10 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import Capability
 from audit import selectors as audit_selectors
 from audit import services as audit
 from audit.models import AuditEvent
-from cases import access, selectors, services
+from cases import access, matching, selectors, services
 from cases.forms import (
     AccessGrantForm,
     CaseCreateForm,
@@ -26,9 +28,17 @@ from cases.forms import (
     CaseMemberAddForm,
     CaseMemberEndForm,
     CaseReopenForm,
+    HouseholdAddressEndForm,
+    HouseholdAddressForm,
+    HouseholdLeaveForm,
+    HouseholdLinkForm,
     HouseholdMemberForm,
+    PersonCorrectForm,
+    PersonSearchForm,
+    SamePersonForm,
+    UndoMergeForm,
 )
-from cases.models import Case
+from cases.models import Case, HouseholdMember, Person
 from common.dates import in_words
 from common.views import DuplicateSubmission, apply_service_errors, form_page, saved_once
 
@@ -48,6 +58,25 @@ PAGES = {
         "add_another": True,
         "intro": "Record everyone who lives in the home, including informal carers and unborn babies.",
     },
+    "household_search": {
+        "title": "Add someone to the household",
+        "submit_label": "Search",
+        "intro": "First look for them: a person already known to the portal (a returning family, a child "
+        "from another household) is linked, so their history comes with them.",
+    },
+    "household_link": {"title": "Link a person already known", "submit_label": "Link this person"},
+    "household_leave": {
+        "title": "Leaves the household",
+        "submit_label": "Save",
+        "intro": "They keep their place in the household's history.",
+    },
+    "person_correct": {
+        "title": "Correct details",
+        "submit_label": "Save the correction",
+        "intro": "For a mistake in how a person was recorded. What it said before is kept, with your name and reason.",
+    },
+    "address_add": {"title": "Add an address", "submit_label": "Add the address"},
+    "address_end": {"title": "End an address", "submit_label": "Save"},
     "team_add": {"title": "Add a professional to the case team", "submit_label": "Add to team"},
     "team_end": {
         "title": "Remove from the case team",
@@ -195,10 +224,34 @@ def case_edit(request: HttpRequest, case: Case) -> HttpResponse:
     return form_page(request, PAGES["edit"], form, case)
 
 
+@access.case_view(methods=("GET",))
+def household(request: HttpRequest, case: Case) -> HttpResponse:
+    """Everyone who lives or lived in the home, with who corrected whose details, and links to the household's
+    changes."""
+    members = selectors.household_for(case)
+    corrections = selectors.corrections_for(case)
+    for member in members:
+        member.corrections_shown = corrections.get(member.person_id, [])
+    return render(
+        request,
+        "cases/household.html",
+        {"case": case, "household": members, "may_merge": request.user.can(Capability.Key.MERGE_PEOPLE)},
+    )
+
+
 @access.case_view(methods=("GET", "POST"), write=True)
 def household_add(request: HttpRequest, case: Case) -> HttpResponse:
-    form = HouseholdMemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    """Search first: the search (a POST, so names never reach a URL) shows the people already known in cases
+    the user may open, each to link, and "none of these: add new" with what was searched filled in. A POST
+    of the new person's details adds them (step "new")."""
+    if request.method == "POST" and request.POST.get("step") == "search":
+        return _household_search(request, case)
+    if request.method == "GET":
+        return form_page(
+            request, PAGES["household_search"], _search_form(), case, template="cases/household_search.html"
+        )
+    form = HouseholdMemberForm(request.POST)
+    if form.is_valid():
         data = form.cleaned_data
         details = services.PersonDetails(
             first_name=data["first_name"],
@@ -207,6 +260,7 @@ def household_add(request: HttpRequest, case: Case) -> HttpResponse:
             is_unborn=data["is_unborn"],
             expected_on=data["expected_on"],
             sex=data["sex"],
+            nhs_number=data["nhs_number"],
         )
         try:
             with saved_once(form, by=request.user):
@@ -229,6 +283,243 @@ def household_add(request: HttpRequest, case: Case) -> HttpResponse:
                 return redirect("cases:household_add", reference=case.reference)
             return redirect("dashboards:detail", reference=case.reference)
     return form_page(request, PAGES["household"], form, case)
+
+
+def _search_form(data=None) -> PersonSearchForm:
+    return PersonSearchForm(data, prefix="search")
+
+
+def _household_search(request: HttpRequest, case: Case) -> HttpResponse:
+    search = _search_form(request.POST)
+    if not search.is_valid():
+        return form_page(request, PAGES["household_search"], search, case, template="cases/household_search.html")
+    data = search.cleaned_data
+    already = HouseholdMember.objects.filter(case=case).values_list("person_id", flat=True)
+    candidates = matching.find_people(
+        data["first_name"],
+        data["last_name"],
+        data["date_of_birth"],
+        data["nhs_number"],
+        month_only=data["month_only"],
+        among_cases=access.cases_visible_to(request.user),
+        exclude_ids=selectors.canonical_person_ids(list(already)).values(),
+    )
+    # The search is audited by what it was and found in numbers only: names are personal data.
+    audit.record(
+        actor=request.user,
+        action=AuditEvent.Action.CASE_PEOPLE_SEARCHED,
+        case=case,
+        request=request,
+        data={"found": len(candidates), "with_nhs_number": bool(data["nhs_number"])},
+    )
+    history = selectors.people_history([c.person.pk for c in candidates]) if candidates else {}
+    visible = set(access.cases_visible_to(request.user).filter(pk__in=_case_ids(history)).values_list("pk", flat=True))
+    rows = [
+        {
+            "candidate": c,
+            "cases": [m.case for m in history[c.person.pk].memberships if m.case_id in visible],
+            "form": HouseholdLinkForm(initial={"person": c.person.pk}, prefix=f"link-{n}"),
+        }
+        for n, c in enumerate(candidates)
+    ]
+    new_person = HouseholdMemberForm(
+        initial={
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "date_of_birth": None if data["month_only"] else data["date_of_birth"],
+            "nhs_number": data["nhs_number"],
+        }
+    )
+    return render(
+        request,
+        "cases/household_candidates.html",
+        {"case": case, "rows": rows, "new_person": new_person, "title": PAGES["household"]["title"]},
+    )
+
+
+def _case_ids(history: dict) -> set:
+    return {m.case_id for h in history.values() for m in h.memberships}
+
+
+@access.case_view(methods=("POST",), write=True)
+def household_link(request: HttpRequest, case: Case) -> HttpResponse:
+    """Link a person found by the search (any of the candidates' forms posts here with its own prefix)."""
+    prefix = next((key[: -len("-person")] for key in request.POST if key.endswith("-person")), None)
+    form = HouseholdLinkForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        data = form.cleaned_data
+        person = Person.objects.filter(pk=data["person"]).first()
+        try:
+            if person is None:
+                raise ValidationError("This person could not be found: search again.")
+            with saved_once(form, by=request.user):
+                services.household_member_add(
+                    case=case,
+                    by=request.user,
+                    existing=person,
+                    relationship=data["relationship"],
+                    relationship_detail=data["relationship_detail"],
+                    joined_on=data["joined_on"],
+                )
+        except DuplicateSubmission:
+            messages.info(request, "This person was already linked; they were not linked twice.")
+            return redirect("cases:household", reference=case.reference)
+        except PermissionDenied:
+            form.add_error(None, "This person could not be found: search again.")
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Linked to the household, with their earlier history.")
+            return redirect("cases:household", reference=case.reference)
+    return form_page(request, PAGES["household_link"], form, case)
+
+
+def _member(case: Case, member_id: int) -> HouseholdMember:
+    return get_object_or_404(case.household.select_related("person", "case"), pk=member_id)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def household_leave(request: HttpRequest, case: Case, member_id: int) -> HttpResponse:
+    member = _member(case, member_id)
+    form = HouseholdLeaveForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_member_leave(by=request.user, member=member, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"{member.person.first_name} has left the household.")
+            return redirect("cases:household", reference=case.reference)
+    return form_page(request, PAGES["household_leave"], form, case)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def person_correct(request: HttpRequest, case: Case, member_id: int) -> HttpResponse:
+    member = _member(case, member_id)
+    form = PersonCorrectForm(request.POST or None, person=member.person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_correct(
+                by=request.user,
+                case=case,
+                person=member.person,
+                changes=form.changes(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Details corrected. What they said before is kept.")
+            return redirect("cases:household", reference=case.reference)
+    return form_page(request, PAGES["person_correct"], form, case)
+
+
+@access.case_view(methods=("GET",))
+def addresses(request: HttpRequest, case: Case) -> HttpResponse:
+    return render(request, "cases/addresses.html", {"case": case, "addresses": selectors.addresses_for(case)})
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def address_add(request: HttpRequest, case: Case) -> HttpResponse:
+    form = HouseholdAddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                services.household_address_add(by=request.user, case=case, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "This address was already added; it was not added twice.")
+            return redirect("cases:addresses", reference=case.reference)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Address added.")
+            return redirect("cases:addresses", reference=case.reference)
+    return form_page(request, PAGES["address_add"], form, case)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def address_end(request: HttpRequest, case: Case, address_id: int) -> HttpResponse:
+    address = get_object_or_404(case.addresses, pk=address_id, to_on__isnull=True)
+    form = HouseholdAddressEndForm(request.POST or None, address=address)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_address_end(by=request.user, case=case, address=address, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Address ended.")
+            return redirect("cases:addresses", reference=case.reference)
+    return form_page(request, PAGES["address_end"], form, case)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def same_person(request: HttpRequest, case: Case) -> HttpResponse:
+    """For those who may merge people (team and MASH managers): mark a record of a person on this case and
+    another record in a case they can open as the same person, or undo such a merge. The member whose other
+    records are looked for is named by its household row's number, never by a name."""
+    if not request.user.can(Capability.Key.MERGE_PEOPLE):
+        audit.record(
+            actor=request.user,
+            action=AuditEvent.Action.ACCESS_REFUSED_MERGE,
+            case=case,
+            request=request,
+            outcome="denied",
+            data={"path": request.path},
+            using=settings.AUDIT_DB_ALIAS,
+        )
+        raise PermissionDenied("Only team managers and MASH managers can mark two records as the same person.")
+    household = selectors.household_for(case)
+    chosen_id = request.POST.get("member") or request.GET.get("member")
+    chosen = next((m for m in household if str(m.pk) == chosen_id), None)
+    candidates = []
+    if chosen is not None:
+        person = chosen.person
+        candidates = matching.find_people(
+            person.first_name,
+            person.last_name,
+            person.date_of_birth,
+            person.nhs_number,
+            among_cases=access.cases_visible_to(request.user),
+            exclude_ids=selectors.same_person_ids(person),
+        )
+    merge_form = SamePersonForm(request.POST if request.POST.get("action") == "merge" else None, candidates=candidates)
+    undo_form = UndoMergeForm(request.POST if request.POST.get("action") == "undo" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "merge" and chosen is not None and merge_form.is_valid():
+                data = merge_form.cleaned_data
+                other = get_object_or_404(Person, pk=data["other"])
+                this = Person.objects.get(pk=chosen.person.merged_into_id or chosen.person_id)
+                person, into = (other, this) if data["keep"] == "this" else (this, other)
+                services.merge_people(by=request.user, person=person, into=into, reason=data["reason"], case=case)
+                messages.success(request, "The two records are now one person. This can be undone below.")
+                return redirect("cases:same_person", reference=case.reference)
+            if request.POST.get("action") == "undo" and undo_form.is_valid():
+                merges = {m.pk: m for m in selectors.merges_for(case)}
+                merge = merges.get(undo_form.cleaned_data["merge"])
+                if merge is None:
+                    raise ValidationError("This merge is not one of this case's people.")
+                services.unmerge_people(
+                    by=request.user, merge=merge, reason=undo_form.cleaned_data["reason"], case=case
+                )
+                messages.success(request, "The merge was undone: the records are two people again.")
+                return redirect("cases:same_person", reference=case.reference)
+        except ValidationError as error:
+            apply_service_errors(undo_form if request.POST.get("action") == "undo" else merge_form, error)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "cases/same_person.html",
+        {
+            "case": case,
+            "household": household,
+            "chosen": chosen,
+            "merge_form": merge_form,
+            "undo_form": undo_form,
+            "merges": selectors.merges_for(case),
+        },
+        status=status,
+    )
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)

@@ -16,6 +16,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch
 from django.utils import timezone
 
 from cases.models import Case, HouseholdMember
+from cases.selectors import same_people
 from chronology import analysis
 from chronology.models import (
     MISSED_OUTCOMES,
@@ -50,8 +51,9 @@ class TimelineFilters:
 
 
 def history_case_ids(case: Case) -> list:
-    """Earlier, closed cases whose household included any of this case's people (one query)."""
-    people = HouseholdMember.objects.filter(case=case).values("person_id")
+    """Earlier, closed cases whose household included any of this case's people, under any of their records
+    (an alias merged into the person counts as them: cases.selectors.same_people). One query."""
+    people = same_people(HouseholdMember.objects.filter(case=case).values("person_id"))
     return list(
         Case.objects.filter(status=Case.Status.CLOSED, household__person_id__in=people)
         .exclude(pk=case.pk)
@@ -69,8 +71,8 @@ def _scope(case: Case, history_ids: list) -> Q:
 
 def shared_history_entry_ids(case: Case, history_ids: list) -> list:
     """Entries of the earlier cases that are now about a person in this case's household (ids, one query:
-    a list for IN, as `about_child` explains)."""
-    people = HouseholdMember.objects.filter(case=case).values("person_id")
+    a list for IN, as `about_child` explains). A person's aliases count as them."""
+    people = same_people(HouseholdMember.objects.filter(case=case).values("person_id"))
     return list(
         EffectiveEntryChild.objects.filter(case_id__in=history_ids, person_id__in=people)
         .values_list("entry_id", flat=True)
@@ -83,10 +85,13 @@ def late_after_working_days() -> int:
 
 
 def about_child(person_id, cases: list) -> Q:
-    """Entries of these cases that are now about this child (after any correction of the children)."""
+    """Entries of these cases that are now about this child (after any correction of the children), under
+    any of the child's records: an earlier case may know them by a record since merged into this one."""
     # The ids first (one query), then IN a list: as EXISTS or IN (subquery) over the view, PostgreSQL
     # misjudged how many entries match and compared every entry with every other (0.1-0.2 s on 2,000).
-    ids = EffectiveEntryChild.objects.filter(case_id__in=cases, person_id=person_id).values_list("entry_id", flat=True)
+    ids = EffectiveEntryChild.objects.filter(case_id__in=cases, person_id__in=same_people([person_id])).values_list(
+        "entry_id", flat=True
+    )
     ids = list(ids)
     # No entries: a condition that matches none and still compiles (an empty IN cannot be written as SQL,
     # which the gaps query, compiled by hand, needs).

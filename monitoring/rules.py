@@ -74,16 +74,24 @@ def lead_churn(today: date, config: MonitoringSettings) -> Iterable[Finding]:
 def rereferral(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """A child in an open case was in another case that closed less than N months before it opened."""
     window_days = round(config.rereferral_window_months * 365.25 / 12)
-    earlier = HouseholdMember.objects.filter(
-        person=OuterRef("person"),
-        case__status=Case.Status.CLOSED,
-        case__closed_on__lte=OuterRef("case__opened_on"),
-        case__closed_on__gte=ExpressionWrapper(
-            OuterRef("case__opened_on") - timedelta(days=window_days), output_field=DateField()
-        ),
-    ).exclude(case=OuterRef("case"))
+    # The same person under any of their records: a child merged with an earlier record (an alias) was in
+    # that record's cases too. Person.merged_into names the canonical record itself, so one step resolves.
+    canonical = Coalesce(F("person__merged_into_id"), F("person_id"))
+    earlier = (
+        HouseholdMember.objects.annotate(canonical=canonical)
+        .filter(
+            canonical=OuterRef("canonical"),
+            case__status=Case.Status.CLOSED,
+            case__closed_on__lte=OuterRef("case__opened_on"),
+            case__closed_on__gte=ExpressionWrapper(
+                OuterRef("case__opened_on") - timedelta(days=window_days), output_field=DateField()
+            ),
+        )
+        .exclude(case=OuterRef("case"))
+    )
     rows = (
         HouseholdMember.objects.filter(relationship=HouseholdMember.Relationship.CHILD, case__status=Case.Status.OPEN)
+        .annotate(canonical=canonical)
         .filter(Exists(earlier))
         .values("case_id", "person_id", "case__lead_professional_id", "case__opened_on")
     )

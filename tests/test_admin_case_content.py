@@ -14,7 +14,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cases.models import AccessGrant, Case, CaseMember, CaseReopening, ClosureReason, HouseholdMember, Person
+from cases.models import (
+    AccessGrant,
+    Case,
+    CaseMember,
+    CaseReopening,
+    ClosureReason,
+    HouseholdAddress,
+    HouseholdMember,
+    Person,
+    PersonCorrection,
+    PersonMerge,
+    PersonMergeReversal,
+)
 from chronology.models import Amendment, Appointment, AppointmentOutcome, Entry, ImportJob, OtherView
 from gcp2.models import AreaGrade, SubAreaGrade
 from monitoring.models import Escalation, EscalationResponse, EscalationStage, FlagAcknowledgement
@@ -82,7 +94,14 @@ def demo_like_case(lead, member, manager):
     child = HouseholdMemberFactory(
         case=case, person=PersonFactory(**canaries(Person)), **canaries(HouseholdMember)
     ).person
-    HouseholdMemberFactory(case=case, person=PersonFactory(**canaries(Person)), relationship="mother")
+    mother = HouseholdMemberFactory(case=case, person=PersonFactory(**canaries(Person)), relationship="mother").person
+    earlier_record = PersonFactory(**canaries(Person))
+    merge = PersonMerge.objects.create(person=earlier_record, into=mother, merged_by=manager, **canaries(PersonMerge))
+    PersonMergeReversal.objects.create(merge=merge, reversed_by=manager, **canaries(PersonMergeReversal))
+    PersonCorrection.objects.create(
+        person=mother, case=case, field="first_name", corrected_by=lead, **canaries(PersonCorrection)
+    )
+    HouseholdAddress.objects.create(case=case, from_on=case.opened_on, added_by=lead, **canaries(HouseholdAddress))
     AccessGrant.objects.create(
         case=case, user=member, granted_by=lead, expires_at=timezone.now() + timedelta(days=1), **canaries(AccessGrant)
     )

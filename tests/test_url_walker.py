@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
-from cases.models import Case
+from cases.models import Case, HouseholdAddress
 from chronology.models import ImportJob
 from monitoring import escalations as ladder
 from monitoring.models import Escalation, Flag
@@ -54,6 +54,14 @@ PERMISSIONS = {
     "cases:edit": "manage",
     "plans:close": "manage",
     "cases:household_add": "write",
+    "cases:household": "read",
+    "cases:household_link": "write_post",
+    "cases:household_leave": "write",
+    "cases:person_correct": "write",
+    "cases:same_person": "merge",
+    "cases:addresses": "read",
+    "cases:address_add": "write",
+    "cases:address_end": "write",
     "cases:team_add": "manage",
     "cases:team_end": "manage",
     "plans:lead_change": "manage",
@@ -132,6 +140,7 @@ EXTRA_AUDIT = {
 REFUSED_IN_VIEW = {
     "chronology:amend": "chronology.entry.correction_refused",
     "chronology:appointment_outcome_correct": "chronology.appointment.outcome_correction_refused",
+    "cases:same_person": "access.refused_merge",
 }
 
 # Expected GET status for each persona on each case URL access class.
@@ -202,6 +211,17 @@ EXPECTED = {
         "reader": 403,
         "manager": 200,
         "senior": 200,
+        "colleague": 404,
+        "outsider": 404,
+    },
+    # Marking two records as the same person: those who may write to the case and hold merge_people
+    # (team managers and MASH managers; the senior manager persona holds no such role).
+    "merge": {
+        "lead": 403,
+        "member": 403,
+        "reader": 403,
+        "manager": 200,
+        "senior": 403,
         "colleague": 404,
         "outsider": 404,
     },
@@ -297,6 +317,20 @@ def _case_url(name: str, case: Case) -> str:
         kwargs["appointment_id"] = AppointmentFactory(case=case, child=child).pk
     if name == "chronology:appointment_outcome_correct":
         kwargs["appointment_id"] = AppointmentFactory(case=case, child=child, outcome="was_not_brought").pk
+    if name in ("cases:household_leave", "cases:person_correct"):
+        kwargs["member_id"] = case.household.first().pk
+    if name == "cases:address_end":
+        kwargs["address_id"] = HouseholdAddress.objects.get_or_create(
+            case=case,
+            to_on=None,
+            is_main_home=True,
+            defaults={
+                "line_1": "1 Test Street",
+                "postcode": "ZZ1 1ZZ",
+                "from_on": case.opened_on,
+                "added_by": case.lead_professional,
+            },
+        )[0].pk
     if name == "chronology:child":
         kwargs["person_id"] = child.pk
     if name == "chronology:import_job":
