@@ -45,6 +45,7 @@ from chronology import imports  # noqa: E402
 from chronology import selectors as chronology_selectors  # noqa: E402
 from chronology import services as chronology_services  # noqa: E402
 from chronology.views import ENTRIES_PER_PAGE  # noqa: E402
+from demo.opening import opener_for, opening_reason  # noqa: E402
 from gcp2.models import Assessment  # noqa: E402
 from monitoring import escalations  # noqa: E402
 from monitoring import rules as monitoring
@@ -335,7 +336,13 @@ def measure_import(rows: int, today: date) -> dict:
     read_upload, check_rows and services.import_rows: what the import page does."""
     lead = User.objects.get(username="bench_lead")
     partner = User.objects.filter(username__startswith="bench_health").order_by("username").first()
-    case = services.case_create(by=lead, level="child_in_need", opened_on=today - timedelta(days=800))
+    case = services.case_create(
+        by=opener_for(lead, "child_in_need"),
+        lead_professional=lead,
+        level="child_in_need",
+        opened_on=today - timedelta(days=800),
+        reason=opening_reason("child_in_need"),
+    )
     for first, years in (("Amber", 9), ("Bailey", 6), ("Cody", 3)):
         services.household_member_add(
             case=case,

@@ -5,9 +5,11 @@ from django.utils import timezone
 
 from accounts.forms import StaffChoiceField
 from accounts.models import User
+from cases import services as case_services
 from cases.models import (
     Case,
     CaseMember,
+    CaseOpening,
     CaseReopening,
     HouseholdAddress,
     HouseholdMember,
@@ -52,6 +54,24 @@ def refuse_before_birth(form, field: str, children) -> None:
 class CaseCreateForm(OnceOnlyForm):
     level = forms.ChoiceField(label="Level of need", choices=Level.choices)
     opened_on = DateField(label="Date the case opened", initial=timezone.localdate, ask_if_old=True)
+    reason = forms.CharField(
+        label="Why open it at this level? (child in need or child protection)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=CaseOpening.REASON_MAX_LENGTH,
+        required=False,
+        help_text="Only team managers and senior managers open these by hand; the reason is kept with the case.",
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not case_services.is_manager(user):
+            # A practitioner opens early help only; the rest comes through a referral to the MASH.
+            del self.fields["reason"]
+            self.fields["level"].help_text = (
+                "You can open an early help case. For a child in need or child protection case, make a referral "
+                "to the MASH or ask a team manager."
+            )
 
     def clean_opened_on(self):
         opened_on = self.cleaned_data["opened_on"]
@@ -59,9 +79,23 @@ class CaseCreateForm(OnceOnlyForm):
             raise forms.ValidationError("A case cannot open in the future.")
         return opened_on
 
+    def clean(self):
+        data = super().clean()
+        level = data.get("level")
+        if level and level != Level.EARLY_HELP:
+            if not case_services.may_open_by_hand(self.user, level):
+                self.add_error(
+                    "level",
+                    "Only a team manager or senior manager can open a child in need or child protection case. "
+                    "Open an early help case, or make a referral to the MASH.",
+                )
+            elif not (data.get("reason") or "").strip():
+                self.add_error("reason", "Say why the case is being opened at this level.")
+        return data
+
 
 class CaseEditForm(VersionedForm):
-    level = CaseCreateForm.base_fields["level"]
+    level = forms.ChoiceField(label="Level of need", choices=Level.choices)
     opened_on = CaseCreateForm.base_fields["opened_on"]
     clean_opened_on = CaseCreateForm.clean_opened_on
     field_order = ["level", "opened_on", "version"]
@@ -355,3 +389,49 @@ def _candidate_label(candidate) -> str:
     born = f", born {in_words(person.date_of_birth)}" if person.date_of_birth else ""
     why = ", ".join(candidate.reasons)
     return f"{person.first_name} {person.last_name}{born} ({candidate.strength.lower()}: {why})"
+
+
+class AllocationForm(OnceOnlyForm):
+    lead_professional = forms.ModelChoiceField(
+        label="Lead professional",
+        queryset=User.objects.none(),
+        help_text="The members of the team the case was opened for.",
+        error_messages={"required": "Choose the lead professional.", "invalid_choice": "Choose someone from the team."},
+    )
+    on = DateField(label="Allocated on", initial=timezone.localdate)
+
+    def __init__(self, *args, case: Case, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["lead_professional"].queryset = choices.order_by("last_name", "first_name")
+        self.fields["lead_professional"].label_from_instance = lambda user: (
+            f"{user.get_full_name()}{f' ({user.job_title})' if user.job_title else ''}"
+        )
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if on > timezone.localdate():
+            raise forms.ValidationError("The date cannot be in the future.")
+        if on < self.case.opened_on:
+            raise forms.ValidationError(
+                f"The case opened on {in_words(self.case.opened_on)}; it cannot be allocated before that."
+            )
+        return on
+
+
+class AssessmentCompletedForm(OnceOnlyForm):
+    completed_on = DateField(label="Assessment completed on", initial=timezone.localdate)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def clean_completed_on(self):
+        completed_on = self.cleaned_data["completed_on"]
+        if completed_on > timezone.localdate():
+            raise forms.ValidationError("The date cannot be in the future.")
+        if completed_on < self.case.opened_on:
+            raise forms.ValidationError(
+                f"The case opened on {in_words(self.case.opened_on)}; the assessment cannot be completed before that."
+            )
+        return completed_on

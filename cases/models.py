@@ -1,5 +1,6 @@
 """Case (a household), Person and its merges and corrections, HouseholdMember, HouseholdAddress, CaseMember
-(the case team), AccessGrant and CaseReopening.
+(the case team), AccessGrant, CaseReopening, and how a case came to be (CaseOpening) and was given its lead
+professional (CaseAllocation).
 
 Rules about one row live here; workflows that write several rows live in cases/services.py.
 """
@@ -64,6 +65,14 @@ class Case(models.Model):
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A case opened for a team (from a referral) waits in its team manager's "to allocate" list, held by the
+    # manager as lead professional until they allocate it. A flag rather than a nullable lead: every page,
+    # rule and selector reads lead_professional as always set, and every case before this one is allocated.
+    awaiting_allocation = models.BooleanField(default=False)
+    # The child and family assessment: due a number of working days after the referral was received
+    # (settings.ASSESSMENT_WORKING_DAYS; docs/practice.md, "Assessment"); none for a case opened by hand.
+    assessment_due_on = models.DateField(null=True, blank=True)
+    assessment_completed_on = models.DateField(null=True, blank=True)
     # Optimistic lock: every update says which version it saw (cases/services.py).
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -82,7 +91,14 @@ class Case(models.Model):
                 name="cases_case_closure_consistent",
             ),
         ]
-        indexes = [models.Index(fields=["status", "level"], name="cases_case_status_level")]
+        indexes = [
+            models.Index(fields=["status", "level"], name="cases_case_status_level"),
+            models.Index(
+                fields=["lead_professional"],
+                condition=Q(awaiting_allocation=True),
+                name="cases_case_to_allocate",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -404,3 +420,53 @@ class HouseholdAddress(models.Model):
     @property
     def is_current(self) -> bool:
         return self.to_on is None
+
+
+class CaseOpening(AppendOnlyModel):
+    """How a case was opened, by whom and why: one row per case, never changed.
+
+    By hand, a practitioner opens an early help case (no reason needed); a child in need or child protection
+    case opened by hand is a manager's decision and keeps their reason. From a referral, the row names the
+    team whose manager allocates it and the day the referral was received, from which the assessment is due.
+    """
+
+    REASON_MAX_LENGTH = 1000
+
+    class How(models.TextChoices):
+        BY_HAND = "by_hand", "Opened by hand"
+        FROM_REFERRAL = "from_referral", "Opened from a referral"
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="opening")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    how = models.CharField(max_length=20, choices=How.choices)
+    level = models.CharField("level of need when opened", max_length=20, choices=Level.choices)
+    reason = models.TextField(max_length=REASON_MAX_LENGTH, blank=True)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Allocates it."
+    )
+    referral_received_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level="early_help") | ~Q(reason=""), name="cases_caseopening_reason_beyond_early_help"
+            ),
+            models.CheckConstraint(
+                condition=Q(how="by_hand") | Q(team__isnull=False, referral_received_on__isnull=False),
+                name="cases_caseopening_referral_has_team_and_date",
+            ),
+        ]
+
+
+class CaseAllocation(AppendOnlyModel):
+    """A team manager gave a case waiting for allocation its lead professional: a row of its own, never changed."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="allocations")
+    allocated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    lead_professional = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    allocated_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-allocated_at"]

@@ -16,6 +16,7 @@ from cases.models import (
     AccessGrant,
     Case,
     CaseMember,
+    CaseOpening,
     CaseReopening,
     HouseholdAddress,
     HouseholdMember,
@@ -358,3 +359,23 @@ def reopenings_for(case: Case) -> list[CaseReopening]:
     if case.version < 3:
         return []
     return list(case.reopenings.select_related("reopened_by").order_by("-reopened_at"))
+
+
+def cases_to_allocate(user: User) -> QuerySet[Case]:
+    """Open cases waiting for a lead professional that `user` allocates: those opened for a team they
+    manage, and for a senior manager every one their agency leads. Two queries whatever their number
+    (cases with their opening, team and due date; then their children), oldest referral first."""
+    condition = Q(opening__team__manager=user)
+    if user.agency_id and user.can(Capability.Key.OVERSEE_AGENCY):
+        condition |= Q(lead_agency_id=user.agency_id)
+    return (
+        Case.objects.open()
+        .filter(condition, awaiting_allocation=True)
+        .select_related("opening", "opening__team", "lead_agency")
+        .prefetch_related(current_children())
+        .order_by("opening__referral_received_on", "reference")
+    )
+
+
+def opening_of(case: Case) -> CaseOpening | None:
+    return CaseOpening.objects.filter(case=case).select_related("opened_by", "team").first()

@@ -11,20 +11,24 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Capability, User
+from accounts.models import Agency, Capability, Team, User, staff_managed_by
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
 from cases.models import (
     AccessGrant,
     Case,
+    CaseAllocation,
     CaseMember,
+    CaseOpening,
     CaseReferenceCounter,
     CaseReopening,
     HouseholdAddress,
     HouseholdMember,
+    Level,
     Person,
     PersonCorrection,
     PersonMerge,
@@ -33,6 +37,9 @@ from cases.models import (
 from cases.selectors import same_people
 from common.conflicts import VersionConflict
 from common.nhs import is_valid_nhs_number, normalise_nhs_number
+from notifications import services as outbox
+from notifications.models import Notification
+from workdays import calendar as workdays
 
 MAX_GRANT_HOURS = 24
 
@@ -60,25 +67,237 @@ def _next_reference(year: int) -> str:
     return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{counter.last_number:05d}"
 
 
-@transaction.atomic
-def case_create(*, by: User, level: str, opened_on: date, lead_professional: User | None = None) -> Case:
-    """Open a case with its lead professional as the first team member."""
-    lead = lead_professional or by
-    if lead.agency_id is None:
-        raise ValidationError("The lead professional must belong to an agency.")
+def is_manager(user: User) -> bool:
+    """A team manager or senior manager (docs/roles.md): the manager's view capability, or managing a team."""
+    return user.can(Capability.Key.USE_MANAGER_VIEW) or Team.objects.filter(manager=user).exists()
+
+
+def may_open_by_hand(user: User, level: str) -> bool:
+    """Anyone in an agency may open an early help case (early help does not need the MASH); a child in need
+    or child protection case opened by hand, without a referral, is a manager's decision."""
+    return level == Level.EARLY_HELP or is_manager(user)
+
+
+def _clean_reason(reason: str, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationError({"reason": "Say why the case is being opened at this level."})
+    if len(reason) > CaseOpening.REASON_MAX_LENGTH:
+        raise ValidationError({"reason": f"The reason must be {CaseOpening.REASON_MAX_LENGTH} characters or fewer."})
+    return reason
+
+
+def _open(*, by: User, level: str, opened_on: date, lead: User, lead_agency_id: int) -> Case:
     case = Case.objects.create(
         reference=_next_reference(opened_on.year),
         level=level,
         opened_on=opened_on,
         lead_professional=lead,
-        lead_agency_id=lead.agency_id,
+        lead_agency_id=lead_agency_id,
     )
     CaseMember.objects.create(case=case, user=lead, role=CaseMember.Role.LEAD, started_on=opened_on, added_by=by)
-    if lead != by:
+    return case
+
+
+@transaction.atomic
+def case_create(
+    *, by: User, level: str, opened_on: date, lead_professional: User | None = None, reason: str = ""
+) -> Case:
+    """Open a case by hand with its lead professional as the first team member. Early help for anyone in an
+    agency; child in need or child protection for managers only, with their reason (kept on CaseOpening)."""
+    lead = lead_professional or by
+    if lead.agency_id is None:
+        raise ValidationError("The lead professional must belong to an agency.")
+    if not may_open_by_hand(by, level):
+        raise ValidationError(
+            {
+                "level": "Only a team manager or senior manager can open a child in need or child protection case "
+                "by hand. Open an early help case, or make a referral to the MASH."
+            }
+        )
+    reason = _clean_reason(reason, required=level != Level.EARLY_HELP)
+    case = _open(by=by, level=level, opened_on=opened_on, lead=lead, lead_agency_id=lead.agency_id)
+    # Someone who opens a case for another lead stays on its team, unless they manage that lead: a manager
+    # sees and supervises their team's cases already, and a place on the team would hide them on the
+    # manager's view (dashboards lands managers who are on a case team on their own caseload).
+    if lead != by and not User.objects.filter(staff_managed_by(by), pk=lead.pk).exists():
         CaseMember.objects.create(
             case=case, user=by, role=CaseMember.Role.CORE_GROUP, started_on=opened_on, added_by=by
         )
-    audit.record(actor=by, action=AuditEvent.Action.CASE_CREATED, case=case, target=case)
+    CaseOpening.objects.create(case=case, opened_by=by, how=CaseOpening.How.BY_HAND, level=level, reason=reason)
+    audit.record(
+        actor=by, action=AuditEvent.Action.CASE_CREATED, case=case, target=case, data={"how": CaseOpening.How.BY_HAND}
+    )
+    return case
+
+
+def assessment_due_on(referral_received_on: date) -> date:
+    """The child and family assessment's due date: ASSESSMENT_WORKING_DAYS working days after the referral
+    was received, the receipt being day 0 (workdays/calendar.py). Local closure days read fresh: it is stored."""
+    return workdays.add_working_days(
+        referral_received_on, settings.ASSESSMENT_WORKING_DAYS, cal=workdays.working_calendar(fresh=True)
+    )
+
+
+@transaction.atomic
+def case_open_for_allocation(
+    *,
+    by: User,
+    level: str,
+    opened_on: date,
+    team: Team,
+    lead_agency: Agency,
+    referral_received_on: date,
+    people: list[tuple[Person, str]],
+    reason: str,
+) -> Case:
+    """Open a case decided at the MASH for `team` to allocate, with its household already linked.
+
+    The team's manager holds the case as lead professional (Case.lead_professional is never empty) and it
+    waits in their "to allocate" list (awaiting_allocation) until they choose the lead (`case_allocate`).
+    The MASH decision maker (`by`) is not put on the case team: their work is on the referral. `people` are
+    existing Person rows with their relationship (HouseholdMember.Relationship), joining the household on
+    the day the case opens. The assessment is due 45 working days after the referral was received.
+    """
+    if team.agency_id != lead_agency.pk:
+        raise ValidationError("The allocating team must belong to the lead agency.")
+    manager = team.manager
+    if manager is None or not manager.is_active:
+        raise ValidationError(f"{team.name} has no active team manager to allocate the case.")
+    if referral_received_on > opened_on:
+        raise ValidationError("A case cannot open before the referral was received.")
+    if not any(relationship == HouseholdMember.Relationship.CHILD for _, relationship in people):
+        raise ValidationError("A case needs at least one child.")
+    if len({person.pk for person, _ in people}) != len(people):
+        raise ValidationError("The same person is listed twice.")
+    reason = _clean_reason(reason, required=level != Level.EARLY_HELP)
+    case = _open(by=by, level=level, opened_on=opened_on, lead=manager, lead_agency_id=lead_agency.pk)
+    Case.objects.filter(pk=case.pk).update(
+        awaiting_allocation=True, assessment_due_on=assessment_due_on(referral_received_on)
+    )
+    HouseholdMember.objects.bulk_create(
+        [
+            HouseholdMember(case=case, person=person, relationship=relationship, joined_on=opened_on)
+            for person, relationship in people
+        ]
+    )
+    CaseOpening.objects.create(
+        case=case,
+        opened_by=by,
+        how=CaseOpening.How.FROM_REFERRAL,
+        level=level,
+        reason=reason,
+        team=team,
+        referral_received_on=referral_received_on,
+    )
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_CREATED,
+        case=case,
+        target=case,
+        data={"how": CaseOpening.How.FROM_REFERRAL, "team_id": team.pk, "people": len(people)},
+    )
+    case.refresh_from_db()
+    return case
+
+
+def _allocating_team_id(case: Case) -> int | None:
+    return CaseOpening.objects.filter(case=case).values_list("team_id", flat=True).first()
+
+
+def may_allocate(user: User, case: Case) -> bool:
+    """The manager of the team the case was opened for, or a senior manager of the lead agency."""
+    if not user.is_active:
+        return False
+    if user.agency_id and user.agency_id == case.lead_agency_id and user.can(Capability.Key.OVERSEE_AGENCY):
+        return True
+    team_id = _allocating_team_id(case)
+    return team_id is not None and Team.objects.filter(pk=team_id, manager=user).exists()
+
+
+def allocation_choices(case: Case):
+    """Who may lead the case: the active members of the team it was opened for."""
+    return User.objects.filter(team_id=_allocating_team_id(case), is_active=True, agency__isnull=False)
+
+
+@transaction.atomic
+def case_allocate(*, case: Case, by: User, lead_professional: User, on: date) -> CaseAllocation:
+    """Give a case waiting for allocation its lead professional, chosen from the allocating team.
+
+    The manager's holding membership ends (they keep seeing the case as the new lead's manager) and the new
+    lead is told through the outbox, with a link and no personal data.
+    """
+    ensure_open(case)
+    if not may_allocate(by, case):
+        raise PermissionDenied("Only the allocating team's manager or a senior manager can allocate this case.")
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    if not current.awaiting_allocation:
+        raise ValidationError("This case already has its lead professional.")
+    if not allocation_choices(case).filter(pk=lead_professional.pk).exists():
+        raise ValidationError({"lead_professional": "Choose the lead professional from the team's members."})
+    if on < current.opened_on:
+        raise ValidationError({"on": "A case cannot be allocated before it opened."})
+    holder = current.lead_professional_id
+    if lead_professional.pk != holder:
+        CaseMember.objects.current().filter(case=case, user_id__in=[holder, lead_professional.pk]).update(ended_on=on)
+        CaseMember.objects.create(
+            case=case, user=lead_professional, role=CaseMember.Role.LEAD, started_on=on, added_by=by
+        )
+    Case.objects.filter(pk=case.pk).update(
+        awaiting_allocation=False,
+        lead_professional=lead_professional,
+        lead_agency_id=lead_professional.agency_id,
+        version=F("version") + 1,
+    )
+    allocation = CaseAllocation.objects.create(case=case, allocated_by=by, lead_professional=lead_professional)
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_LEAD_CHANGED,
+        case=case,
+        target=case,
+        data={"from_user_id": holder, "to_user_id": lead_professional.pk, "allocation": True},
+    )
+    outbox.queue(
+        [
+            Notification(
+                recipient=lead_professional,
+                kind="allocation",
+                case_id=case.pk,
+                # About the case itself: a case waits for allocation once, so this is sent once.
+                subject_type=Case._meta.label_lower,
+                subject_id=case.pk,
+                summary="A case has been allocated to you as lead professional",
+                link=reverse("dashboards:detail", args=[case.reference]),
+            )
+        ]
+    )
+    case.refresh_from_db()
+    return allocation
+
+
+@transaction.atomic
+def assessment_complete(*, case: Case, by: User, completed_on: date) -> Case:
+    """Record that the child and family assessment was completed: the lead or a manager, once."""
+    ensure_open(case)
+    if not access.decision(by, case).can_manage:
+        raise PermissionDenied("Only the lead professional or a manager can record the assessment.")
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": "The date cannot be in the future."})
+    if completed_on < case.opened_on:
+        raise ValidationError({"completed_on": "The assessment cannot be completed before the case opened."})
+    updated = Case.objects.filter(pk=case.pk, assessment_completed_on__isnull=True).update(
+        assessment_completed_on=completed_on, version=F("version") + 1
+    )
+    if not updated:
+        raise ValidationError("The assessment has already been recorded as completed.")
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_UPDATED,
+        case=case,
+        target=case,
+        data={"fields": ["assessment_completed_on"]},
+    )
+    case.refresh_from_db()
     return case
 
 
@@ -87,6 +306,11 @@ def case_update(*, case: Case, by: User, seen_version: int, level: str, opened_o
     """Change a case's details only if nobody else saved since `seen_version` was loaded."""
     ensure_open(case)
     changed = {name for name, value in (("level", level), ("opened_on", opened_on)) if getattr(case, name) != value}
+    # Stepping an early help case up is opening a child in need or child protection case by hand.
+    if "level" in changed and case.level == Level.EARLY_HELP and not may_open_by_hand(by, level):
+        raise ValidationError(
+            {"level": "Only a team manager or senior manager can move a case from early help to this level."}
+        )
     updated = Case.objects.filter(pk=case.pk, version=seen_version).update(
         level=level, opened_on=opened_on, version=F("version") + 1
     )

@@ -1,5 +1,6 @@
 """Case pages: the case list, open a case, change its details, household (search first, link, leave, correct,
-addresses, the same person), team, temporary access, who viewed, reopen a closed case.
+addresses, the same person), team, temporary access, who viewed, reopen a closed case; a manager's cases to
+allocate and allocating one; recording the assessment completed.
 
 Every view that touches one case gets it through cases.access.case_for_user. The case page itself, which
 gathers plan, flags and GCP2, is a dashboards view.
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,8 @@ from audit.models import AuditEvent
 from cases import access, matching, selectors, services
 from cases.forms import (
     AccessGrantForm,
+    AllocationForm,
+    AssessmentCompletedForm,
     CaseCreateForm,
     CaseEditForm,
     CaseFilterForm,
@@ -52,6 +55,17 @@ PAGES = {
         "intro": "You will be the lead professional. Add the household's children and adults next.",
     },
     "edit": {"title": "Change case details", "submit_label": "Save changes"},
+    "allocate": {
+        "title": "Allocate the case",
+        "submit_label": "Allocate",
+        "intro": "Choose the lead professional from your team. They are told by email, with a link and no "
+        "personal details.",
+    },
+    "assessment": {
+        "title": "Record the assessment completed",
+        "submit_label": "Record it",
+        "intro": "The date the child and family assessment was completed. This stops the overdue alert.",
+    },
     "household": {
         "title": "Add someone to the household",
         "submit_label": "Add to household",
@@ -177,7 +191,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_create(request: HttpRequest) -> HttpResponse:
     if request.user.agency_id is None:
         raise PermissionDenied("Only staff of a partner agency can open a case.")
-    form = CaseCreateForm(request.POST or None)
+    form = CaseCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             with saved_once(form, by=request.user):
@@ -219,6 +233,9 @@ def case_edit(request: HttpRequest, case: Case) -> HttpResponse:
                     "Date the case opened": data["opened_on"],
                 },
             )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            return form_page(request, PAGES["edit"], form, case)
         messages.success(request, "Case details saved.")
         return redirect("dashboards:detail", reference=case.reference)
     return form_page(request, PAGES["edit"], form, case)
@@ -602,3 +619,72 @@ def case_viewers(request: HttpRequest, case: Case) -> HttpResponse:
         "cases/case_viewers.html",
         {"case": case, "page": page, "access_changes": selectors.access_changes_reaching(case)},
     )
+
+
+@require_http_methods(["GET"])
+def to_allocate(request: HttpRequest) -> HttpResponse:
+    """The cases waiting for a lead professional that this manager allocates, oldest referral first."""
+    if not services.is_manager(request.user):
+        raise Http404("This page is for team managers and senior managers.")
+    return render(
+        request,
+        "cases/to_allocate.html",
+        {"cases": list(selectors.cases_to_allocate(request.user)), "today": timezone.localdate()},
+    )
+
+
+@access.case_view(methods=("GET", "POST"), manage=True)
+def allocate(request: HttpRequest, case: Case) -> HttpResponse:
+    """The allocating team's manager (or a senior manager of the lead agency) chooses the lead professional."""
+    if not case.awaiting_allocation:
+        messages.info(request, "This case already has its lead professional. To change it, use 'Change lead'.")
+        if request.method == "POST":  # a second post of the allocation, or a race with another manager
+            return redirect("dashboards:detail", reference=case.reference)
+        return render(request, "cases/allocated.html", {"case": case})
+    if not services.may_allocate(request.user, case):
+        audit.record(
+            actor=request.user,
+            action=AuditEvent.Action.ACCESS_REFUSED_WRITE,
+            case=case,
+            request=request,
+            outcome="denied",
+            data={"path": request.path},
+            using=settings.AUDIT_DB_ALIAS,  # kept though the 403 rolls the request back
+        )
+        raise PermissionDenied("Only the manager of the team this case was opened for can allocate it.")
+    form = AllocationForm(request.POST or None, case=case, choices=services.allocation_choices(case))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                services.case_allocate(case=case, by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "That case was already allocated; it was not allocated twice.")
+            return redirect("dashboards:detail", reference=case.reference)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            lead = form.cleaned_data["lead_professional"]
+            messages.success(request, f"Case {case.reference} allocated to {lead.get_full_name()}.")
+            return redirect("cases:to_allocate")
+    return form_page(request, PAGES["allocate"], form, case)
+
+
+@access.case_view(methods=("GET", "POST"), manage=True)
+def assessment_completed(request: HttpRequest, case: Case) -> HttpResponse:
+    """The lead professional or a manager records the day the child and family assessment was completed."""
+    form = AssessmentCompletedForm(request.POST or None, case=case)
+    if case.assessment_completed_on and request.method == "GET":
+        messages.info(request, f"The assessment was recorded as completed on {in_words(case.assessment_completed_on)}.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            with saved_once(form, by=request.user):
+                services.assessment_complete(case=case, by=request.user, **form.values())
+        except DuplicateSubmission:
+            messages.info(request, "That was already recorded; it was not recorded twice.")
+            return redirect("dashboards:detail", reference=case.reference)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, "Assessment recorded as completed.")
+            return redirect("dashboards:detail", reference=case.reference)
+    return form_page(request, PAGES["assessment"], form, case)

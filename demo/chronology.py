@@ -15,6 +15,7 @@ from cases.models import Case, CaseMember, HouseholdMember
 from chronology import services
 from chronology.models import Appointment, EventType
 from common import clock
+from demo.opening import opener_for, opening_reason
 
 SEED = 20261125 + 4  # apart from cases.demo's seed, so households stay as they were
 
@@ -269,7 +270,13 @@ def _ae(rng: random.Random, case: Case, staff: dict[str, User], start: date, end
 
 def _returning_family(closed: Case, lead: User, practitioner: User, today: date) -> Case:
     """The same family back: a new case whose household holds the same people as a closed one."""
-    case = case_services.case_create(by=lead, level="child_in_need", opened_on=today - timedelta(days=45))
+    case = case_services.case_create(
+        by=opener_for(lead, "child_in_need"),
+        lead_professional=lead,
+        level="child_in_need",
+        opened_on=today - timedelta(days=45),
+        reason=opening_reason("child_in_need"),
+    )
     for member in closed.household.all():
         HouseholdMember.objects.create(
             case=case,
@@ -283,7 +290,13 @@ def _returning_family(closed: Case, lead: User, practitioner: User, today: date)
 
 
 def _sample_family(lead: User, staff: dict[str, User], today: date) -> Case:
-    case = case_services.case_create(by=lead, level="child_protection", opened_on=today - timedelta(days=120))
+    case = case_services.case_create(
+        by=opener_for(lead, "child_protection"),
+        lead_professional=lead,
+        level="child_protection",
+        opened_on=today - timedelta(days=120),
+        reason=opening_reason("child_protection"),
+    )
     for first, relationship, dob, sex in SAMPLE_FAMILY:
         details = case_services.PersonDetails(
             first_name=first, last_name=SAMPLE_FAMILY_SURNAME, date_of_birth=dob, sex=sex

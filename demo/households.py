@@ -16,6 +16,7 @@ from accounts.models import Agency, Role, Team, User
 from cases import services
 from cases.models import Case, CaseMember, HouseholdMember, Level
 from demo.chronology import seed_chronology
+from demo.opening import opener_for, opening_reason
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.services import repeat_interval_months
 from gcp2.structure import AREAS
@@ -247,7 +248,13 @@ def seed(today: date) -> int:
             lead = staff[rng.choice(["lead", "lead", "sw2", "sw3"])]
         low, high = _weighted(rng, LENGTH_BANDS)
         opened_on = today - timedelta(days=rng.randint(low * 30, high * 30))
-        case = services.case_create(by=lead, level=level, opened_on=opened_on)
+        case = services.case_create(
+            by=opener_for(lead, level),
+            lead_professional=lead,
+            level=level,
+            opened_on=opened_on,
+            reason=opening_reason(level),
+        )
         _household(rng, fake, case, lead, today)
         # practitioner (health visitor) sits on roughly half the teams, never on every case.
         _case_team(rng, case, lead, staff, with_practitioner=index % 2 == 0, with_teacher=index % 3 == 0)

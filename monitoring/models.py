@@ -103,6 +103,7 @@ class Flag(models.Model):
         LONG_CP_PLAN = "long_cp_plan", "Child protection plan open a long time"
         NO_CONTACT = "no_contact", "No recent contact recorded"
         GCP2_DRIFT = "gcp2_drift", "No improvement between GCP2 assessments (drift)"
+        ASSESSMENT_OVERDUE = "assessment_overdue", "Child and family assessment overdue"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="flags")

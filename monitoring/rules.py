@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, Max, OuterRef, Q
 from django.db.models.functions import Coalesce
@@ -304,6 +305,35 @@ def supervision_overdue(today: date, config: MonitoringSettings) -> Iterable[Fin
         )
 
 
+def assessment_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]:
+    """A child and family assessment past its due date (45 working days from the referral) and not completed.
+    The owner is the lead professional, or the team manager holding a case not yet allocated."""
+    rows = (
+        Case.objects.open()
+        .filter(assessment_due_on__lt=today, assessment_completed_on__isnull=True)
+        .values("id", "lead_professional_id", "assessment_due_on", "awaiting_allocation")
+    )
+    for row in rows:
+        waiting = (
+            " The case is still waiting for a lead professional: allocate it today."
+            if row["awaiting_allocation"]
+            else ""
+        )
+        yield Finding(
+            case_id=row["id"],
+            subject="assessment",
+            owner_id=row["lead_professional_id"],
+            explanation=(
+                f"Assessment overdue: the child and family assessment was due by {uk(row['assessment_due_on'])}, "
+                f"{settings.ASSESSMENT_WORKING_DAYS} working days after the referral, and has not been recorded "
+                "as completed. Complete it, or "
+                f"talk to your team manager about why it is late.{waiting} This clears when the assessment is "
+                "recorded as completed."
+            ),
+            evidence=[{"due_on": row["assessment_due_on"].isoformat()}],
+        )
+
+
 def action_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]:
     """An action of the current plan past its due date and not done."""
     rows = (
@@ -557,6 +587,7 @@ RULES: dict[str, Callable[[date, MonitoringSettings], Iterable[Finding]]] = {
     Flag.Rule.LONG_CP_PLAN: long_cp_plan,
     Flag.Rule.NO_CONTACT: no_contact,
     Flag.Rule.GCP2_DRIFT: gcp2_drift,
+    Flag.Rule.ASSESSMENT_OVERDUE: assessment_overdue,
 }
 
 

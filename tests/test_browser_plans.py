@@ -36,7 +36,16 @@ def test_lead_records_a_conference_writes_a_plan_and_holds_a_review(live_server,
     team = TeamFactory(name="Team A", agency=social_care)
     lead = UserFactory(username="lead", first_name="Leah", last_name="Morgan", agency=social_care, team=team)
     today = timezone.localdate()
-    case = services.case_create(by=lead, level="child_protection", opened_on=today - timedelta(days=30))
+    manager = UserFactory(username="manager", agency=social_care, team=team, role="team_manager")
+    team.manager = manager
+    team.save()
+    case = services.case_create(
+        by=manager,
+        lead_professional=lead,
+        level="child_protection",
+        opened_on=today - timedelta(days=30),
+        reason="Strategy",
+    )
     base = live_server.url
 
     page.goto(f"{base}/")

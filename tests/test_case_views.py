@@ -23,7 +23,7 @@ def _detail(case):
 @pytest.mark.django_db
 def test_open_a_case_makes_the_creator_lead(client, lead):
     client.force_login(lead)
-    response = client.post(reverse("cases:create"), once({"level": "child_in_need", "opened_on": TODAY().isoformat()}))
+    response = client.post(reverse("cases:create"), once({"level": "early_help", "opened_on": TODAY().isoformat()}))
     case = Case.objects.get()
     assert response.status_code == 302 and response.url == _detail(case)
     assert case.reference == f"NP-{TODAY().year}-00001"

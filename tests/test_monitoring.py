@@ -192,6 +192,7 @@ def test_sweep_query_count_does_not_grow_with_cases():
 def _every_rule_case():
     """One case that trips each rule of issue #7 (no recent contact: it has no entries)."""
     case, child = _child_case()
+    Case.objects.filter(pk=case.pk).update(assessment_due_on=TODAY - timedelta(days=7))  # not completed
     PlanFactory(case=case, started_on=date(2025, 1, 6))  # neglect, over 12 months
     _missed(case, child, date(2026, 9, 10))  # its outcome is on the chronology too
     for day in (date(2026, 9, 1), date(2026, 9, 15)):

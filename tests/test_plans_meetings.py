@@ -95,7 +95,15 @@ def test_changing_a_timescale_leaves_scheduled_meetings_alone(cp_case, lead, mem
     hold(cp_case, lead, "icpc", date(2026, 12, 21))
     Timescale.objects.filter(key="first_review_conference").update(amount=2)
     assert waiting(cp_case, "rcpc").due_on == date(2027, 3, 19)  # kept
-    other = Case.objects.get(pk=services.case_create(by=lead, level="child_protection", opened_on=date(2026, 12, 1)).pk)
+    other = Case.objects.get(
+        pk=services.case_create(
+            by=lead.team.manager,
+            lead_professional=lead,
+            level="child_protection",
+            opened_on=date(2026, 12, 1),
+            reason="Strategy discussion",
+        ).pk
+    )
     hold(other, lead, "icpc", date(2026, 12, 21))
     assert waiting(other, "rcpc").due_on == date(2027, 2, 19)  # 2 months: scheduled after the change
 
@@ -402,7 +410,13 @@ def test_reader_cannot_change_the_plan(client, cp_case, reader):
 
 @pytest.mark.django_db
 def test_meeting_from_another_case_is_404(client, cp_case, lead):
-    other = services.case_create(by=lead, level="child_in_need", opened_on=date(2026, 11, 2))
+    other = services.case_create(
+        by=lead.team.manager,
+        lead_professional=lead,
+        level="child_in_need",
+        opened_on=date(2026, 11, 2),
+        reason="Assessed",
+    )
     foreign = hold(other, lead, "cin_review", date(2026, 12, 1))
     client.force_login(lead)
     assert client.get(reverse("plans:meeting_detail", args=[cp_case.reference, foreign.pk])).status_code == 404

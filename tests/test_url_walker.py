@@ -45,6 +45,7 @@ PERMISSIONS = {
     "confirm_identity": "login",
     "cases:list": "login",
     "cases:create": "login",
+    "cases:to_allocate": "login",
     "dashboards:caseload": "login",
     "dashboards:caseload_csv": "login",
     "dashboards:manager": "login",
@@ -52,6 +53,10 @@ PERMISSIONS = {
     "dashboards:search": "login",
     "dashboards:detail": "read",
     "cases:edit": "manage",
+    # The walker's case is allocated already: those who may manage it see that there is nothing to allocate.
+    # Allocating a waiting case, for its team's manager only: tests/test_case_opening.py.
+    "cases:allocate": "manage",
+    "cases:assessment_completed": "manage",
     "plans:close": "manage",
     "cases:household_add": "write",
     "cases:household": "read",

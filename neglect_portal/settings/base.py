@@ -386,6 +386,9 @@ LOGGING = {
 
 # --- Portal settings ------------------------------------------------------------------------------
 CASE_REFERENCE_PREFIX = env.str("CASE_REFERENCE_PREFIX", default="NP")
+# The child and family assessment is due this many working days after the referral was received (Working
+# Together 2023: 45). A setting, not a plans Timescale row, because cases (which computes it) sits below plans.
+ASSESSMENT_WORKING_DAYS = env.int("ASSESSMENT_WORKING_DAYS", default=45)
 # The address people use to reach the portal, for links in emails.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
