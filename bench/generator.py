@@ -7,6 +7,7 @@ fixed seed: no real person is represented. Rows are written straight to the tabl
 audit rows) because the point is volume; the pages and jobs the benchmark measures are the real ones.
 """
 
+import bisect
 import io
 import json
 import math
@@ -28,6 +29,16 @@ from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
 from monitoring.models import Flag, FlagAcknowledgement
 from plans.models import Action, Meeting, MeetingRecord, Outcome, OutcomeRating, Plan
+from referrals.models import (
+    Decision,
+    PartnerCheck,
+    Referral,
+    ReferralAdult,
+    ReferralChild,
+    ReferralReferenceCounter,
+)
+from referrals.services import due_times
+from referrals.sources import source_for
 from workdays.calendar import add_months
 
 SEED = 20261210
@@ -37,6 +48,28 @@ OPEN_SHARE = 3  # of every 10 households are open cases; the rest are closed cas
 BIG_CASE_ENTRIES = 2000  # household 0: the long chronology page
 PDF_CASE_ENTRIES = 500  # household 1: the chronology PDF
 BATCH = 500  # households per transaction
+# The front door at a large authority's rate: about 10 referrals per 1,000 children a month, for a year;
+# 22% are re-referrals (a child of a closed case), and all but the newest and a few overdue are decided.
+REFERRALS_PER_1000_CHILDREN_A_MONTH = 10
+REFERRAL_MONTHS = 12
+RE_REFERRAL_SHARE = 0.22
+WAITING_NEWEST = 0.005  # the newest share of the year's referrals still waiting (at least 3)
+WAITING_OVERDUE = 0.01  # of the older ones, still undecided after their decision time
+REFERRER_WEIGHTS = [("police", 30), ("school", 25), ("health", 30), ("housing", 7), ("voluntary", 8)]
+DECISION_WEIGHTS = [
+    (Decision.Outcome.NO_FURTHER_ACTION, 25),
+    (Decision.Outcome.ADVICE, 20),
+    (Decision.Outcome.EARLY_HELP, 20),
+    (Decision.Outcome.ASSESSMENT, 30),
+    (Decision.Outcome.STRATEGY, 5),
+]
+WORRIES = [
+    "The children arrive at school hungry and in the same unwashed clothes.",
+    "Police called to the address at night: the children were alone.",
+    "The baby's weight has dropped across two centiles; health visits missed.",
+    "Home conditions very poor on a visit: no food in the house, no bed for the youngest.",
+    "Dental pain for weeks and appointments not kept.",
+]
 
 # docs/practice.md ("Synthetic data") and the issue: CP several hundred, CIN several thousand, early help the rest.
 LEVEL_WEIGHTS = [(Level.CHILD_PROTECTION, 22), (Level.CHILD_IN_NEED, 48), (Level.EARLY_HELP, 30)]
@@ -157,6 +190,9 @@ class Table:
                 self.defaults[f.attname] = f.default
             elif f.has_default() and f.default in (dict, list):
                 self.defaults[f.attname] = f.default()
+            elif not f.null and f.get_internal_type() in ("CharField", "TextField"):
+                # A text column the generator does not name (one added since, like left_to) is empty, not NULL.
+                self.defaults[f.attname] = ""
             else:
                 self.defaults[f.attname] = None
         self.rows: list[dict] = []
@@ -222,9 +258,17 @@ class Generator:
             AreaGrade,
             Flag,
             FlagAcknowledgement,
+            Referral,
+            ReferralChild,
+            ReferralAdult,
+            PartnerCheck,
+            Decision,
         ]
         self.tables = {model: Table(model, self.now) for model in order}
         self.references: dict[int, int] = {}
+        self.seed = seed
+        self.children_count = 0  # children of every household, for the referral rate
+        self.closed_families: list[tuple[date, list[dict], list[dict]]] = []  # for re-referrals
 
     # Integer primary keys are handed out here (the database is empty); sequences are reset at the end.
     def _pk(self, model) -> int:
@@ -251,6 +295,7 @@ class Generator:
         ]:
             agencies[key], _ = Agency.objects.get_or_create(name=name, defaults={"kind": kind})
         self.agencies = agencies
+        self._agency_kinds = {agency.pk: agency.kind for agency in agencies.values()}
         password = make_password(None)  # nobody can sign in as a bench user
         n_open = self._open_count()
         n_leads = max(1, math.ceil(n_open / CASES_PER_LEAD))
@@ -410,6 +455,7 @@ class Generator:
         if not is_open:
             self._old_flags(case_id, lead, children, opened_on, closed_on)
             self.closed_pool.append((closed_on, case_id, children, self._last_people))
+            self.closed_families.append((closed_on, children, self._last_people))
 
     def _people(self, case_id, opened_on: date, closed_on: date | None, may_return: bool) -> list[dict]:
         """Mother, perhaps a partner, 1-5 children. Some open households are returning families: the
@@ -508,6 +554,7 @@ class Generator:
             )
             children.append(child)
         self._last_people = adults
+        self.children_count += len(children)
         return children
 
     def _team(self, case_id, lead: User, opened_on: date) -> list[tuple[int, int, str]]:
@@ -911,6 +958,181 @@ class Generator:
                 note="Discussed with the family.",
             )
 
+    # -- The front door ------------------------------------------------------------------------------
+    def referrals(self) -> int:
+        """A year of referrals to the MASH, at REFERRALS_PER_1000_CHILDREN_A_MONTH, with their children,
+        adults, partner checks and decisions. Its own random stream, so the households stay as they were."""
+        rng = random.Random(self.seed + 1)
+        csc = self.agencies["csc"]
+        password = make_password(None)
+        mash = Team.objects.create(name="Bench MASH", agency=csc)
+        staff = {}
+        for username, role, job in [
+            ("bench_mash_manager", Role.Standard.MASH_MANAGER, "MASH manager"),
+            ("bench_mash", Role.Standard.MASH_PRACTITIONER, "MASH social worker"),
+        ]:
+            staff[username] = User.objects.create(
+                username=username,
+                password=password,
+                first_name=rng.choice(self.female),
+                last_name=rng.choice(self.surnames),
+                agency=csc,
+                team=mash,
+                job_title=job,
+                email=f"{username}@example.invalid",
+            )
+            staff[username].roles.set([Role.objects.standard(role)])
+        mash.manager = staff["bench_mash_manager"]
+        mash.save(update_fields=["manager"])
+        manager, practitioner = staff["bench_mash_manager"], staff["bench_mash"]
+        allocating = list(Team.objects.filter(agency=csc, manager__isnull=False).exclude(pk=mash.pk))
+
+        count = max(10, round(self.children_count * REFERRALS_PER_1000_CHILDREN_A_MONTH / 1000 * REFERRAL_MONTHS))
+        year = REFERRAL_MONTHS * 30.4 * 24 * 3600
+        # Newest first: the newest few are waiting, as are a few older ones (overdue).
+        ages = sorted(rng.uniform(600, year) for _ in range(count))
+        waiting_newest = max(3, round(count * WAITING_NEWEST))
+        families = sorted(self.closed_families, key=lambda family: family[0])
+        closed_on = [family[0] for family in families]
+        due: dict[date, tuple[datetime, date]] = {}
+        references: dict[int, int] = {}
+        for index, age in enumerate(ages):
+            received_at = self.now - timedelta(seconds=age)
+            received_on = received_at.date()
+            if received_on not in due:
+                due[received_on] = due_times(received_at)
+            decision_due_at, assessment_due_on = due[received_on]
+            waiting = index < waiting_newest or rng.random() < WAITING_OVERDUE
+            referrer = rng.choice(self.partners[_weighted(rng, REFERRER_WEIGHTS)])
+            references[received_at.year] = references.get(received_at.year, 0) + 1
+            referral_id = self._uuid()
+            consent = rng.choices(["given", "refused", "not_asked"], weights=[80, 10, 10])[0]
+            self._add(
+                Referral,
+                id=referral_id,
+                reference=f"R-{received_at.year}-{references[received_at.year]:05d}",
+                referrer_id=referrer.pk,
+                referrer_agency_id=referrer.agency_id,
+                referrer_role=referrer.job_title,
+                source=source_for(self._agency_kinds[referrer.agency_id], referrer.job_title),
+                received_at=received_at,
+                decision_due_at=decision_due_at,
+                assessment_due_on=assessment_due_on,
+                address=f"{rng.randint(1, 200)} Bench Street, Benchtown",
+                postcode="",
+                worries=rng.choice(WORRIES),
+                physical=rng.random() < 0.6,
+                emotional=rng.random() < 0.3,
+                medical=rng.random() < 0.2,
+                educational=rng.random() < 0.3,
+                signs_seen="",
+                consent=consent,
+                consent_reason="" if consent == "given" else "Telling the family first could put the children at risk.",
+                urgency="urgent" if rng.random() < 0.15 else "routine",
+            )
+            # A re-referral: a family whose case closed before this referral came in.
+            closed_before = bisect.bisect_left(closed_on, received_on) if rng.random() < RE_REFERRAL_SHARE else 0
+            if closed_before:
+                _closed_on, children, adults = families[rng.randrange(closed_before)]
+                self._referral_people(referral_id, children, adults, linked=True)
+            else:
+                self._referral_people(referral_id, *self._new_family(rng, received_on), linked=False)
+            self._checks_and_decision(
+                rng, referral_id, received_at, waiting, practitioner, manager, allocating, decision_due_at
+            )
+        for year_of, number in references.items():
+            ReferralReferenceCounter.objects.update_or_create(year=year_of, defaults={"last_number": number})
+        for model in (Referral, ReferralChild, ReferralAdult, PartnerCheck, Decision):
+            self.tables[model].flush()
+        return count
+
+    def _new_family(self, rng: random.Random, on: date) -> tuple[list[dict], list[dict]]:
+        surname = rng.choice(self.surnames)
+        children = []
+        for _ in range(_weighted(rng, CHILDREN_WEIGHTS)):
+            female = rng.random() < 0.5
+            children.append(
+                {
+                    "id": None,
+                    "first_name": rng.choice(self.female if female else self.male),
+                    "last_name": surname,
+                    "date_of_birth": on - timedelta(days=rng.randint(30, 365 * 16)),
+                    "sex": "female" if female else "male",
+                }
+            )
+        mother = {"id": None, "first_name": rng.choice(self.female), "last_name": surname, "date_of_birth": None}
+        return children, [mother]
+
+    def _referral_people(self, referral_id, children: list[dict], adults: list[dict], *, linked: bool) -> None:
+        """The children and adults as the referrer described them; a re-referral's are linked to the people
+        of the closed case (what the MASH does when it finds them)."""
+        for position, child in enumerate(children):
+            self._add(
+                ReferralChild,
+                id=self._pk(ReferralChild),
+                referral_id=referral_id,
+                first_name=child["first_name"],
+                last_name=child["last_name"],
+                date_of_birth=child["date_of_birth"],
+                expected_on=None,
+                nhs_number="",
+                sex=child.get("sex", ""),
+                person_id=child["id"] if linked else None,
+                position=position,
+            )
+        for position, adult in enumerate(adults):
+            self._add(
+                ReferralAdult,
+                id=self._pk(ReferralAdult),
+                referral_id=referral_id,
+                first_name=adult["first_name"],
+                last_name=adult["last_name"],
+                date_of_birth=adult["date_of_birth"],
+                relationship="Mother",
+                person_id=adult["id"] if linked else None,
+                position=position,
+            )
+
+    def _checks_and_decision(
+        self, rng, referral_id, received_at: datetime, waiting: bool, practitioner, manager, allocating, due_at
+    ) -> None:
+        """Partner checks (answered before a decision; half of the waiting referrals have one asked), then
+        the decision, mostly within its time."""
+        checks = rng.randint(0, 1) if waiting else _weighted(rng, [(0, 20), (1, 40), (2, 30), (3, 10)])
+        agencies = rng.sample([self.agencies[key] for key in ("health", "school", "police")], k=checks)
+        for number, agency in enumerate(agencies):
+            asked_at = received_at + timedelta(minutes=15 + 10 * number)
+            answered_at = None if waiting else asked_at + timedelta(minutes=rng.randint(20, 300))
+            self._add(
+                PartnerCheck,
+                id=self._pk(PartnerCheck),
+                referral_id=referral_id,
+                agency_id=agency.pk,
+                asked_by_id=practitioner.pk,
+                asked_at=asked_at,
+                answer="" if waiting else "Known to us: see the attached summary of contacts.",
+                answered_at=answered_at,
+                recorded_at=answered_at or asked_at,
+            )
+        if waiting:
+            return
+        outcome = _weighted(rng, DECISION_WEIGHTS)
+        late = rng.random() < 0.05
+        decided_at = min(
+            self.now, due_at + timedelta(hours=rng.randint(1, 30)) if late else received_at + timedelta(hours=4)
+        )
+        self._add(
+            Decision,
+            id=self._uuid(),
+            referral_id=referral_id,
+            outcome=outcome,
+            reasons="Decided on the referral and the partner checks.",
+            decided_by_id=manager.pk,
+            decided_at=max(decided_at, received_at),
+            lead_agency_id=self.agencies["csc"].pk if outcome == Decision.Outcome.EARLY_HELP else None,
+            allocating_team_id=rng.choice(allocating).pk if outcome in Decision.NEEDS_TEAM else None,
+        )
+
     def finish(self) -> None:
         for year, number in self.references.items():
             CaseReferenceCounter.objects.update_or_create(year=year, defaults={"last_number": number})
@@ -933,5 +1155,8 @@ def generate(
         with transaction.atomic():
             generator.batch(range(start, min(households, start + BATCH)))
         progress(f"  {min(households, start + BATCH)} of {households} households")
+    with transaction.atomic():
+        referrals = generator.referrals()
+    progress(f"  {referrals} referrals")
     generator.finish()
     return {model._meta.verbose_name_plural: table.count for model, table in generator.tables.items()}

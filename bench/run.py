@@ -50,6 +50,7 @@ from gcp2.models import Assessment  # noqa: E402
 from monitoring import escalations  # noqa: E402
 from monitoring import rules as monitoring
 from monitoring.models import Flag
+from referrals.models import Referral  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PAGE_TARGET_RATIO = 10  # p95 of a page / p95 of the trivial page
@@ -72,13 +73,26 @@ class Context:
     gcp2_child_id: object
     oldest_cursor: object = None  # the entry whose "Older" link leads to the big case's oldest page
     entry_id: object = None  # an entry of the big case
+    searched: object = None  # a child of another of the lead's cases, looked up from the big case's household
 
 
 @dataclass(frozen=True)
 class Page:
     name: str
-    user: str  # "lead", "manager" or "senior" (bench_data's bench_lead, bench_manager, bench_senior)
+    user: str  # "lead", "manager", "senior" or "mash" (bench_data's bench_lead, ..., bench_mash_manager)
     url: Callable[[Context], str]
+    data: Callable[[Context], dict] | None = None  # a POST of this form data; a GET when None
+
+
+def _search(ctx: Context) -> dict:
+    """The household search form (cases.views._household_search) for a child already known."""
+    person = ctx.searched
+    return {
+        "step": "search",
+        "search-first_name": person.first_name,
+        "search-last_name": person.last_name,
+        "search-date_of_birth": person.date_of_birth.isoformat(),
+    }
 
 
 TRIVIAL = Page("trivial page (floor)", "lead", lambda c: reverse("bench_trivial"))
@@ -128,12 +142,22 @@ PAGES = [
     Page(
         "GCP2 comparison", "lead", lambda c: reverse("gcp2:comparison", args=[c.gcp2_case.reference, c.gcp2_child_id])
     ),
+    Page("MASH inbox (a year of referrals)", "mash", lambda c: reverse("referrals:inbox")),
+    Page(
+        "person search (household add)",
+        "lead",
+        lambda c: reverse("cases:household_add", args=[c.big_case.reference]),
+        data=_search,
+    ),
 ]
 
 
+USERS = {"lead": "bench_lead", "manager": "bench_manager", "senior": "bench_senior", "mash": "bench_mash_manager"}
+
+
 def _users() -> dict[str, User]:
-    found = {u.username: u for u in User.objects.filter(username__in=["bench_lead", "bench_manager", "bench_senior"])}
-    return {"lead": found["bench_lead"], "manager": found["bench_manager"], "senior": found["bench_senior"]}
+    found = {u.username: u for u in User.objects.filter(username__in=USERS.values())}
+    return {key: found[username] for key, username in USERS.items()}
 
 
 def _context(lead: User) -> Context:
@@ -156,6 +180,16 @@ def _context(lead: User) -> Context:
     timeline = chronology_selectors.timeline_for(big)
     newest_first = list(timeline.entries.reverse().values_list("pk", flat=True))
     last_page_starts = (len(newest_first) - 1) // ENTRIES_PER_PAGE * ENTRIES_PER_PAGE
+    # Someone the lead may find: a child of another of their cases (a closed one when there is one).
+    searched = (
+        HouseholdMember.objects.filter(case__lead_professional=lead, relationship="child")
+        .exclude(case=big)
+        .exclude(person__date_of_birth__isnull=True)
+        .select_related("person")
+        .order_by("case__status", "case__reference", "person__date_of_birth")
+        .first()
+        .person
+    )
     return Context(
         big_case=big,
         pdf_case=pdf,
@@ -163,6 +197,7 @@ def _context(lead: User) -> Context:
         gcp2_child_id=child,
         oldest_cursor=newest_first[last_page_starts - 1],
         entry_id=newest_first[0],
+        searched=searched,
     )
 
 
@@ -191,14 +226,18 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def _queries(client: Client, url: str) -> int:
+def _request(client: Client, url: str, data: dict | None):
+    return client.get(url) if data is None else client.post(url, data)
+
+
+def _queries(client: Client, url: str, data: dict | None = None) -> int:
     """Queries one request runs, on the main and the audit connections together."""
     aliases = {"default", settings.AUDIT_DB_ALIAS}
     captures = [CaptureQueriesContext(connections[alias]) for alias in aliases]
     for capture in captures:
         capture.__enter__()
     try:
-        client.get(url)
+        _request(client, url, data)
     finally:
         for capture in captures:
             capture.__exit__(None, None, None)
@@ -213,16 +252,17 @@ def measure_pages(ctx: Context, users: dict[str, User], repeats: int, pages: lis
         clients[key].force_login(user)
     every = [TRIVIAL, *pages]
     urls = {page.name: page.url(ctx) for page in every}
+    data = {page.name: page.data(ctx) if page.data else None for page in every}
     times: dict[str, list[float]] = {page.name: [] for page in every}
     for page in every:  # warm up, and check every page answers
         for _ in range(2):
-            response = clients[page.user].get(urls[page.name])
+            response = _request(clients[page.user], urls[page.name], data[page.name])
             if response.status_code != 200:
                 raise RuntimeError(f"{page.name}: {urls[page.name]} answered {response.status_code}")
     for _ in range(repeats):
         for page in every:
             started = time.perf_counter()
-            clients[page.user].get(urls[page.name])
+            _request(clients[page.user], urls[page.name], data[page.name])
             times[page.name].append(time.perf_counter() - started)
     floor = times[TRIVIAL.name]
     floor_median, floor_p95 = statistics.median(floor), _percentile(floor, 0.95)
@@ -238,7 +278,7 @@ def measure_pages(ctx: Context, users: dict[str, User], repeats: int, pages: lis
                 "p95_ms": round(p95 * 1000, 1),
                 "ratio_median": round(median / floor_median, 1),
                 "ratio_p95": round(p95 / floor_p95, 1),
-                "queries": _queries(clients[page.user], urls[page.name]),
+                "queries": _queries(clients[page.user], urls[page.name], data[page.name]),
             }
         )
     return rows
@@ -389,6 +429,8 @@ def run(
         "open_cases": Case.objects.open().count(),
         "entries": ctx.big_case.entries.model.objects.count(),
         "big_case_entries": ctx.big_case.entries.count(),
+        "referrals": Referral.objects.count(),
+        "referrals_waiting": Referral.objects.undecided().count(),
         "cpu_count": os.cpu_count(),
         "when": timezone.now().isoformat(timespec="seconds"),
     }
@@ -461,7 +503,8 @@ def report(result: dict) -> str:
     growth = f"  x vs {before['households']} households" if before else ""
     lines = [
         f"Benchmark: {result['households']} households, {result['open_cases']} open cases, "
-        f"{result['entries']} chronology entries, {result['open_flags']} open flags "
+        f"{result['entries']} chronology entries, {result['open_flags']} open flags, "
+        f"{result['referrals']} referrals ({result['referrals_waiting']} waiting) "
         f"({result['cpu_count']} cores)",
         "",
         f"{'page':<40}{'median ms':>10}{'p95 ms':>9}{'x trivial':>10}{'p95 x':>7}{'queries':>8}{growth}",
