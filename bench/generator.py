@@ -157,6 +157,9 @@ class Table:
                 self.defaults[f.attname] = f.default
             elif f.has_default() and f.default in (dict, list):
                 self.defaults[f.attname] = f.default()
+            elif not f.null and f.empty_strings_allowed and not f.has_default():
+                # A text column without a default (blank=True): "" as Django saves it, not NULL.
+                self.defaults[f.attname] = f.get_default()
             else:
                 self.defaults[f.attname] = None
         self.rows: list[dict] = []
