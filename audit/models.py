@@ -138,6 +138,7 @@ class AuditEvent(AppendOnlyModel):
         REFERRAL_DENIED = "referral.denied", "Refused: the referral does not exist for them"
         REFERRAL_CHECK_RECORDED = "referral.check_recorded", "Recorded a check with a partner agency"
         REFERRAL_DECIDED = "referral.decided", "Decided a referral"
+        REFERRAL_PERSON_LINKED = "referral.person_linked", "Linked a child or adult of a referral to a known person"
         SETTINGS_TIMESCALE_CHANGED = "settings.timescale.changed", "Changed a timescale"
         SETTINGS_CLOSURE_DAY_SAVED = "settings.closure_day.saved", "Saved a local closure day"
         SETTINGS_CLOSURE_DAY_DELETED = "settings.closure_day.deleted", "Deleted a local closure day"

@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -379,3 +379,34 @@ def cases_to_allocate(user: User) -> QuerySet[Case]:
 
 def opening_of(case: Case) -> CaseOpening | None:
     return CaseOpening.objects.filter(case=case).select_related("opened_by", "team").first()
+
+
+@dataclass(frozen=True)
+class EarlierCase:
+    case: Case
+    people: list  # first names of this household's people who were in it
+    visible: bool  # whether the reader may open it (the link is shown only then)
+
+
+def family_history(case: Case, household, user) -> list[EarlierCase]:
+    """The family's other cases, newest first: every case any of this household's people (through every
+    record of the same person) was in, with who was in it. What reviews keep asking for: a returning family's
+    earlier work, seen from the new case. One query whatever the history's length (`household` comes from
+    household_for, its people loaded)."""
+    names = {member.person.merged_into_id or member.person_id: member.person.first_name for member in household}
+    if not names:
+        return []
+    rows = (
+        HouseholdMember.objects.filter(person_id__in=same_people(list(names)))
+        .exclude(case=case)
+        .select_related("case", "person")
+        .annotate(case_visible=Exists(cases_visible_to(user).filter(pk=OuterRef("case_id"))))
+        .order_by("-case__opened_on", "case_id", "pk")
+    )
+    found: dict = {}
+    for row in rows:
+        earlier = found.setdefault(row.case_id, EarlierCase(case=row.case, people=[], visible=row.case_visible))
+        name = names.get(row.person.merged_into_id or row.person_id)
+        if name and name not in earlier.people:
+            earlier.people.append(name)
+    return list(found.values())

@@ -150,6 +150,7 @@ def case_open_for_allocation(
     referral_received_on: date,
     people: list[tuple[Person, str]],
     reason: str,
+    assessment_due: date | None = None,
 ) -> Case:
     """Open a case decided at the MASH for `team` to allocate, with its household already linked.
 
@@ -172,9 +173,10 @@ def case_open_for_allocation(
         raise ValidationError("The same person is listed twice.")
     reason = _clean_reason(reason, required=level != Level.EARLY_HELP)
     case = _open(by=by, level=level, opened_on=opened_on, lead=manager, lead_agency_id=lead_agency.pk)
-    Case.objects.filter(pk=case.pk).update(
-        awaiting_allocation=True, assessment_due_on=assessment_due_on(referral_received_on)
-    )
+    # A child and family assessment is due 45 working days after the referral, or on the day the referral
+    # itself fixed with the partnership's local timescale; early help has no statutory assessment.
+    due = None if level == Level.EARLY_HELP else assessment_due or assessment_due_on(referral_received_on)
+    Case.objects.filter(pk=case.pk).update(awaiting_allocation=True, assessment_due_on=due)
     HouseholdMember.objects.bulk_create(
         [
             HouseholdMember(case=case, person=person, relationship=relationship, joined_on=opened_on)

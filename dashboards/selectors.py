@@ -359,7 +359,13 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 
 def on_any_open_case_team(user: User) -> bool:
-    return CaseMember.objects.current().filter(user=user, case__status=Case.Status.OPEN).exists()
+    """On the team of an open case. A manager holding a case only until they allocate it is not: their
+    place is the manager's view, with its list of cases to allocate."""
+    return (
+        CaseMember.objects.current()
+        .filter(user=user, case__status=Case.Status.OPEN, case__awaiting_allocation=False)
+        .exists()
+    )
 
 
 def leads_any_case(user: User) -> bool:

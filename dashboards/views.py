@@ -295,6 +295,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return practitioner_home(request)
 
 
+def _open_flags_and_escalations(case: Case) -> dict:
+    """How many flags and escalations of the case are open, in one query (the page's header and tabs)."""
+    return Case.objects.filter(pk=case.pk).aggregate(
+        open_flags=Count("flags", filter=Q(flags__resolved_at__isnull=True), distinct=True),
+        open_escalations=Count("escalations", filter=Q(escalations__status="open"), distinct=True),
+    )
+
+
 @access.case_view(methods=("GET",))
 def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
     today = timezone.localdate()
@@ -310,8 +318,8 @@ def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
             "latest_entries": dash.latest_entries(case),
             "team": case_selectors.team_for(case),
             "reopenings": case_selectors.reopenings_for(case),
-            "open_flags": case.flags.open().count(),
-            "open_escalations": case.escalations.filter(status="open").count(),
+            "family_history": case_selectors.family_history(case, household, request.user),
+            **_open_flags_and_escalations(case),
             "today": today,
             "summary": plan_selectors.plan_summary(case, today, show_supervision=case.access.can_oversee),
         },

@@ -215,3 +215,11 @@ class DecisionForm(OnceOnlyForm):
         if outcome in Decision.NEEDS_TEAM and not cleaned.get("allocating_team"):
             self.add_error("allocating_team", "Choose the team that will allocate the social worker.")
         return cleaned
+
+
+class LinkPersonForm(PortalForm):
+    """The MASH links a child or adult of the referral ("child-0", "adult-1": their place on the referral,
+    never a name) to a person already known."""
+
+    row = forms.RegexField(regex=r"^(child|adult)-\d{1,2}$", widget=forms.HiddenInput)
+    person = forms.UUIDField(widget=forms.HiddenInput)

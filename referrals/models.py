@@ -291,6 +291,12 @@ class Decision(AppendOnlyModel):
     allocating_team = models.ForeignKey(
         "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The case the decision opened (early help, assessment, strategy discussion), and whether a child of the
+    # referral was in a case that closed in the 12 months before: a re-referral, counted for the board.
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="referral_decision"
+    )
+    rereferral = models.BooleanField("re-referral", default=False)
 
     class Meta:
         constraints = [

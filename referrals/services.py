@@ -16,6 +16,9 @@ from django.utils import timezone
 from accounts.models import Agency, Capability, Team, User
 from audit import services as audit
 from audit.models import AuditEvent
+from cases import selectors as case_selectors
+from cases import services as case_services
+from cases.models import Case, HouseholdMember, Level, Person
 from notifications import services as outbox
 from notifications.models import Notification
 from workdays import calendar as workdays
@@ -193,6 +196,120 @@ def partner_check_record(
     return check
 
 
+@transaction.atomic
+def link_person(*, referral: Referral, by: User, row: ReferralChild | ReferralAdult, person: Person) -> None:
+    """The MASH found the referral's child or adult among the people already known: link the row to that
+    person's canonical record, so the case the decision opens brings their history. Write-once: a row
+    already linked stays as it is (the database refuses a change too)."""
+    _require(by, Capability.Key.TRIAGE_REFERRALS)
+    if Decision.objects.filter(referral=referral).exists():
+        raise ValidationError("This referral has been decided: its people can no longer be linked.")
+    if row.referral_id != referral.pk:
+        raise ValidationError("This person is not on this referral.")
+    canonical = case_selectors.canonical_person_id(person.pk)
+    if canonical is None:
+        raise ValidationError("This person could not be found: search again.")
+    if not type(row).objects.filter(pk=row.pk, person__isnull=True).update(person_id=canonical):
+        raise ValidationError("This person is already linked to a known record.")
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.REFERRAL_PERSON_LINKED,
+        target=referral,
+        data={"row": "child" if isinstance(row, ReferralChild) else "adult", "position": row.position},
+    )
+
+
+# How the referrer's words for an adult become their place in the household.
+_PARENT_WORDS = ("mother", "father", "mum", "dad", "parent", "step")
+_CARER_WORDS = ("carer", "grand", "aunt", "uncle", "guardian", "kinship")
+_PARTNER_WORDS = ("partner", "boyfriend", "girlfriend", "husband", "wife")
+
+
+def _relationship_of(words: str) -> str:
+    words = words.lower()
+    for options, relationship in (
+        (_PARTNER_WORDS, HouseholdMember.Relationship.PARTNER),
+        (_PARENT_WORDS, HouseholdMember.Relationship.PARENT),
+        (_CARER_WORDS, HouseholdMember.Relationship.CARER),
+    ):
+        if any(word in words for word in options):
+            return relationship
+    return HouseholdMember.Relationship.OTHER_ADULT
+
+
+def _people_for_case(referral: Referral) -> list[tuple[Person, str]]:
+    """The referral's children and adults as Person rows: the known person each was linked to, or a new
+    record made now from what the referrer gave (and linked, so the referral names who it became)."""
+    people = []
+    for row in (*referral.children.order_by("position"), *referral.adults.order_by("position")):
+        child = isinstance(row, ReferralChild)
+        known_by_number = (
+            Person.objects.filter(nhs_number=row.nhs_number).values_list("pk", flat=True).first()
+            if child and row.nhs_number and row.person_id is None
+            else None
+        )
+        if known_by_number is not None:
+            # An NHS number is one person's: the record that has it is this child, found or not.
+            type(row).objects.filter(pk=row.pk).update(person_id=known_by_number)
+            row.person_id = known_by_number
+        if row.person_id is None:
+            person = Person.objects.create(
+                first_name=row.first_name,
+                last_name=row.last_name,
+                date_of_birth=row.date_of_birth,
+                is_unborn=child and row.date_of_birth is None,
+                expected_on=row.expected_on if child else None,
+                sex=row.sex if child else "",
+                nhs_number=(row.nhs_number or None) if child else None,
+            )
+            type(row).objects.filter(pk=row.pk).update(person=person)
+        else:
+            person = Person.objects.get(pk=case_selectors.canonical_person_id(row.person_id))
+        relationship = HouseholdMember.Relationship.CHILD if child else _relationship_of(row.relationship)
+        if person.pk not in {p.pk for p, _ in people}:
+            people.append((person, relationship))
+    return people
+
+
+def _team_leading(agency: Agency) -> Team:
+    """The team whose manager allocates an early help case led by `agency`: its first team with an active
+    manager, by name (a partnership with several early help teams sets one up per agency)."""
+    team = (
+        Team.objects.filter(agency=agency, manager__is_active=True).select_related("manager").order_by("name").first()
+    )
+    if team is None:
+        raise ValidationError({"lead_agency": f"{agency} has no team with a manager to allocate the early help."})
+    return team
+
+
+def _open_case(referral: Referral, *, by: User, outcome: str, lead_agency, allocating_team) -> tuple[Case, bool]:
+    """Open the case the decision asks for, with the referral's people in its household, waiting in the
+    allocating team manager's "to allocate" list; and say whether it is a re-referral."""
+    people = _people_for_case(referral)
+    children = [person.pk for person, relationship in people if relationship == HouseholdMember.Relationship.CHILD]
+    received_on = timezone.localtime(referral.received_at).date()
+    history = case_selectors.people_history(children, on=received_on)
+    rereferral = any(h.rereferral for h in history.values())
+    team = allocating_team if outcome in Decision.NEEDS_TEAM else _team_leading(lead_agency)
+    level = {
+        Decision.Outcome.EARLY_HELP: Level.EARLY_HELP,
+        Decision.Outcome.ASSESSMENT: Level.CHILD_IN_NEED,
+        Decision.Outcome.STRATEGY: Level.CHILD_PROTECTION,
+    }[outcome]
+    case = case_services.case_open_for_allocation(
+        by=by,
+        level=level,
+        opened_on=timezone.localdate(),
+        team=team,
+        lead_agency=team.agency,
+        referral_received_on=received_on,
+        people=people,
+        reason=f"MASH decision on referral {referral.reference}: {Decision.Outcome(outcome).label.lower()}.",
+        assessment_due=referral.assessment_due_on,
+    )
+    return case, rereferral
+
+
 def _path(url_name: str, ref: str) -> str:
     return reverse(url_name, kwargs={"ref": ref})
 
@@ -209,10 +326,12 @@ def decide(
 ) -> Decision:
     """Record the MASH manager's decision, with reasons, and tell the referrer through the outbox.
 
-    Returns the Decision. NOT done here yet: opening the case. For an assessment or a strategy discussion
-    the next step opens the case (children and adults linked, in `allocating_team`'s manager's "to allocate"
-    list, the assessment due on `referral.assessment_due_on`); for early help, an early help case led by
-    `lead_agency`. That call goes here, in this transaction, after the Decision is created."""
+    For an assessment or a strategy discussion the decision opens the case, with the referral's children
+    and adults in its household (the known people the MASH linked, new records for the rest), waiting in
+    `allocating_team`'s manager's "to allocate" list, the assessment due on `referral.assessment_due_on`;
+    for early help, an early help case for the first team of `lead_agency` with a manager. A child already
+    in a case closed in the last 12 months makes it a re-referral (Decision.rereferral). All in one
+    transaction: a refused decision leaves no case and no person behind."""
     _require(by, Capability.Key.DECIDE_REFERRALS)
     # Lock the referral so two managers deciding at once meet the unique key one after the other.
     Referral.objects.select_for_update().filter(pk=referral.pk).exists()
@@ -227,6 +346,11 @@ def decide(
         raise ValidationError(errors)
     if Decision.objects.filter(referral=referral).exists():
         raise ValidationError("This referral has already been decided: a decision is made once.")
+    case, rereferral = None, False
+    if outcome in Decision.NEEDS_TEAM | Decision.NEEDS_LEAD_AGENCY:
+        case, rereferral = _open_case(
+            referral, by=by, outcome=outcome, lead_agency=lead_agency, allocating_team=allocating_team
+        )
     try:
         with transaction.atomic():
             decision = Decision.objects.create(
@@ -236,6 +360,8 @@ def decide(
                 decided_by=by,
                 lead_agency=lead_agency if outcome in Decision.NEEDS_LEAD_AGENCY else None,
                 allocating_team=allocating_team if outcome in Decision.NEEDS_TEAM else None,
+                case=case,
+                rereferral=rereferral,
             )
     except IntegrityError:
         raise ValidationError("This referral has already been decided: a decision is made once.") from None
@@ -243,7 +369,7 @@ def decide(
         actor=by,
         action=AuditEvent.Action.REFERRAL_DECIDED,
         target=decision,
-        data={"referral": str(referral.pk), "outcome": outcome},
+        data={"referral": str(referral.pk), "outcome": outcome, "rereferral": rereferral},
     )
     outbox.queue(
         [
@@ -257,7 +383,6 @@ def decide(
             )
         ]
     )
-    # (the case is opened here next: see the docstring)
     return decision
 
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<caseref:ref>/", views.detail, name="detail"),
     path("<caseref:ref>/check/", views.check_record, name="check"),
     path("<caseref:ref>/decide/", views.decide, name="decide"),
+    path("<caseref:ref>/people/", views.link_person, name="link_person"),
 ]

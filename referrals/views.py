@@ -18,10 +18,11 @@ from django.utils import timezone
 from accounts.models import Capability
 from audit import services as audit
 from audit.models import AuditEvent
+from cases.models import Person
 from common.views import INVALID, DuplicateSubmission, apply_service_errors, saved_once
 
 from . import selectors, services
-from .forms import AdultFormSet, ChildFormSet, DecisionForm, PartnerCheckForm, ReferralForm
+from .forms import AdultFormSet, ChildFormSet, DecisionForm, LinkPersonForm, PartnerCheckForm, ReferralForm
 from .models import Referral
 
 FORM_TEMPLATE = "referrals/new.html"
@@ -168,6 +169,8 @@ def _detail_page(request, referral, *, check_form=None, decision_form=None, stat
         "decision_form": (decision_form or DecisionForm())
         if undecided and user.can(Capability.Key.DECIDE_REFERRALS)
         else None,
+        "people": selectors.known_people(referral),
+        "may_link": undecided,
     }
     return render(request, "referrals/detail.html", context, status=status)
 
@@ -213,3 +216,25 @@ def decide(request: HttpRequest, referral: Referral) -> HttpResponse:
             messages.success(request, "Decision recorded. The referrer has been told there is a decision.")
             return redirect("referrals:inbox")
     return _detail_page(request, referral, decision_form=form, status=INVALID)
+
+
+@mash_view(methods=("POST",))
+def link_person(request: HttpRequest, referral: Referral) -> HttpResponse:
+    """Link a child or adult of the referral to a person already known (one of the candidates shown)."""
+    form = LinkPersonForm(request.POST)
+    if form.is_valid():
+        kind, position = form.cleaned_data["row"].split("-")
+        rows = referral.children if kind == "child" else referral.adults
+        row = rows.filter(position=int(position)).first()
+        person = Person.objects.filter(pk=form.cleaned_data["person"]).first()
+        try:
+            if row is None or person is None:
+                raise ValidationError("This person could not be found: reload the page and try again.")
+            services.link_person(referral=referral, by=request.user, row=row, person=person)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return _detail_page(request, referral, status=INVALID)
+        messages.success(request, "Linked to the person already known: their cases come with them.")
+        return redirect("referrals:detail", ref=referral.reference)
+    messages.error(request, "Choose a person to link from the list.")
+    return _detail_page(request, referral, status=INVALID)

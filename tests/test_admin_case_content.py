@@ -4,7 +4,7 @@ canary, shows none of them; the chronology has no admin pages at all; and readin
 trail in the admin leaves an audit row of its own."""
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
@@ -18,6 +18,7 @@ from cases.models import (
     AccessGrant,
     Case,
     CaseMember,
+    CaseOpening,
     CaseReopening,
     ClosureReason,
     HouseholdAddress,
@@ -31,6 +32,14 @@ from chronology.models import Amendment, Appointment, AppointmentOutcome, Entry,
 from gcp2.models import AreaGrade, SubAreaGrade
 from monitoring.models import Escalation, EscalationResponse, EscalationStage, FlagAcknowledgement
 from plans.models import MeetingRecord
+from referrals.models import (
+    Decision,
+    PartnerCheck,
+    Referral,
+    ReferralAdult,
+    ReferralChild,
+    ReferralChildProfessional,
+)
 from tests.factories import (
     ActionFactory,
     AmendmentFactory,
@@ -46,11 +55,23 @@ from tests.factories import (
     PlanFactory,
 )
 
-CONTENT_APPS = {"cases", "chronology", "gcp2", "plans", "monitoring"}
+CONTENT_APPS = {"cases", "chronology", "gcp2", "plans", "monitoring", "referrals"}
 # Reference data and settings in those apps: the administrator's to manage, and no one's case.
-REFERENCE_MODELS = {"ChronologySettings", "Descriptor", "Timescale", "MonitoringSettings", "EscalationStage"}
+REFERENCE_MODELS = {
+    "ChronologySettings",
+    "Descriptor",
+    "Timescale",
+    "MonitoringSettings",
+    "EscalationStage",
+    "ReferralSettings",
+}
 # Not free text: the case's own identifier (shown as the case in the audit list), and machine keys.
-NOT_TEXT = {("cases.Case", "reference"), ("monitoring.Flag", "subject"), ("monitoring.Escalation", "subject")}
+NOT_TEXT = {
+    ("cases.Case", "reference"),
+    ("referrals.Referral", "reference"),
+    ("monitoring.Flag", "subject"),
+    ("monitoring.Escalation", "subject"),
+}
 _numbers = itertools.count(1)
 
 
@@ -167,7 +188,36 @@ def demo_like_case(lead, member, manager):
     EscalationResponse.objects.create(
         escalation=escalation, stage=escalation.stage, by=manager, **canaries(EscalationResponse)
     )
+    CaseOpening.objects.create(case=case, opened_by=manager, how="by_hand", level=case.level, **canaries(CaseOpening))
+    _referral_content(member, manager, case)
     return case
+
+
+def _referral_content(referrer, manager, case):
+    """A referral with a child, their professional, an adult, a partner check and the decision that
+    opened the case: the front door's content, which the admin must not show either."""
+    now = timezone.now()
+    referral = Referral.objects.create(
+        referrer=referrer,
+        received_at=now,
+        decision_due_at=now + timedelta(days=1),
+        assessment_due_on=timezone.localdate() + timedelta(days=60),
+        **{**canaries(Referral), "reference": "R-2026-09999", "source": "3B", "consent": "given", "urgency": "routine"},
+    )
+    child = ReferralChild.objects.create(
+        referral=referral, date_of_birth=date(2019, 1, 1), **{**canaries(ReferralChild), "nhs_number": ""}
+    )
+    ReferralChildProfessional.objects.create(child=child, kind="gp", **canaries(ReferralChildProfessional))
+    ReferralAdult.objects.create(referral=referral, **canaries(ReferralAdult))
+    PartnerCheck.objects.create(
+        referral=referral,
+        agency=case.lead_agency,
+        asked_by=manager,
+        asked_at=now,
+        answered_at=now,
+        **canaries(PartnerCheck),
+    )
+    Decision.objects.create(referral=referral, outcome="nfa", decided_by=manager, **canaries(Decision))
 
 
 def _all_canaries() -> set[str]:
@@ -190,7 +240,11 @@ def _all_canaries() -> set[str]:
                 elif value not in ("", None, [], {}):
                     missing.append(f"{model._meta.label}.{name} = {value!r}")
     # Rows the portal writes itself (the lead's membership) have no free text: only unexpected gaps fail.
-    missing = [m for m in missing if not m.startswith(("cases.CaseReferenceCounter", "cases.CaseMember"))]
+    missing = [
+        m
+        for m in missing
+        if not m.startswith(("cases.CaseReferenceCounter", "cases.CaseMember", "referrals.ReferralReferenceCounter"))
+    ]
     assert not missing, "case content without a canary:\n" + "\n".join(missing)
     return {part.strip("[],") for part in found}
 

@@ -60,7 +60,7 @@ def test_lead_opens_a_case_and_practitioner_finds_it(live_server, page: Page):
 
     sign_in(page, base, "lead")
     page.get_by_role("link", name="Open a case").first.click()
-    page.get_by_label("Level of need").select_option(label="Child in need")
+    page.get_by_label("Level of need").select_option(label="Early help")  # a practitioner opens early help
     page.get_by_role("button", name="Open the case").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile(r"Case NP-\d{4}-\d{5}"))
     reference = re.search(r"NP-\d{4}-\d{5}", page.url).group(0)

@@ -291,6 +291,8 @@ def test_the_inbox_shows_received_due_and_overdue_in_constant_queries(
 def test_the_mash_records_checks_and_the_manager_decides(client, referrer, mash_practitioner, mash_manager):
     referral = make_referral(referrer)
     health = AgencyFactory(name="Test Community Health", kind="health")
+    # Early help led by health opens a case its team manager allocates.
+    TeamFactory(name="Test Health Visiting", agency=health, manager=UserFactory(agency=health, role="team_manager"))
     client.force_login(mash_practitioner)
     page = client.get(reverse("referrals:detail", args=[referral.reference]))
     assert page.status_code == 200 and page.context["decision_form"] is None  # a practitioner does not decide
@@ -332,7 +334,7 @@ def test_decision_rules(referrer, mash_practitioner, mash_manager):
         by=mash_manager,
         outcome="assessment",
         reasons="Significant concerns.",
-        allocating_team=TeamFactory(name="Test Assessment Team"),
+        allocating_team=TeamFactory(name="Test Assessment Team", manager=UserFactory(role="team_manager")),
     )
     with pytest.raises(ValidationError, match="already been decided"):
         services.decide(referral=referral, by=mash_manager, outcome="nfa", reasons="Changed my mind.")

@@ -130,6 +130,7 @@ PERMISSIONS = {
     "referrals:detail": "mash",
     "referrals:check": "mash_post",
     "referrals:decide": "decide_post",
+    "referrals:link_person": "mash_post",
 }
 # Actions a URL audits after the read itself (exports record which entries left the system).
 EXTRA_AUDIT = {
