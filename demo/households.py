@@ -84,6 +84,9 @@ DEMO_LOGINS = [
     DemoLogin("senior", "Sarah", "Okafor", "Head of service", Role.Standard.SENIOR_MANAGER, CSC, None),
     DemoLogin("mash", "Nadia", "Brookes", "MASH social worker", Role.Standard.MASH_PRACTITIONER, CSC, MASH_TEAM),
     DemoLogin("mashmanager", "Owen", "Castell", "MASH manager", Role.Standard.MASH_MANAGER, CSC, MASH_TEAM),
+    DemoLogin(
+        "ehmanager", "Grace", "Adeyemi", "Early help team manager", Role.Standard.TEAM_MANAGER, EARLY_HELP, EH_TEAM
+    ),
     DemoLogin("admin", "Adam", "Price", "System administrator", Role.Standard.ADMINISTRATOR, CSC, None, is_admin=True),
 ]
 
@@ -166,7 +169,12 @@ def _staff(fake: Faker, agencies, teams) -> dict[str, User]:
         people[username] = _user(
             username, fake.first_name(), fake.last_name(), job, role, agencies[agency], teams.get(team), licensed
         )
-    for team_name, manager in ((TEAM_A, "manager"), (TEAM_B, "manager2"), (MASH_TEAM, "mashmanager")):
+    for team_name, manager in (
+        (TEAM_A, "manager"),
+        (TEAM_B, "manager2"),
+        (MASH_TEAM, "mashmanager"),
+        (EH_TEAM, "ehmanager"),
+    ):
         Team.objects.filter(name=team_name).update(manager=people[manager])
     return people
 

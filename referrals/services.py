@@ -291,6 +291,8 @@ def _open_case(referral: Referral, *, by: User, outcome: str, lead_agency, alloc
     history = case_selectors.people_history(children, on=received_on)
     rereferral = any(h.rereferral for h in history.values())
     team = allocating_team if outcome in Decision.NEEDS_TEAM else _team_leading(lead_agency)
+    # Read afresh: who manages the team now is who will allocate (the caller's instance may be older).
+    team = Team.objects.select_related("manager", "agency").get(pk=team.pk)
     level = {
         Decision.Outcome.EARLY_HELP: Level.EARLY_HELP,
         Decision.Outcome.ASSESSMENT: Level.CHILD_IN_NEED,

@@ -32,7 +32,16 @@ HOUSEHOLDS = 8
 # Each demo person, with the fewest distinct pages the crawl must reach (about 85% of what it reached
 # when this was written), so that a broken sign-in or a lost link cannot make the test pass by visiting
 # nothing.
-MIN_ROUTES = {"practitioner": 30, "teacher": 28, "lead": 40, "manager": 36, "senior": 36, "admin": 18}
+MIN_ROUTES = {
+    "practitioner": 30,
+    "teacher": 28,
+    "lead": 40,
+    "manager": 36,
+    "senior": 36,
+    "admin": 18,
+    "mash": 8,
+    "mashmanager": 8,
+}
 # Pages everyone on a case team (or above it) uses every day: the crawl must have been there.
 DAILY_PAGES = {
     "home",
@@ -51,6 +60,9 @@ MUST_VISIT = {
     "manager": DAILY_PAGES | {"dashboards:manager", "plans:supervision_record"},
     "senior": DAILY_PAGES | {"dashboards:manager"},
     "admin": {"home", "admin:index", "admin:accounts_user_changelist", "admin:accounts_user_change"},
+    # The MASH: the inbox and a referral's page, and the referral form everyone has.
+    "mash": {"home", "referrals:inbox", "referrals:detail", "referrals:new"},
+    "mashmanager": {"home", "referrals:inbox", "referrals:detail", "referrals:new"},
 }
 # A safety cap: a runaway crawl stops here instead of running for ever (the minimums above still hold).
 MAX_ROUTES = 90
