@@ -29,7 +29,7 @@ def test_main_journeys_leave_no_personal_data_in_logs_urls_audit_or_email(client
 
     go("post", reverse("login"), {"username": "lead_p", "password": "wrong"})
     client.force_login(lead)
-    go("post", reverse("cases:create"), once({"level": "child_protection", "opened_on": "2026-01-05"}))
+    go("post", reverse("cases:create"), once({"level": "early_help", "opened_on": "2026-01-05"}))
     case = Case.objects.get()
     add = reverse("cases:household_add", args=[case.reference])
     go("post", add, once({**CHILD, "relationship": "child", "joined_on": "2026-01-05"}))
