@@ -9,6 +9,7 @@ import uuid
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -16,6 +17,7 @@ from django.db.models.functions import Upper
 from audit.models import AppendOnlyModel
 from common.dates import in_words, months_later
 from common.nhs import validate_nhs_number
+from common.upn import validate_upn
 
 
 class Level(models.TextChoices):
@@ -108,6 +110,87 @@ class Case(models.Model):
         return self.status == self.Status.OPEN
 
 
+class Ethnicity(models.TextChoices):
+    """The children in need census's ethnicity codes (DfE code set)."""
+
+    WBRI = "WBRI", "White British"
+    WIRI = "WIRI", "White Irish"
+    WIRT = "WIRT", "Traveller of Irish heritage"
+    WOTH = "WOTH", "Any other White background"
+    WROM = "WROM", "Gypsy or Roma"
+    MWBC = "MWBC", "White and Black Caribbean"
+    MWBA = "MWBA", "White and Black African"
+    MWAS = "MWAS", "White and Asian"
+    MOTH = "MOTH", "Any other mixed background"
+    AIND = "AIND", "Indian"
+    APKN = "APKN", "Pakistani"
+    ABAN = "ABAN", "Bangladeshi"
+    AOTH = "AOTH", "Any other Asian background"
+    BCRB = "BCRB", "Black Caribbean"
+    BAFR = "BAFR", "Black African"
+    BOTH = "BOTH", "Any other Black background"
+    CHNE = "CHNE", "Chinese"
+    OOTH = "OOTH", "Any other ethnic group"
+    REFU = "REFU", "Refused"
+    NOBT = "NOBT", "Information not yet obtained"
+
+
+class Disability(models.TextChoices):
+    """The children in need census's disability codes: several per child, or NONE alone."""
+
+    NONE = "NONE", "No disability"
+    MOB = "MOB", "Mobility"
+    HAND = "HAND", "Hand function"
+    PC = "PC", "Personal care"
+    INC = "INC", "Incontinence"
+    COMM = "COMM", "Communication"
+    LD = "LD", "Learning"
+    HEAR = "HEAR", "Hearing"
+    VIS = "VIS", "Vision"
+    BEH = "BEH", "Behaviour"
+    CON = "CON", "Consciousness"
+    AUT = "AUT", "Autism or Asperger syndrome"
+    DDA = "DDA", "Other disability (DDA)"
+
+
+class UPNUnknown(models.TextChoices):
+    """Why a child has no unique pupil number: the census's UPN unknown codes, in our own short words.
+
+    The census schema (CIN_schema XSD, 2017 to 2024) allows UN1 to UN7; UN8 to UN10 belong to other returns
+    (SEN2). UN6 is left out until its meaning is confirmed from the DfE census guide: no source at hand
+    said what it means, and a code whose meaning we guessed would be returned wrongly."""
+
+    NOT_SCHOOL_AGE = "UN1", "Not of school age and no UPN yet"
+    NEVER_AT_SCHOOL_IN_ENGLAND = "UN2", "Never attended a state school in England"
+    EDUCATED_OUTSIDE_ENGLAND = "UN3", "Educated outside England"
+    NEW_NOT_YET_KNOWN = "UN4", "New to us and the UPN is not yet known"
+    RECORDS_DISAGREE = "UN5", "Records disagree on name or date of birth, so no reliable match"
+    REFERRAL_NO_FURTHER_ACTION = "UN7", "Referral with no further action"
+
+
+# The reason an unborn baby has no UPN: the list has no code for "unborn", and an unborn baby is not of
+# school age.
+UNBORN_UPN_REASONS = frozenset({UPNUnknown.NOT_SCHOOL_AGE})
+
+
+def disabilities_problem(codes) -> str:
+    """Why a list of disability codes cannot be saved, in plain words, or "" when it can."""
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        return "Choose the disabilities from the list."
+    if unknown := [code for code in codes if code not in Disability.values]:
+        return f"These are not census disability codes: {', '.join(sorted(unknown))}."
+    if len(set(codes)) != len(codes):
+        return "Each disability can be chosen once."
+    if Disability.NONE in codes and len(codes) > 1:
+        return "“No disability” cannot be chosen with a disability."
+    return ""
+
+
+def validate_disabilities(codes) -> None:
+    if problem := disabilities_problem(codes):
+        raise ValidationError(problem, code="invalid_disabilities")
+
+
 class Person(models.Model):
     """A child or adult. One person can appear in several households over the years."""
 
@@ -126,6 +209,19 @@ class Person(models.Model):
     # Personal data: never in a URL, a log or an audit row's data. Null when not known, so unique when set.
     nhs_number = models.CharField(
         "NHS number", max_length=10, null=True, blank=True, unique=True, validators=[validate_nhs_number]
+    )
+    # What the children in need census needs about a child, entered once here (cases/services.py
+    # person_census_details); the census return reads them.
+    ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, blank=True)
+    # A list of Disability codes. A JSON list rather than a table: the codes are a closed set, always
+    # read and written together with the person (a table would add a join to every household page for
+    # no query we need), and JSONField works on SQLite and PostgreSQL alike. validate_disabilities
+    # checks it; the services call it, as a database constraint on a JSON list is not portable.
+    disabilities = models.JSONField(default=list, blank=True, validators=[validate_disabilities])
+    # Personal data, like the NHS number: never in a URL, a log or an audit row's data.
+    upn = models.CharField("unique pupil number", max_length=13, blank=True, validators=[validate_upn])
+    upn_unknown_reason = models.CharField(
+        "why the UPN is not known", max_length=4, choices=UPNUnknown.choices, blank=True
     )
     # Set when this record was found to be the same person as another (an alias): the record it is now.
     # Always the canonical record itself, never another alias (cases/services.py keeps it flat), so one
@@ -146,6 +242,12 @@ class Person(models.Model):
                 condition=Q(merged_into__isnull=True) | ~Q(merged_into=models.F("id")),
                 name="cases_person_not_merged_into_itself",
             ),
+            # The census takes a UPN or the reason it is unknown, never both.
+            models.CheckConstraint(
+                condition=Q(upn="") | Q(upn_unknown_reason=""), name="cases_person_upn_or_reason_unknown"
+            ),
+            # A UPN is allocated when a child starts school: an unborn baby cannot have one.
+            models.CheckConstraint(condition=Q(is_unborn=False) | Q(upn=""), name="cases_person_unborn_no_upn"),
         ]
         indexes = [
             # Finding people (cases/matching.py) narrows by surname prefix and by date of birth.
@@ -182,6 +284,16 @@ class Person(models.Model):
                 f"9 months before that ({in_words(earliest)})."
             )
         return f"{self.first_name} was born on {in_words(earliest)}: the date cannot be before that."
+
+    @property
+    def disability_labels(self) -> list[tuple[str, str]]:
+        """(code, words) for each disability recorded, in the census's order."""
+        chosen = set(self.disabilities or [])
+        return [(code, label) for code, label in Disability.choices if code in chosen]
+
+    @property
+    def has_census_details(self) -> bool:
+        return bool(self.ethnicity or self.disabilities or self.upn or self.upn_unknown_reason)
 
     def age_label(self, on: date) -> str:
         if self.is_unborn:
@@ -371,6 +483,10 @@ class PersonCorrection(AppendOnlyModel):
         "expected_on": "Expected date of birth",
         "sex": "Sex",
         "nhs_number": "NHS number",
+        "ethnicity": "Ethnicity",
+        "disabilities": "Disabilities",
+        "upn": "Unique pupil number",
+        "upn_unknown_reason": "Why the UPN is not known",
     }
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="corrections")
