@@ -7,20 +7,26 @@ from accounts.forms import StaffChoiceField
 from accounts.models import User
 from cases import services as case_services
 from cases.models import (
+    UNBORN_UPN_REASONS,
     Case,
     CaseMember,
     CaseOpening,
     CaseReopening,
+    Disability,
+    Ethnicity,
     HouseholdAddress,
     HouseholdMember,
     Level,
     Person,
     PersonCorrection,
     PersonMerge,
+    UPNUnknown,
+    disabilities_problem,
 )
 from common.dates import in_words
 from common.forms import DateField, OnceOnlyForm, PortalForm, VersionedForm
 from common.nhs import normalise_nhs_number, validate_nhs_number
+from common.upn import normalise_upn, validate_upn
 
 
 class NHSNumberField(forms.CharField):
@@ -309,6 +315,91 @@ class PersonCorrectForm(PortalForm):
 
     def changes(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if name != "reason"}
+
+
+class UPNField(forms.CharField):
+    """An optional unique pupil number, spaces allowed as typed, the check letter checked. Never
+    autocompleted by the browser (it is personal data)."""
+
+    default_validators = [validate_upn]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Unique pupil number (UPN)")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("help_text", "13 characters, a letter then 12 digits, for example from the child's school.")
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+    def to_python(self, value):
+        return normalise_upn(super().to_python(value))
+
+
+class CensusDetailsForm(PortalForm):
+    """What the children in need census needs about a child. A detail entered for the first time needs no
+    reason; changing one already recorded does (the old value is kept)."""
+
+    ethnicity = forms.ChoiceField(label="Ethnicity", choices=[("", "Not recorded"), *Ethnicity.choices], required=False)
+    disabilities = forms.MultipleChoiceField(
+        label="Disabilities",
+        choices=Disability.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Choose every one that applies, or “No disability” on its own.",
+    )
+    upn = UPNField()
+    upn_unknown_reason = forms.ChoiceField(
+        label="If the UPN is not known, why",
+        choices=[("", "Not recorded"), *UPNUnknown.choices],
+        required=False,
+        help_text="Give the UPN or why it is not known, not both.",
+    )
+    reason = forms.CharField(
+        label="Why are recorded details being changed?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=PersonCorrection.REASON_MAX_LENGTH,
+        required=False,
+        help_text="Only needed to change a detail already recorded: what it said before is kept, with your "
+        "name and this reason.",
+    )
+
+    def __init__(self, *args, person: Person, **kwargs):
+        initial = {name: getattr(person, name) for name in case_services.CENSUS_FIELDS}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.person = person
+        if person.is_unborn:
+            # No UPN before school; the one reason that fits an unborn baby.
+            del self.fields["upn"]
+            self.fields["upn_unknown_reason"].choices = [
+                ("", "Not recorded"),
+                *((code, label) for code, label in UPNUnknown.choices if code in UNBORN_UPN_REASONS),
+            ]
+            self.fields["upn_unknown_reason"].help_text = "An unborn baby has no UPN yet."
+
+    def clean_disabilities(self):
+        codes = self.cleaned_data["disabilities"]
+        if problem := disabilities_problem(codes):
+            raise forms.ValidationError(problem)
+        return [code for code in Disability.values if code in codes]  # the census's order, as stored
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("upn") and cleaned.get("upn_unknown_reason"):
+            self.add_error(
+                "upn_unknown_reason", "Give either the unique pupil number or why it is not known, not both."
+            )
+        changing = [
+            name
+            for name, value in self.changes().items()
+            if getattr(self.person, name) not in (None, "", [])
+            and (getattr(self.person, name) or None) != (value or None)
+        ]
+        if changing and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Say why recorded details are being changed.")
+        return cleaned
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in case_services.CENSUS_FIELDS if name in self.cleaned_data}
 
 
 class HouseholdAddressForm(OnceOnlyForm):

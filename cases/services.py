@@ -19,6 +19,7 @@ from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
 from cases.models import (
+    UNBORN_UPN_REASONS,
     AccessGrant,
     Case,
     CaseAllocation,
@@ -26,6 +27,8 @@ from cases.models import (
     CaseOpening,
     CaseReferenceCounter,
     CaseReopening,
+    Disability,
+    Ethnicity,
     HouseholdAddress,
     HouseholdMember,
     Level,
@@ -33,10 +36,13 @@ from cases.models import (
     PersonCorrection,
     PersonMerge,
     PersonMergeReversal,
+    UPNUnknown,
+    disabilities_problem,
 )
 from cases.selectors import same_people
 from common.conflicts import VersionConflict
 from common.nhs import is_valid_nhs_number, normalise_nhs_number
+from common.upn import is_valid_upn, normalise_upn
 from notifications import services as outbox
 from notifications.models import Notification
 from workdays import calendar as workdays
@@ -476,21 +482,23 @@ def household_member_leave(*, by: User, member: HouseholdMember, left_on: date, 
 
 
 CORRECTABLE = tuple(PersonCorrection.FIELDS)
+# What the children in need census needs about a child (cases/views.py person_census).
+CENSUS_FIELDS = ("ethnicity", "disabilities", "upn", "upn_unknown_reason")
 
 
 def _as_text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, list):
+        return ", ".join(value)
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-@transaction.atomic
-def person_correct(*, by: User, case: Case, person: Person, changes: dict, reason: str) -> list[PersonCorrection]:
-    """Correct a person's details from a case they are in: one PersonCorrection per field that changes
-    (before, after, who, why), then the person row. Nothing changed: nothing saved."""
-    _check_can_write(by, case)
-    if not HouseholdMember.objects.filter(case=case, person=person).exists():
-        raise PermissionDenied("Only a person in this household can be corrected from this case.")
+def _is_empty(value) -> bool:
+    return value in (None, "", [])
+
+
+def _clean_reason_for_correction(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the details are being corrected."})
@@ -498,6 +506,58 @@ def person_correct(*, by: User, case: Case, person: Person, changes: dict, reaso
         raise ValidationError(
             {"reason": f"The reason must be {PersonCorrection.REASON_MAX_LENGTH} characters or fewer."}
         )
+    return reason
+
+
+def _clean_census_changes(changes: dict, current: Person) -> dict:
+    """The census details as stored, checked together with what the person row already says."""
+    changes = dict(changes)
+    if "ethnicity" in changes:
+        changes["ethnicity"] = changes["ethnicity"] or ""
+        if changes["ethnicity"] and changes["ethnicity"] not in Ethnicity.values:
+            raise ValidationError({"ethnicity": "Choose the ethnicity from the list."})
+    if "disabilities" in changes:
+        changes["disabilities"] = list(changes["disabilities"] or [])
+        if problem := disabilities_problem(changes["disabilities"]):
+            raise ValidationError({"disabilities": problem})
+        # Stored in the census's order, so the same choice always reads the same.
+        changes["disabilities"] = [code for code in Disability.values if code in changes["disabilities"]]
+    if "upn" in changes:
+        changes["upn"] = normalise_upn(changes["upn"] or "")
+        if changes["upn"] and not is_valid_upn(changes["upn"]):
+            raise ValidationError({"upn": "This is not a valid unique pupil number: check the 13 characters."})
+    if "upn_unknown_reason" in changes:
+        changes["upn_unknown_reason"] = changes["upn_unknown_reason"] or ""
+        if changes["upn_unknown_reason"] and changes["upn_unknown_reason"] not in UPNUnknown.values:
+            raise ValidationError({"upn_unknown_reason": "Choose the reason from the list."})
+    upn = changes.get("upn", current.upn)
+    upn_reason = changes.get("upn_unknown_reason", current.upn_unknown_reason)
+    if upn and upn_reason:
+        raise ValidationError(
+            {"upn_unknown_reason": "Give either the unique pupil number or why it is not known, not both."}
+        )
+    if current.is_unborn:
+        if upn:
+            raise ValidationError({"upn": "An unborn baby has no unique pupil number yet."})
+        if upn_reason and upn_reason not in UNBORN_UPN_REASONS:
+            raise ValidationError(
+                {"upn_unknown_reason": f"For an unborn baby the reason is “{UPNUnknown.NOT_SCHOOL_AGE.label}”."}
+            )
+    return changes
+
+
+def _person_change(
+    *, by: User, case: Case, person: Person, changes: dict, reason: str, reason_for_first_entry: bool
+) -> list[PersonCorrection]:
+    """The one way a person's details change from a case: each field that changes from a value it had
+    gets a PersonCorrection (before, after, who, why); a field filled in for the first time needs no
+    reason when `reason_for_first_entry` is False, and has no old value to keep. Then the person row and
+    one audit row naming the fields (never their values). Nothing changed: nothing saved."""
+    _check_can_write(by, case)
+    if not HouseholdMember.objects.filter(case=case, person=person).exists():
+        raise PermissionDenied("Only a person in this household can be corrected from this case.")
+    if reason_for_first_entry:
+        reason = _clean_reason_for_correction(reason)
     current = Person.objects.select_for_update().get(pk=person.pk)
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
@@ -512,38 +572,65 @@ def person_correct(*, by: User, case: Case, person: Person, changes: dict, reaso
         raise ValidationError({"date_of_birth": "A date of birth cannot be in the future."})
     if current.is_unborn and changes.get("date_of_birth"):
         raise ValidationError({"date_of_birth": "An unborn baby has no date of birth yet."})
-    corrections = []
-    for name in CORRECTABLE:
-        if name not in changes:
-            continue
-        old, new = getattr(current, name), changes[name]
-        if (old or None) == (new or None):
-            continue
-        corrections.append(
-            PersonCorrection.objects.create(
-                person=current,
-                case=case,
-                field=name,
-                old_value=_as_text(old),
-                new_value=_as_text(new),
-                reason=reason,
-                corrected_by=by,
-            )
-        )
-        setattr(current, name, new)
-    if not corrections:
+    changes = _clean_census_changes(changes, current)
+    changed = [
+        name for name in CORRECTABLE if name in changes and (getattr(current, name) or None) != (changes[name] or None)
+    ]
+    if not changed:
         raise ValidationError("Nothing was changed: correct at least one detail.")
-    current.save(update_fields=[c.field for c in corrections])
+    corrected = [name for name in changed if reason_for_first_entry or not _is_empty(getattr(current, name))]
+    if corrected:
+        reason = _clean_reason_for_correction(reason)
+    corrections = [
+        PersonCorrection.objects.create(
+            person=current,
+            case=case,
+            field=name,
+            old_value=_as_text(getattr(current, name)),
+            new_value=_as_text(changes[name]),
+            reason=reason,
+            corrected_by=by,
+        )
+        for name in corrected
+    ]
+    for name in changed:
+        setattr(current, name, changes[name])
+    current.save(update_fields=changed)
     audit.record(
         actor=by,
         action=AuditEvent.Action.CASE_PERSON_CORRECTED,
         case=case,
         target=current,
-        # Field names only: the values are personal data and stay on the correction rows.
-        data={"fields": [c.field for c in corrections]},
+        # Field names only: the values are personal data and stay on the person and the correction rows.
+        data={"fields": corrected, "entered": [name for name in changed if name not in corrected]},
     )
     person.refresh_from_db()
     return corrections
+
+
+@transaction.atomic
+def person_correct(*, by: User, case: Case, person: Person, changes: dict, reason: str) -> list[PersonCorrection]:
+    """Correct a person's details from a case they are in: one PersonCorrection per field that changes
+    (before, after, who, why), then the person row. A reason is always needed. Nothing changed: nothing
+    saved."""
+    return _person_change(by=by, case=case, person=person, changes=changes, reason=reason, reason_for_first_entry=True)
+
+
+@transaction.atomic
+def person_census_details(
+    *, by: User, case: Case, person: Person, changes: dict, reason: str = ""
+) -> list[PersonCorrection]:
+    """A child's census details (ethnicity, disabilities, UPN or why it is unknown): a detail entered for
+    the first time needs no reason; changing one already recorded does, and keeps the old value as a
+    PersonCorrection, as person_correct does."""
+    if not HouseholdMember.objects.filter(
+        case=case, person=person, relationship=HouseholdMember.Relationship.CHILD
+    ).exists():
+        raise PermissionDenied("Census details are recorded for a child of the household.")
+    unknown = set(changes) - set(CENSUS_FIELDS)
+    if unknown:
+        raise ValidationError(f"These details are not census details: {', '.join(sorted(unknown))}.")
+    return _person_change(by=by, case=case, person=person, changes=changes, reason=reason, reason_for_first_entry=False)
 
 
 # --- The same person: merging and undoing it ---------------------------------------------------------------

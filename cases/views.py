@@ -1,6 +1,6 @@
 """Case pages: the case list, open a case, change its details, household (search first, link, leave, correct,
-addresses, the same person), team, temporary access, who viewed, reopen a closed case; a manager's cases to
-allocate and allocating one; recording the assessment completed.
+a child's census details, addresses, the same person), team, temporary access, who viewed, reopen a closed
+case; a manager's cases to allocate and allocating one; recording the assessment completed.
 
 Every view that touches one case gets it through cases.access.case_for_user. The case page itself, which
 gathers plan, flags and GCP2, is a dashboards view.
@@ -31,6 +31,7 @@ from cases.forms import (
     CaseMemberAddForm,
     CaseMemberEndForm,
     CaseReopenForm,
+    CensusDetailsForm,
     HouseholdAddressEndForm,
     HouseholdAddressForm,
     HouseholdLeaveForm,
@@ -88,6 +89,12 @@ PAGES = {
         "title": "Correct details",
         "submit_label": "Save the correction",
         "intro": "For a mistake in how a person was recorded. What it said before is kept, with your name and reason.",
+    },
+    "person_census": {
+        "title": "Census details",
+        "submit_label": "Save census details",
+        "intro": "What the children in need census needs about this child, recorded once here. Changing a "
+        "detail already recorded needs a reason; what it said before is kept.",
     },
     "address_add": {"title": "Add an address", "submit_label": "Add the address"},
     "address_end": {"title": "End an address", "submit_label": "Save"},
@@ -429,6 +436,32 @@ def person_correct(request: HttpRequest, case: Case, member_id: int) -> HttpResp
             messages.success(request, "Details corrected. What they said before is kept.")
             return redirect("cases:household", reference=case.reference)
     return form_page(request, PAGES["person_correct"], form, case)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def person_census(request: HttpRequest, case: Case, member_id: int) -> HttpResponse:
+    """A child's census details: ethnicity, disabilities, UPN or why it is unknown. Only for a child of this
+    household; an adult, or a member of another case, is not found."""
+    member = _member(case, member_id)
+    if not member.is_child:
+        raise Http404
+    form = CensusDetailsForm(request.POST or None, person=member.person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_census_details(
+                by=request.user,
+                case=case,
+                person=member.person,
+                changes=form.changes(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Census details saved for {member.person.first_name}.")
+            return redirect("cases:household", reference=case.reference)
+    page = {**PAGES["person_census"], "intro": f"For {member.person.first_name}. {PAGES['person_census']['intro']}"}
+    return form_page(request, page, form, case)
 
 
 @access.case_view(methods=("GET",))
