@@ -63,6 +63,7 @@ PERMISSIONS = {
     "cases:household_link": "write_post",
     "cases:household_leave": "write",
     "cases:person_correct": "write",
+    "cases:person_census": "write",
     "cases:same_person": "merge",
     "cases:addresses": "read",
     "cases:address_add": "write",
@@ -325,6 +326,8 @@ def _case_url(name: str, case: Case) -> str:
         kwargs["appointment_id"] = AppointmentFactory(case=case, child=child, outcome="was_not_brought").pk
     if name in ("cases:household_leave", "cases:person_correct"):
         kwargs["member_id"] = case.household.first().pk
+    if name == "cases:person_census":
+        kwargs["member_id"] = case.household.filter(relationship="child").first().pk
     if name == "cases:address_end":
         kwargs["address_id"] = HouseholdAddress.objects.get_or_create(
             case=case,
