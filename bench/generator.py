@@ -23,12 +23,12 @@ from django.db import connection, transaction
 from faker import Faker
 
 from accounts.models import Agency, Role, Team, User
-from cases.models import Case, CaseMember, CaseReferenceCounter, HouseholdMember, Level, Person
+from cases.models import Case, CaseMember, CaseReferenceCounter, ChildEpisode, HouseholdMember, Level, Person
 from chronology.models import Appointment, AppointmentOutcome, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
 from monitoring.models import Flag, FlagAcknowledgement
-from plans.models import Action, Meeting, MeetingRecord, Outcome, OutcomeRating, Plan
+from plans.models import Action, ChildPlan, Meeting, MeetingRecord, Outcome, OutcomeRating, Plan
 from referrals.models import (
     Decision,
     PartnerCheck,
@@ -242,8 +242,10 @@ class Generator:
             Person,
             Case,
             HouseholdMember,
+            ChildEpisode,
             CaseMember,
             Plan,
+            ChildPlan,
             Outcome,
             Action,
             Meeting,
@@ -419,13 +421,13 @@ class Generator:
             closed_on = today - timedelta(days=rng.randint(30, 10 * 365))
             opened_on = closed_on - timedelta(days=length_days)
         case_id = self._uuid()
+        reason = "" if is_open else rng.choice(["RC7", "RC8", "RC9", "RC5"])
         self._add(
             Case,
             id=case_id,
             reference=self._reference(opened_on.year),
             level=level,
             status="open" if is_open else "closed",
-            closure_reason="" if is_open else rng.choice(["RC7", "RC8", "RC9", "RC5"]),
             lead_professional_id=lead.pk,
             lead_agency_id=lead.agency_id,
             opened_on=opened_on,
@@ -435,6 +437,23 @@ class Generator:
         )
         end = closed_on or today
         children = self._people(case_id, opened_on, closed_on, is_open and not special)
+        # Every statutory household's children have their own episode; every household here has a plan, so
+        # "closed after assessment" (RC8, RC9) is not open to them: RC7 instead.
+        episodes = {}
+        if level != Level.EARLY_HELP:
+            child_reason = "RC7" if reason in ("RC8", "RC9") else reason
+            for child in children:
+                episodes[child["id"]] = self._add(
+                    ChildEpisode,
+                    id=self._pk(ChildEpisode),
+                    case_id=case_id,
+                    child_id=child["id"],
+                    started_on=opened_on,
+                    closed_on=closed_on,
+                    closure_reason=child_reason,
+                    version=1,
+                )["id"]
+        self._episodes = episodes
         team = self._team(case_id, lead, opened_on)
         plan = self._plan(case_id, level, lead, team, opened_on, closed_on)
         self._meetings(case_id, level, lead, plan, opened_on, closed_on)
@@ -599,13 +618,29 @@ class Generator:
             id=self._uuid(),
             case_id=case_id,
             kind=level,
-            category=_weighted(rng, CATEGORY_WEIGHTS) if level == Level.CHILD_PROTECTION else "",
             started_on=started,
             ended_on=closed_on,
             created_by_id=lead.pk,
             created_at=_at(started),
             version=1,
         )
+        category = _weighted(rng, CATEGORY_WEIGHTS) if level == Level.CHILD_PROTECTION else ""
+        for child_id, episode_id in self._episodes.items():
+            self._add(
+                ChildPlan,
+                id=self._uuid(),
+                plan_id=plan["id"],
+                episode_id=episode_id,
+                case_id=case_id,
+                child_id=child_id,
+                kind=level,
+                started_on=started,
+                ended_on=closed_on,
+                end_reason="case_closed" if closed_on else "",
+                initial_category=category,
+                latest_category=category,
+                version=1,
+            )
         plan["outcome_ids"] = []
         for number, what in enumerate(rng.sample(OUTCOMES, k=rng.randint(2, 3)), start=1):
             outcome_id = self._pk(Outcome)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.forms import StaffChoiceField
 from accounts.models import User
 from cases import services as case_services
+from cases.census import AssessmentFactor
 from cases.models import (
     UNBORN_UPN_REASONS,
     Case,
@@ -512,6 +513,13 @@ class AllocationForm(OnceOnlyForm):
 
 class AssessmentCompletedForm(OnceOnlyForm):
     completed_on = DateField(label="Assessment completed on", initial=timezone.localdate)
+    factors = forms.MultipleChoiceField(
+        label="Factors identified at the end of the assessment",
+        choices=AssessmentFactor.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Say what the assessment found: choose at least one factor."},
+        help_text="Recorded on each child's assessment; a child's own record can hold different factors.",
+    )
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -526,3 +534,13 @@ class AssessmentCompletedForm(OnceOnlyForm):
                 f"The case opened on {in_words(self.case.opened_on)}; the assessment cannot be completed before that."
             )
         return completed_on
+
+
+class BirthForm(PortalForm):
+    born_on = DateField(label="Date of birth", error_messages={"required": "Give the date of birth."})
+
+    def clean_born_on(self):
+        born_on = self.cleaned_data["born_on"]
+        if born_on > timezone.localdate():
+            raise forms.ValidationError("A date of birth cannot be in the future.")
+        return born_on

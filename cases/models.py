@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 
 from audit.models import AppendOnlyModel
+from cases.census import AFTER_ASSESSMENT_ONLY, AssessmentFactor, ClosureReason, PrimaryNeed, ReferralSource
 from common.dates import in_words, months_later
 from common.nhs import validate_nhs_number
 from common.upn import validate_upn
@@ -24,20 +25,6 @@ class Level(models.TextChoices):
     EARLY_HELP = "early_help", "Early help"
     CHILD_IN_NEED = "child_in_need", "Child in need"
     CHILD_PROTECTION = "child_protection", "Child protection"
-
-
-class ClosureReason(models.TextChoices):
-    """DfE children in need census closure codes (docs/practice.md, "Census codes")."""
-
-    RC1 = "RC1", "RC1 Adopted"
-    RC2 = "RC2", "RC2 Died"
-    RC3 = "RC3", "RC3 Child arrangements order"
-    RC4 = "RC4", "RC4 Special guardianship order"
-    RC5 = "RC5", "RC5 Moved to another local authority"
-    RC6 = "RC6", "RC6 Moved to adult social care"
-    RC7 = "RC7", "RC7 Services ceased, including no longer in need"
-    RC8 = "RC8", "RC8 Closed after assessment, no further action"
-    RC9 = "RC9", "RC9 Closed after assessment, referred to early help"
 
 
 class CaseReferenceCounter(models.Model):
@@ -61,7 +48,7 @@ class Case(models.Model):
     reference = models.CharField(max_length=20, unique=True, editable=False)
     level = models.CharField("level of need", max_length=20, choices=Level.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    closure_reason = models.CharField(max_length=3, choices=ClosureReason.choices, blank=True)
+    # No closure reason here: the census's reasons are each child's (ChildEpisode), and early help has none.
     lead_professional = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_cases")
     lead_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="led_cases")
     opened_on = models.DateField()
@@ -88,9 +75,8 @@ class Case(models.Model):
                 name="cases_case_closed_after_opened",
             ),
             models.CheckConstraint(
-                condition=(Q(status="open", closed_on__isnull=True, closure_reason=""))
-                | (Q(status="closed") & Q(closed_on__isnull=False) & ~Q(closure_reason="")),
-                name="cases_case_closure_consistent",
+                condition=Q(status="open", closed_on__isnull=True) | Q(status="closed", closed_on__isnull=False),
+                name="cases_case_closed_has_date",
             ),
         ]
         indexes = [
@@ -206,6 +192,8 @@ class Person(models.Model):
     is_unborn = models.BooleanField("unborn baby", default=False)
     expected_on = models.DateField("expected date of birth", null=True, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
+    # Set only by recording a child's death (plans/children.py), which also locks their statutory record.
+    died_on = models.DateField("date of death", null=True, blank=True, editable=False)
     # Personal data: never in a URL, a log or an audit row's data. Null when not known, so unique when set.
     nhs_number = models.CharField(
         "NHS number", max_length=10, null=True, blank=True, unique=True, validators=[validate_nhs_number]
@@ -248,6 +236,12 @@ class Person(models.Model):
             ),
             # A UPN is allocated when a child starts school: an unborn baby cannot have one.
             models.CheckConstraint(condition=Q(is_unborn=False) | Q(upn=""), name="cases_person_unborn_no_upn"),
+            models.CheckConstraint(
+                condition=Q(died_on__isnull=True)
+                | Q(date_of_birth__isnull=True)
+                | Q(died_on__gte=models.F("date_of_birth")),
+                name="cases_person_died_after_born",
+            ),
         ]
         indexes = [
             # Finding people (cases/matching.py) narrows by surname prefix and by date of birth.
@@ -272,6 +266,18 @@ class Person(models.Model):
         if self.is_unborn:
             return months_later(self.expected_on, -9) if self.expected_on else None
         return self.date_of_birth
+
+    @property
+    def record_locked(self) -> bool:
+        """A child who has died: their statutory record (episode, assessments, enquiries, plans) is closed to
+        change. Their chronology stays open: what is learned after a death must still be written down."""
+        return self.died_on is not None
+
+    def too_late_for(self, day: date) -> str:
+        """Why `day` cannot be a date of something this child took part in, or "" when it can."""
+        if self.died_on is None or day <= self.died_on:
+            return ""
+        return f"{self.first_name} died on {in_words(self.died_on)}: the date cannot be after that."
 
     def too_early_for(self, day: date) -> str:
         """Why `day` cannot be a date of something about this child, or "" when it can."""
@@ -416,8 +422,9 @@ class AccessGrant(models.Model):
 class CaseReopening(AppendOnlyModel):
     """A manager's decision to reopen a closed case, with their reason: a row of its own, never changed.
 
-    Reopening clears the case's closed_on and closure_reason (the closure constraint wants an open case to
-    have neither), so the closure it undid is copied here: the case's history keeps both.
+    Reopening clears the case's closed_on (an open case has none), so the closure it undid is copied here.
+    The children's closure reasons stay on their closed episodes; rows from before episodes existed keep the
+    household's one reason in `previous_closure_reason`.
     """
 
     REASON_MAX_LENGTH = 1000
@@ -427,7 +434,7 @@ class CaseReopening(AppendOnlyModel):
     reopened_at = models.DateTimeField(auto_now_add=True)
     reason = models.TextField(max_length=REASON_MAX_LENGTH)
     previous_closed_on = models.DateField()
-    previous_closure_reason = models.CharField(max_length=3, choices=ClosureReason.choices)
+    previous_closure_reason = models.CharField(max_length=3, choices=ClosureReason.choices, blank=True)
 
     class Meta:
         ordering = ["-reopened_at"]
@@ -586,3 +593,151 @@ class CaseAllocation(AppendOnlyModel):
 
     class Meta:
         ordering = ["-allocated_at"]
+
+
+# --- The child's statutory record (docs/practice.md, "Each child's record") ---------------------------------
+
+
+class ChildEpisodeQuerySet(models.QuerySet):
+    def open(self) -> "ChildEpisodeQuerySet":
+        return self.filter(closed_on__isnull=True)
+
+
+class ChildEpisode(models.Model):
+    """One child's episode of need inside a household's child in need or child protection case: from the
+    referral to the day it closed, with the census's referral source, primary need and closure reason.
+
+    The census counts children, not households, so siblings' episodes close on their own days for their own
+    reasons; the household case closes with its last child's episode. Early help is outside the census: an
+    early help case has no episodes (cases/services.py starts them when a case is, or becomes, statutory).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="episodes")
+    child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="episodes")
+    started_on = models.DateField("referral date")
+    referral_source = models.CharField(max_length=3, choices=ReferralSource.choices, default=ReferralSource.UNKNOWN)
+    primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices, default=PrimaryNeed.N0)
+    closed_on = models.DateField("closed on", null=True, blank=True)
+    closure_reason = models.CharField(max_length=3, choices=ClosureReason.choices, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The lead and a manager may both change an episode: every update says which version it saw.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ChildEpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "child__date_of_birth", "-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "child"], condition=Q(closed_on__isnull=True), name="cases_childepisode_one_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True, closure_reason="")
+                | (Q(closed_on__isnull=False) & ~Q(closure_reason="")),
+                name="cases_childepisode_closure_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("started_on")),
+                name="cases_childepisode_closed_after_started",
+            ),
+        ]
+        indexes = [models.Index(fields=["child", "closed_on"], name="cases_episode_child_open")]
+
+    def __str__(self) -> str:
+        return f"Episode of need from {in_words(self.started_on)}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    @property
+    def closes_after_assessment_only(self) -> bool:
+        return self.closure_reason in AFTER_ASSESSMENT_ONLY
+
+
+class ChildAssessment(models.Model):
+    """A child and family assessment of one child: when it started, when it was due, when the manager
+    authorised it and the factors it found (census codes). Authorising is once: the row then stays as it is."""
+
+    episode = models.ForeignKey(ChildEpisode, on_delete=models.PROTECT, related_name="assessments")
+    started_on = models.DateField("assessment started")
+    due_on = models.DateField("assessment due", null=True, blank=True)
+    authorised_on = models.DateField("authorised on", null=True, blank=True)
+    # A list of AssessmentFactor codes: a list on the row rather than a table, because the census reads the
+    # factors only with their assessment and nothing is ever looked up by one factor alone.
+    factors = models.JSONField(default=list, blank=True)
+    authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["episode", "started_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(authorised_on__isnull=True) | Q(authorised_on__gte=models.F("started_on")),
+                name="cases_childassessment_authorised_after_started",
+            ),
+            models.CheckConstraint(
+                condition=Q(authorised_on__isnull=True, authorised_by__isnull=True)
+                | Q(authorised_on__isnull=False, authorised_by__isnull=False),
+                name="cases_childassessment_authorised_by_someone",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["due_on"], condition=Q(authorised_on__isnull=True), name="cases_assessment_waiting")
+        ]
+
+    @property
+    def is_authorised(self) -> bool:
+        return self.authorised_on is not None
+
+    def factor_labels(self) -> list[str]:
+        labels = dict(AssessmentFactor.choices)
+        return [labels.get(code, code) for code in self.factors]
+
+
+class Section47Enquiry(models.Model):
+    """A section 47 enquiry into whether one child is suffering, or likely to suffer, significant harm: when it
+    started, whether it found an initial child protection conference is needed, and the conference's date."""
+
+    episode = models.ForeignKey(ChildEpisode, on_delete=models.PROTECT, related_name="enquiries")
+    started_on = models.DateField("enquiry started")
+    # None while the enquiry is under way; then the enquiry's finding.
+    conference_needed = models.BooleanField("initial conference needed", null=True, blank=True)
+    conference_on = models.DateField("initial conference date", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["episode", "started_on", "pk"]
+        verbose_name_plural = "section 47 enquiries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(conference_on__isnull=True) | Q(conference_needed=True),
+                name="cases_section47_conference_only_if_needed",
+            ),
+            models.CheckConstraint(
+                condition=Q(conference_on__isnull=True) | Q(conference_on__gte=models.F("started_on")),
+                name="cases_section47_conference_after_start",
+            ),
+        ]
+
+
+class ChildDeath(AppendOnlyModel):
+    """A child's death as it was recorded: the date, who was told, and the day the serious incident
+    notification is due. Never changed; closing the child's episode with RC2 writes it (plans/children.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    episode = models.OneToOneField(ChildEpisode, on_delete=models.PROTECT, related_name="death")
+    died_on = models.DateField("date of death")
+    who_was_told = models.TextField("who has been told", max_length=2000)
+    notification_due_on = models.DateField("serious incident notification due")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(who_was_told=""), name="cases_childdeath_who_was_told")]

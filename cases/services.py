@@ -18,6 +18,7 @@ from accounts.models import Agency, Capability, Team, User, staff_managed_by
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
+from cases.census import AssessmentFactor, PrimaryNeed, ReferralSource
 from cases.models import (
     UNBORN_UPN_REASONS,
     AccessGrant,
@@ -27,6 +28,8 @@ from cases.models import (
     CaseOpening,
     CaseReferenceCounter,
     CaseReopening,
+    ChildAssessment,
+    ChildEpisode,
     Disability,
     Ethnicity,
     HouseholdAddress,
@@ -36,6 +39,7 @@ from cases.models import (
     PersonCorrection,
     PersonMerge,
     PersonMergeReversal,
+    Section47Enquiry,
     UPNUnknown,
     disabilities_problem,
 )
@@ -157,6 +161,7 @@ def case_open_for_allocation(
     people: list[tuple[Person, str]],
     reason: str,
     assessment_due: date | None = None,
+    referral_source: str = ReferralSource.UNKNOWN,
 ) -> Case:
     """Open a case decided at the MASH for `team` to allocate, with its household already linked.
 
@@ -198,6 +203,8 @@ def case_open_for_allocation(
         team=team,
         referral_received_on=referral_received_on,
     )
+    case.refresh_from_db()
+    episodes_start(case=case, on=referral_received_on, source=referral_source, assessment_due=due)
     audit.record(
         actor=by,
         action=AuditEvent.Action.CASE_CREATED,
@@ -284,8 +291,10 @@ def case_allocate(*, case: Case, by: User, lead_professional: User, on: date) ->
 
 
 @transaction.atomic
-def assessment_complete(*, case: Case, by: User, completed_on: date) -> Case:
-    """Record that the child and family assessment was completed: the lead or a manager, once."""
+def assessment_complete(*, case: Case, by: User, completed_on: date, factors: list[str] | None = None) -> Case:
+    """Record that the child and family assessment was completed: the lead or a manager, once. Each child's
+    assessment still waiting is authorised that day with the factors found (one assessment of the household
+    is one per child in the census; a child's own page records them one by one)."""
     ensure_open(case)
     if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can record the assessment.")
@@ -298,6 +307,11 @@ def assessment_complete(*, case: Case, by: User, completed_on: date) -> Case:
     )
     if not updated:
         raise ValidationError("The assessment has already been recorded as completed.")
+    factors = _clean_factors(factors or [])
+    waiting = ChildAssessment.objects.filter(
+        episode__case=case, episode__closed_on__isnull=True, authorised_on__isnull=True, started_on__lte=completed_on
+    )
+    waiting.update(authorised_on=completed_on, authorised_by=by, factors=factors)
     audit.record(
         actor=by,
         action=AuditEvent.Action.CASE_UPDATED,
@@ -319,6 +333,13 @@ def case_update(*, case: Case, by: User, seen_version: int, level: str, opened_o
         raise ValidationError(
             {"level": "Only a team manager or senior manager can move a case from early help to this level."}
         )
+    if "level" in changed and level == Level.EARLY_HELP and case.episodes.open().exists():
+        raise ValidationError(
+            {
+                "level": "Children on this case have open episodes of need. Close each child's episode (the reason "
+                "is RC7, or RC9 after an assessment) before the case continues as early help."
+            }
+        )
     updated = Case.objects.filter(pk=case.pk, version=seen_version).update(
         level=level, opened_on=opened_on, version=F("version") + 1
     )
@@ -328,6 +349,8 @@ def case_update(*, case: Case, by: User, seen_version: int, level: str, opened_o
         actor=by, action=AuditEvent.Action.CASE_UPDATED, case=case, target=case, data={"fields": sorted(changed)}
     )
     case.refresh_from_db()
+    # Stepped up from early help: each child's episode of need starts today (the referral is the step up).
+    episodes_start(case=case, on=timezone.localdate(), source=ReferralSource.LA_EARLY_HELP)
     return case
 
 
@@ -422,6 +445,7 @@ def household_member_add(
         target=person,
         data={"relationship": relationship},
     )
+    episodes_start(case=case, on=joined_on)
     return member
 
 
@@ -452,6 +476,7 @@ def _household_member_link(
         target=person,
         data={"relationship": relationship},
     )
+    episodes_start(case=case, on=joined_on)
     return member
 
 
@@ -862,7 +887,8 @@ def access_grant_create(*, case: Case, by: User, user: User, reason: str, hours:
 def case_reopen(*, case: Case, by: User, seen_version: int, reason: str) -> CaseReopening:
     """Reopen a closed case: a manager's decision (the lead's team manager or a senior manager of the lead
     agency), with their reason. The closure it undoes is kept on the CaseReopening row, because the case's
-    own closed_on and closure_reason must be cleared for an open case."""
+    own closed_on must be cleared for an open case. The children's closed episodes stay as they closed: each
+    child still in the household starts a new episode today, as the census counts a reopening."""
     if not access.decision(by, case).supervises:
         raise PermissionDenied("Only the lead professional's manager can reopen a case.")
     reason = reason.strip()
@@ -880,18 +906,277 @@ def case_reopen(*, case: Case, by: User, seen_version: int, reason: str) -> Case
         reopened_by=by,
         reason=reason,
         previous_closed_on=current.closed_on,
-        previous_closure_reason=current.closure_reason,
     )
-    Case.objects.filter(pk=case.pk).update(
-        status=Case.Status.OPEN, closed_on=None, closure_reason="", version=F("version") + 1
-    )
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.OPEN, closed_on=None, version=F("version") + 1)
     audit.record(
         actor=by,
         action=AuditEvent.Action.CASE_REOPENED,
         case=case,
         target=reopening,
         # The reason itself is on the reopening row; the trail says which closure was undone.
-        data={"closed_on": current.closed_on.isoformat(), "closure_reason": current.closure_reason},
+        data={"closed_on": current.closed_on.isoformat()},
     )
     case.refresh_from_db()
+    episodes_start(case=case, on=timezone.localdate(), source=ReferralSource.LA_SOCIAL_CARE)
     return reopening
+
+
+# --- Each child's statutory record: episodes, assessments, section 47 enquiries -----------------------------
+
+
+def episodes_start(
+    *, case: Case, on: date, source: str = ReferralSource.UNKNOWN, assessment_due: date | None = None
+) -> list[ChildEpisode]:
+    """Start an episode of need for each child now in a statutory case's household who has none open: when the
+    case opens or steps up from early help, is reopened, or a child joins. Early help has none (it is outside
+    the census), nor does a child who has died. With `assessment_due`, each child's assessment starts too."""
+    if case.level == Level.EARLY_HELP or not case.is_open:
+        return []
+    open_children = ChildEpisode.objects.open().filter(case=case).values("child_id")
+    members = (
+        HouseholdMember.objects.filter(case=case, relationship=HouseholdMember.Relationship.CHILD, left_on__isnull=True)
+        .exclude(person_id__in=open_children)
+        .filter(person__died_on__isnull=True)
+        .values_list("person_id", "joined_on")
+    )
+    # A child there when the episode's referral came starts on `on`; a child who joined later, on joining.
+    latest_joining = max(on, case.opened_on)
+    episodes = ChildEpisode.objects.bulk_create(
+        ChildEpisode(
+            case=case,
+            child_id=person_id,
+            started_on=on if joined_on <= latest_joining else joined_on,
+            referral_source=source,
+        )
+        for person_id, joined_on in members
+    )
+    if assessment_due is not None:
+        ChildAssessment.objects.bulk_create(
+            ChildAssessment(episode=episode, started_on=episode.started_on, due_on=assessment_due)
+            for episode in episodes
+        )
+    return episodes
+
+
+def _check_episode_writable(by: User, episode: ChildEpisode) -> None:
+    ensure_open(episode.case_id)
+    if not access.decision(by, episode.case).can_manage:
+        raise PermissionDenied("Only the lead professional or a manager can change a child's statutory record.")
+    if episode.child.record_locked:
+        raise ValidationError(f"{episode.child.first_name} has died: their record is closed to change.")
+
+
+def _clean_factors(factors: list[str]) -> list[str]:
+    unknown = set(factors) - set(AssessmentFactor.values)
+    if unknown:
+        raise ValidationError({"factors": "Choose the factors from the list."})
+    if AssessmentFactor.NO_FACTORS in factors and len(factors) > 1:
+        raise ValidationError({"factors": "“No factors identified” cannot be chosen with another factor."})
+    # The census's order, whatever order the form sent them in.
+    return [code for code in AssessmentFactor.values if code in factors]
+
+
+def _check_child_date(episode: ChildEpisode, day: date, field: str, what: str) -> None:
+    """A date on a child's record: not in the future, not before the child's earliest date nor after their death,
+    nor before the episode began."""
+    if day > timezone.localdate():
+        raise ValidationError({field: f"The {what} cannot be in the future."})
+    child = episode.child
+    if problem := child.too_early_for(day) or child.too_late_for(day):
+        raise ValidationError({field: problem})
+    if day < episode.started_on:
+        raise ValidationError(
+            {field: f"The episode of need began on {workdays.uk(episode.started_on)}: the {what} cannot be before it."}
+        )
+
+
+@transaction.atomic
+def episode_update(
+    *, episode: ChildEpisode, by: User, seen_version: int, started_on: date, referral_source: str, primary_need: str
+) -> ChildEpisode:
+    """Correct an open episode's referral date, source or primary need."""
+    _check_episode_writable(by, episode)
+    if referral_source not in ReferralSource.values or primary_need not in PrimaryNeed.values:
+        raise ValidationError("Choose the referral source and the primary need from the lists.")
+    if started_on > timezone.localdate():
+        raise ValidationError({"started_on": "The referral date cannot be in the future."})
+    if problem := episode.child.too_early_for(started_on):
+        raise ValidationError({"started_on": problem})
+    first = episode.assessments.order_by("started_on").values_list("started_on", flat=True).first()
+    if first and started_on > first:
+        raise ValidationError(
+            {"started_on": f"An assessment started on {workdays.uk(first)}: the referral cannot be after it."}
+        )
+    updated = ChildEpisode.objects.filter(pk=episode.pk, version=seen_version, closed_on__isnull=True).update(
+        started_on=started_on,
+        referral_source=referral_source,
+        primary_need=primary_need,
+        version=F("version") + 1,
+    )
+    if not updated:
+        raise VersionConflict(ChildEpisode.objects.get(pk=episode.pk))
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_CHILD_RECORD_CHANGED,
+        case=episode.case,
+        target=episode,
+        data={"fields": ["started_on", "referral_source", "primary_need"]},
+    )
+    episode.refresh_from_db()
+    return episode
+
+
+@transaction.atomic
+def child_assessment_record(
+    *,
+    episode: ChildEpisode,
+    by: User,
+    started_on: date,
+    authorised_on: date | None,
+    factors: list[str],
+) -> ChildAssessment:
+    """Record an assessment of one child, authorised now or later (`child_assessment_authorise`)."""
+    _check_episode_writable(by, episode)
+    _check_child_date(episode, started_on, "started_on", "assessment's start")
+    if authorised_on is not None:
+        _check_child_date(episode, authorised_on, "authorised_on", "authorisation")
+        if authorised_on < started_on:
+            raise ValidationError({"authorised_on": "An assessment cannot be authorised before it started."})
+    factors = _clean_factors(factors)
+    if authorised_on is not None and not factors:
+        raise ValidationError({"factors": "Say what the assessment found: choose at least one factor."})
+    assessment = ChildAssessment.objects.create(
+        episode=episode,
+        started_on=started_on,
+        due_on=assessment_due_on(started_on),
+        authorised_on=authorised_on,
+        authorised_by=by if authorised_on else None,
+        factors=factors,
+    )
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_CHILD_RECORD_CHANGED,
+        case=episode.case,
+        target=assessment,
+        data={"fields": ["assessment"]},
+    )
+    return assessment
+
+
+@transaction.atomic
+def child_assessment_authorise(
+    *, assessment: ChildAssessment, by: User, authorised_on: date, factors: list[str]
+) -> ChildAssessment:
+    episode = assessment.episode
+    _check_episode_writable(by, episode)
+    _check_child_date(episode, authorised_on, "authorised_on", "authorisation")
+    if authorised_on < assessment.started_on:
+        raise ValidationError({"authorised_on": "An assessment cannot be authorised before it started."})
+    factors = _clean_factors(factors)
+    if not factors:
+        raise ValidationError({"factors": "Say what the assessment found: choose at least one factor."})
+    updated = ChildAssessment.objects.filter(pk=assessment.pk, authorised_on__isnull=True).update(
+        authorised_on=authorised_on, authorised_by=by, factors=factors
+    )
+    if not updated:
+        raise ValidationError("This assessment has already been authorised.")
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_CHILD_RECORD_CHANGED,
+        case=episode.case,
+        target=assessment,
+        data={"fields": ["authorised_on", "factors"]},
+    )
+    assessment.refresh_from_db()
+    return assessment
+
+
+@transaction.atomic
+def section47_record(
+    *,
+    episode: ChildEpisode,
+    by: User,
+    started_on: date,
+    conference_needed: bool | None,
+    conference_on: date | None,
+    enquiry: Section47Enquiry | None = None,
+) -> Section47Enquiry:
+    """Record a section 47 enquiry about one child, or, with `enquiry`, its finding and the conference date."""
+    _check_episode_writable(by, episode)
+    if episode.case.level == Level.EARLY_HELP:
+        raise ValidationError("A section 47 enquiry is a statutory enquiry: step the case up first.")
+    _check_child_date(episode, started_on, "started_on", "enquiry's start")
+    if conference_on is not None:
+        if not conference_needed:
+            raise ValidationError({"conference_on": "Give a conference date only when a conference is needed."})
+        if conference_on < started_on:
+            raise ValidationError({"conference_on": "The conference cannot be before the enquiry started."})
+        if problem := episode.child.too_late_for(conference_on):
+            raise ValidationError({"conference_on": problem})
+    fields = {"started_on": started_on, "conference_needed": conference_needed, "conference_on": conference_on}
+    if enquiry is None:
+        enquiry = Section47Enquiry.objects.create(episode=episode, recorded_by=by, **fields)
+    else:
+        Section47Enquiry.objects.filter(pk=enquiry.pk).update(**fields)
+        enquiry.refresh_from_db()
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_CHILD_RECORD_CHANGED,
+        case=episode.case,
+        target=enquiry,
+        data={"fields": ["section_47"]},
+    )
+    return enquiry
+
+
+# How far a birth may be from the expected date before the portal asks for the dates to be checked: a baby
+# born very early (before 24 weeks, about four months early) or a date far past the expected one is more
+# likely a typing error than a fact.
+BIRTH_EARLIEST_MONTHS_BEFORE_EXPECTED = 4
+BIRTH_LATEST_MONTHS_AFTER_EXPECTED = 1
+
+
+@transaction.atomic
+def record_birth(*, by: User, case: Case, person: Person, born_on: date) -> Person:
+    """An unborn baby was born: the date of birth is set, the baby is no longer unborn, and the change is kept
+    as a correction (the expected date stays on the person). The date must agree with the expected date and
+    with anything already recorded about the child after birth."""
+    _check_can_write(by, case)
+    if not HouseholdMember.objects.filter(case=case, person=person).exists():
+        raise PermissionDenied("Only a child in this household can be recorded as born from this case.")
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if not current.is_unborn:
+        raise ValidationError("This child's birth is already recorded.")
+    if born_on > timezone.localdate():
+        raise ValidationError({"born_on": "A date of birth cannot be in the future."})
+    expected = current.expected_on
+    earliest = workdays.months_later(expected, -BIRTH_EARLIEST_MONTHS_BEFORE_EXPECTED)
+    latest = workdays.months_later(expected, BIRTH_LATEST_MONTHS_AFTER_EXPECTED)
+    if not earliest <= born_on <= latest:
+        raise ValidationError(
+            {
+                "born_on": f"{current.first_name} was expected on {workdays.uk(expected)}: a birth on "
+                f"{workdays.uk(born_on)} is too far from that. Check the date, or correct the expected date first."
+            }
+        )
+    if current.died_on and current.died_on < born_on:
+        raise ValidationError({"born_on": f"The date of death, {workdays.uk(current.died_on)}, is before this date."})
+    PersonCorrection.objects.create(
+        person=current,
+        case=case,
+        field="date_of_birth",
+        old_value="",
+        new_value=born_on.isoformat(),
+        reason="The baby was born.",
+        corrected_by=by,
+    )
+    Person.objects.filter(pk=current.pk).update(is_unborn=False, date_of_birth=born_on)
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_PERSON_CORRECTED,
+        case=case,
+        target=current,
+        data={"fields": ["date_of_birth", "is_unborn"]},
+    )
+    person.refresh_from_db()
+    return person

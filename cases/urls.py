@@ -22,6 +22,7 @@ urlpatterns = [
     path("<caseref:reference>/household/link/", views.household_link, name="household_link"),
     path("<caseref:reference>/household/<int:member_id>/leave/", views.household_leave, name="household_leave"),
     path("<caseref:reference>/household/<int:member_id>/correct/", views.person_correct, name="person_correct"),
+    path("<caseref:reference>/household/<int:member_id>/born/", views.person_born, name="person_born"),
     path("<caseref:reference>/household/<int:member_id>/census/", views.person_census, name="person_census"),
     path("<caseref:reference>/household/same-person/", views.same_person, name="same_person"),
     path("<caseref:reference>/addresses/", views.addresses, name="addresses"),

@@ -25,6 +25,7 @@ from cases.forms import (
     AccessGrantForm,
     AllocationForm,
     AssessmentCompletedForm,
+    BirthForm,
     CaseCreateForm,
     CaseEditForm,
     CaseFilterForm,
@@ -89,6 +90,11 @@ PAGES = {
         "title": "Correct details",
         "submit_label": "Save the correction",
         "intro": "For a mistake in how a person was recorded. What it said before is kept, with your name and reason.",
+    },
+    "person_born": {
+        "title": "Record the birth",
+        "submit_label": "Record the birth",
+        "intro": "The baby was born: their date of birth replaces the expected date, which is kept.",
     },
     "person_census": {
         "title": "Census details",
@@ -436,6 +442,27 @@ def person_correct(request: HttpRequest, case: Case, member_id: int) -> HttpResp
             messages.success(request, "Details corrected. What they said before is kept.")
             return redirect("cases:household", reference=case.reference)
     return form_page(request, PAGES["person_correct"], form, case)
+
+
+@access.case_view(methods=("GET", "POST"), write=True)
+def person_born(request: HttpRequest, case: Case, member_id: int) -> HttpResponse:
+    """An unborn baby of this household was born. Anyone else in the household, or a member of another case,
+    is not found."""
+    member = _member(case, member_id)
+    if not member.person.is_unborn:
+        raise Http404
+    form = BirthForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_birth(
+                by=request.user, case=case, person=member.person, born_on=form.cleaned_data["born_on"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"{member.person.first_name}'s birth is recorded.")
+            return redirect("cases:household", reference=case.reference)
+    return form_page(request, PAGES["person_born"], form, case)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)

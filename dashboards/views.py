@@ -306,7 +306,7 @@ def _open_flags_and_escalations(case: Case) -> dict:
 @access.case_view(methods=("GET",))
 def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
     today = timezone.localdate()
-    household = case_selectors.household_for(case)
+    household = plan_selectors.household_with_records(case)
     return render(
         request,
         "dashboards/case_detail.html",

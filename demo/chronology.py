@@ -285,6 +285,8 @@ def _returning_family(closed: Case, lead: User, practitioner: User, today: date)
             relationship_detail=member.relationship_detail,
             joined_on=case.opened_on,
         )
+    # The rows were copied, not added through the household form: each child's episode starts as it would have.
+    case_services.episodes_start(case=case, on=case.opened_on)
     case_services.case_member_add(case=case, by=lead, user=practitioner, role="core_group", started_on=case.opened_on)
     return case
 
@@ -320,12 +322,12 @@ def _sample_family(lead: User, staff: dict[str, User], today: date) -> Case:
 def _while_it_was_open(case: Case):
     """Write a closed demo case's history as it was written: while it was open. The services refuse a closed
     case (cases.services.ensure_open), and the households are closed before their chronology is seeded,
-    so the case is open again for the seeding only, then closed as it was (same date, reason and version)."""
+    so the case is open again for the seeding only, then closed as it was (same date and version)."""
     if case.is_open:
         yield
         return
-    closed = {"status": case.status, "closed_on": case.closed_on, "closure_reason": case.closure_reason}
-    Case.objects.filter(pk=case.pk).update(status=Case.Status.OPEN, closed_on=None, closure_reason="")
+    closed = {"status": case.status, "closed_on": case.closed_on}
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.OPEN, closed_on=None)
     try:
         yield
     finally:

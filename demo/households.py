@@ -15,12 +15,14 @@ from faker import Faker
 from accounts.models import Agency, Role, Team, User
 from cases import services
 from cases.models import Case, CaseMember, HouseholdMember, Level
+from demo.child_records import seed_child_records
 from demo.chronology import seed_chronology
 from demo.opening import opener_for, opening_reason
 from demo.referrals import seed_referrals
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.services import repeat_interval_months
 from gcp2.structure import AREAS
+from plans import children as child_plans
 from plans import services as plan_services
 from plans.models import REVIEW_KINDS, MeetingKind
 from referrals.models import Referral
@@ -288,12 +290,15 @@ def _households(rng: random.Random, fake: Faker, staff: dict[str, User], agencie
         # Each household's plan has its own generator, so plans never shift the households after them.
         _plans_and_meetings(random.Random(SEED + index), case, lead, staff, agencies, today, closed_on)
         if closing:
+            reason = rng.choice(["RC7", "RC8", "RC9", "RC5"])
+            # Each child closes with the household's reason, unless the census forbids it for them (RC8 and
+            # RC9 are for an assessment that led to no plan): then RC7, services ceased.
+            reasons = {
+                episode.pk: "RC7" if child_plans.closure_problem(episode, reason, closed_on) else reason
+                for episode in case.episodes.open().select_related("child")
+            }
             plan_services.case_close(
-                case=case,
-                by=lead,
-                seen_version=case.version,
-                closed_on=closed_on,
-                reason=rng.choice(["RC7", "RC8", "RC9", "RC5"]),
+                case=case, by=lead, seen_version=case.version, closed_on=closed_on, reasons=reasons
             )
     _gcp2_assessments(rng, staff, today)
     extra = seed_chronology(staff=staff, today=today)
@@ -303,7 +308,9 @@ def _households(rng: random.Random, fake: Faker, staff: dict[str, User], agencie
         _plans_and_meetings(
             random.Random(SEED + HOUSEHOLDS + index), case, case.lead_professional, staff, agencies, today, None
         )
-    return HOUSEHOLDS + extra
+    # A household whose children's statutory records take different paths (demo/child_records.py).
+    seed_child_records(staff=staff, today=today)
+    return HOUSEHOLDS + extra + 1
 
 
 # --- Plans, meetings and reviews --------------------------------------------------------------------

@@ -21,7 +21,7 @@ from cases import access
 from cases.models import Case
 from cases.services import ensure_open
 from chronology import services as chronology
-from plans.models import Plan
+from plans.models import ChildPlan, Plan
 from workdays.calendar import add_working_days, months_later, uk, working_calendar
 
 from . import outbox
@@ -321,13 +321,14 @@ def escalate_unacknowledged_flags(today: date) -> int:
 
 
 def escalate_long_cp_plans(today: date) -> int:
-    """Child protection plans open more than 18 months go to a senior manager."""
+    """A household's child protection plan that a child has been on for more than 18 months goes to a senior
+    manager: one escalation per household plan, however many of its children have been on it that long."""
     since = months_later(today, -LONG_CP_PLAN_MONTHS)
     stage = _stage(EscalationStage.Responder.SENIOR_MANAGER)
+    long_on_plan = ChildPlan.objects.current().protection().filter(plan=OuterRef("pk"), started_on__lt=since)
     plans = (
-        Plan.objects.filter(
-            kind="child_protection", ended_on__isnull=True, started_on__lt=since, case__status=Case.Status.OPEN
-        )
+        Plan.objects.filter(kind="child_protection", ended_on__isnull=True, case__status=Case.Status.OPEN)
+        .filter(Exists(long_on_plan))
         .exclude(
             Exists(
                 Escalation.objects.filter(

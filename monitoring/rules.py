@@ -16,12 +16,12 @@ from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cases.models import Case, CaseMember, HouseholdMember, Level
+from cases.models import Case, CaseMember, ChildAssessment, HouseholdMember, Level
 from chronology.models import MISSED_OUTCOMES, EffectiveEntry, EffectiveEntryChild, EventType
 from gcp2.models import AreaGrade, Assessment
 from monitoring import outbox
 from monitoring.models import Flag, MonitoringSettings
-from plans.models import REVIEW_KINDS, AbuseCategory, Action, Meeting, MeetingKind, Plan
+from plans.models import REVIEW_KINDS, AbuseCategory, Action, ChildPlan, Meeting, MeetingKind
 from referrals import services as referral_services
 from workdays import calendar as workdays
 from workdays.calendar import months_later, uk
@@ -140,11 +140,12 @@ def new_baby(today: date, config: MonitoringSettings) -> Iterable[Finding]:
 
 
 def _on_neglect_plan():
-    """True for rows whose case has a current child protection plan under the neglect category."""
+    """True for rows whose child (person_id, in this case) is on a current child protection plan whose latest
+    category is neglect: that child, not a brother or sister (docs/practice.md, "Each child's record")."""
     return Exists(
-        Plan.objects.filter(
-            case=OuterRef("case_id"), ended_on__isnull=True, kind=Level.CHILD_PROTECTION, category=AbuseCategory.NEG
-        )
+        ChildPlan.objects.current()
+        .protection()
+        .filter(case=OuterRef("case_id"), child=OuterRef("person_id"), latest_category=AbuseCategory.NEG)
     )
 
 
@@ -306,12 +307,21 @@ def supervision_overdue(today: date, config: MonitoringSettings) -> Iterable[Fin
 
 
 def assessment_overdue(today: date, config: MonitoringSettings) -> Iterable[Finding]:
-    """A child and family assessment past its due date (45 working days from the referral) and not completed.
-    The owner is the lead professional, or the team manager holding a case not yet allocated."""
-    rows = (
-        Case.objects.open()
-        .filter(assessment_due_on__lt=today, assessment_completed_on__isnull=True)
-        .values("id", "lead_professional_id", "assessment_due_on", "awaiting_allocation")
+    """A child's assessment past its due date (45 working days from the referral) and not authorised: one
+    finding per child, in an open episode of an open case. The owner is the lead professional, or the team
+    manager holding a case not yet allocated."""
+    rows = ChildAssessment.objects.filter(
+        due_on__lt=today,
+        authorised_on__isnull=True,
+        episode__closed_on__isnull=True,
+        episode__case__status=Case.Status.OPEN,
+    ).values(
+        "id",
+        child_id=F("episode__child_id"),
+        case_id=F("episode__case_id"),
+        lead_professional_id=F("episode__case__lead_professional_id"),
+        assessment_due_on=F("due_on"),
+        awaiting_allocation=F("episode__case__awaiting_allocation"),
     )
     for row in rows:
         waiting = (
@@ -320,17 +330,23 @@ def assessment_overdue(today: date, config: MonitoringSettings) -> Iterable[Find
             else ""
         )
         yield Finding(
-            case_id=row["id"],
-            subject="assessment",
+            case_id=row["case_id"],
+            subject=f"child:{row['child_id']}",
             owner_id=row["lead_professional_id"],
             explanation=(
-                f"Assessment overdue: the child and family assessment was due by {uk(row['assessment_due_on'])}, "
+                f"Assessment overdue: a child's assessment was due by {uk(row['assessment_due_on'])}, "
                 f"{settings.ASSESSMENT_WORKING_DAYS} working days after the referral, and has not been recorded "
                 "as completed. Complete it, or "
                 f"talk to your team manager about why it is late.{waiting} This clears when the assessment is "
                 "recorded as completed."
             ),
-            evidence=[{"due_on": row["assessment_due_on"].isoformat()}],
+            evidence=[
+                {
+                    "person_id": str(row["child_id"]),
+                    "assessment_id": row["id"],
+                    "due_on": row["assessment_due_on"].isoformat(),
+                }
+            ],
         )
 
 
@@ -445,23 +461,32 @@ def gcp2_repeat_overdue(today: date, config: MonitoringSettings) -> Iterable[Fin
 
 
 def long_cp_plan(today: date, config: MonitoringSettings) -> Iterable[Finding]:
-    """A child protection plan that has been open for more than 12 months."""
+    """A child who has been on a child protection plan for more than 12 months: one finding per child, so a
+    brother who came off the plan clears while his sister's stays."""
     since = _months_ago(today, config.long_plan_months)
-    rows = Plan.objects.filter(
-        case__status=Case.Status.OPEN, kind=Level.CHILD_PROTECTION, ended_on__isnull=True, started_on__lt=since
-    ).values("id", "case_id", "case__lead_professional_id", "started_on", "category")
+    rows = (
+        ChildPlan.objects.current()
+        .protection()
+        .filter(case__status=Case.Status.OPEN, started_on__lt=since)
+        .values("id", "case_id", "child_id", "case__lead_professional_id", "started_on", "latest_category")
+    )
     for row in rows:
         yield Finding(
             case_id=row["case_id"],
-            subject=f"plan:{row['id']}",
+            subject=f"child_plan:{row['id']}",
             owner_id=row["case__lead_professional_id"],
             explanation=(
-                f"Child protection plan open a long time: the plan started on {uk(row['started_on'])}, more than "
-                f"{config.long_plan_months} months ago. Ask at the next conference what has changed for the "
-                "child and whether legal planning should be considered. This clears when the plan ends."
+                f"Child protection plan open a long time: a child's plan started on {uk(row['started_on'])}, more "
+                f"than {config.long_plan_months} months ago. Ask at the next conference what has changed for the "
+                "child and whether legal planning should be considered. This clears when the child's plan ends."
             ),
             evidence=[
-                {"plan_id": str(row["id"]), "started_on": row["started_on"].isoformat(), "category": row["category"]}
+                {
+                    "child_plan_id": str(row["id"]),
+                    "person_id": str(row["child_id"]),
+                    "started_on": row["started_on"].isoformat(),
+                    "category": row["latest_category"],
+                }
             ],
         )
 

@@ -6,11 +6,13 @@ from django.utils.html import format_html
 
 from accounts.forms import StaffChoiceField
 from accounts.models import Agency, User
-from cases.models import Case, ClosureReason, Level
+from cases.census import AssessmentFactor, ClosureReason, PrimaryNeed, ReferralSource
+from cases.models import Case, ChildEpisode, Level
 from common.dates import in_words
-from common.forms import DateField, OnceOnlyForm, VersionedForm
+from common.forms import DateField, OnceOnlyForm, PortalForm, VersionedForm
 from common.glossary import explained
-from plans.models import REVIEW_KINDS, AbuseCategory, Action, MeetingKind, OutcomeRating, Plan
+from plans.children import plan_children_choices
+from plans.models import REVIEW_KINDS, AbuseCategory, Action, ChildPlan, MeetingKind, OutcomeRating, Plan
 from workdays import calendar as workdays
 
 TEXT = {"rows": 2}
@@ -18,13 +20,52 @@ TEXT = {"rows": 2}
 
 class PlanForm(forms.Form):
     kind = forms.ChoiceField(label="Kind of plan", choices=Level.choices)
+    started_on = DateField(label="Plan starts", initial=timezone.localdate, ask_if_old=True)
+
+    def clean(self):
+        data = super().clean()
+        started = data.get("started_on")
+        if started and started > timezone.localdate():
+            self.add_error("started_on", "Record a plan once it has started.")
+        return data
+
+
+class ChildChoiceField(forms.ModelMultipleChoiceField):
+    """Children by their open episode of need, labelled with their name."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, episode):
+        return f"{episode.child.first_name} {episode.child.last_name}"
+
+
+class PlanCreateForm(OnceOnlyForm, PlanForm):
+    """A new plan, posted once however often the button is pressed. A child in need or child protection plan
+    names its children; a child protection plan the category its initial conference chose for them."""
+
     category = forms.ChoiceField(
         label="Child protection category",
         required=False,
         choices=[("", "Not a child protection plan"), *AbuseCategory.choices],
-        help_text="For a child protection plan only: the category the conference decided.",
+        help_text="For a child protection plan only: the category the initial conference decided. Each child's "
+        "category can change later, at a review conference, from their own record.",
     )
-    started_on = DateField(label="Plan starts", initial=timezone.localdate, ask_if_old=True)
+    children = ChildChoiceField(
+        label="Which children is the plan for?",
+        queryset=ChildEpisode.objects.none(),
+        required=False,
+        help_text="For a child in need or child protection plan: the children it covers. An early help plan is "
+        "the family's.",
+    )
+    field_order = ["kind", "category", "children", "started_on"]
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = plan_children_choices(case)
+        self.fields["children"].queryset = choices
+        self.fields["children"].initial = [e.pk for e in choices]
+        if case.level == Level.EARLY_HELP:
+            del self.fields["children"], self.fields["category"]
 
     def clean(self):
         data = super().clean()
@@ -33,25 +74,26 @@ class PlanForm(forms.Form):
             self.add_error("category", "A child protection plan needs its category, for example neglect.")
         if kind and kind != Level.CHILD_PROTECTION and category:
             self.add_error("category", "Only a child protection plan has a category.")
-        started = data.get("started_on")
-        if started and started > timezone.localdate():
-            self.add_error("started_on", "Record a plan once it has started.")
+        if kind and kind != Level.EARLY_HELP and "children" in self.fields and not data.get("children"):
+            self.add_error("children", "Choose the children this plan is for.")
         return data
 
-
-class PlanCreateForm(OnceOnlyForm, PlanForm):
-    """A new plan, posted once however often the button is pressed."""
+    def values(self) -> dict:
+        values = super().values()
+        values.setdefault("category", "")
+        values["children"] = list(values.get("children") or []) if values["kind"] != Level.EARLY_HELP else []
+        return values
 
 
 class PlanEditForm(VersionedForm, PlanForm):
     ended_on = DateField(label="Plan ended (leave empty while the plan is current)", required=False)
-    field_order = ["kind", "category", "started_on", "ended_on", "version"]
+    field_order = ["kind", "started_on", "ended_on", "version"]
 
     def clean(self):
         data = super().clean()
         started, ended = data.get("started_on"), data.get("ended_on")
-        if started and ended and ended < started:
-            self.add_error("ended_on", "The plan cannot end before it starts.")
+        if started and ended and ended <= started:
+            self.add_error("ended_on", "A plan ends after the day it starts: it cannot end before it or on that day.")
         if ended and ended > timezone.localdate():
             self.add_error("ended_on", "A plan's end is recorded once it has ended.")
         return data
@@ -271,16 +313,26 @@ class SupervisionForm(HeldOnForm):
 
 
 class CaseCloseForm(VersionedForm):
+    """The day the case closes and, for each child with an open episode of need, why theirs closes. Early help
+    is outside the census: its form asks for no reason."""
+
     closed_on = DateField(label="Date closed", initial=timezone.localdate, ask_if_old=True)
-    reason = forms.ChoiceField(label="Why is the case closing?", choices=ClosureReason.choices)
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
-        # Built per form, not at import: the glossary's address is only known once the URLs are loaded.
-        self.fields["reason"].help_text = format_html(
-            "Each reason starts with its {}.", explained("rc-codes", "RC code")
-        )
+        self.episodes = list(case.episodes.open().select_related("child"))
+        # A death is recorded from the child's own record, which asks what must follow it.
+        choices = [("", "Choose a reason"), *[c for c in ClosureReason.choices if c[0] != ClosureReason.RC2]]
+        for episode in self.episodes:
+            field = forms.ChoiceField(label=f"Why {episode.child.first_name}'s episode of need closes", choices=choices)
+            # Built per form, not at import: the glossary's address is only known once the URLs are loaded.
+            field.help_text = format_html("Each reason starts with its {}.", explained("rc-codes", "RC code"))
+            field.error_messages["required"] = f"Choose why {episode.child.first_name}'s episode closes."
+            self.fields[f"reason_{episode.pk}"] = field
+
+    def reasons(self) -> dict:
+        return {episode.pk: self.cleaned_data.get(f"reason_{episode.pk}", "") for episode in self.episodes}
 
     def clean_closed_on(self):
         closed_on = self.cleaned_data["closed_on"]
@@ -302,3 +354,108 @@ class LeadChangeForm(VersionedForm):
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_lead"].limit_to(User.objects.exclude(pk=case.lead_professional_id))
+
+
+# --- Each child's statutory record --------------------------------------------------------------------------
+
+
+def _checkboxes(choices, label: str, help_text: str = "") -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple, help_text=help_text
+    )
+
+
+class EpisodeForm(VersionedForm):
+    started_on = DateField(label="Referral date", help_text="The day the referral that began this episode came in.")
+    referral_source = forms.ChoiceField(label="Who referred", choices=ReferralSource.choices)
+    primary_need = forms.ChoiceField(
+        label="Primary need", choices=PrimaryNeed.choices, help_text="The main reason the child needs services."
+    )
+
+
+class ChildAssessmentForm(OnceOnlyForm):
+    started_on = DateField(label="Assessment started")
+    authorised_on = DateField(label="Authorised on (leave empty while the assessment is under way)", required=False)
+    factors = _checkboxes(
+        AssessmentFactor.choices,
+        "Factors identified at the end of the assessment",
+        "Needed once the assessment is authorised. “No factors identified” stands alone.",
+    )
+
+
+class AssessmentAuthoriseForm(PortalForm):
+    authorised_on = DateField(label="Authorised on", initial=timezone.localdate)
+    factors = _checkboxes(AssessmentFactor.choices, "Factors identified at the end of the assessment")
+
+
+class Section47Form(PortalForm):
+    FINDINGS = [("", "Not decided yet: the enquiry is under way"), ("yes", "Yes"), ("no", "No")]
+
+    started_on = DateField(label="Enquiry started")
+    conference_needed = forms.ChoiceField(
+        label="Does the enquiry find an initial child protection conference is needed?",
+        choices=FINDINGS,
+        required=False,
+    )
+    conference_on = DateField(label="Date of the initial conference (if held)", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("conference_on") and data.get("conference_needed") != "yes":
+            self.add_error("conference_on", "Give a conference date only when a conference is needed.")
+        return data
+
+    def values(self) -> dict:
+        finding = self.cleaned_data.get("conference_needed")
+        return {
+            "started_on": self.cleaned_data["started_on"],
+            "conference_needed": {"yes": True, "no": False}.get(finding),
+            "conference_on": self.cleaned_data.get("conference_on"),
+        }
+
+
+class EpisodeCloseForm(VersionedForm):
+    closed_on = DateField(label="Date the episode closed", initial=timezone.localdate)
+    reason = forms.ChoiceField(
+        label="Why it closed",
+        choices=[("", "Choose a reason"), *[c for c in ClosureReason.choices if c[0] != ClosureReason.RC2]],
+        error_messages={"required": "Choose why the episode closed."},
+    )
+
+
+class ChildDeathForm(VersionedForm):
+    died_on = DateField(label="Date of death", error_messages={"required": "Give the date of death."})
+    who_was_told = forms.CharField(
+        label="Who has been told",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say who has been told: the police, the GP, the coroner's office…"},
+        help_text="For example the police, the GP, the health visitor, the school, the coroner's office.",
+    )
+
+
+class ChildPlanEndForm(VersionedForm):
+    ended_on = DateField(label="Date the child's plan ended", initial=timezone.localdate)
+    reason = forms.ChoiceField(
+        label="Why it ended",
+        choices=[
+            ("", "Choose a reason"),
+            *[
+                c
+                for c in ChildPlan.EndReason.choices
+                if c[0] not in (ChildPlan.EndReason.DIED, ChildPlan.EndReason.CASE_CLOSED)
+            ],
+        ],
+        error_messages={"required": "Choose why the plan ended."},
+    )
+
+
+class CategoryChangeForm(VersionedForm):
+    category = forms.ChoiceField(label="New category", choices=AbuseCategory.choices)
+    changed_on = DateField(label="Changed on", initial=timezone.localdate, help_text="The day of the conference.")
+    reason = forms.CharField(
+        label="Why it changed",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the category changed, for example which conference decided."},
+    )

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 
 from audit.models import AppendOnlyModel
-from cases.models import Case, Level
+from cases.models import Case, ChildEpisode, Level, Person
 from common.dates import in_words
 from workdays import calendar as workdays
 
@@ -37,7 +37,7 @@ class Plan(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="plans")
     kind = models.CharField("kind of plan", max_length=20, choices=Level.choices)
-    category = models.CharField("child protection category", max_length=3, choices=AbuseCategory.choices, blank=True)
+    # No category here: a child protection plan's category is each child's (ChildPlan), as the census counts it.
     started_on = models.DateField("plan starts")
     ended_on = models.DateField("plan ended", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -60,11 +60,6 @@ class Plan(models.Model):
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="cases_plan_ended_after_started",
             ),
-            models.CheckConstraint(
-                condition=Q(kind="child_protection", category__in=AbuseCategory.values)
-                | (~Q(kind="child_protection") & Q(category="")),
-                name="cases_plan_category_only_for_cp",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -73,6 +68,115 @@ class Plan(models.Model):
     @property
     def is_current(self) -> bool:
         return self.ended_on is None
+
+
+class ChildPlanQuerySet(models.QuerySet):
+    def current(self) -> "ChildPlanQuerySet":
+        return self.filter(ended_on__isnull=True)
+
+    def protection(self) -> "ChildPlanQuerySet":
+        return self.filter(kind=Level.CHILD_PROTECTION)
+
+
+class ChildPlan(models.Model):
+    """One child on a household's child in need or child protection plan, from their start to their end.
+
+    The household plan (Plan) holds what the family and agencies must do; this row holds what the law and the
+    census count per child: the dates, and for a child protection plan the category the initial conference
+    chose (`initial_category`, never changed) and the one it has now (`latest_category`, each change kept as a
+    CategoryChange). One sibling can come off the plan while another stays; the plan ends with its last child.
+    `case` and `child` repeat the episode's so the monitoring rules filter without joining it.
+    """
+
+    class EndReason(models.TextChoices):
+        NO_LONGER_NEEDED = "no_longer_needed", "The conference or review decided it is no longer needed"
+        STEPPED_UP = "stepped_up", "Replaced by a child protection plan"
+        STEPPED_DOWN = "stepped_down", "Stepped down to a child in need plan or early help"
+        MOVED = "moved", "Moved to another local authority"
+        LOOKED_AFTER = "looked_after", "Became looked after (in care)"
+        ORDER = "order", "Adopted, or a special guardianship or child arrangements order"
+        TURNED_18 = "turned_18", "Turned 18"
+        DIED = "died", "The child died"
+        CASE_CLOSED = "case_closed", "The child's episode of need closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="children")
+    episode = models.ForeignKey(ChildEpisode, on_delete=models.PROTECT, related_name="plans")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="child_plans")
+    child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="child_plans")
+    kind = models.CharField("kind of plan", max_length=20, choices=Level.choices)
+    started_on = models.DateField("plan started")
+    ended_on = models.DateField("plan ended", null=True, blank=True)
+    end_reason = models.CharField("why the plan ended", max_length=20, choices=EndReason.choices, blank=True)
+    initial_category = models.CharField(
+        "category at the start", max_length=3, choices=AbuseCategory.choices, blank=True, editable=False
+    )
+    latest_category = models.CharField("category now", max_length=3, choices=AbuseCategory.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ChildPlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["child__date_of_birth", "-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "child"], condition=Q(ended_on__isnull=True), name="plans_childplan_one_current"
+            ),
+            # Early help is outside the census: only statutory plans are counted per child.
+            models.CheckConstraint(
+                condition=Q(kind__in=[Level.CHILD_IN_NEED, Level.CHILD_PROTECTION]), name="plans_childplan_statutory"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="child_protection", initial_category__in=AbuseCategory.values)
+                & Q(latest_category__in=AbuseCategory.values)
+                | Q(kind="child_in_need", initial_category="", latest_category=""),
+                name="plans_childplan_category_only_for_cp",
+            ),
+            # Ended on or after the start in the database (rows migrated from household plans include plans
+            # ended on their first day); the services refuse an end on the start day for new ends.
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True, end_reason="")
+                | (Q(ended_on__gte=models.F("started_on")) & ~Q(end_reason="")),
+                name="plans_childplan_end_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "ended_on", "started_on"], name="plans_childplan_current_kind"),
+            models.Index(fields=["child", "ended_on"], name="plans_childplan_child"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} plan from {in_words(self.started_on)}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
+
+    @property
+    def category_changed(self) -> bool:
+        return self.initial_category != self.latest_category
+
+
+class CategoryChange(AppendOnlyModel):
+    """A child protection plan's category changed, when, by whom and why: a row of its own, never changed."""
+
+    REASON_MAX_LENGTH = 1000
+
+    child_plan = models.ForeignKey(ChildPlan, on_delete=models.PROTECT, related_name="category_changes")
+    changed_on = models.DateField("changed on")
+    from_category = models.CharField(max_length=3, choices=AbuseCategory.choices)
+    to_category = models.CharField(max_length=3, choices=AbuseCategory.choices)
+    reason = models.TextField(max_length=REASON_MAX_LENGTH)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_on", "recorded_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_category=models.F("to_category")), name="plans_category_changes"),
+            models.CheckConstraint(condition=~Q(reason=""), name="plans_categorychange_has_reason"),
+        ]
 
 
 class Outcome(models.Model):

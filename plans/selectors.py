@@ -4,11 +4,24 @@ whether a case has the recent closing review it needs to close or transfer. Noth
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from cases.models import Case
+from cases.census import ClosureReason
+from cases.models import Case, ChildEpisode, Level
 from plans import timescale_defaults
-from plans.models import Action, Meeting, MeetingKind, Outcome, OutcomeRating, Plan, Timescale
+from plans.models import (
+    REVIEW_KINDS,
+    AbuseCategory,
+    Action,
+    CategoryChange,
+    ChildPlan,
+    Meeting,
+    MeetingKind,
+    Outcome,
+    OutcomeRating,
+    Plan,
+    Timescale,
+)
 from workdays import calendar as workdays
 from workdays.deadlines import DueStatus, due_status
 
@@ -29,7 +42,10 @@ def plans_for(case: Case) -> QuerySet[Plan]:
     outcomes = Outcome.objects.prefetch_related(
         Prefetch("actions", queryset=actions), Prefetch("ratings", queryset=ratings)
     )
-    return case.plans.select_related("created_by").prefetch_related(Prefetch("outcomes", queryset=outcomes))
+    children = ChildPlan.objects.select_related("child").prefetch_related("category_changes")
+    return case.plans.select_related("created_by").prefetch_related(
+        Prefetch("outcomes", queryset=outcomes), Prefetch("children", queryset=children)
+    )
 
 
 def plans_with_progress(case: Case) -> list[Plan]:
@@ -146,3 +162,93 @@ def closing_review_problem(*, case: Case, on: date) -> str:
                 f"current plan. {how}"
             )
     return ""
+
+
+@dataclass
+class ChildRecord:
+    """One child's statutory record in one case: the episode, and everything the census counts under it."""
+
+    episode: ChildEpisode
+    assessments: list
+    enquiries: list
+    plans: list  # ChildPlan, each with .changes (CategoryChange) and .reviews (meetings held while it ran)
+    earlier_episodes: list
+
+
+def child_record(case: Case, episode: ChildEpisode) -> ChildRecord:
+    """Read a child's record in a fixed number of queries, whatever its length."""
+    changes = CategoryChange.objects.select_related("changed_by")
+    plans = list(
+        ChildPlan.objects.filter(episode=episode)
+        .select_related("plan")
+        .prefetch_related(Prefetch("category_changes", queryset=changes))
+        .order_by("-started_on")
+    )
+    reviews = list(
+        case.meetings.filter(plan_id__in={p.plan_id for p in plans}, held_on__isnull=False, kind__in=REVIEW_KINDS)
+        .order_by("held_on")
+        .values("plan_id", "kind", "held_on")
+    )
+    labels = dict(MeetingKind.choices)
+    for child_plan in plans:
+        child_plan.reviews = [
+            {"kind": labels[r["kind"]], "held_on": r["held_on"]}
+            for r in reviews
+            if r["plan_id"] == child_plan.plan_id
+            and r["held_on"] >= child_plan.started_on
+            and (child_plan.ended_on is None or r["held_on"] <= child_plan.ended_on)
+        ]
+    return ChildRecord(
+        episode=episode,
+        assessments=list(episode.assessments.select_related("authorised_by")),
+        enquiries=list(episode.enquiries.all()),
+        plans=plans,
+        earlier_episodes=list(
+            ChildEpisode.objects.filter(case=case, child_id=episode.child_id)
+            .exclude(pk=episode.pk)
+            .order_by("-started_on")
+        ),
+    )
+
+
+def children_records(case: Case) -> list[ChildEpisode]:
+    """Each child's latest episode on this case, with their current plan (`current_plan`, or None): the case
+    page's "Each child" list, in two queries."""
+    episodes = list(case.episodes.select_related("child").order_by("child__date_of_birth", "child_id", "-started_on"))
+    latest, seen = [], set()
+    for episode in episodes:
+        if episode.child_id not in seen:
+            seen.add(episode.child_id)
+            latest.append(episode)
+    current = {p.episode_id: p for p in ChildPlan.objects.current().filter(case=case)}
+    for episode in latest:
+        episode.current_plan = current.get(episode.pk)
+    return latest
+
+
+def household_with_records(case: Case) -> list:
+    """The household as `cases.selectors.household_for` lists it, each child with their latest episode on this
+    case (`episode_id`) and a few words on where they stand (`record_label`), in the same one query."""
+    latest = ChildEpisode.objects.filter(case=case, child=OuterRef("person")).order_by("-started_on", "-pk")
+    on_plan = ChildPlan.objects.current().filter(case=case, child=OuterRef("person")).order_by("-started_on")
+    members = list(
+        case.household.select_related("person")
+        .annotate(
+            episode_id=Subquery(latest.values("pk")[:1]),
+            episode_closure=Subquery(latest.values("closure_reason")[:1]),
+            plan_kind=Subquery(on_plan.values("kind")[:1]),
+            plan_category=Subquery(on_plan.values("latest_category")[:1]),
+        )
+        .order_by("left_on", "relationship", "person__date_of_birth", "person__first_name")
+    )
+    kinds, categories, reasons = dict(Level.choices), dict(AbuseCategory.choices), dict(ClosureReason.choices)
+    for member in members:
+        if member.episode_closure:
+            member.record_label = f"Closed: {reasons[member.episode_closure]}"
+        elif member.plan_kind:
+            member.record_label = f"{kinds[member.plan_kind]} plan"
+            if member.plan_category:
+                member.record_label += f" ({categories[member.plan_category].lower()})"
+        else:
+            member.record_label = "Open, no plan"
+    return members

@@ -17,12 +17,14 @@ from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
 from cases import services as case_services
-from cases.models import Case, CaseMember, ClosureReason, Level
+from cases.models import Case, CaseMember, ChildEpisode, Level
 from common.conflicts import VersionConflict
+from plans import children as child_plans
 from plans import selectors as plan_selectors
 from plans.models import (
     REVIEW_KINDS,
     Action,
+    ChildPlan,
     Meeting,
     MeetingKind,
     MeetingRecord,
@@ -73,15 +75,16 @@ def _check_can_change(case: Case, by: User) -> None:
 
 
 def _check_plan_fields(
-    *, kind: str, category: str, started_on: date, ended_on: date | None, outcomes: list[OutcomeDetails]
+    *, kind: str, started_on: date, ended_on: date | None, outcomes: list[OutcomeDetails], category: str | None = None
 ) -> None:
+    """`category` only when a plan starts: later, each child's category is changed on its own (plans/children.py)."""
     errors = {}
-    if kind == Level.CHILD_PROTECTION and not category:
+    if category is not None and kind == Level.CHILD_PROTECTION and not category:
         errors["category"] = "A child protection plan needs its category, for example neglect."
     if kind != Level.CHILD_PROTECTION and category:
         errors["category"] = "Only a child protection plan has a category."
-    if ended_on and ended_on < started_on:
-        errors["ended_on"] = "The plan cannot end before it starts."
+    if ended_on and ended_on <= started_on:
+        errors["ended_on"] = "A plan ends after the day it starts: it cannot end before it starts or on that day."
     if not outcomes:
         errors["__all__"] = "A plan needs at least one outcome: what must change, by when, and how everyone will know."
     elif any(o.by_when is None for o in outcomes):
@@ -118,15 +121,27 @@ def _schedule(
 
 @transaction.atomic
 def plan_create(
-    *, case: Case, by: User, kind: str, category: str, started_on: date, outcomes: list[OutcomeDetails]
+    *,
+    case: Case,
+    by: User,
+    kind: str,
+    category: str,
+    started_on: date,
+    outcomes: list[OutcomeDetails],
+    children: list[ChildEpisode] | None = None,
 ) -> Plan:
+    """Start the household's plan. A child in need or child protection plan is also each child's (`children`,
+    their open episodes; all of them when not given), a child protection plan with the category its initial
+    conference chose; an early help plan is the family's only."""
     _check_can_change(case, by)
     _check_plan_fields(kind=kind, category=category, started_on=started_on, ended_on=None, outcomes=outcomes)
     if started_on > timezone.localdate():
         raise ValidationError({"started_on": "Record a plan once it has started."})
+    if kind != Level.EARLY_HELP and case.level == Level.EARLY_HELP:
+        raise ValidationError({"kind": "An early help case has an early help plan: step the case up first."})
     try:
         with transaction.atomic():
-            plan = Plan.objects.create(case=case, kind=kind, category=category, started_on=started_on, created_by=by)
+            plan = Plan.objects.create(case=case, kind=kind, started_on=started_on, created_by=by)
     except IntegrityError as exc:  # cases_plan_one_current_per_case
         raise ValidationError(
             "This case already has a current plan. End it (change the plan and give an end "
@@ -142,6 +157,9 @@ def plan_create(
         )
         for number, o in enumerate(outcomes, start=1)
     )
+    if kind != Level.EARLY_HELP:
+        chosen = list(children) if children is not None else list(child_plans.plan_children_choices(case))
+        child_plans.child_plans_start(plan=plan, episodes=chosen, category=category)
     audit.record(
         actor=by,
         action=AuditEvent.Action.CASE_PLAN_CREATED,
@@ -170,15 +188,29 @@ def plan_update(
     by: User,
     seen_version: int,
     kind: str,
-    category: str,
     started_on: date,
     ended_on: date | None,
     outcomes: list[OutcomeDetails],
 ) -> Plan:
-    """Change a plan and its outcomes only if nobody saved it since `seen_version`; new outcomes are added."""
+    """Change a plan and its outcomes only if nobody saved it since `seen_version`; new outcomes are added.
+    Ending the household plan ends each child's place on it that day. A plan's kind is what its children are
+    counted under, so it changes only on a plan no child is on (an early help plan); a child in need plan
+    becomes a child protection plan at a conference, as a new plan."""
     case = plan.case
     _check_can_change(case, by)
-    _check_plan_fields(kind=kind, category=category, started_on=started_on, ended_on=ended_on, outcomes=outcomes)
+    _check_plan_fields(kind=kind, started_on=started_on, ended_on=ended_on, outcomes=outcomes)
+    on_plan = list(plan.children.select_related("child"))
+    if on_plan and kind != plan.kind:
+        raise ValidationError(
+            {
+                "kind": "Children are on this plan as a " + plan.get_kind_display().lower() + " plan: end it and start "
+                "a new plan of the other kind."
+            }
+        )
+    if on_plan and started_on != plan.started_on:
+        raise ValidationError({"started_on": "Children's plans started on this day: the start cannot move now."})
+    if kind != Level.EARLY_HELP and not on_plan and case.level == Level.EARLY_HELP:
+        raise ValidationError({"kind": "An early help case has an early help plan: step the case up first."})
     first_action_due = (
         Action.objects.filter(outcome__plan=plan).order_by("due_on").values_list("due_on", flat=True).first()
     )
@@ -190,10 +222,14 @@ def plan_update(
     if any(o.outcome_id is not None and o.outcome_id not in existing for o in outcomes):
         raise ValidationError("An outcome in the form does not belong to this plan.")
     updated = Plan.objects.filter(pk=plan.pk, version=seen_version).update(
-        kind=kind, category=category, started_on=started_on, ended_on=ended_on, version=F("version") + 1
+        kind=kind, started_on=started_on, ended_on=ended_on, version=F("version") + 1
     )
     if not updated:
         raise VersionConflict(Plan.objects.get(pk=plan.pk))
+    if ended_on is not None:
+        child_plans.end_all(
+            [p for p in on_plan if p.is_current], ended_on=ended_on, reason=ChildPlan.EndReason.NO_LONGER_NEEDED
+        )
     next_number = max((o.number for o in existing.values()), default=0)
     changed_outcomes, added = [], 0
     for details in outcomes:
@@ -544,25 +580,34 @@ def caseload_reallocate(
 
 
 @transaction.atomic
-def case_close(*, case: Case, by: User, seen_version: int, closed_on: date, reason: str) -> Case:
+def case_close(*, case: Case, by: User, seen_version: int, closed_on: date, reasons: dict | None = None) -> Case:
+    """Close a household case after its closing review. Each child with an open episode closes it with their
+    own census reason (`reasons`, {episode id: code}); early help, outside the census, takes none."""
     if not access.decision(by, case).can_manage:
         raise PermissionDenied("Only the lead professional or a manager can close a case.")
-    if reason not in ClosureReason.values:
-        raise ValidationError({"reason": "Choose a closure reason from the list."})
+    if closed_on > timezone.localdate():
+        raise ValidationError({"closed_on": "A case is closed on the day it closes, not ahead of it."})
     if closed_on < case.opened_on:
         raise ValidationError({"closed_on": "The case cannot close before it opened."})
     # Nothing closes without a review (docs/practice.md, "Plans and reviews").
     if problem := plan_selectors.closing_review_problem(case=case, on=closed_on):
         raise ValidationError(f"The case cannot close yet. {problem}")
+    reasons = reasons or {}
+    if case.level == Level.EARLY_HELP and any(reasons.values()):
+        raise ValidationError({"reasons": "Early help is outside the children in need census: it takes no RC code."})
+    child_plans.case_close_episodes(case=case, by=by, closed_on=closed_on, reasons=reasons)
     updated = Case.objects.filter(pk=case.pk, version=seen_version, status=Case.Status.OPEN).update(
-        status=Case.Status.CLOSED,
-        closed_on=closed_on,
-        closure_reason=reason,
-        version=F("version") + 1,
+        status=Case.Status.CLOSED, closed_on=closed_on, version=F("version") + 1
     )
     if not updated:
         raise VersionConflict(Case.objects.get(pk=case.pk))
-    audit.record(actor=by, action=AuditEvent.Action.CASE_CLOSED, case=case, target=case, data={"reason": reason})
+    audit.record(
+        actor=by,
+        action=AuditEvent.Action.CASE_CLOSED,
+        case=case,
+        target=case,
+        data={"reasons": sorted(set(reasons.values()))},
+    )
     # A plan does not outlive its case.
     case.plans.filter(ended_on__isnull=True).update(
         ended_on=Greatest(F("started_on"), Value(closed_on)), version=F("version") + 1

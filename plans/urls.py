@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import child_views, views
 
 app_name = "plans"
 urlpatterns = [
@@ -20,4 +20,34 @@ urlpatterns = [
     path("<caseref:reference>/meetings/record/", views.meeting_record, name="meeting_record"),
     path("<caseref:reference>/meetings/<uuid:meeting_id>/", views.meeting_detail, name="meeting_detail"),
     path("<caseref:reference>/supervision/record/", views.supervision_record, name="supervision_record"),
+    path("<caseref:reference>/children/<int:episode_id>/", child_views.child_record, name="child_record"),
+    path("<caseref:reference>/children/<int:episode_id>/episode/", child_views.episode_edit, name="episode_edit"),
+    path(
+        "<caseref:reference>/children/<int:episode_id>/assessments/add/",
+        child_views.assessment_add,
+        name="assessment_add",
+    ),
+    path(
+        "<caseref:reference>/children/<int:episode_id>/assessments/<int:assessment_id>/authorise/",
+        child_views.assessment_authorise,
+        name="assessment_authorise",
+    ),
+    path("<caseref:reference>/children/<int:episode_id>/section-47/", child_views.section47, name="section47_add"),
+    path(
+        "<caseref:reference>/children/<int:episode_id>/section-47/<int:enquiry_id>/",
+        child_views.section47,
+        name="section47_edit",
+    ),
+    path("<caseref:reference>/children/<int:episode_id>/close/", child_views.episode_close, name="episode_close"),
+    path("<caseref:reference>/children/<int:episode_id>/death/", child_views.child_death, name="child_death"),
+    path(
+        "<caseref:reference>/children/plans/<uuid:child_plan_id>/end/",
+        child_views.child_plan_end,
+        name="child_plan_end",
+    ),
+    path(
+        "<caseref:reference>/children/plans/<uuid:child_plan_id>/category/",
+        child_views.child_plan_category,
+        name="child_plan_category",
+    ),
 ]

@@ -98,7 +98,7 @@ def plan(request: HttpRequest, case: Case) -> HttpResponse:
 def plan_create(request: HttpRequest, case: Case) -> HttpResponse:
     initial = {"kind": case.level}
     form, formset = (
-        PlanCreateForm(request.POST or None, initial=initial),
+        PlanCreateForm(request.POST or None, initial=initial, case=case),
         outcome_formset(request.POST or None, extra=3),
     )
     draft_key = drafts.key("plan-new", case.reference)
@@ -133,7 +133,6 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
     plan = get_object_or_404(case.plans, pk=plan_id)
     initial = {
         "kind": plan.kind,
-        "category": plan.category,
         "started_on": plan.started_on,
         "ended_on": plan.ended_on,
         "version": plan.version,
@@ -158,7 +157,6 @@ def plan_edit(request: HttpRequest, case: Case, plan_id) -> HttpResponse:
                 by=request.user,
                 seen_version=data["version"],
                 kind=data["kind"],
-                category=data["category"],
                 started_on=data["started_on"],
                 ended_on=data["ended_on"],
                 outcomes=_outcomes(formset),
@@ -484,7 +482,7 @@ def case_close(request: HttpRequest, case: Case) -> HttpResponse:
                 by=request.user,
                 seen_version=data["version"],
                 closed_on=data["closed_on"],
-                reason=data["reason"],
+                reasons=form.reasons(),
             )
         except VersionConflict as conflict:
             return case_conflict_page(
@@ -493,7 +491,7 @@ def case_close(request: HttpRequest, case: Case) -> HttpResponse:
                 conflict.current,
                 {
                     "Date closed": data["closed_on"],
-                    "Reason": data["reason"],
+                    "Reasons": ", ".join(sorted(set(form.reasons().values()))) or "None (early help)",
                 },
             )
         except ValidationError as error:

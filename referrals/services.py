@@ -308,6 +308,7 @@ def _open_case(referral: Referral, *, by: User, outcome: str, lead_agency, alloc
         people=people,
         reason=f"MASH decision on referral {referral.reference}: {Decision.Outcome(outcome).label.lower()}.",
         assessment_due=referral.assessment_due_on,
+        referral_source=referral.source,
     )
     return case, rereferral
 

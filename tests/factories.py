@@ -8,13 +8,13 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Agency, Role, Team, User
-from cases.models import Case, CaseMember, HouseholdMember, Person
+from cases.models import Case, CaseMember, ChildEpisode, HouseholdMember, Person
 from chronology import services as chronology_services
 from chronology.models import Amendment, Appointment, Entry, EntryChild, EventType
 from gcp2.models import AreaGrade, Assessment, Descriptor, SubAreaGrade
 from gcp2.structure import AREAS, SUB_AREAS
 from monitoring.models import Flag, FlagAcknowledgement
-from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan
+from plans.models import Action, ChildPlan, Meeting, Outcome, OutcomeRating, Plan
 from workdays.models import ClosureDay
 
 
@@ -120,15 +120,58 @@ class HouseholdMemberFactory(DjangoModelFactory):
     joined_on = factory.SelfAttribute("case.opened_on")
 
 
+class ChildEpisodeFactory(DjangoModelFactory):
+    """A child's episode of need, as cases.services.episodes_start opens one."""
+
+    class Meta:
+        model = ChildEpisode
+
+    case = factory.SubFactory(CaseFactory)
+    child = factory.SubFactory(PersonFactory)
+    started_on = factory.SelfAttribute("case.opened_on")
+
+
+def open_episode(case: Case, person: Person, on: date) -> ChildEpisode:
+    """The child's open episode on the case, opened from `on` if they have none yet."""
+    episode = ChildEpisode.objects.filter(case=case, child=person, closed_on__isnull=True).first()
+    return episode or ChildEpisodeFactory(case=case, child=person, started_on=min(on, case.opened_on))
+
+
 class PlanFactory(DjangoModelFactory):
+    """A household plan. A child in need or child protection plan is also each child's, as plan_create makes
+    it: every child in the household goes on it (a child is added to a household with none), a child
+    protection plan under `category` (neglect unless told) as both its initial and latest category."""
+
     class Meta:
         model = Plan
+        skip_postgeneration_save = True
 
     case = factory.SubFactory(CaseFactory)
     kind = "child_protection"
-    category = "NEG"
     started_on = factory.SelfAttribute("case.opened_on")
     created_by = factory.SelfAttribute("case.lead_professional")
+
+    @factory.post_generation
+    def category(obj, create, extracted, **kwargs):
+        if not create or obj.kind == "early_help":
+            return
+        category = (extracted or "NEG") if obj.kind == "child_protection" else ""
+        children = [m.person for m in obj.case.household.filter(relationship="child").select_related("person")]
+        if not children:
+            children = [HouseholdMemberFactory(case=obj.case, joined_on=obj.case.opened_on).person]
+        for person in children:
+            ChildPlan.objects.create(
+                plan=obj,
+                episode=open_episode(obj.case, person, obj.started_on),
+                case=obj.case,
+                child=person,
+                kind=obj.kind,
+                started_on=obj.started_on,
+                ended_on=obj.ended_on,
+                end_reason="no_longer_needed" if obj.ended_on else "",
+                initial_category=category,
+                latest_category=category,
+            )
 
 
 class OutcomeFactory(DjangoModelFactory):

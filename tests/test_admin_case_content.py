@@ -20,6 +20,8 @@ from cases.models import (
     CaseMember,
     CaseOpening,
     CaseReopening,
+    ChildAssessment,
+    ChildDeath,
     ClosureReason,
     HouseholdAddress,
     HouseholdMember,
@@ -31,7 +33,7 @@ from cases.models import (
 from chronology.models import Amendment, Appointment, AppointmentOutcome, Entry, ImportJob, OtherView
 from gcp2.models import AreaGrade, SubAreaGrade
 from monitoring.models import Escalation, EscalationResponse, EscalationStage, FlagAcknowledgement
-from plans.models import MeetingRecord
+from plans.models import CategoryChange, MeetingRecord
 from referrals.models import (
     Decision,
     PartnerCheck,
@@ -53,6 +55,7 @@ from tests.factories import (
     OutcomeRatingFactory,
     PersonFactory,
     PlanFactory,
+    open_episode,
 )
 
 CONTENT_APPS = {"cases", "chronology", "gcp2", "plans", "monitoring", "referrals"}
@@ -171,7 +174,7 @@ def demo_like_case(lead, member, manager):
         case=case,
         reopened_by=manager,
         previous_closed_on=timezone.localdate(),
-        previous_closure_reason=ClosureReason.choices[0][0],
+        previous_closure_reason=ClosureReason.RC7,
         **canaries(CaseReopening),
     )
     escalation = Escalation.objects.create(
@@ -189,6 +192,23 @@ def demo_like_case(lead, member, manager):
         escalation=escalation, stage=escalation.stage, by=manager, **canaries(EscalationResponse)
     )
     CaseOpening.objects.create(case=case, opened_by=manager, how="by_hand", level=case.level, **canaries(CaseOpening))
+    episode = open_episode(case, child, case.opened_on)
+    ChildAssessment.objects.create(episode=episode, started_on=case.opened_on, **canaries(ChildAssessment))
+    ChildDeath.objects.create(
+        episode=episode,
+        died_on=timezone.localdate(),
+        notification_due_on=timezone.localdate(),
+        recorded_by=manager,
+        **canaries(ChildDeath),
+    )
+    CategoryChange.objects.create(
+        child_plan=plan.children.first(),
+        changed_on=timezone.localdate(),
+        from_category="NEG",
+        to_category="MUL",
+        changed_by=lead,
+        **canaries(CategoryChange),
+    )
     _referral_content(member, manager, case)
     return case
 

@@ -41,7 +41,6 @@ def test_a_referral_becomes_an_allocated_case_with_its_family_history(live_serve
         lead_professional=lead,
         opened_on=date(2025, 1, 13),
         status="closed",
-        closure_reason="RC7",
         closed_on=timezone.localdate() - timedelta(days=120),
     )
     HouseholdMemberFactory(

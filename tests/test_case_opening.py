@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from audit.models import AppendOnlyError, AuditEvent
 from cases import services
-from cases.models import Case, CaseAllocation, CaseMember, CaseOpening, HouseholdMember
+from cases.models import Case, CaseAllocation, CaseMember, CaseOpening, ChildAssessment, HouseholdMember
 from notifications.models import Notification
-from tests.factories import CaseFactory, PersonFactory, TeamFactory, UserFactory
+from tests.factories import CaseFactory, HouseholdMemberFactory, PersonFactory, TeamFactory, UserFactory, open_episode
 
 CHILD, PARENT = HouseholdMember.Relationship.CHILD, HouseholdMember.Relationship.PARENT
 
@@ -321,16 +321,19 @@ def _complete(client, case, on):
     token = client.get(url).context["form"]["submission_token"].value()
     return client.post(
         url,
-        {
-            "completed_on": on.isoformat(),
-        }
-        | {"submission_token": token},
+        {"completed_on": on.isoformat(), "factors": ["16A", "4B"], "submission_token": token},
     )
 
 
 @pytest.mark.django_db
 def test_the_lead_records_the_assessment_completed(client, case, lead, member):
+    """Recording the household's assessment authorises each child's assessment still waiting, with its factors."""
     Case.objects.filter(pk=case.pk).update(assessment_due_on=timezone.localdate())
+    children = [HouseholdMemberFactory(case=case).person for _ in range(2)]
+    waiting = [
+        ChildAssessment.objects.create(episode=open_episode(case, child, case.opened_on), started_on=case.opened_on)
+        for child in children
+    ]
     client.force_login(member)
     assert client.get(reverse("cases:assessment_completed", args=[case.reference])).status_code == 403
     client.force_login(lead)
@@ -345,3 +348,10 @@ def test_the_lead_records_the_assessment_completed(client, case, lead, member):
     assert event.actor == lead and event.data == {"fields": ["assessment_completed_on"]}
     page = client.get(reverse("dashboards:detail", args=[case.reference])).content.decode()
     assert "Completed on" in page
+    for assessment in waiting:
+        assessment.refresh_from_db()
+        assert (assessment.authorised_on, assessment.authorised_by, assessment.factors) == (
+            timezone.localdate(),
+            lead,
+            ["4B", "16A"],  # in the census's order
+        )

@@ -11,7 +11,14 @@ from django.utils.html import escape
 from audit.models import AuditEvent
 from cases.models import Case, CaseMember, HouseholdMember, Person
 from plans import services as plan_services
-from tests.factories import CaseFactory, CaseMemberFactory, HouseholdMemberFactory, UserFactory, once
+from tests.factories import (
+    CaseFactory,
+    CaseMemberFactory,
+    ChildEpisodeFactory,
+    HouseholdMemberFactory,
+    UserFactory,
+    once,
+)
 
 TODAY = timezone.localdate
 
@@ -171,11 +178,14 @@ def test_lead_change_keeps_history(client, case, lead, manager, colleague):
 
 @pytest.mark.django_db
 def test_close_with_unknown_reason_is_refused(client, case, lead):
+    episode = ChildEpisodeFactory(case=case)
     client.force_login(lead)
     url = reverse("plans:close", args=[case.reference])
-    response = client.post(url, {"closed_on": TODAY().isoformat(), "reason": "RC99", "version": case.version})
+    response = client.post(
+        url, {"closed_on": TODAY().isoformat(), f"reason_{episode.pk}": "RC99", "version": case.version}
+    )
     assert response.status_code == 400
-    assert "reason" in response.context["form"].errors
+    assert f"reason_{episode.pk}" in response.context["form"].errors
     case.refresh_from_db()
     assert case.is_open
 
@@ -193,14 +203,17 @@ def test_close_before_opening_is_refused_and_valid_close_is_audited(client, case
         is_closing_review=True,
         schedule_next=False,
     )
+    episode = ChildEpisodeFactory(case=case)
     client.force_login(lead)
     url = reverse("plans:close", args=[case.reference])
     early = (case.opened_on - timedelta(days=1)).isoformat()
-    assert client.post(url, {"closed_on": early, "reason": "RC7", "version": case.version}).status_code == 400
-    response = client.post(url, {"closed_on": TODAY().isoformat(), "reason": "RC7", "version": case.version})
+    reason = {f"reason_{episode.pk}": "RC7", "version": case.version}
+    assert client.post(url, {"closed_on": early, **reason}).status_code == 400
+    response = client.post(url, {"closed_on": TODAY().isoformat(), **reason})
     assert response.status_code == 302
     case.refresh_from_db()
-    assert (case.status, case.closure_reason) == ("closed", "RC7")
+    episode.refresh_from_db()
+    assert (case.status, episode.closure_reason, episode.closed_on) == ("closed", "RC7", TODAY())
     assert AuditEvent.objects.filter(case=case, action="case.closed").exists()
 
 

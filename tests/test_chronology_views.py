@@ -328,7 +328,6 @@ def test_family_history_from_an_earlier_closed_case(client, case, lead, outsider
         status=Case.Status.CLOSED,
         opened_on=TODAY() - timedelta(days=900),
         closed_on=TODAY() - timedelta(days=500),
-        closure_reason="RC7",
     )
     HouseholdMemberFactory(case=earlier, person=child)
     old = EntryFactory(
@@ -625,7 +624,6 @@ def test_family_history_shows_only_shared_people_and_is_audited_against_the_earl
         status=Case.Status.CLOSED,
         opened_on=TODAY() - timedelta(days=900),
         closed_on=TODAY() - timedelta(days=500),
-        closure_reason="RC7",
     )
     HouseholdMemberFactory(case=earlier, person=child)
     stranger = HouseholdMemberFactory(case=earlier, person__first_name="Ottoline").person  # not in this case

@@ -45,9 +45,7 @@ def _detail(case):
 @pytest.fixture
 def closed(case):
     """`case`, closed yesterday for RC7, as plans.services.case_close leaves it."""
-    Case.objects.filter(pk=case.pk).update(
-        status=Case.Status.CLOSED, closed_on=TODAY() - timedelta(days=1), closure_reason="RC7", version=2
-    )
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closed_on=TODAY() - timedelta(days=1), version=2)
     case.refresh_from_db()
     return case
 
@@ -151,7 +149,7 @@ def test_closed_case_pages_show_the_banner_and_no_add_buttons(client, closed, me
     for user in (member, lead, manager):
         client.force_login(user)
         page = client.get(_detail(closed)).content.decode()
-        assert f"This case was closed on {closed_on}: RC7 Services ceased, including no longer in need." in page
+        assert f"This case was closed on {closed_on}. It can be read but not changed." in page
         assert BANNER in page
         assert "Log a concern" not in page
         assert "Add someone to the household" not in page
@@ -228,14 +226,15 @@ def test_manager_reopens_with_a_reason_and_writes_work_again(client, closed, per
     )
     assert response.status_code == 302 and response.url == _detail(closed)
     closed.refresh_from_db()
-    assert (closed.status, closed.closed_on, closed.closure_reason) == (Case.Status.OPEN, None, "")
+    assert (closed.status, closed.closed_on) == (Case.Status.OPEN, None)
     reopening = CaseReopening.objects.get()
     assert (reopening.case, reopening.reopened_by, reopening.reason) == (
         closed,
         manager,
         "A new referral from the school: the same concerns.",
     )
-    assert (reopening.previous_closed_on, reopening.previous_closure_reason) == (previous_closed_on, "RC7")
+    # The children's reasons stay on their closed episodes; the household row keeps only the date now.
+    assert (reopening.previous_closed_on, reopening.previous_closure_reason) == (previous_closed_on, "")
     event = AuditEvent.objects.get(action=AuditEvent.Action.CASE_REOPENED)
     assert (event.actor, event.case_id, event.target_id) == (manager, closed.pk, str(reopening.pk))
     assert "school" not in str(event.data)  # the free text stays on the reopening row, not in the trail
@@ -305,7 +304,7 @@ def test_nightly_ladder_leaves_a_closed_cases_escalations_alone(case, member):
     HouseholdMemberFactory(case=still_open)
     waiting = [ladder.escalation_raise(case=c, by=member, concern="Stuck.") for c in (case, still_open)]
     Escalation.objects.update(stage_due_on=TODAY() - timedelta(days=10))
-    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closed_on=TODAY(), closure_reason="RC7")
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closed_on=TODAY())
     ladder.advance_unanswered(TODAY())
     for escalation in waiting:
         escalation.refresh_from_db()
@@ -328,7 +327,7 @@ def test_sweep_leaves_a_closed_cases_flags_as_they_were_and_notifies_nobody(case
 @pytest.fixture
 def closed_elsewhere(lead):
     other = CaseFactory(lead_professional=lead)
-    Case.objects.filter(pk=other.pk).update(status=Case.Status.CLOSED, closed_on=TODAY(), closure_reason="RC8")
+    Case.objects.filter(pk=other.pk).update(status=Case.Status.CLOSED, closed_on=TODAY())
     other.refresh_from_db()
     return other
 
@@ -336,7 +335,7 @@ def closed_elsewhere(lead):
 @pytest.mark.django_db
 def test_an_escalation_on_a_closed_case_cannot_be_answered(client, case, member, manager):
     escalation = ladder.escalation_raise(case=case, by=member, concern="Stuck.")
-    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closed_on=TODAY(), closure_reason="RC7")
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closed_on=TODAY())
     client.force_login(manager)
     page = client.get(reverse("monitoring:escalations", args=[case.reference])).content.decode()
     respond = reverse("monitoring:escalation_respond", args=[case.reference, escalation.pk])
@@ -355,7 +354,7 @@ def test_reopen_form_survives_hostile_input(client, closed, manager):
     for value in HOSTILE_VALUES:
         for field in ("reason", "version"):
             # A hostile but valid reason reopens the case: close it again, so each post meets a closed case.
-            Case.objects.filter(pk=closed.pk).update(status="closed", closed_on=closed.closed_on, closure_reason="RC7")
+            Case.objects.filter(pk=closed.pk).update(status="closed", closed_on=closed.closed_on)
             data = {"reason": "New referral.", "version": Case.objects.get(pk=closed.pk).version, field: value}
             before = _snapshot()
             _check(client.post(url, data), before)

@@ -416,7 +416,7 @@ def test_repeat_interval_is_a_setting(case, assessor, settings):
 def test_a_draft_on_a_closed_case_cannot_be_completed(case, assessor):
     """A closed case is read-only (docs/security.md R42): its draft stays a draft until a manager reopens it."""
     draft = AssessmentFactory(case=case, grades=2)
-    Case.objects.filter(pk=case.pk).update(status="closed", closed_on=timezone.localdate(), closure_reason="RC7")
+    Case.objects.filter(pk=case.pk).update(status="closed", closed_on=timezone.localdate())
     case.refresh_from_db()
     draft.case = case
     with pytest.raises(services.ValidationError, match="This case is closed"):

@@ -25,7 +25,6 @@ def known_child(lead):
         lead_professional=lead,
         opened_on=date(2025, 1, 6),
         status="closed",
-        closure_reason="RC7",
         closed_on=date(2026, 3, 2),
     )
     return HouseholdMemberFactory(

@@ -165,9 +165,7 @@ def test_a_job_that_keeps_crashing_is_given_up_with_a_plain_message(client, case
 
 def test_a_case_closed_before_the_job_runs_gets_nothing(case, member):
     job = import_jobs.start(case=case, by=member, upload=_upload_file(_csv(_rows(case, 3))))
-    Case.objects.filter(pk=case.pk).update(
-        status=Case.Status.CLOSED, closed_on=timezone.localdate(), closure_reason="RC7"
-    )
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closed_on=timezone.localdate())
     assert import_jobs.run(job.pk) == "failed"
     job.refresh_from_db()
     assert "This case is closed" in job.failure and job.upload is None

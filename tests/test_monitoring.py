@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cases.models import Case, CaseMember
+from cases.models import Case, CaseMember, ChildAssessment
 from monitoring import rules as monitoring
 from monitoring.models import Flag
 from monitoring.outbox import send_due
 from notifications.models import Notification
-from plans.models import Action, Meeting, Plan
+from plans.models import Action, ChildPlan, Meeting
 from tests.factories import (
     ActionFactory,
     AppointmentFactory,
@@ -31,6 +31,7 @@ from tests.factories import (
     PersonFactory,
     PlanFactory,
     UserFactory,
+    open_episode,
 )
 from workdays.calendar import working_days_between
 
@@ -82,7 +83,6 @@ def test_rereferral_within_12_months(closed_days_before, flagged):
     old_case = CaseFactory(
         opened_on=date(2024, 1, 1),
         status="closed",
-        closure_reason="RC7",
         closed_on=new_case.opened_on - timedelta(days=closed_days_before),
     )
     HouseholdMemberFactory(case=old_case, person=child)
@@ -192,7 +192,8 @@ def test_sweep_query_count_does_not_grow_with_cases():
 def _every_rule_case():
     """One case that trips each rule of issue #7 (no recent contact: it has no entries)."""
     case, child = _child_case()
-    Case.objects.filter(pk=case.pk).update(assessment_due_on=TODAY - timedelta(days=7))  # not completed
+    episode = open_episode(case, child, case.opened_on)
+    ChildAssessment.objects.create(episode=episode, started_on=case.opened_on, due_on=TODAY - timedelta(days=7))
     PlanFactory(case=case, started_on=date(2025, 1, 6))  # neglect, over 12 months
     _missed(case, child, date(2026, 9, 10))  # its outcome is on the chronology too
     for day in (date(2026, 9, 1), date(2026, 9, 15)):
@@ -553,16 +554,64 @@ def test_gcp2_repeat_overdue_clears_with_a_newer_assessment_but_not_with_a_corre
     ],
 )
 def test_long_child_protection_plan(started_on, kind, category, flagged):
-    case, _ = _child_case()
+    case, child = _child_case()
     plan = PlanFactory(case=case, kind=kind, category=category, started_on=started_on)
     monitoring.sweep(TODAY)
     flags = _open_flags(Flag.Rule.LONG_CP_PLAN)
     assert flags.exists() == flagged
     if flagged:
-        assert flags.get().subject == f"plan:{plan.pk}" and "24 Nov 2025" in flags.get().explanation
-        Plan.objects.filter(pk=plan.pk).update(ended_on=TODAY)
+        child_plan = plan.children.get(child=child)
+        assert flags.get().subject == f"child_plan:{child_plan.pk}" and "24 Nov 2025" in flags.get().explanation
+        ChildPlan.objects.filter(pk=child_plan.pk).update(ended_on=TODAY, end_reason="no_longer_needed")
         monitoring.sweep(TODAY)
         assert not _open_flags(Flag.Rule.LONG_CP_PLAN).exists()
+
+
+@pytest.mark.django_db
+def test_long_plan_is_each_childs_own(lead):
+    """Two siblings on one plan for over 12 months: the brother comes off it, his flag clears, his sister's stays."""
+    case = CaseFactory(lead_professional=lead, opened_on=date(2025, 6, 1))
+    sister, brother = (HouseholdMemberFactory(case=case).person for _ in range(2))
+    plan = PlanFactory(case=case, started_on=date(2025, 6, 2))
+    monitoring.sweep(TODAY)
+    assert _open_flags(Flag.Rule.LONG_CP_PLAN).count() == 2
+    plan.children.filter(child=brother).update(ended_on=date(2026, 11, 1), end_reason="no_longer_needed")
+    monitoring.sweep(TODAY)
+    flag = _open_flags(Flag.Rule.LONG_CP_PLAN).get()
+    assert flag.subject == f"child_plan:{plan.children.get(child=sister).pk}"
+
+
+@pytest.mark.django_db
+def test_one_missed_appointment_counts_only_for_the_child_on_the_neglect_plan(lead):
+    """A neglect plan for one sibling (the other is on a plan under another category): one missed appointment
+    flags the child on the neglect plan only. The rule means that child, not the household."""
+    case = CaseFactory(lead_professional=lead, opened_on=date(2025, 6, 1))
+    on_neglect, other = (HouseholdMemberFactory(case=case).person for _ in range(2))
+    plan = PlanFactory(case=case, started_on=date(2025, 6, 2))
+    plan.children.filter(child=other).update(latest_category="EMO")
+    _missed(case, on_neglect, date(2026, 10, 1))
+    _missed(case, other, date(2026, 10, 2))
+    monitoring.sweep(TODAY)
+    assert list(_open_flags(Flag.Rule.WAS_NOT_BROUGHT).values_list("subject", flat=True)) == [f"child:{on_neglect.pk}"]
+
+
+@pytest.mark.django_db
+def test_assessment_overdue_is_per_child(lead):
+    """Each child's assessment: the one authorised clears, the one still waiting past its due date flags."""
+    case = CaseFactory(lead_professional=lead, opened_on=date(2026, 8, 3))
+    done, waiting = (HouseholdMemberFactory(case=case).person for _ in range(2))
+    for child, authorised in ((done, date(2026, 10, 1)), (waiting, None)):
+        ChildAssessment.objects.create(
+            episode=open_episode(case, child, case.opened_on),
+            started_on=case.opened_on,
+            due_on=date(2026, 10, 5),
+            authorised_on=authorised,
+            authorised_by=lead if authorised else None,
+            factors=["16A"] if authorised else [],
+        )
+    monitoring.sweep(TODAY)
+    flag = _open_flags(Flag.Rule.ASSESSMENT_OVERDUE).get()
+    assert flag.subject == f"child:{waiting.pk}" and "5 Oct 2026" in flag.explanation
 
 
 def _working_days_before(today, n):

@@ -26,7 +26,6 @@ def family(lead, manager):
         lead_professional=lead,
         opened_on=date(2025, 1, 6),
         status="closed",
-        closure_reason="RC7",
         closed_on=date(2026, 3, 2),
     )
     new = CaseFactory(lead_professional=lead, opened_on=date(2026, 9, 1))
@@ -121,7 +120,6 @@ def test_people_history_queries_are_constant(lead, django_assert_max_num_queries
             lead_professional=lead,
             opened_on=date(2024, 1, 1),
             status="closed",
-            closure_reason="RC7",
             closed_on=date(2024, 1, 1) + timedelta(days=n),
         )
         person = HouseholdMemberFactory(case=closed).person

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cases.models import Case
+from cases.models import Case, ChildEpisode
 from common.glossary import TERMS
 from plans.models import Outcome, Plan
-from tests.factories import AssessmentFactory, FlagFactory, OutcomeFactory, PlanFactory, once
+from tests.factories import AssessmentFactory, FlagFactory, OutcomeFactory, PlanFactory, once, open_episode
 
 GLOSSARY = "/glossary/"
 
@@ -121,11 +121,13 @@ def test_gcp2_pages_explain_gcp2_on_the_page(client, case, lead):
 
 @pytest.mark.django_db
 def test_rc_codes_are_explained_when_closing_and_on_a_closed_case(client, case, lead):
+    episode = open_episode(case, case.household.get().person, case.opened_on)
     client.force_login(lead)
     body = client.get(reverse("plans:close", args=[case.reference])).content.decode()
     assert "Each reason starts with its RC code (the census reasons for closing a case)." in _visible(body)
     assert f'href="{GLOSSARY}#rc-codes"' in body
-    Case.objects.filter(pk=case.pk).update(status="closed", closed_on=case.opened_on, closure_reason="RC7")
+    Case.objects.filter(pk=case.pk).update(status="closed", closed_on=case.opened_on)
+    ChildEpisode.objects.filter(pk=episode.pk).update(closed_on=case.opened_on, closure_reason="RC7")
     text = _visible(client.get(reverse("dashboards:detail", args=[case.reference])).content.decode())
     assert "RC7 Services ceased" in text and "one of the RC codes (the census reasons for closing a case)" in text
 

@@ -15,7 +15,15 @@ from cases.models import Case
 from chronology.models import ChronologySettings
 from plans import services as plan_services
 from plans.models import Action, Meeting, Outcome, OutcomeRating, Plan, Timescale
-from tests.factories import ActionFactory, ClosureDayFactory, OutcomeFactory, PlanFactory, UserFactory
+from tests.factories import (
+    ActionFactory,
+    ClosureDayFactory,
+    HouseholdMemberFactory,
+    OutcomeFactory,
+    PlanFactory,
+    UserFactory,
+    open_episode,
+)
 from workdays import calendar as workdays
 
 NOW = datetime(2027, 7, 1, 11, 0, tzinfo=UTC)  # every held date below is in the past
@@ -31,8 +39,11 @@ def frozen(time_machine):
 
 @pytest.fixture
 def cp_case(case, frozen):
+    """A child protection case with one child, whose episode of need began when the case opened."""
     Case.objects.filter(pk=case.pk).update(opened_on=date(2026, 11, 2))
     case.refresh_from_db()
+    child = HouseholdMemberFactory(case=case, joined_on=case.opened_on).person
+    open_episode(case, child, case.opened_on)
     return case
 
 
@@ -127,6 +138,15 @@ def test_holding_the_waiting_meeting_completes_it_in_place(cp_case, lead):
 # --- Closing and transferring ---------------------------------------------------------------------
 
 
+def reasons(case, code="RC7") -> dict:
+    """Every open episode's closure reason, for case_close."""
+    return {episode.pk: code for episode in case.episodes.open()}
+
+
+def posted_reasons(case, code="RC7") -> dict:
+    return {f"reason_{pk}": reason for pk, reason in reasons(case, code).items()}
+
+
 def closing_review(case, by, held_on, plan=None):
     ratings = {o.pk: plan_services.Rating("achieved") for o in plan.outcomes.all()} if plan else {}
     return hold(case, by, "rcpc", held_on, is_closing_review=True, schedule_next=False, ratings=ratings)
@@ -136,7 +156,7 @@ def closing_review(case, by, held_on, plan=None):
 def test_closing_without_a_closing_review_is_refused_by_the_service(cp_case, lead):
     with pytest.raises(ValidationError, match="No closing review has been held"):
         plan_services.case_close(
-            case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30), reason="RC7"
+            case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30), reasons=reasons(cp_case)
         )
     cp_case.refresh_from_db()
     assert cp_case.is_open
@@ -148,7 +168,7 @@ def test_closing_without_a_recent_closing_review_is_refused_in_the_browser(clien
     client.force_login(lead)
     url = reverse("plans:close", args=[cp_case.reference])
     assert "cannot close yet" in client.get(url).content.decode()
-    response = client.post(url, {"closed_on": "2027-06-30", "reason": "RC7", "version": cp_case.version})
+    response = client.post(url, {"closed_on": "2027-06-30", **posted_reasons(cp_case), "version": cp_case.version})
     assert response.status_code == 400
     page = response.content.decode()
     assert "The last closing review was held on 3 May 2027, 41 working days before 30 Jun 2027" in page
@@ -165,7 +185,7 @@ def test_closing_review_must_rate_every_outcome_of_the_plan(cp_case, lead):
     OutcomeFactory(plan=plan, number=2)  # added after the review: not rated
     with pytest.raises(ValidationError, match="did not rate outcome 2"):
         plan_services.case_close(
-            case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30), reason="RC7"
+            case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30), reasons=reasons(cp_case)
         )
 
 
@@ -177,7 +197,7 @@ def test_with_a_recent_closing_review_the_case_closes_and_is_audited(client, cp_
     client.force_login(lead)
     response = client.post(
         reverse("plans:close", args=[cp_case.reference]),
-        {"closed_on": "2027-06-30", "reason": "RC7", "version": cp_case.version},
+        {"closed_on": "2027-06-30", **posted_reasons(cp_case), "version": cp_case.version},
     )
     assert response.status_code == 302
     cp_case.refresh_from_db()
@@ -193,7 +213,7 @@ def test_closing_review_window_is_a_local_setting(cp_case, lead):
     Timescale.objects.filter(key="closing_review").update(amount=10)
     with pytest.raises(ValidationError, match="more than 10 working days"):
         plan_services.case_close(
-            case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30), reason="RC7"
+            case=cp_case, by=lead, seen_version=cp_case.version, closed_on=date(2027, 6, 30), reasons=reasons(cp_case)
         )
 
 
@@ -323,6 +343,7 @@ def test_plan_bad_input_is_refused(client, cp_case, lead, bad, message):
     data = {
         "kind": "child_protection",
         "category": "NEG",
+        "children": [cp_case.episodes.get().pk],
         "started_on": "2026-12-21",
         "outcomes-TOTAL_FORMS": "1",
         "outcomes-INITIAL_FORMS": "0",

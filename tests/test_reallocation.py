@@ -72,7 +72,7 @@ def test_managers_view_counts_each_workers_open_and_child_protection_cases(clien
     CaseFactory(lead_professional=nia, level="child_protection")
     closed = CaseFactory(lead_professional=nia, level="child_protection")
     Case.objects.filter(pk=closed.pk).update(
-        status=Case.Status.CLOSED, closed_on=timezone.localdate(), closure_reason="RC8"
+        status=Case.Status.CLOSED, closed_on=timezone.localdate()
     )  # closed: not counted
     CaseFactory(lead_professional=colleague)  # not in Team A
     client.force_login(manager)

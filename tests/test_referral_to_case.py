@@ -37,7 +37,6 @@ def earlier_case(lead):
         lead_professional=lead,
         opened_on=date(2025, 2, 3),
         status="closed",
-        closure_reason="RC7",
         closed_on=timezone.localdate() - timedelta(days=90),
     )
     HouseholdMemberFactory(

@@ -10,10 +10,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
-from cases.models import Case, HouseholdAddress
+from cases.models import Case, ChildAssessment, HouseholdAddress, Section47Enquiry
 from chronology.models import ImportJob
 from monitoring import escalations as ladder
 from monitoring.models import Escalation, Flag
+from plans.models import ChildPlan
 from tests.factories import (
     ActionFactory,
     AppointmentFactory,
@@ -21,6 +22,7 @@ from tests.factories import (
     EntryFactory,
     MeetingFactory,
     PlanFactory,
+    open_episode,
 )
 
 # Access class of each URL. Case URLs: "read" (anyone who may see the case), "write" (members who
@@ -93,6 +95,16 @@ PERMISSIONS = {
     "plans:meeting_record": "write",
     "plans:meeting_detail": "read",
     "plans:supervision_record": "supervise",
+    "plans:child_record": "read",
+    "plans:episode_edit": "manage",
+    "plans:assessment_add": "manage",
+    "plans:assessment_authorise": "manage",
+    "plans:section47_add": "manage",
+    "plans:section47_edit": "manage",
+    "plans:episode_close": "manage",
+    "plans:child_death": "manage",
+    "plans:child_plan_end": "manage",
+    "plans:child_plan_category": "manage",
     "gcp2:overview": "read",
     "gcp2:start": "assess",
     "gcp2:detail": "read",
@@ -328,6 +340,32 @@ def _case_url(name: str, case: Case) -> str:
         kwargs["member_id"] = case.household.first().pk
     if name == "cases:person_census":
         kwargs["member_id"] = case.household.filter(relationship="child").first().pk
+    episode_pages = ("plans:child_record", "plans:episode_edit", "plans:assessment_add", "plans:assessment_authorise")
+    episode_pages += ("plans:section47_add", "plans:section47_edit", "plans:episode_close", "plans:child_death")
+    if name in episode_pages:
+        episode = open_episode(case, child, case.opened_on)
+        kwargs["episode_id"] = episode.pk
+        if name == "plans:assessment_authorise":
+            kwargs["assessment_id"] = ChildAssessment.objects.get_or_create(
+                episode=episode, authorised_on=None, defaults={"started_on": episode.started_on}
+            )[0].pk
+        if name == "plans:section47_edit":
+            kwargs["enquiry_id"] = Section47Enquiry.objects.get_or_create(
+                episode=episode, defaults={"started_on": episode.started_on, "recorded_by": case.lead_professional}
+            )[0].pk
+    if name in ("plans:child_plan_end", "plans:child_plan_category"):
+        plan = case.plans.filter(ended_on__isnull=True).first() or PlanFactory(case=case, started_on=case.opened_on)
+        child_plan = case.child_plans.filter(ended_on__isnull=True).first() or ChildPlan.objects.create(
+            plan=plan,
+            episode=open_episode(case, child, plan.started_on),
+            case=case,
+            child=child,
+            kind="child_protection",
+            started_on=plan.started_on,
+            initial_category="NEG",
+            latest_category="NEG",
+        )
+        kwargs["child_plan_id"] = child_plan.pk
     if name == "cases:address_end":
         kwargs["address_id"] = HouseholdAddress.objects.get_or_create(
             case=case,

@@ -389,6 +389,9 @@ CASE_REFERENCE_PREFIX = env.str("CASE_REFERENCE_PREFIX", default="NP")
 # The child and family assessment is due this many working days after the referral was received (Working
 # Together 2023: 45). A setting, not a plans Timescale row, because cases (which computes it) sits below plans.
 ASSESSMENT_WORKING_DAYS = env.int("ASSESSMENT_WORKING_DAYS", default=45)
+# A child's death on an open case: the serious incident notification to Ofsted and the national panel is due
+# within this many working days of the local authority learning of it (docs/practice.md, "When a child dies").
+SERIOUS_INCIDENT_WORKING_DAYS = env.int("SERIOUS_INCIDENT_WORKING_DAYS", default=5)
 # The address people use to reach the portal, for links in emails.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 

@@ -1,0 +1,118 @@
+"""A demo household whose children's statutory paths differ, as the census counts them (docs/practice.md,
+"Each child's record"): the eldest adopted (her episode closes, RC1) while her brother stays on the child
+protection plan, whose category changed at a review conference; and a baby, unborn when the case opened and
+on the plan before birth, born during the case. Every step goes through the services a practitioner uses.
+The people are invented."""
+
+from datetime import date, timedelta
+
+from accounts.models import User
+from cases import services
+from cases.models import Case, Level
+from demo.opening import opener_for, opening_reason
+from plans import children as child_plans
+from plans import services as plan_services
+from plans.models import MeetingKind
+
+SURNAME = "Marsh"
+
+
+def seed_child_records(*, staff: dict[str, User], today: date) -> Case:
+    lead = staff["lead"]
+    opened_on = today - timedelta(days=420)
+    case = services.case_create(
+        by=opener_for(lead, Level.CHILD_PROTECTION),
+        lead_professional=lead,
+        level=Level.CHILD_PROTECTION,
+        opened_on=opened_on,
+        reason=opening_reason(Level.CHILD_PROTECTION),
+    )
+    people = [
+        ("parent", services.PersonDetails("Dana", SURNAME, date_of_birth=opened_on - timedelta(days=365 * 29))),
+        (
+            "child",
+            services.PersonDetails("Poppy", SURNAME, date_of_birth=opened_on - timedelta(days=365 * 9), sex="female"),
+        ),
+        (
+            "child",
+            services.PersonDetails("Leo", SURNAME, date_of_birth=opened_on - timedelta(days=365 * 5), sex="male"),
+        ),
+        ("child", services.PersonDetails("Baby", SURNAME, is_unborn=True, expected_on=opened_on + timedelta(days=100))),
+    ]
+    for relationship, details in people:
+        services.household_member_add(
+            case=case,
+            by=lead,
+            details=details,
+            relationship=relationship,
+            relationship_detail="Mother" if relationship == "parent" else "",
+            joined_on=opened_on,
+        )
+    episodes = {e.child.first_name: e for e in case.episodes.select_related("child")}
+    for name in ("Poppy", "Leo"):
+        services.child_assessment_record(
+            episode=episodes[name],
+            by=lead,
+            started_on=opened_on,
+            authorised_on=opened_on + timedelta(days=35),
+            factors=["16A", "4B"],
+        )
+    conference_on = opened_on + timedelta(days=21)
+    for episode in episodes.values():
+        services.section47_record(
+            episode=episode,
+            by=lead,
+            started_on=opened_on + timedelta(days=2),
+            conference_needed=True,
+            conference_on=conference_on,
+        )
+    plan_services.meeting_record(
+        case=case, by=lead, kind=MeetingKind.STRATEGY_DISCUSSION, held_on=opened_on + timedelta(days=1)
+    )
+    plan_services.meeting_record(
+        case=case,
+        by=lead,
+        kind=MeetingKind.INITIAL_CONFERENCE,
+        held_on=conference_on,
+        decisions="Child protection plans.",
+    )
+    plan = plan_services.plan_create(
+        case=case,
+        by=lead,
+        kind=Level.CHILD_PROTECTION,
+        category="NEG",
+        started_on=conference_on,
+        outcomes=[
+            plan_services.OutcomeDetails(
+                "The children have regular meals and clean clothes every day",
+                conference_on + timedelta(days=120),
+                "Seen on unannounced visits; school and nursery say so",
+            )
+        ],
+    )
+    baby = episodes["Baby"].child
+    services.record_birth(by=lead, case=case, person=baby, born_on=baby.expected_on - timedelta(days=6))
+    review_on = conference_on + timedelta(days=90)
+    plan_services.meeting_record(
+        case=case,
+        by=lead,
+        kind=MeetingKind.REVIEW_CONFERENCE,
+        held_on=review_on,
+        decisions="Plans continue.",
+        ratings={outcome.pk: plan_services.Rating("progressing") for outcome in plan.outcomes.all()},
+    )
+    leo_plan = plan.children.get(child__first_name="Leo")
+    child_plans.child_plan_change_category(
+        child_plan=leo_plan,
+        by=lead,
+        seen_version=leo_plan.version,
+        category="MUL",
+        changed_on=review_on,
+        reason="Review conference: emotional harm as well as neglect.",
+    )
+    poppy = episodes["Poppy"]
+    poppy.refresh_from_db()
+    child_plans.episode_close(
+        episode=poppy, by=lead, seen_version=poppy.version, closed_on=today - timedelta(days=30), reason="RC1"
+    )
+    return case
