@@ -40,7 +40,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from cases import services
-from cases.models import Case, HouseholdMember  # noqa: E402
+from cases.models import Case, ChildEpisode, HouseholdMember  # noqa: E402
 from chronology import imports  # noqa: E402
 from chronology import selectors as chronology_selectors  # noqa: E402
 from chronology import services as chronology_services  # noqa: E402
@@ -74,6 +74,7 @@ class Context:
     oldest_cursor: object = None  # the entry whose "Older" link leads to the big case's oldest page
     entry_id: object = None  # an entry of the big case
     searched: object = None  # a child of another of the lead's cases, looked up from the big case's household
+    episode: object = None  # a child's episode of need (the big case's if it is statutory): their record
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,12 @@ PAGES = [
     Page(
         "GCP2 comparison", "lead", lambda c: reverse("gcp2:comparison", args=[c.gcp2_case.reference, c.gcp2_child_id])
     ),
+    Page(
+        "child's statutory record",
+        "lead",
+        lambda c: reverse("plans:child_record", args=[c.episode.case.reference, c.episode.pk]),
+    ),
+    Page("plan page (big case)", "lead", lambda c: reverse("plans:plan", args=[c.big_case.reference])),
     Page("MASH inbox (a year of referrals)", "mash", lambda c: reverse("referrals:inbox")),
     Page(
         "person search (household add)",
@@ -198,6 +205,12 @@ def _context(lead: User) -> Context:
         oldest_cursor=newest_first[last_page_starts - 1],
         entry_id=newest_first[0],
         searched=searched,
+        episode=(
+            big.episodes.filter(child=child).select_related("case").first()
+            or ChildEpisode.objects.filter(case__lead_professional=lead, case__status=Case.Status.OPEN)
+            .select_related("case")
+            .first()
+        ),
     )
 
 

@@ -336,8 +336,8 @@ def case_update(*, case: Case, by: User, seen_version: int, level: str, opened_o
     if "level" in changed and level == Level.EARLY_HELP and case.episodes.open().exists():
         raise ValidationError(
             {
-                "level": "Children on this case have open episodes of need. Close each child's episode (the reason "
-                "is RC7, or RC9 after an assessment) before the case continues as early help."
+                "level": "Children on this case have open episodes of need. Close each child's episode from their "
+                "record; for the last one, tick “The family continues with early help”: the case then steps down."
             }
         )
     updated = Case.objects.filter(pk=case.pk, version=seen_version).update(
@@ -348,9 +348,11 @@ def case_update(*, case: Case, by: User, seen_version: int, level: str, opened_o
     audit.record(
         actor=by, action=AuditEvent.Action.CASE_UPDATED, case=case, target=case, data={"fields": sorted(changed)}
     )
+    stepped_up = "level" in changed and case.level == Level.EARLY_HELP
     case.refresh_from_db()
-    # Stepped up from early help: each child's episode of need starts today (the referral is the step up).
-    episodes_start(case=case, on=timezone.localdate(), source=ReferralSource.LA_EARLY_HELP)
+    if stepped_up:
+        # Each child's episode of need starts today: the step up is the referral.
+        episodes_start(case=case, on=timezone.localdate(), source=ReferralSource.LA_EARLY_HELP)
     return case
 
 
@@ -445,7 +447,7 @@ def household_member_add(
         target=person,
         data={"relationship": relationship},
     )
-    episodes_start(case=case, on=joined_on)
+    episodes_start(case=case, on=max(joined_on, case.opened_on), person=person)
     return member
 
 
@@ -476,7 +478,7 @@ def _household_member_link(
         target=person,
         data={"relationship": relationship},
     )
-    episodes_start(case=case, on=joined_on)
+    episodes_start(case=case, on=max(joined_on, case.opened_on), person=person)
     return member
 
 
@@ -597,6 +599,13 @@ def _person_change(
         raise ValidationError({"date_of_birth": "A date of birth cannot be in the future."})
     if current.is_unborn and changes.get("date_of_birth"):
         raise ValidationError({"date_of_birth": "An unborn baby has no date of birth yet."})
+    if dob and current.died_on and dob > current.died_on:
+        raise ValidationError(
+            {
+                "date_of_birth": f"{current.first_name} died on {workdays.uk(current.died_on)}: the date of birth "
+                "cannot be after that."
+            }
+        )
     changes = _clean_census_changes(changes, current)
     changed = [
         name for name in CORRECTABLE if name in changes and (getattr(current, name) or None) != (changes[name] or None)
@@ -925,11 +934,17 @@ def case_reopen(*, case: Case, by: User, seen_version: int, reason: str) -> Case
 
 
 def episodes_start(
-    *, case: Case, on: date, source: str = ReferralSource.UNKNOWN, assessment_due: date | None = None
+    *,
+    case: Case,
+    on: date,
+    source: str = ReferralSource.UNKNOWN,
+    assessment_due: date | None = None,
+    person: Person | None = None,
 ) -> list[ChildEpisode]:
     """Start an episode of need for each child now in a statutory case's household who has none open: when the
-    case opens or steps up from early help, is reopened, or a child joins. Early help has none (it is outside
-    the census), nor does a child who has died. With `assessment_due`, each child's assessment starts too."""
+    case opens or steps up from early help, or is reopened; with `person`, for that child only, who has just
+    joined (a sibling whose episode closed on its own stays closed). Early help has none (it is outside the
+    census), nor does a child who has died. With `assessment_due`, each child's assessment starts too."""
     if case.level == Level.EARLY_HELP or not case.is_open:
         return []
     open_children = ChildEpisode.objects.open().filter(case=case).values("child_id")
@@ -937,8 +952,10 @@ def episodes_start(
         HouseholdMember.objects.filter(case=case, relationship=HouseholdMember.Relationship.CHILD, left_on__isnull=True)
         .exclude(person_id__in=open_children)
         .filter(person__died_on__isnull=True)
-        .values_list("person_id", "joined_on")
     )
+    if person is not None:
+        members = members.filter(person=person)
+    members = members.values_list("person_id", "joined_on")
     # A child there when the episode's referral came starts on `on`; a child who joined later, on joining.
     latest_joining = max(on, case.opened_on)
     episodes = ChildEpisode.objects.bulk_create(
@@ -964,6 +981,9 @@ def _check_episode_writable(by: User, episode: ChildEpisode) -> None:
         raise PermissionDenied("Only the lead professional or a manager can change a child's statutory record.")
     if episode.child.record_locked:
         raise ValidationError(f"{episode.child.first_name} has died: their record is closed to change.")
+    # Read again, not from the page: an episode closed since the page was opened takes nothing more.
+    if ChildEpisode.objects.filter(pk=episode.pk, closed_on__isnull=False).exists():
+        raise ValidationError("This episode of need has closed: it can be read but not added to.")
 
 
 def _clean_factors(factors: list[str]) -> list[str]:

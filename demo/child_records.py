@@ -9,12 +9,28 @@ from datetime import date, timedelta
 from accounts.models import User
 from cases import services
 from cases.models import Case, Level
+from chronology import services as chronology
+from chronology.models import EventType
 from demo.opening import opener_for, opening_reason
 from plans import children as child_plans
 from plans import services as plan_services
 from plans.models import MeetingKind
 
 SURNAME = "Marsh"
+# What the agencies wrote, days after the case opened: (day, event type, who it is about, what happened).
+ENTRIES = [
+    (0, EventType.REFERRAL, "all", "School referral: Poppy and Leo often hungry, in the same clothes all week."),
+    (1, EventType.MEETING, "all", "Strategy discussion: section 47 enquiries for each child."),
+    (6, EventType.HOME_VISIT, "all", "Home visit: little food in the house, mattresses on the floor."),
+    (14, EventType.APPOINTMENT, "Leo", "Leo not brought to his dental appointment."),
+    (21, EventType.MEETING, "all", "Initial conference: child protection plans under neglect."),
+    (60, EventType.HOME_VISIT, "all", "Home visit: food in the cupboards; beds delivered."),
+    (95, EventType.OBSERVATION, "Baby", "Health visitor: the baby was born well; feeding is going well."),
+    (111, EventType.MEETING, "all", "Review conference: plans continue; Leo's category now multiple."),
+    (200, EventType.SCHOOL, "Poppy", "School: Poppy's attendance is 97% this term."),
+    (300, EventType.OTHER, "Poppy", "Poppy's adoption order is expected next month."),
+    (390, EventType.OTHER, "Poppy", "Poppy's adoption order was made."),
+]
 
 
 def seed_child_records(*, staff: dict[str, User], today: date) -> Case:
@@ -110,6 +126,16 @@ def seed_child_records(*, staff: dict[str, User], today: date) -> Case:
         changed_on=review_on,
         reason="Review conference: emotional harm as well as neglect.",
     )
+    children = {e.child.first_name: e.child for e in case.episodes.select_related("child")}
+    for day, event_type, about, text in ENTRIES:
+        chronology.entry_create(
+            case=case,
+            by=lead,
+            event_type=event_type,
+            occurred_on=min(today, opened_on + timedelta(days=day)),
+            children=list(children.values()) if about == "all" else [children[about]],
+            what_happened=text,
+        )
     poppy = episodes["Poppy"]
     poppy.refresh_from_db()
     child_plans.episode_close(

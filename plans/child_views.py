@@ -198,6 +198,7 @@ def episode_close(request: HttpRequest, case: Case, episode_id: int) -> HttpResp
             seen_version=data["version"],
             closed_on=data["closed_on"],
             reason=data["reason"],
+            continue_as_early_help=data["continue_as_early_help"],
         )
 
     return _versioned_save(request, case, episode, form, page, save, done="Episode closed.", what="episode")

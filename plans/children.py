@@ -101,6 +101,8 @@ def end_all(plans, *, ended_on: date, reason: str) -> int:
     plans = list(plans)
     for child_plan in plans:
         _check_end(child_plan, ended_on)
+    # Locked first, so two siblings coming off at once cannot each see the other still on it.
+    list(Plan.objects.select_for_update().filter(pk__in={p.plan_id for p in plans}))
     ended = ChildPlan.objects.filter(pk__in=[p.pk for p in plans], ended_on__isnull=True).update(
         ended_on=ended_on, end_reason=reason, version=F("version") + 1
     )
@@ -185,7 +187,7 @@ def child_plan_change_category(
         action=AuditEvent.Action.CASE_CHILD_PLAN_CHANGED,
         case=current.case,
         target=current,
-        data={"from": change.from_category, "to": category},
+        data={"fields": ["latest_category"]},
     )
     return change
 
@@ -213,6 +215,9 @@ def closure_problem(episode: ChildEpisode, reason: str, closed_on: date) -> str:
                 f"{ClosureReason(reason).label} is only for an assessment that led to no plan, and {name} has "
                 "been on a plan in this episode. RC7 (services ceased) is the usual reason after a plan."
             )
+    ended_later = ChildPlan.objects.filter(episode=episode, ended_on__gt=closed_on).order_by("-ended_on").first()
+    if ended_later is not None:
+        return f"{name}'s plan ran until {workdays.uk(ended_later.ended_on)}: the episode cannot close before that."
     too_soon = ChildPlan.objects.current().filter(episode=episode, started_on__gte=closed_on).first()
     if too_soon is not None:
         return f"{name}'s plan started on {workdays.uk(too_soon.started_on)}: the episode can close from the next day."
@@ -262,10 +267,19 @@ def _last_open(episode: ChildEpisode) -> bool:
 
 
 @transaction.atomic
-def episode_close(*, episode: ChildEpisode, by: User, seen_version: int, closed_on: date, reason: str) -> ChildEpisode:
+def episode_close(
+    *,
+    episode: ChildEpisode,
+    by: User,
+    seen_version: int,
+    closed_on: date,
+    reason: str,
+    continue_as_early_help: bool = False,
+) -> ChildEpisode:
     """Close one child's episode while their brothers and sisters stay open (adopted, moved, a special
     guardianship order...). The last child closes with the case (plans/services.py case_close), after its
-    closing review; a death is `child_death_record`."""
+    closing review, unless the family goes on with early help (`continue_as_early_help`): then the case
+    steps down and stays open as an early help case, outside the census. A death is `child_death_record`."""
     _check_manage(by, episode.case)
     current = ChildEpisode.objects.select_for_update().select_related("child", "case").get(pk=episode.pk)
     if current.version != seen_version:
@@ -274,16 +288,35 @@ def episode_close(*, episode: ChildEpisode, by: User, seen_version: int, closed_
         raise ValidationError("This episode has already closed.")
     if reason == ClosureReason.RC2:
         raise ValidationError({"reason": "Record a child's death with “Record a death”: it asks what must follow."})
-    if _last_open(current):
+    last = _last_open(current)
+    if last and not continue_as_early_help:
         raise ValidationError(
             f"{current.child.first_name} is the last child open on this case: close the case, which needs its "
-            "closing review, and give their reason there."
+            "closing review, and give their reason there; or, if the family goes on with early help, tick "
+            "“The family continues with early help”."
+        )
+    if continue_as_early_help and not last:
+        raise ValidationError(
+            {"continue_as_early_help": "Other children still have open episodes: the case stays as it is."}
         )
     if problem := closure_problem(current, reason, closed_on):
         raise ValidationError({"reason": problem})
     _close_episodes([(current, reason)], by=by, closed_on=closed_on)
+    if continue_as_early_help:
+        _step_down(current.case, by=by, on=closed_on)
     current.refresh_from_db()
     return current
+
+
+def _step_down(case: Case, *, by: User, on: date) -> None:
+    """No child is open any more and the family goes on with early help: any statutory household plan ends
+    (an early help plan is the next step), and the case becomes an early help case, still open."""
+    for plan in (
+        Plan.objects.select_for_update().filter(case=case, ended_on__isnull=True).exclude(kind=Level.EARLY_HELP)
+    ):
+        Plan.objects.filter(pk=plan.pk).update(ended_on=max(on, plan.started_on), version=F("version") + 1)
+    Case.objects.filter(pk=case.pk).update(level=Level.EARLY_HELP, version=F("version") + 1)
+    audit.record(actor=by, action=AuditEvent.Action.CASE_UPDATED, case=case, target=case, data={"fields": ["level"]})
 
 
 def _managers_of(case: Case) -> list[int]:
@@ -324,10 +357,11 @@ def child_death_record(
         raise ValidationError(
             {"died_on": f"The episode of need began on {workdays.uk(current.started_on)}: check the date of death."}
         )
-    closed_on = timezone.localdate()
+    # The record closes on the day of death; the notification is counted from the day the portal is told, the
+    # nearest it knows to the day the authority learned of it.
+    closed_on = died_on
     cal = workdays.working_calendar(fresh=True)
-    # Counted from the day the portal is told, the nearest it knows to the day the authority learned of it.
-    due = workdays.add_working_days(closed_on, settings.SERIOUS_INCIDENT_WORKING_DAYS, cal=cal)
+    due = workdays.add_working_days(timezone.localdate(), settings.SERIOUS_INCIDENT_WORKING_DAYS, cal=cal)
     case = current.case
     chronology.entry_create(
         case=case,
@@ -344,8 +378,9 @@ def child_death_record(
     death = ChildDeath.objects.create(
         episode=current, died_on=died_on, who_was_told=who_was_told, notification_due_on=due, recorded_by=by
     )
-    plans = ChildPlan.objects.current().filter(episode=current).select_related("child")
-    # A plan started on the day of death or later cannot end after its start: end it on its start day.
+    plans = list(ChildPlan.objects.current().filter(episode=current).select_related("child"))
+    list(Plan.objects.select_for_update().filter(pk__in={p.plan_id for p in plans}))
+    # A plan that started on the day of death (or was recorded later) ends on its start day.
     for child_plan in plans:
         end_on = max(closed_on, child_plan.started_on)
         ChildPlan.objects.filter(pk=child_plan.pk).update(
@@ -385,7 +420,7 @@ def child_death_record(
     )
     if last:
         Case.objects.filter(pk=case.pk, status=Case.Status.OPEN).update(
-            status=Case.Status.CLOSED, closed_on=closed_on, version=F("version") + 1
+            status=Case.Status.CLOSED, closed_on=max(closed_on, case.opened_on), version=F("version") + 1
         )
         audit.record(actor=by, action=AuditEvent.Action.CASE_CLOSED, case=case, target=case, data={"reason": "RC2"})
     return death

@@ -421,6 +421,12 @@ class EpisodeCloseForm(VersionedForm):
         choices=[("", "Choose a reason"), *[c for c in ClosureReason.choices if c[0] != ClosureReason.RC2]],
         error_messages={"required": "Choose why the episode closed."},
     )
+    continue_as_early_help = forms.BooleanField(
+        label="The family continues with early help",
+        required=False,
+        help_text="Only for the last child open on the case: the case then becomes an early help case, outside "
+        "the census. Otherwise the last child's episode closes with the case.",
+    )
 
 
 class ChildDeathForm(VersionedForm):

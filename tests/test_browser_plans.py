@@ -46,6 +46,14 @@ def test_lead_records_a_conference_writes_a_plan_and_holds_a_review(live_server,
         opened_on=today - timedelta(days=30),
         reason="Strategy",
     )
+    for name in ("Amy", "Ben"):
+        services.household_member_add(
+            case=case,
+            by=lead,
+            details=services.PersonDetails(name, "Shaw", date_of_birth=today - timedelta(days=2000)),
+            relationship="child",
+            joined_on=case.opened_on,
+        )
     base = live_server.url
 
     page.goto(f"{base}/")
@@ -79,6 +87,9 @@ def test_lead_records_a_conference_writes_a_plan_and_holds_a_review(live_server,
     page.get_by_role("link", name="Start a plan").click()
     page.get_by_label("Kind of plan").select_option(label="Child protection")
     page.get_by_label("Child protection category").select_option(label="Neglect")
+    # Both children are ticked to begin with: the plan is each child's too.
+    expect(page.get_by_role("checkbox", name="Amy Shaw")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Ben Shaw")).to_be_checked()
     outcomes = [
         ("The children eat breakfast every school day", "School breakfast club records"),
         ("The home is safe and clean, bedrooms included", "Three unannounced visits in a row find it so"),
@@ -90,6 +101,7 @@ def test_lead_records_a_conference_writes_a_plan_and_holds_a_review(live_server,
     page.get_by_role("button", name="Save the plan").click()
     expect(page.get_by_role("status")).to_contain_text("Plan saved")
     expect(page.get_by_role("table", name=re.compile("^Outcomes:"))).to_contain_text(outcomes[1][0])
+    expect(page.get_by_role("list", name="Children on this plan")).to_contain_text("Ben: from")
 
     # 3. Actions with an owner and a due date.
     page.get_by_role("link", name="Add an action").click()

@@ -4,7 +4,7 @@ Each named URL must appear in PERMISSIONS; a new view that is not listed fails
 `test_every_url_is_in_the_permission_table`, so no view ships without an access decision.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -20,6 +20,7 @@ from tests.factories import (
     AppointmentFactory,
     AssessmentFactory,
     EntryFactory,
+    HouseholdMemberFactory,
     MeetingFactory,
     PlanFactory,
     open_episode,
@@ -95,6 +96,7 @@ PERMISSIONS = {
     "plans:meeting_record": "write",
     "plans:meeting_detail": "read",
     "plans:supervision_record": "supervise",
+    "cases:person_born": "write",
     "plans:child_record": "read",
     "plans:episode_edit": "manage",
     "plans:assessment_add": "manage",
@@ -338,6 +340,15 @@ def _case_url(name: str, case: Case) -> str:
         kwargs["appointment_id"] = AppointmentFactory(case=case, child=child, outcome="was_not_brought").pk
     if name in ("cases:household_leave", "cases:person_correct"):
         kwargs["member_id"] = case.household.first().pk
+    if name == "cases:person_born":
+        unborn = case.household.filter(person__is_unborn=True).first() or HouseholdMemberFactory(
+            case=case,
+            person__first_name="Baby",
+            person__date_of_birth=None,
+            person__is_unborn=True,
+            person__expected_on=case.opened_on + timedelta(days=90),
+        )
+        kwargs["member_id"] = unborn.pk
     if name == "cases:person_census":
         kwargs["member_id"] = case.household.filter(relationship="child").first().pk
     episode_pages = ("plans:child_record", "plans:episode_edit", "plans:assessment_add", "plans:assessment_authorise")

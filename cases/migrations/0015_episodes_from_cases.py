@@ -2,9 +2,10 @@
 
 Forward, per child in the household of a statutory case: the episode starts on the referral date (the day the
 referral was received, for a case opened from one; otherwise the day the case opened), or the day the child
-joined if later; it closes with the case, on its day and for its reason. The source of a case opened before
+joined if later; it closes with the case, on its day and for its reason, or on the day the child left the
+household if earlier (RC7, services ceased). The source of a case opened before
 episodes existed is not known (10), nor its primary need (N0): the lead records both from the child's page.
-A case's assessment becomes one per child, with its due and completed dates. Early help cases get no episode:
+A case's assessment becomes one per child who was there for it, with its due and completed dates. Early help cases get no episode:
 early help is outside the census, so their closure reasons are dropped.
 
 Backward, the case's reason comes back from its children's episodes (the latest closed one), and an early
@@ -33,6 +34,7 @@ def episodes_from_cases(apps, schema_editor):
             "case_id",
             "person_id",
             "joined_on",
+            "left_on",
             "case__opened_on",
             "case__closed_on",
             "case__closure_reason",
@@ -52,11 +54,15 @@ def episodes_from_cases(apps, schema_editor):
         episodes.clear()
         assessments.clear()
 
-    for case_id, person_id, joined, opened, closed, reason, due, completed, lead_id in members.iterator():
+    for case_id, person_id, joined, left, opened, closed, reason, due, completed, lead_id in members.iterator():
         # A child there when the case opened came with its referral; one who joined later starts on joining.
         started = joined if joined > opened else received.get(case_id, opened)
         if closed is not None and started > closed:
             started = closed
+        # A child who left the household before it closed (or while it is open) closed on leaving: services
+        # ceased for them here (RC7), as the lead would have recorded had episodes existed.
+        if left is not None and (closed is None or left < closed):
+            closed, reason = max(left, started), "RC7"
         episode = ChildEpisode(
             case_id=case_id,
             child_id=person_id,
@@ -65,7 +71,8 @@ def episodes_from_cases(apps, schema_editor):
             closure_reason=reason if closed else "",
         )
         episodes.append(episode)
-        if due is not None:
+        # The household's assessment was of the children there at the time: none for a child who came later.
+        if due is not None and not (completed and started > completed):
             authorised = completed if completed and completed >= started else None
             assessments.append(
                 (

@@ -3,7 +3,9 @@
 Forward, per statutory plan and per child of the household whose time in it overlaps the plan: the child's plan
 starts with the household plan (or on the day the child joined, if later) and ends with it, a child protection
 plan's one category becoming both the initial and the latest category. The end reason of a plan ended before
-children had their own is "the episode closed" when its case closed that day, otherwise "no longer needed".
+children had their own is "the episode closed" when its case closed that day, otherwise "no longer needed"; a
+child who left the household while it ran came off it on leaving. A closed episode that read "closed after
+assessment" (RC8, RC9) but had a plan now reads RC7, services ceased: RC8 and RC9 mean no plan followed.
 Early help plans stay household plans: early help is outside the census.
 
 Backward, the household plan's category comes back from its children's plans (the first child's latest); a child
@@ -40,9 +42,12 @@ def child_plans_from_plans(apps, schema_editor):
             if (ended is not None and joined > ended) or (left is not None and left < started):
                 continue  # the child was not in the household while the plan ran
             child_started = max(started, joined)
-            end_reason = ""
+            child_ended, end_reason = ended, ""
             if ended is not None:
                 end_reason = "case_closed" if case_closed == ended else "no_longer_needed"
+            # A child who left the household while the plan ran came off it then.
+            if left is not None and (ended is None or left < ended):
+                child_ended, end_reason = max(left, child_started), "no_longer_needed"
             rows.append(
                 ChildPlan(
                     plan_id=plan_id,
@@ -51,7 +56,7 @@ def child_plans_from_plans(apps, schema_editor):
                     child_id=person_id,
                     kind=kind,
                     started_on=child_started,
-                    ended_on=ended,
+                    ended_on=child_ended,
                     end_reason=end_reason,
                     initial_category=category if kind == "child_protection" else "",
                     latest_category=category if kind == "child_protection" else "",
@@ -61,6 +66,8 @@ def child_plans_from_plans(apps, schema_editor):
                 ChildPlan.objects.bulk_create(rows)
                 rows.clear()
     ChildPlan.objects.bulk_create(rows)
+    # "Closed after assessment" (RC8, RC9) means no plan followed: a child who was on one closed with RC7.
+    ChildEpisode.objects.filter(closure_reason__in=["RC8", "RC9"], plans__isnull=False).update(closure_reason="RC7")
 
 
 def categories_from_child_plans(apps, schema_editor):
