@@ -427,21 +427,29 @@ def household_leave(request: HttpRequest, case: Case, member_id: int) -> HttpRes
 def person_correct(request: HttpRequest, case: Case, member_id: int) -> HttpResponse:
     member = _member(case, member_id)
     form = PersonCorrectForm(request.POST or None, person=member.person)
+
+    def save(data):
+        services.person_correct(
+            by=request.user, case=case, person=member.person, changes=form.changes(), reason=data["reason"]
+        )
+
+    return _person_form(
+        request, case, form, PAGES["person_correct"], save, "Details corrected. What they said before is kept."
+    )
+
+
+def _person_form(request: HttpRequest, case: Case, form, page: dict, save, done: str) -> HttpResponse:
+    """A form about one person of the household: shown, refused with what was typed kept, or saved and back to
+    the household page."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_correct(
-                by=request.user,
-                case=case,
-                person=member.person,
-                changes=form.changes(),
-                reason=form.cleaned_data["reason"],
-            )
+            save(form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, "Details corrected. What they said before is kept.")
+            messages.success(request, done)
             return redirect("cases:household", reference=case.reference)
-    return form_page(request, PAGES["person_correct"], form, case)
+    return form_page(request, page, form, case)
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -452,17 +460,13 @@ def person_born(request: HttpRequest, case: Case, member_id: int) -> HttpRespons
     if not member.person.is_unborn:
         raise Http404
     form = BirthForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_birth(
-                by=request.user, case=case, person=member.person, born_on=form.cleaned_data["born_on"]
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, f"{member.person.first_name}'s birth is recorded.")
-            return redirect("cases:household", reference=case.reference)
-    return form_page(request, PAGES["person_born"], form, case)
+
+    def save(data):
+        services.record_birth(by=request.user, case=case, person=member.person, born_on=data["born_on"])
+
+    return _person_form(
+        request, case, form, PAGES["person_born"], save, f"{member.person.first_name}'s birth is recorded."
+    )
 
 
 @access.case_view(methods=("GET", "POST"), write=True)
@@ -473,22 +477,14 @@ def person_census(request: HttpRequest, case: Case, member_id: int) -> HttpRespo
     if not member.is_child:
         raise Http404
     form = CensusDetailsForm(request.POST or None, person=member.person)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_census_details(
-                by=request.user,
-                case=case,
-                person=member.person,
-                changes=form.changes(),
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, f"Census details saved for {member.person.first_name}.")
-            return redirect("cases:household", reference=case.reference)
     page = {**PAGES["person_census"], "intro": f"For {member.person.first_name}. {PAGES['person_census']['intro']}"}
-    return form_page(request, page, form, case)
+
+    def save(data):
+        services.person_census_details(
+            by=request.user, case=case, person=member.person, changes=form.changes(), reason=data["reason"]
+        )
+
+    return _person_form(request, case, form, page, save, f"Census details saved for {member.person.first_name}.")
 
 
 @access.case_view(methods=("GET",))

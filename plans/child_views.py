@@ -54,8 +54,9 @@ def child_record(request: HttpRequest, case: Case, episode_id: int) -> HttpRespo
     return render(request, RECORD, {"case": case, "record": plan_selectors.child_record(case, episode)})
 
 
-def _versioned_save(request, case, episode, form, page, save, *, done: str, what: str) -> HttpResponse:
-    """The common path of a versioned form on a child's record: invalid, refused, stale or saved."""
+def _save(request, case, episode, form, page, save, *, done: str, what: str = "record") -> HttpResponse:
+    """The common path of a form on a child's record: shown, invalid, refused, stale (a versioned form) or
+    saved, then back to the record."""
     if request.method != "POST" or not form.is_valid():
         return form_page(request, page, form, case)
     try:
@@ -97,7 +98,7 @@ def episode_edit(request: HttpRequest, case: Case, episode_id: int) -> HttpRespo
             primary_need=data["primary_need"],
         )
 
-    return _versioned_save(request, case, episode, form, page, save, done="Episode saved.", what="episode")
+    return _save(request, case, episode, form, page, save, done="Episode saved.", what="episode")
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)
@@ -128,22 +129,13 @@ def assessment_authorise(request: HttpRequest, case: Case, episode_id: int, asse
     assessment = get_object_or_404(episode.assessments, pk=assessment_id)
     form = AssessmentAuthoriseForm(request.POST or None)
     page = _page(episode, "Authorise the assessment", "Authorise", "Once authorised, the assessment stays as it is.")
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, page, form, case)
-        try:
-            case_services.child_assessment_authorise(
-                assessment=assessment,
-                by=request.user,
-                authorised_on=form.cleaned_data["authorised_on"],
-                factors=form.cleaned_data["factors"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-            return form_page(request, page, form, case)
-        messages.success(request, "Assessment authorised.")
-        return _to_record(case, episode)
-    return form_page(request, page, form, case)
+
+    def save(data):
+        case_services.child_assessment_authorise(
+            assessment=assessment, by=request.user, authorised_on=data["authorised_on"], factors=data["factors"]
+        )
+
+    return _save(request, case, episode, form, page, save, done="Assessment authorised.")
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)
@@ -166,17 +158,11 @@ def section47(request: HttpRequest, case: Case, episode_id: int, enquiry_id: int
         "An enquiry into whether the child is suffering, "
         "or likely to suffer, significant harm; and whether it needs an initial conference.",
     )
-    if request.method == "POST":
-        if not form.is_valid():
-            return form_page(request, page, form, case)
-        try:
-            case_services.section47_record(episode=episode, by=request.user, enquiry=enquiry, **form.values())
-        except ValidationError as error:
-            apply_service_errors(form, error)
-            return form_page(request, page, form, case)
-        messages.success(request, "Enquiry saved.")
-        return _to_record(case, episode)
-    return form_page(request, page, form, case)
+
+    def save(data):
+        case_services.section47_record(episode=episode, by=request.user, enquiry=enquiry, **form.values())
+
+    return _save(request, case, episode, form, page, save, done="Enquiry saved.")
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)
@@ -201,7 +187,7 @@ def episode_close(request: HttpRequest, case: Case, episode_id: int) -> HttpResp
             continue_as_early_help=data["continue_as_early_help"],
         )
 
-    return _versioned_save(request, case, episode, form, page, save, done="Episode closed.", what="episode")
+    return _save(request, case, episode, form, page, save, done="Episode closed.", what="episode")
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)
@@ -226,9 +212,7 @@ def child_death(request: HttpRequest, case: Case, episode_id: int) -> HttpRespon
             who_was_told=data["who_was_told"],
         )
 
-    return _versioned_save(
-        request, case, episode, form, page, save, done="The death has been recorded.", what="episode"
-    )
+    return _save(request, case, episode, form, page, save, done="The death has been recorded.", what="episode")
 
 
 def _child_plan(case: Case, child_plan_id):
@@ -252,7 +236,7 @@ def child_plan_end(request: HttpRequest, case: Case, child_plan_id) -> HttpRespo
             reason=data["reason"],
         )
 
-    return _versioned_save(request, case, child_plan.episode, form, page, save, done="Plan ended.", what="plan")
+    return _save(request, case, child_plan.episode, form, page, save, done="Plan ended.", what="plan")
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)
@@ -276,4 +260,4 @@ def child_plan_category(request: HttpRequest, case: Case, child_plan_id) -> Http
             reason=data["reason"],
         )
 
-    return _versioned_save(request, case, child_plan.episode, form, page, save, done="Category changed.", what="plan")
+    return _save(request, case, child_plan.episode, form, page, save, done="Category changed.", what="plan")

@@ -42,7 +42,7 @@ def plans_for(case: Case) -> QuerySet[Plan]:
     outcomes = Outcome.objects.prefetch_related(
         Prefetch("actions", queryset=actions), Prefetch("ratings", queryset=ratings)
     )
-    children = ChildPlan.objects.select_related("child").prefetch_related("category_changes")
+    children = ChildPlan.objects.select_related("child")
     return case.plans.select_related("created_by").prefetch_related(
         Prefetch("outcomes", queryset=outcomes), Prefetch("children", queryset=children)
     )
@@ -209,21 +209,6 @@ def child_record(case: Case, episode: ChildEpisode) -> ChildRecord:
             .order_by("-started_on")
         ),
     )
-
-
-def children_records(case: Case) -> list[ChildEpisode]:
-    """Each child's latest episode on this case, with their current plan (`current_plan`, or None): the case
-    page's "Each child" list, in two queries."""
-    episodes = list(case.episodes.select_related("child").order_by("child__date_of_birth", "child_id", "-started_on"))
-    latest, seen = [], set()
-    for episode in episodes:
-        if episode.child_id not in seen:
-            seen.add(episode.child_id)
-            latest.append(episode)
-    current = {p.episode_id: p for p in ChildPlan.objects.current().filter(case=case)}
-    for episode in latest:
-        episode.current_plan = current.get(episode.pk)
-    return latest
 
 
 def household_with_records(case: Case) -> list:
