@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 
 from audit.models import AppendOnlyModel
-from cases.census import AFTER_ASSESSMENT_ONLY, AssessmentFactor, ClosureReason, PrimaryNeed, ReferralSource
+from cases.census import AssessmentFactor, ClosureReason, PrimaryNeed, ReferralSource
 from common.dates import in_words, months_later
 from common.nhs import validate_nhs_number
 from common.upn import validate_upn
@@ -653,10 +653,6 @@ class ChildEpisode(models.Model):
     def is_open(self) -> bool:
         return self.closed_on is None
 
-    @property
-    def closes_after_assessment_only(self) -> bool:
-        return self.closure_reason in AFTER_ASSESSMENT_ONLY
-
 
 class ChildAssessment(models.Model):
     """A child and family assessment of one child: when it started, when it was due, when the manager
@@ -691,10 +687,6 @@ class ChildAssessment(models.Model):
             models.Index(fields=["due_on"], condition=Q(authorised_on__isnull=True), name="cases_assessment_waiting")
         ]
 
-    @property
-    def is_authorised(self) -> bool:
-        return self.authorised_on is not None
-
     def factor_labels(self) -> list[str]:
         labels = dict(AssessmentFactor.choices)
         return [labels.get(code, code) for code in self.factors]
@@ -711,6 +703,8 @@ class Section47Enquiry(models.Model):
     conference_on = models.DateField("initial conference date", null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The finding is added later, perhaps by someone else: every change says which version it saw.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["episode", "started_on", "pk"]

@@ -1120,8 +1120,10 @@ def section47_record(
     conference_needed: bool | None,
     conference_on: date | None,
     enquiry: Section47Enquiry | None = None,
+    seen_version: int | None = None,
 ) -> Section47Enquiry:
-    """Record a section 47 enquiry about one child, or, with `enquiry`, its finding and the conference date."""
+    """Record a section 47 enquiry about one child, or, with `enquiry`, its finding and the conference date,
+    only if nobody changed it since `seen_version`."""
     _check_episode_writable(by, episode)
     if episode.case.level == Level.EARLY_HELP:
         raise ValidationError("A section 47 enquiry is a statutory enquiry: step the case up first.")
@@ -1137,7 +1139,11 @@ def section47_record(
     if enquiry is None:
         enquiry = Section47Enquiry.objects.create(episode=episode, recorded_by=by, **fields)
     else:
-        Section47Enquiry.objects.filter(pk=enquiry.pk).update(**fields)
+        updated = Section47Enquiry.objects.filter(pk=enquiry.pk, version=seen_version).update(
+            **fields, version=F("version") + 1
+        )
+        if not updated:
+            raise VersionConflict(Section47Enquiry.objects.get(pk=enquiry.pk))
         enquiry.refresh_from_db()
     audit.record(
         actor=by,

@@ -149,6 +149,7 @@ def section47(request: HttpRequest, case: Case, episode_id: int, enquiry_id: int
             "started_on": enquiry.started_on,
             "conference_needed": finding,
             "conference_on": enquiry.conference_on,
+            "version": enquiry.version,
         }
     form = Section47Form(request.POST or None, initial=initial)
     page = _page(
@@ -162,7 +163,7 @@ def section47(request: HttpRequest, case: Case, episode_id: int, enquiry_id: int
     def save(data):
         case_services.section47_record(episode=episode, by=request.user, enquiry=enquiry, **form.values())
 
-    return _save(request, case, episode, form, page, save, done="Enquiry saved.")
+    return _save(request, case, episode, form, page, save, done="Enquiry saved.", what="enquiry")
 
 
 @access.case_view(methods=("GET", "POST"), manage=True)

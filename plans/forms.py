@@ -391,6 +391,9 @@ class AssessmentAuthoriseForm(PortalForm):
 class Section47Form(PortalForm):
     FINDINGS = [("", "Not decided yet: the enquiry is under way"), ("yes", "Yes"), ("no", "No")]
 
+    # Only when changing an enquiry already recorded (VersionedForm's field, optional here).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
     started_on = DateField(label="Enquiry started")
     conference_needed = forms.ChoiceField(
         label="Does the enquiry find an initial child protection conference is needed?",
@@ -411,6 +414,7 @@ class Section47Form(PortalForm):
             "started_on": self.cleaned_data["started_on"],
             "conference_needed": {"yes": True, "no": False}.get(finding),
             "conference_on": self.cleaned_data.get("conference_on"),
+            "seen_version": self.cleaned_data.get("version"),
         }
 
 

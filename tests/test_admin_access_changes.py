@@ -9,6 +9,7 @@ from django.db.models import Model
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
@@ -81,7 +82,8 @@ def test_making_oneself_manager_of_the_leads_team_is_audited_and_shown_to_the_le
     page = _viewers_page(admin_client, lead, case)
     assert "Changes to people's access that reach this case" in page
     assert "Changed a team&#x27;s manager" in page
-    assert f"Manager: {manager.get_full_name()} → {administrator.get_full_name()}" in page
+    # Escaped as the page escapes it: a name such as O'Brien is written O&#x27;Brien in the HTML.
+    assert escape(f"Manager: {manager.get_full_name()} → {administrator.get_full_name()}") in page
     assert administrator.get_full_name() in page
 
 

@@ -509,3 +509,20 @@ def test_closing_an_episode_from_the_browser_keeps_what_was_typed_when_refused(c
         {"closed_on": TODAY().isoformat(), "reason": "RC1", "version": amy.version},
     )
     assert stale.status_code == 400 and "Someone else changed" in stale.content.decode()
+
+
+@pytest.mark.django_db
+def test_two_people_adding_an_enquirys_finding_do_not_overwrite_each_other(client, family, lead, manager):
+    case, amy, _ = family
+    enquiry = case_services.section47_record(
+        episode=amy, by=lead, started_on=amy.started_on, conference_needed=None, conference_on=None
+    )
+    url = reverse("plans:section47_edit", args=[case.reference, amy.pk, enquiry.pk])
+    seen = {"started_on": amy.started_on.isoformat(), "conference_on": "", "version": enquiry.version}
+    client.force_login(lead)
+    assert client.post(url, {**seen, "conference_needed": "yes"}).status_code == 302
+    client.force_login(manager)
+    stale = client.post(url, {**seen, "conference_needed": "no"})  # opened before the lead saved
+    assert stale.status_code == 400 and "Someone else changed" in stale.content.decode()
+    enquiry.refresh_from_db()
+    assert (enquiry.conference_needed, enquiry.version) == (True, 2)
