@@ -64,6 +64,16 @@ def seed_child_records(*, staff: dict[str, User], today: date) -> Case:
             relationship_detail="Mother" if relationship == "parent" else "",
             joined_on=opened_on,
         )
+    # The school's referral: the census source and the need the assessment found, on each child's episode.
+    for episode in case.episodes.select_related("child"):
+        services.episode_update(
+            episode=episode,
+            by=lead,
+            seen_version=episode.version,
+            started_on=episode.started_on,
+            referral_source="2A",
+            primary_need="N1",
+        )
     episodes = {e.child.first_name: e for e in case.episodes.select_related("child")}
     for name in ("Poppy", "Leo"):
         services.child_assessment_record(
