@@ -30,22 +30,34 @@ from common.nhs import normalise_nhs_number, validate_nhs_number
 from common.upn import normalise_upn, validate_upn
 
 
-class NHSNumberField(forms.CharField):
-    """An optional NHS number: spaces and hyphens allowed as typed, the check digit checked. Never
-    autocompleted by the browser (it is personal data)."""
+class _PersonalNumberField(forms.CharField):
+    """An optional identifier of a person, normalised as typed and checked by its validator. Never
+    autocompleted by the browser (it is personal data). Subclasses name the defaults and the normaliser."""
 
-    default_validators = [validate_nhs_number]
+    defaults: dict = {}
+    extra_attrs: dict = {}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "NHS number (optional)")
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 14)
-        kwargs.setdefault("help_text", "10 digits, for example from a letter from the GP or the red book.")
+        for key, value in {"required": False, **self.defaults}.items():
+            kwargs.setdefault(key, value)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        self.widget.attrs.update({"autocomplete": "off", **self.extra_attrs})
 
     def to_python(self, value):
-        return normalise_nhs_number(super().to_python(value))
+        return self.normalise(super().to_python(value))
+
+
+class NHSNumberField(_PersonalNumberField):
+    """An optional NHS number: spaces and hyphens allowed as typed, the check digit checked."""
+
+    default_validators = [validate_nhs_number]
+    normalise = staticmethod(normalise_nhs_number)
+    defaults = {
+        "label": "NHS number (optional)",
+        "max_length": 14,
+        "help_text": "10 digits, for example from a letter from the GP or the red book.",
+    }
+    extra_attrs = {"inputmode": "numeric"}
 
 
 def refuse_before_birth(form, field: str, children) -> None:
@@ -318,22 +330,17 @@ class PersonCorrectForm(PortalForm):
         return {name: value for name, value in self.cleaned_data.items() if name != "reason"}
 
 
-class UPNField(forms.CharField):
-    """An optional unique pupil number, spaces allowed as typed, the check letter checked. Never
-    autocompleted by the browser (it is personal data)."""
+class UPNField(_PersonalNumberField):
+    """An optional unique pupil number, spaces allowed as typed, the check letter checked."""
 
     default_validators = [validate_upn]
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Unique pupil number (UPN)")
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("help_text", "13 characters, a letter then 12 digits, for example from the child's school.")
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
-
-    def to_python(self, value):
-        return normalise_upn(super().to_python(value))
+    normalise = staticmethod(normalise_upn)
+    defaults = {
+        "label": "Unique pupil number (UPN)",
+        "max_length": 20,
+        "help_text": "13 characters, a letter then 12 digits, for example from the child's school.",
+    }
+    extra_attrs = {"spellcheck": "false"}
 
 
 class CensusDetailsForm(PortalForm):
