@@ -16,7 +16,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_UR
             DJANGO_SETTINGS_MODULE=neglect_portal.settings.test
 
 # The portal's apps, by floor (docs/architecture.md).
-APPS := common workdays audit accounts notifications cases chronology gcp2 plans referrals monitoring dashboards demo bench
+APPS := common workdays audit accounts notifications cases chronology gcp2 plans referrals monitoring dashboards reporting demo bench
 
 # The benchmark's own database, recreated on every run (bench/README.md).
 BENCH_HOUSEHOLDS ?= 2000

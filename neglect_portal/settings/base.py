@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "referrals",
     "monitoring",
     "dashboards",
+    "reporting",
     "demo",
     "bench",  # not in production: settings/production.py leaves it out
 ]
