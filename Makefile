@@ -7,6 +7,8 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
+# The DfE census rules validator's own environment (requirements-cin.in says why it is separate).
+CIN_VENV := .venv-cin
 PORT ?= 8000
 
 # The test stack: started and configured by scripts/test-services.sh.
@@ -46,11 +48,18 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
 
+$(CIN_VENV)/.installed: requirements-cin.txt
+	test -x $(CIN_VENV)/bin/python || $(PYTHON) -m venv $(CIN_VENV)
+	$(CIN_VENV)/bin/pip install --quiet --upgrade pip
+	$(CIN_VENV)/bin/pip install --quiet --require-hashes -r requirements-cin.txt
+	touch $@
+
 # Runtime first: requirements-dev.in is constrained by requirements.txt (-c), so the dev lock pins the
 # runtime packages exactly as the runtime lock does. Commit the .in and both .txt files together.
 lock: $(VENV)/.installed-dev
 	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) $(LOCK_ARGS) --output-file requirements.txt requirements.in
 	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) $(LOCK_ARGS) --output-file requirements-dev.txt requirements-dev.in
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) $(LOCK_ARGS) --output-file requirements-cin.txt requirements-cin.in
 
 lock-upgrade: LOCK_ARGS = --upgrade
 lock-upgrade: lock
@@ -64,7 +73,7 @@ run: $(VENV)/.installed
 	@echo "The portal is starting at http://127.0.0.1:$(PORT)/ (web, Celery worker and beat). Ctrl-C stops all three."
 	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(CIN_VENV)/.installed
 	bash scripts/test-services.sh
 	$(TEST_ENV) $(VENV)/bin/python manage.py check
 	$(TEST_ENV) $(VENV)/bin/python manage.py makemigrations --check --dry-run

@@ -86,6 +86,7 @@ class Capability(models.Model):
         TRIAGE_REFERRALS = "triage_referrals", "Work the MASH inbox: see referrals, check with partner agencies"
         DECIDE_REFERRALS = "decide_referrals", "Decide referrals at the MASH and allocate what they open"
         MERGE_PEOPLE = "merge_people", "Mark two records as the same person (and undo it)"
+        MAKE_CENSUS_RETURN = "make_census_return", "Make the children in need census return and check its data"
 
     key = models.CharField(max_length=30, choices=Key.choices, unique=True)
 
@@ -119,6 +120,7 @@ class Role(models.Model):
         ADMINISTRATOR = "administrator", "Administrator"
         MASH_PRACTITIONER = "mash_practitioner", "MASH practitioner"
         MASH_MANAGER = "mash_manager", "MASH manager"
+        DATA_OFFICER = "data_officer", "Data officer"
 
     key = models.SlugField(max_length=20, unique=True, help_text="Short name kept in the audit trail.")
     name = models.CharField(max_length=100, unique=True)
@@ -160,6 +162,12 @@ class Role(models.Model):
             25,
             [Capability.Key.TRIAGE_REFERRALS, Capability.Key.DECIDE_REFERRALS, Capability.Key.MERGE_PEOPLE],
             "Decides referrals at the MASH, with reasons, within the decision timescale.",
+        ),
+        Standard.DATA_OFFICER: (
+            "Data officer",
+            12,
+            [Capability.Key.MAKE_CENSUS_RETURN],
+            "Makes the children in need census return and keeps its data clean all year; opens no case.",
         ),
     }
 

@@ -29,6 +29,7 @@ FULL_SIGN_IN_KEY = "full_sign_in_at"
 EXPORT_ACTIONS = (
     AuditEvent.Action.CHRONOLOGY_EXPORTED,
     AuditEvent.Action.CASELOAD_EXPORTED,
+    AuditEvent.Action.CENSUS_RETURN_EXPORTED,
     AuditEvent.Action.GCP2_ASSESSMENT_PRINTED,
     AuditEvent.Action.GCP2_COMPARISON_PRINTED,
 )

@@ -36,5 +36,6 @@ urlpatterns = [
     path("cases/<caseref:reference>/gcp2/", include("gcp2.urls")),
     path("cases/", include("chronology.urls")),
     path("referrals/", include("referrals.urls")),
+    path("reporting/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

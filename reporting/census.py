@@ -24,6 +24,9 @@ from workdays import calendar as workdays
 
 CHUNK = 1000
 
+# The first census year the portal's records can hold (a return is sometimes corrected years later).
+FIRST_YEAR = 2015
+
 # The initial conference is due 15 working days after the strategy discussion that started the enquiry;
 # the portal records the enquiry's start, so the target is counted from it (docs/practice.md, "Timescales").
 ICPC_TARGET_WORKING_DAYS = 15

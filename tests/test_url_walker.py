@@ -23,6 +23,7 @@ from tests.factories import (
     HouseholdMemberFactory,
     MeetingFactory,
     PlanFactory,
+    UserFactory,
     open_episode,
 )
 
@@ -146,6 +147,10 @@ PERMISSIONS = {
     "referrals:check": "mash_post",
     "referrals:decide": "decide_post",
     "referrals:link_person": "mash_post",
+    # The children in need census (reporting/): the data officer's alone.
+    "reporting:census": "data_officer",
+    "reporting:census_readiness": "data_officer",
+    "reporting:census_return": "data_officer",
 }
 # Actions a URL audits after the read itself (exports record which entries left the system).
 EXTRA_AUDIT = {
@@ -572,4 +577,47 @@ def test_referral_url_as_persona(client, personas, mash_practitioner, mash_manag
 def test_anonymous_go_to_login_from_referral_pages(client, walker_referral, name):
     kwargs = {} if name == "referrals:inbox" else {"ref": walker_referral.reference}
     response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+CENSUS_PERSONAS = [*REFERRAL_PERSONAS, "data_officer"]
+CENSUS_URLS = {
+    "reporting:census": {},
+    "reporting:census_readiness": {},
+    "reporting:census_return": {"year": 2026},
+}
+
+
+@pytest.fixture
+def data_officer():
+    return UserFactory(username="data_officer_p", role="data_officer", job_title="Data officer")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(CENSUS_URLS))
+@pytest.mark.parametrize("persona", CENSUS_PERSONAS)
+def test_census_url_as_persona(client, personas, mash_practitioner, mash_manager, data_officer, persona, name):
+    """The census pages and the return: 200 for the data officer, a 404 (audited) on every method for the
+    rest, case roles, MASH roles and the administrator alike."""
+    assert {n for n, p in PERMISSIONS.items() if p == "data_officer"} == set(CENSUS_URLS)
+    people = {**personas, "mash_practitioner": mash_practitioner, "mash_manager": mash_manager}
+    people["data_officer"] = data_officer
+    client.force_login(people[persona])
+    url = reverse(name, kwargs=CENSUS_URLS[name])
+    before = AuditEvent.objects.count()
+    response = client.get(url)
+    allowed = persona == "data_officer"
+    assert response.status_code == (200 if allowed else 404), url
+    actions = [e.action for e in AuditEvent.objects.order_by("id")[before:]]
+    assert actions[0] == ("reporting.viewed" if allowed else "reporting.denied")
+    if not allowed:
+        for method in ("post", "put", "delete"):
+            assert getattr(client, method)(url).status_code == 404, (method, url)
+    assert_security_headers(response, signed_in=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(CENSUS_URLS))
+def test_anonymous_go_to_login_from_census_pages(client, name):
+    response = client.get(reverse(name, kwargs=CENSUS_URLS[name]))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))

@@ -330,6 +330,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat's own scheduler, which also records that beat is alive (neglect_portal/catchup.py).
 CELERY_BEAT_SCHEDULER = "neglect_portal.catchup:RecordingScheduler"
+# The local authority's code in the children in need census return's header (reporting/, docs/census.md).
+CENSUS_LA_CODE = env.str("CENSUS_LA_CODE", default="123")
+
 # The single beat schedule (see the README's "Background jobs").
 CELERY_BEAT_SCHEDULE = {
     # Every 15 min: run the monitoring rules. Overlapping runs are harmless (unique open flags).
@@ -343,6 +346,8 @@ CELERY_BEAT_SCHEDULE = {
     "resume-imports": {"task": "chronology.tasks.resume_imports", "schedule": crontab()},
     # 07:00 each day: one email per person who chose a daily digest.
     "daily-digests": {"task": "cases.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+    # 02:30 each night: the census readiness checks for the current year, and any check left waiting.
+    "census-readiness": {"task": "reporting.tasks.nightly_census_check", "schedule": crontab(hour=2, minute=30)},
 }
 
 # Seconds after which a periodic job counts as missed: a worker that (re)connects to the broker runs at
@@ -353,6 +358,7 @@ PERIODIC_CATCH_UP = {
     "cases.tasks.send_notifications": 7 * 60,
     "cases.tasks.advance_escalations": 65 * 60,
     "cases.tasks.send_daily_digests": 25 * 60 * 60,
+    "reporting.tasks.nightly_census_check": 25 * 60 * 60,
 }
 
 # --- Logging: IDs only, never personal data -------------------------------------------------------
