@@ -1019,6 +1019,11 @@ class Generator:
             staff[username].roles.set([Role.objects.standard(role)])
         mash.manager = staff["bench_mash_manager"]
         mash.save(update_fields=["manager"])
+        # The data officer who makes the census return (bench/run.py measures it and the readiness page).
+        User.objects.create(
+            username="bench_data_officer", password=password, first_name="Data", last_name="Officer", agency=csc,
+            job_title="Data officer", email="bench_data_officer@example.invalid",
+        ).roles.set([Role.objects.standard(Role.Standard.DATA_OFFICER)])  # fmt: skip
         manager, practitioner = staff["bench_mash_manager"], staff["bench_mash"]
         allocating = list(Team.objects.filter(agency=csc, manager__isnull=False).exclude(pk=mash.pk))
 

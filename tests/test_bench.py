@@ -56,6 +56,9 @@ def test_benchmark_at_small_scale_keeps_query_counts_and_a_quiet_second_sweep():
     assert result["open_flags"] > 0  # the dashboards were measured after the sweep, with its flags
     assert result["pdf"]["entries"] == generator.PDF_CASE_ENTRIES and result["pdf"]["bytes"] > 0
     assert result["import"]["imported"] == 60
+    # The census return for the last complete year: every child open in it, and a readiness run over them.
+    assert result["census"]["children"] > 50 and result["census"]["bytes"] > 0
+    assert result["census"]["readiness_seconds"] >= 0
     # "Older" followed to the end reaches the oldest page by keyset: no OFFSET in its query or plan.
     oldest = result["oldest_page"]
     assert oldest["is_oldest"] and oldest["entries_on_page"] > 0 and not oldest["offset_in_sql"]
