@@ -651,6 +651,14 @@ def report(result: dict) -> str:
     if result["import"]:
         imp = result["import"]
         lines.append(f"Partner CSV import of {imp['rows']} rows: {imp['seconds']} s ({imp['rows_per_second']} rows/s)")
+    if result.get("census"):
+        cin = result["census"]
+        lines.append(
+            f"Census return {cin['year']}: {cin['children']} children in {cin['seconds']} s, "
+            f"{cin['bytes'] // 1024} KiB, "
+            f"peak memory {cin['peak_rss_mb']} MB (+{cin['peak_rss_growth_mb']} MB); readiness checks "
+            f"{cin['readiness_seconds']} s ({cin['readiness_errors']} errors, {cin['readiness_queries']} queries)"
+        )
     lines += ["", "Targets:"] + [f"  [{'ok' if ok else 'MISSED'}] {name}" for name, ok in result["targets"].items()]
     return "\n".join(lines)
 
