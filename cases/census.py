@@ -114,3 +114,9 @@ class AssessmentFactor(models.TextChoices):
     FGM = "22A", "22A Female genital mutilation"
     FAITH_OR_BELIEF = "23A", "23A Abuse linked to faith or belief"
     CRIMINAL_EXPLOITATION = "24A", "24A Child criminal exploitation"
+
+
+# Factors the census no longer takes for a new assessment (queries 8945Q and 8950Q): each was split in two.
+# Kept above for assessments authorised before the split; the forms offer only FACTOR_CHOICES.
+RETIRED_FACTORS = {AssessmentFactor.PHYSICAL_ABUSE: "18B or 18C", AssessmentFactor.SEXUAL_ABUSE: "19B or 19C"}
+FACTOR_CHOICES = [(code, label) for code, label in AssessmentFactor.choices if code not in RETIRED_FACTORS]

@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.forms import StaffChoiceField
 from accounts.models import User
 from cases import services as case_services
-from cases.census import AssessmentFactor
+from cases.census import FACTOR_CHOICES
 from cases.models import (
     UNBORN_UPN_REASONS,
     Case,
@@ -522,7 +522,7 @@ class AssessmentCompletedForm(OnceOnlyForm):
     completed_on = DateField(label="Assessment completed on", initial=timezone.localdate)
     factors = forms.MultipleChoiceField(
         label="Factors identified at the end of the assessment",
-        choices=AssessmentFactor.choices,
+        choices=FACTOR_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Say what the assessment found: choose at least one factor."},
         help_text="Recorded on each child's assessment; a child's own record can hold different factors.",
@@ -545,6 +545,10 @@ class AssessmentCompletedForm(OnceOnlyForm):
 
 class BirthForm(PortalForm):
     born_on = DateField(label="Date of birth", error_messages={"required": "Give the date of birth."})
+    # The census needs every born child's sex (rule 4180): asked here, when it is first known for certain.
+    sex = forms.ChoiceField(
+        label="Sex", choices=[("", "Choose")] + Person.Sex.choices, error_messages={"required": "Give the baby's sex."}
+    )
 
     def clean_born_on(self):
         born_on = self.cleaned_data["born_on"]

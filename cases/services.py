@@ -18,7 +18,7 @@ from accounts.models import Agency, Capability, Team, User, staff_managed_by
 from audit import services as audit
 from audit.models import AuditEvent
 from cases import access
-from cases.census import AssessmentFactor, PrimaryNeed, ReferralSource
+from cases.census import RETIRED_FACTORS, AssessmentFactor, PrimaryNeed, ReferralSource
 from cases.models import (
     UNBORN_UPN_REASONS,
     AccessGrant,
@@ -992,6 +992,10 @@ def _clean_factors(factors: list[str]) -> list[str]:
         raise ValidationError({"factors": "Choose the factors from the list."})
     if AssessmentFactor.NO_FACTORS in factors and len(factors) > 1:
         raise ValidationError({"factors": "“No factors identified” cannot be chosen with another factor."})
+    if retired := [code for code in factors if code in RETIRED_FACTORS]:
+        raise ValidationError(
+            {"factors": " ".join(f"{code} is no longer used: choose {RETIRED_FACTORS[code]}." for code in retired)}
+        )
     # The census's order, whatever order the form sent them in.
     return [code for code in AssessmentFactor.values if code in factors]
 
@@ -1163,7 +1167,7 @@ BIRTH_LATEST_MONTHS_AFTER_EXPECTED = 1
 
 
 @transaction.atomic
-def record_birth(*, by: User, case: Case, person: Person, born_on: date) -> Person:
+def record_birth(*, by: User, case: Case, person: Person, born_on: date, sex: str = "") -> Person:
     """An unborn baby was born: the date of birth is set, the baby is no longer unborn, and the change is kept
     as a correction (the expected date stays on the person). The date must agree with the expected date and
     with anything already recorded about the child after birth."""
@@ -1187,6 +1191,8 @@ def record_birth(*, by: User, case: Case, person: Person, born_on: date) -> Pers
         )
     if current.died_on and current.died_on < born_on:
         raise ValidationError({"born_on": f"The date of death, {workdays.uk(current.died_on)}, is before this date."})
+    if sex and sex not in Person.Sex.values:
+        raise ValidationError({"sex": "Choose the baby's sex from the list."})
     PersonCorrection.objects.create(
         person=current,
         case=case,
@@ -1196,13 +1202,20 @@ def record_birth(*, by: User, case: Case, person: Person, born_on: date) -> Pers
         reason="The baby was born.",
         corrected_by=by,
     )
-    Person.objects.filter(pk=current.pk).update(is_unborn=False, date_of_birth=born_on)
+    changed = {"is_unborn": False, "date_of_birth": born_on}
+    if sex and sex != current.sex:
+        PersonCorrection.objects.create(
+            person=current, case=case, field="sex", old_value=current.sex, new_value=sex, reason="The baby was born.",
+            corrected_by=by,
+        )  # fmt: skip
+        changed["sex"] = sex
+    Person.objects.filter(pk=current.pk).update(**changed)
     audit.record(
         actor=by,
         action=AuditEvent.Action.CASE_PERSON_CORRECTED,
         case=case,
         target=current,
-        data={"fields": ["date_of_birth", "is_unborn"]},
+        data={"fields": sorted(changed)},
     )
     person.refresh_from_db()
     return person

@@ -459,10 +459,12 @@ def person_born(request: HttpRequest, case: Case, member_id: int) -> HttpRespons
     member = _member(case, member_id)
     if not member.person.is_unborn:
         raise Http404
-    form = BirthForm(request.POST or None)
+    form = BirthForm(request.POST or None, initial={"sex": member.person.sex})
 
     def save(data):
-        services.record_birth(by=request.user, case=case, person=member.person, born_on=data["born_on"])
+        services.record_birth(
+            by=request.user, case=case, person=member.person, born_on=data["born_on"], sex=data["sex"]
+        )
 
     return _person_form(
         request, case, form, PAGES["person_born"], save, f"{member.person.first_name}'s birth is recorded."

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 
 from accounts.forms import StaffChoiceField
 from accounts.models import Agency, User
-from cases.census import AssessmentFactor, ClosureReason, PrimaryNeed, ReferralSource
+from cases.census import FACTOR_CHOICES, ClosureReason, PrimaryNeed, ReferralSource
 from cases.models import Case, ChildEpisode, Level
 from common.dates import in_words
 from common.forms import DateField, OnceOnlyForm, PortalForm, VersionedForm
@@ -377,7 +377,7 @@ class ChildAssessmentForm(OnceOnlyForm):
     started_on = DateField(label="Assessment started")
     authorised_on = DateField(label="Authorised on (leave empty while the assessment is under way)", required=False)
     factors = _checkboxes(
-        AssessmentFactor.choices,
+        FACTOR_CHOICES,
         "Factors identified at the end of the assessment",
         "Needed once the assessment is authorised. “No factors identified” stands alone.",
     )
@@ -385,7 +385,7 @@ class ChildAssessmentForm(OnceOnlyForm):
 
 class AssessmentAuthoriseForm(PortalForm):
     authorised_on = DateField(label="Authorised on", initial=timezone.localdate)
-    factors = _checkboxes(AssessmentFactor.choices, "Factors identified at the end of the assessment")
+    factors = _checkboxes(FACTOR_CHOICES, "Factors identified at the end of the assessment")
 
 
 class Section47Form(PortalForm):

@@ -271,9 +271,35 @@ def test_a_birth_must_be_near_the_expected_date_and_is_kept_as_a_correction(lead
 
 
 @pytest.mark.django_db
+def test_the_birth_page_asks_the_babys_sex_which_the_census_needs(client, lead):
+    case = CaseFactory(lead_professional=lead, opened_on=TODAY() - timedelta(days=60))
+    member = HouseholdMemberFactory(
+        case=case, person__first_name="Baby", person__date_of_birth=None, person__is_unborn=True, person__sex="",
+        person__expected_on=TODAY() - timedelta(days=3),
+    )  # fmt: skip
+    client.force_login(lead)
+    url = reverse("cases:person_born", args=[case.reference, member.pk])
+    born = (TODAY() - timedelta(days=2)).strftime("%d/%m/%Y")
+    response = client.post(url, {"born_on": born})
+    assert response.status_code == 400 and "Give the baby" in response.content.decode()
+    member.person.refresh_from_db()
+    assert member.person.is_unborn
+    assert client.post(url, {"born_on": born, "sex": "female"}).status_code == 302
+    member.person.refresh_from_db()
+    assert (member.person.is_unborn, member.person.sex) == (False, "female")
+    assert set(member.person.corrections.values_list("field", flat=True)) == {"date_of_birth", "sex"}
+
+
+@pytest.mark.django_db
 def test_factors_are_census_codes_and_no_factors_stands_alone(family, lead):
     _, amy, _ = family
-    for factors, message in ((["99Z"], "from the list"), (["21", "16A"], "cannot be chosen with another")):
+    for factors, message in (
+        (["99Z"], "from the list"),
+        (["21", "16A"], "cannot be chosen with another"),
+        # Retired by the census (queries 8945Q, 8950Q): each was split into "by an adult" and "by another child".
+        (["18A"], "18A is no longer used: choose 18B or 18C"),
+        (["19A", "16A"], "19A is no longer used: choose 19B or 19C"),
+    ):
         with pytest.raises(ValidationError, match=message):
             case_services.child_assessment_record(
                 episode=amy, by=lead, started_on=amy.started_on, authorised_on=TODAY(), factors=factors
