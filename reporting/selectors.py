@@ -4,6 +4,7 @@ page that fixes each, in a constant number of queries."""
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, Min
 
 from cases.models import HouseholdMember
 
@@ -24,6 +25,16 @@ def latest_check(year: int) -> CensusCheck | None:
 
 def waiting_check(year: int) -> CensusCheck | None:
     return CensusCheck.objects.filter(year=year, finished_at__isnull=True).order_by("-requested_at").first()
+
+
+def problems_by_rule(check: CensusCheck) -> list[dict]:
+    """How many of each rule's problems the check found, errors first: where a data officer starts."""
+    return list(
+        CensusProblem.objects.filter(check_run=check)
+        .values("code", "kind")
+        .annotate(children=Count("child", distinct=True), words=Min("words"))
+        .order_by("kind", "-children", "code")
+    )
 
 
 def problems_page(check: CensusCheck, *, kind: str, number) -> tuple[Page, list[ProblemRow]]:

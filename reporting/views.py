@@ -123,6 +123,7 @@ def readiness(request: HttpRequest) -> HttpResponse:
             "waiting": selectors.waiting_check(year),
             "page": page,
             "rows": rows,
+            "by_rule": selectors.problems_by_rule(check) if check else [],
             "query": urlencode({"year": year, **({"kind": kind} if kind else {})}),
         },
     )

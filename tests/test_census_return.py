@@ -210,6 +210,7 @@ def test_the_readiness_page_lists_each_broken_child_with_the_page_that_fixes_it(
     assert "Sameday" in page and "8840" in page and "starts and ends on the same day" in page
     assert "Closedafter" in page and "2990" in page
     assert "Clean " not in page
+    assert "By rule: how many children each affects" in page
     episode = ChildEpisode.objects.get(child=broken_children["same_day"])
     assert reverse("plans:child_record", args=[episode.case.reference, episode.pk]) in page
     assert AuditEvent.objects.filter(actor=data_officer, action=AuditEvent.Action.CENSUS_CHECK_REQUESTED).exists()
