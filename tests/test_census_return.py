@@ -19,7 +19,7 @@ from demo import households as demo
 from plans.models import ChildPlan
 from reporting import census, census_checks, services
 from reporting.models import CensusCheck
-from reporting.tasks import run_census_check
+from reporting.tasks import nightly_census_check, run_census_check
 from tests.census_validator import return_xml, validate
 from tests.factories import CaseFactory, HouseholdMemberFactory, MeetingFactory, PlanFactory, UserFactory
 
@@ -253,3 +253,16 @@ def test_a_child_merged_into_another_record_is_returned_once_as_that_record(brok
     xml = return_xml(YEAR)
     assert xml.count(f"<LAchildID>{census.la_child_id(canonical.pk)}</LAchildID>") == 1
     assert census.la_child_id(alias.pk) not in xml
+
+
+def test_the_night_job_checks_the_current_year_and_runs_a_check_left_waiting(broken_children, data_officer):
+    """A data officer asked while the broker was down: the check waited in the database; the night job runs it,
+    and its own check of the current year."""
+    waiting = CensusCheck.objects.create(year=YEAR, requested_by=data_officer)
+    result = nightly_census_check()
+    current = census.CensusYear.current(timezone.localdate()).year
+    assert waiting.pk in result["ran"] and len(result["ran"]) == 2
+    waiting.refresh_from_db()
+    assert waiting.is_finished and waiting.errors == 2
+    assert CensusCheck.objects.filter(year=current, finished_at__isnull=False).exists()
+    assert nightly_census_check()["ran"] != result["ran"]  # a second night makes a new check, not the old again
