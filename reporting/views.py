@@ -35,12 +35,12 @@ def reporting_view(*, methods: tuple[str, ...]):
         @wraps(view)
         def wrapper(request: HttpRequest, **kwargs):
             if not services.may_make_return(request.user):
-                audit.record_denied(request, requested_case=request.path, action=AuditEvent.Action.REPORTING_DENIED)
+                audit.record_denied(request, requested_case=request.path, action=AuditEvent.Action.CENSUS_DENIED)
                 raise Http404("No such page.")
             if request.method == "GET":
                 audit.record(
                     actor=request.user,
-                    action=AuditEvent.Action.REPORTING_VIEWED,
+                    action=AuditEvent.Action.CENSUS_VIEWED,
                     request=request,
                     data={"path": request.path},
                     using=settings.AUDIT_DB_ALIAS,

@@ -109,6 +109,7 @@ def test_the_vocabulary_has_one_prefix_style():
         "auth",
         "case",
         "caseload",
+        "census",
         "chronology",
         "gcp2",
         "referral",

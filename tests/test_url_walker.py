@@ -609,7 +609,7 @@ def test_census_url_as_persona(client, personas, mash_practitioner, mash_manager
     allowed = persona == "data_officer"
     assert response.status_code == (200 if allowed else 404), url
     actions = [e.action for e in AuditEvent.objects.order_by("id")[before:]]
-    assert actions[0] == ("reporting.viewed" if allowed else "reporting.denied")
+    assert actions[0] == ("census.viewed" if allowed else "census.denied")
     if not allowed:
         for method in ("post", "put", "delete"):
             assert getattr(client, method)(url).status_code == 404, (method, url)
