@@ -15,6 +15,7 @@ from faker import Faker
 from accounts.models import Agency, Role, Team, User
 from cases import services
 from cases.models import Case, CaseMember, HouseholdMember, Level
+from demo.census_details import seed_census_details
 from demo.child_records import seed_child_records
 from demo.chronology import seed_chronology
 from demo.opening import opener_for, opening_reason
@@ -263,6 +264,9 @@ def seed(today: date) -> int:
         referral_fake.seed_instance(REFERRALS_SEED)
         names = (SCHOOL, HEALTH, POLICE, EARLY_HELP, TEAM_A, TEAM_B)
         seed_referrals(random.Random(REFERRALS_SEED), referral_fake, staff, agencies, teams, names)
+    # Last, so that every child is there: those of the households, the chronology's families and the cases
+    # the MASH's decisions opened.
+    seed_census_details(today)
     return created
 
 
