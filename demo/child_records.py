@@ -1,8 +1,8 @@
 """A demo household whose children's statutory paths differ, as the census counts them (docs/practice.md,
 "Each child's record"): the eldest adopted (her episode closes, RC1) while her brother stays on the child
-protection plan, whose category changed at a review conference; and a baby, unborn when the case opened and
-on the plan before birth, born during the case. Every step goes through the services a practitioner uses.
-The people are invented."""
+protection plan, whose category changed at a review conference; and a baby, unborn when the case opened,
+assessed and on the plan before birth, born during the case (a girl). Conferences fall on working days. Every
+step goes through the services a practitioner uses. The people are invented."""
 
 from datetime import date, timedelta
 
@@ -11,22 +11,24 @@ from cases import services
 from cases.models import Case, Level
 from chronology import services as chronology
 from chronology.models import EventType
+from demo import days
 from demo.opening import opener_for, opening_reason
 from plans import children as child_plans
 from plans import services as plan_services
 from plans.models import MeetingKind
 
 SURNAME = "Marsh"
-# What the agencies wrote, days after the case opened: (day, event type, who it is about, what happened).
+# What the agencies wrote: (days after the case opened, or the meeting it records; event type, who it is
+# about, what happened).
 ENTRIES = [
     (0, EventType.REFERRAL, "all", "School referral: Poppy and Leo often hungry, in the same clothes all week."),
-    (1, EventType.MEETING, "all", "Strategy discussion: section 47 enquiries for each child."),
+    ("strategy", EventType.MEETING, "all", "Strategy discussion: section 47 enquiries for each child."),
     (6, EventType.HOME_VISIT, "all", "Home visit: little food in the house, mattresses on the floor."),
     (14, EventType.APPOINTMENT, "Leo", "Leo not brought to his dental appointment."),
-    (21, EventType.MEETING, "all", "Initial conference: child protection plans under neglect."),
+    ("conference", EventType.MEETING, "all", "Initial conference: child protection plans under neglect."),
     (60, EventType.HOME_VISIT, "all", "Home visit: food in the cupboards; beds delivered."),
     (95, EventType.OBSERVATION, "Baby", "Health visitor: the baby was born well; feeding is going well."),
-    (111, EventType.MEETING, "all", "Review conference: plans continue; Leo's category now multiple."),
+    ("review", EventType.MEETING, "all", "Review conference: plans continue; Leo's category now multiple."),
     (200, EventType.SCHOOL, "Poppy", "School: Poppy's attendance is 97% this term."),
     (300, EventType.OTHER, "Poppy", "Poppy's adoption order is expected next month."),
     (390, EventType.OTHER, "Poppy", "Poppy's adoption order was made."),
@@ -75,7 +77,9 @@ def seed_child_records(*, staff: dict[str, User], today: date) -> Case:
             primary_need="N1",
         )
     episodes = {e.child.first_name: e for e in case.episodes.select_related("child")}
-    for name in ("Poppy", "Leo"):
+    # The baby's is a pre-birth assessment: the census asks for an assessment beside each section 47 enquiry
+    # (rule 2991Q).
+    for name in ("Poppy", "Leo", "Baby"):
         services.child_assessment_record(
             episode=episodes[name],
             by=lead,
@@ -83,18 +87,17 @@ def seed_child_records(*, staff: dict[str, User], today: date) -> Case:
             authorised_on=opened_on + timedelta(days=35),
             factors=["16A", "4B"],
         )
-    conference_on = opened_on + timedelta(days=21)
+    strategy_on = days.on_or_after(opened_on + timedelta(days=1))
+    conference_on = days.on_or_after(opened_on + timedelta(days=21))
     for episode in episodes.values():
         services.section47_record(
             episode=episode,
             by=lead,
-            started_on=opened_on + timedelta(days=2),
+            started_on=days.on_or_after(opened_on + timedelta(days=2)),
             conference_needed=True,
             conference_on=conference_on,
         )
-    plan_services.meeting_record(
-        case=case, by=lead, kind=MeetingKind.STRATEGY_DISCUSSION, held_on=opened_on + timedelta(days=1)
-    )
+    plan_services.meeting_record(case=case, by=lead, kind=MeetingKind.STRATEGY_DISCUSSION, held_on=strategy_on)
     plan_services.meeting_record(
         case=case,
         by=lead,
@@ -117,8 +120,9 @@ def seed_child_records(*, staff: dict[str, User], today: date) -> Case:
         ],
     )
     baby = episodes["Baby"].child
-    services.record_birth(by=lead, case=case, person=baby, born_on=baby.expected_on - timedelta(days=6))
-    review_on = conference_on + timedelta(days=90)
+    # The census asks every born child's sex (rule 4180): the birth page asks it with the date.
+    services.record_birth(by=lead, case=case, person=baby, born_on=baby.expected_on - timedelta(days=6), sex="female")
+    review_on = days.on_or_after(conference_on + timedelta(days=90))
     plan_services.meeting_record(
         case=case,
         by=lead,
@@ -137,12 +141,13 @@ def seed_child_records(*, staff: dict[str, User], today: date) -> Case:
         reason="Review conference: emotional harm as well as neglect.",
     )
     children = {e.child.first_name: e.child for e in case.episodes.select_related("child")}
+    meetings = {"strategy": strategy_on, "conference": conference_on, "review": review_on}
     for day, event_type, about, text in ENTRIES:
         chronology.entry_create(
             case=case,
             by=lead,
             event_type=event_type,
-            occurred_on=min(today, opened_on + timedelta(days=day)),
+            occurred_on=min(today, meetings[day] if isinstance(day, str) else opened_on + timedelta(days=day)),
             children=list(children.values()) if about == "all" else [children[about]],
             what_happened=text,
         )

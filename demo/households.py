@@ -15,6 +15,7 @@ from faker import Faker
 from accounts.models import Agency, Role, Team, User
 from cases import services
 from cases.models import Case, CaseMember, HouseholdMember, Level
+from demo import days
 from demo.census_details import seed_census_details
 from demo.child_records import seed_child_records
 from demo.chronology import seed_chronology
@@ -395,7 +396,8 @@ def _hold_what_is_due(rng, case: Case, by_kind: dict[str, User], until: date, ag
         )
         if waiting is None:
             return
-        held_on = max(case.opened_on, waiting.due_on - timedelta(days=rng.randint(0, 3)))
+        # A few working days early at most, never at a weekend.
+        held_on = days.working_days_before(waiting.due_on, rng.randint(0, 3), not_before=case.opened_on)
         _hold(rng, case, by_kind[waiting.kind], waiting.kind, held_on, agencies)
 
 
@@ -455,6 +457,7 @@ def _plans_and_meetings(
     manager = User.objects.filter(managed_teams__id=lead.team_id).first() if lead.team_id else None
     first_supervision = case.opened_on + timedelta(days=rng.randint(5, 25))
     if manager is not None and first_supervision <= until:
+        first_supervision = days.on_or_before(first_supervision, not_before=case.opened_on)
         _hold(rng, case, manager, MeetingKind.SUPERVISION, first_supervision, agencies)
         _hold_what_is_due(rng, case, {MeetingKind.SUPERVISION: manager}, until, agencies)
     if closed_on is not None:
@@ -464,7 +467,7 @@ def _plans_and_meetings(
             case,
             lead,
             closing_kind,
-            max(case.opened_on, closed_on - timedelta(days=rng.randint(1, 5))),
+            days.working_days_before(closed_on, rng.randint(1, 5), not_before=case.opened_on),
             agencies,
             closing=True,
         )
