@@ -2,13 +2,17 @@
 "Each child's record"): the eldest adopted (her episode closes, RC1) while her brother stays on the child
 protection plan, whose category changed at a review conference; and a baby, unborn when the case opened,
 assessed and on the plan before birth, born during the case (a girl). Conferences fall on working days. Every
-step goes through the services a practitioner uses. The people are invented."""
+step goes through the services a practitioner uses. The people are invented.
+
+And, in one child in need household, the eldest child goes to live with their father under a child arrangements
+order: their episode closes (RC3) and their plan ends while their brothers and sisters carry on, so the census
+shows a child in need plan's end as well as its start."""
 
 from datetime import date, timedelta
 
 from accounts.models import User
 from cases import services
-from cases.models import Case, Level
+from cases.models import Case, HouseholdMember, Level
 from chronology import services as chronology
 from chronology.models import EventType
 from demo import days
@@ -157,3 +161,44 @@ def seed_child_records(*, staff: dict[str, User], today: date) -> Case:
         episode=poppy, by=lead, seen_version=poppy.version, closed_on=today - timedelta(days=30), reason="RC1"
     )
     return case
+
+
+def seed_a_child_moves_to_their_father(today: date) -> Case | None:
+    """The first open child in need household (by reference) with two or more born children on a plan for two
+    months, none of them with a GCP2 (whose repeats would follow a child who has left): the eldest moved to
+    their father three weeks ago."""
+    cases = (
+        Case.objects.open()
+        .filter(
+            level=Level.CHILD_IN_NEED, plans__ended_on__isnull=True, plans__started_on__lte=today - timedelta(days=60)
+        )
+        .exclude(gcp2_assessments__isnull=False)
+        .distinct()
+        .order_by("reference")
+    )
+    for case in cases:
+        episodes = list(
+            case.episodes.open().filter(child__is_unborn=False).select_related("child").order_by("child__date_of_birth")
+        )
+        if len(episodes) < 2:
+            continue
+        eldest, lead = episodes[0], case.lead_professional
+        moved_on = days.on_or_before(today - timedelta(days=21))
+        chronology.entry_create(
+            case=case,
+            by=lead,
+            event_type=EventType.OTHER,
+            occurred_on=moved_on,
+            children=[eldest.child],
+            what_happened=f"Family court: a child arrangements order; {eldest.child.first_name} now lives with "
+            "their father.",
+        )
+        child_plans.episode_close(
+            episode=eldest, by=lead, seen_version=eldest.version, closed_on=moved_on, reason="RC3"
+        )
+        member = HouseholdMember.objects.get(case=case, person=eldest.child)
+        services.household_member_leave(
+            by=lead, member=member, left_on=moved_on, left_to="Their father's home (child arrangements order)"
+        )
+        return case
+    return None

@@ -17,7 +17,7 @@ from cases import services
 from cases.models import Case, CaseMember, HouseholdMember, Level
 from demo import days
 from demo.census_details import seed_census_details
-from demo.child_records import seed_child_records
+from demo.child_records import seed_a_child_moves_to_their_father, seed_child_records
 from demo.chronology import seed_chronology
 from demo.opening import opener_for, opening_reason
 from demo.referrals import seed_referrals
@@ -355,8 +355,9 @@ def _households(rng: random.Random, fake: Faker, staff: dict[str, User], agencie
         _plans_and_meetings(
             random.Random(SEED + HOUSEHOLDS + index), case, case.lead_professional, staff, agencies, today, None
         )
-    # A household whose children's statutory records take different paths (demo/child_records.py).
+    # Households whose children's statutory records take different paths (demo/child_records.py).
     seed_child_records(staff=staff, today=today)
+    seed_a_child_moves_to_their_father(today)
     return HOUSEHOLDS + extra + 1
 
 
