@@ -2,9 +2,10 @@
 
 Households, people, case teams, chronology entries, appointments with outcomes, A&E attendances,
 GCP2 assessments, plans, meetings and reviews, and resolved flags of closed cases, in the
-proportions of docs/practice.md, "Synthetic data". Names come from small Faker (en_GB) pools drawn from a
-fixed seed: no real person is represented. Rows are written straight to the tables (no services, no
-audit rows) because the point is volume; the pages and jobs the benchmark measures are the real ones.
+proportions of docs/practice.md, "Synthetic data"; and each child's census details (demo/census_details.py).
+Names come from small Faker (en_GB) pools drawn from a fixed seed: no real person is represented. Rows are
+written straight to the tables (no services, no audit rows) because the point is volume; the pages and jobs the
+benchmark measures are the real ones.
 """
 
 import bisect
@@ -25,6 +26,7 @@ from faker import Faker
 from accounts.models import Agency, Role, Team, User
 from cases.models import Case, CaseMember, CaseReferenceCounter, ChildEpisode, HouseholdMember, Level, Person
 from chronology.models import Appointment, AppointmentOutcome, Entry, EntryChild, EventType
+from demo import census_details
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
 from monitoring.models import Flag, FlagAcknowledgement
@@ -269,6 +271,9 @@ class Generator:
         self.tables = {model: Table(model, self.now) for model in order}
         self.references: dict[int, int] = {}
         self.seed = seed
+        # Each child's census details from a stream of their own, so the households stay as they were.
+        self.census_rng = random.Random(seed + 2)
+        self.upns = census_details.UpnIssuer()
         self.children_count = 0  # children of every household, for the referral rate
         self.closed_families: list[tuple[date, list[dict], list[dict]]] = []  # for re-referrals
 
@@ -503,6 +508,12 @@ class Generator:
                     relationship_detail="",
                     joined_on=opened_on,
                 )
+                # The closed case's row is still to be written (closed_pool is this batch's): known again today.
+                child.update(
+                    census_details.known_again(
+                        self.census_rng, self.upns, child, born_on=child["date_of_birth"], known_on=self.today
+                    )
+                )
             self._last_people = adults
             return children
         surname = rng.choice(self.surnames)
@@ -548,6 +559,7 @@ class Generator:
                 joined_on=opened_on,
             )
         children = []
+        home = census_details.family(self.census_rng)
         oldest = max(0, min(17, mother_age - 16))
         for _ in range(_weighted(rng, CHILDREN_WEIGHTS)):
             female = rng.random() < 0.5
@@ -561,6 +573,10 @@ class Generator:
                 sex="female" if female else "male",
                 is_unborn=False,
                 created_at=_at(opened_on),
+                # As the last worker to know the child recorded them: today, or when the case closed.
+                **census_details.child_details(
+                    self.census_rng, self.upns, home, born_on=dob, is_unborn=False, known_on=closed_on or self.today
+                ),
             )
             self._add(
                 HouseholdMember,
