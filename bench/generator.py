@@ -26,6 +26,7 @@ from faker import Faker
 from accounts.models import Agency, Role, Team, User
 from cases.models import Case, CaseMember, CaseReferenceCounter, ChildEpisode, HouseholdMember, Level, Person
 from chronology.models import Appointment, AppointmentOutcome, Entry, EntryChild, EventType
+from common.dates import months_later
 from demo import census_details
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
@@ -41,7 +42,7 @@ from referrals.models import (
 )
 from referrals.services import due_times
 from referrals.sources import source_for
-from workdays.calendar import add_months
+from workdays.calendar import WorkingCalendar, add_months
 
 SEED = 20261210
 CASES_PER_LEAD = 25  # the lead's caseload the benchmark measures
@@ -273,7 +274,10 @@ class Generator:
         self.seed = seed
         # Each child's census details from a stream of their own, so the households stay as they were.
         self.census_rng = random.Random(seed + 2)
+        self.returned: set = set()  # closed cases whose family has come back in an open one
         self.upns = census_details.UpnIssuer()
+        # Conferences and reviews on working days (bank holidays only: the bench adds no local closures).
+        self.calendar = WorkingCalendar()
         self.children_count = 0  # children of every household, for the referral rate
         self.closed_families: list[tuple[date, list[dict], list[dict]]] = []  # for re-referrals
 
@@ -460,8 +464,8 @@ class Generator:
                 )["id"]
         self._episodes = episodes
         team = self._team(case_id, lead, opened_on)
-        plan = self._plan(case_id, level, lead, team, opened_on, closed_on)
-        self._meetings(case_id, level, lead, plan, opened_on, closed_on)
+        plan, drawn_start = self._plan(case_id, level, lead, team, opened_on, closed_on)
+        self._meetings(case_id, level, lead, plan, drawn_start, opened_on, closed_on)
         months = length_days / 30.4
         if special:
             count = special
@@ -483,11 +487,19 @@ class Generator:
 
     def _people(self, case_id, opened_on: date, closed_on: date | None, may_return: bool) -> list[dict]:
         """Mother, perhaps a partner, 1-5 children. Some open households are returning families: the
-        same people as a closed case of this batch (re-referral and family history)."""
+        same people as a closed case of this batch (re-referral and family history). A family returns once,
+        while its children are children: drawn again, or grown up, it is a new family instead (a child cannot be
+        in two open cases at once, census rules 8815 and 8820; an adult is not a child in need, rule 8775Q)."""
         rng = self.rng
         returning = [c for c in self.closed_pool if c[0] < opened_on] if may_return and rng.random() < 0.08 else []
-        if returning:
-            _closed_on, _old_case, children, adults = rng.choice(returning)
+        family = rng.choice(returning) if returning else None
+        if (
+            family is not None
+            and family[1] not in self.returned
+            and all(months_later(child["date_of_birth"], 18 * 12) > opened_on for child in family[2])
+        ):
+            self.returned.add(family[1])
+            _closed_on, _old_case, children, adults = family
             for person in adults:
                 self._add(
                     HouseholdMember,
@@ -624,11 +636,20 @@ class Generator:
             team.append((health.pk, health.agency_id, health.job_title))  # writes entries, not on the team
         return team
 
-    def _plan(self, case_id, level: str, lead: User, team, opened_on: date, closed_on: date | None) -> dict:
+    def _plan(
+        self, case_id, level: str, lead: User, team, opened_on: date, closed_on: date | None
+    ) -> tuple[dict, date]:
+        """The household's plan and each child's place on it; returns the plan and the day drawn for its start,
+        from which its outcomes, actions and meetings are counted (so that moving the start to a working day
+        draws the same random numbers as before, and every household after it stays as it was)."""
         rng, today = self.rng, self.today
-        started = min(today, opened_on + timedelta(days=rng.randint(5, 20)))
+        drawn = min(today, opened_on + timedelta(days=rng.randint(5, 20)))
         if closed_on:
-            started = min(started, closed_on)
+            drawn = min(drawn, closed_on)
+        # A child protection plan starts at its initial conference, held on a working day (census rule 8875);
+        # a plan ends after the day it starts (rules 8840 and 4012Q), so a closed case's began the day before.
+        last_start = min(today, closed_on - timedelta(days=1)) if closed_on else today
+        started = self._working_day(min(drawn, last_start), latest=last_start)
         plan = self._add(
             Plan,
             id=self._uuid(),
@@ -667,11 +688,11 @@ class Generator:
                 plan_id=plan["id"],
                 number=number,
                 what_must_change=what,
-                by_when=started + timedelta(days=rng.randint(60, 270)),
+                by_when=drawn + timedelta(days=rng.randint(60, 270)),
                 how_we_will_know="Seen on unannounced visits and in school records",
             )
             for _ in range(rng.randint(1, 2)):
-                due = started + timedelta(days=rng.randint(14, 120))
+                due = drawn + timedelta(days=rng.randint(14, 120))
                 owner_user, owner_agency, _job = rng.choice(team)
                 if closed_on or (due < today and rng.random() < 0.75):
                     status, completed = "done", min(due, closed_on or due)
@@ -690,7 +711,7 @@ class Generator:
                     created_by_id=lead.pk,
                     created_at=_at(started),
                 )
-        return plan
+        return plan, drawn
 
     def _meeting(self, case_id, kind: str, lead: User, *, held_on=None, due_on=None, plan=None, closing=False) -> None:
         meeting_id = self._uuid()
@@ -731,9 +752,21 @@ class Generator:
                     comment="",
                 )
 
-    def _meetings(self, case_id, level: str, lead: User, plan: dict, opened_on: date, closed_on) -> None:
-        """Held meetings at their intervals, then the next one waiting; a fifth of open cases have drifted
-        (nothing held for two months, so the waiting ones are overdue)."""
+    def _working_day(self, day: date, *, latest: date) -> date:
+        """The working day nearest `day` (a Saturday's Friday, a Sunday's Monday, the Tuesday after a bank holiday
+        Monday), but not after `latest`: meetings spread over the week as they do, none at a weekend."""
+        calendar = self.calendar
+        if calendar.is_working_day(day):
+            return day
+        earlier, later = calendar.previous_working_day(day), calendar.add_working_days(day, 1)
+        return later if later - day < day - earlier and later <= latest else earlier
+
+    def _meetings(
+        self, case_id, level: str, lead: User, plan: dict, drawn_start: date, opened_on: date, closed_on
+    ) -> None:
+        """Held meetings at their intervals from the plan's drawn start, each on the working day nearest its
+        day, then the next one waiting; a fifth of open cases have drifted (nothing held for two months, so
+        the waiting ones are overdue)."""
         rng, today = self.rng, self.today
         until = closed_on or today
         if closed_on is None and rng.random() < 0.2:
@@ -746,16 +779,16 @@ class Generator:
         if level == Level.CHILD_PROTECTION:
             self._meeting(case_id, "strategy", lead, held_on=opened_on)
             self._meeting(case_id, "icpc", lead, held_on=plan["started_on"], plan=plan)
-        start = plan["started_on"]
         for kind, every in kinds + [("supervision", 42)]:
-            day = start + timedelta(days=every if kind != "rcpc" else 91)
+            day = drawn_start + timedelta(days=every if kind != "rcpc" else 91)
             while day <= until:
-                self._meeting(case_id, kind, lead, held_on=day, plan=plan)
+                self._meeting(case_id, kind, lead, held_on=self._working_day(day, latest=until), plan=plan)
                 day += timedelta(days=every)
             if closed_on is None:
-                self._meeting(case_id, kind, lead, due_on=day, plan=plan)
+                self._meeting(case_id, kind, lead, due_on=self._working_day(day, latest=date.max), plan=plan)
         if closed_on is not None:
-            self._meeting(case_id, kinds[0][0], lead, held_on=closed_on, plan=plan, closing=True)
+            closing_on = self._working_day(closed_on, latest=closed_on)
+            self._meeting(case_id, kinds[0][0], lead, held_on=closing_on, plan=plan, closing=True)
 
     def _entry(
         self, case_id, author, occurred_on: date, event_type: str, children: list[dict], text: str, **extra
