@@ -2,8 +2,10 @@
 
 Households, people, case teams, chronology entries, appointments with outcomes, A&E attendances,
 GCP2 assessments, plans, meetings and reviews, and resolved flags of closed cases, in the
-proportions of docs/practice.md, "Synthetic data"; and each child's census details (demo/census_details.py).
-Names come from small Faker (en_GB) pools drawn from a fixed seed: no real person is represented. Rows are
+proportions of docs/practice.md, "Synthetic data"; each child's statutory record (episode with its referral
+source and need, assessment and factors, section 47 enquiry, place on the plan), some babies on the way, and
+each child's census details (demo/census_details.py), so that the census return made from it passes the DfE's
+rules. Names come from small Faker (en_GB) pools drawn from a fixed seed: no real person is represented. Rows are
 written straight to the tables (no services, no audit rows) because the point is volume; the pages and jobs the
 benchmark measures are the real ones.
 """
@@ -24,7 +26,18 @@ from django.db import connection, transaction
 from faker import Faker
 
 from accounts.models import Agency, Role, Team, User
-from cases.models import Case, CaseMember, CaseReferenceCounter, ChildEpisode, HouseholdMember, Level, Person
+from cases.census import AssessmentFactor
+from cases.models import (
+    Case,
+    CaseMember,
+    CaseReferenceCounter,
+    ChildAssessment,
+    ChildEpisode,
+    HouseholdMember,
+    Level,
+    Person,
+    Section47Enquiry,
+)
 from chronology.models import Appointment, AppointmentOutcome, Entry, EntryChild, EventType
 from common.dates import months_later
 from demo import census_details
@@ -42,6 +55,7 @@ from referrals.models import (
 )
 from referrals.services import due_times
 from referrals.sources import source_for
+from reporting.census import CensusYear
 from workdays.calendar import WorkingCalendar, add_months
 
 SEED = 20261210
@@ -138,6 +152,27 @@ OUTCOME_WEIGHTS = [
     ("rescheduled", 2),
 ]
 RATING_WEIGHTS = [("progressing", 45), ("no_change", 30), ("achieved", 15), ("worse", 10)]
+# Each child's statutory record (cases.census codes). Who referred: police, schools and health most often.
+REFERRAL_SOURCE_WEIGHTS = [
+    ("6", 28), ("2A", 18), ("3B", 8), ("3A", 5), ("3F", 5), ("3E", 2), ("5A", 7), ("5D", 6), ("5C", 2),
+    ("4", 3), ("1A", 6), ("1B", 3), ("1C", 1), ("7", 2), ("8", 2), ("9", 2),
+]  # fmt: skip
+# The need found: this is a neglect portal, so mostly abuse or neglect.
+PRIMARY_NEED_WEIGHTS = [("N1", 62), ("N4", 10), ("N5", 10), ("N3", 6), ("N2", 4), ("N8", 4), ("N6", 2), ("N7", 2)]
+# Factors found at assessment (none of the retired 18A and 19A), one to three per family.
+FACTOR_WEIGHTS = [
+    ("16A", 40), ("4B", 22), ("3B", 18), ("2B", 12), ("17A", 12), ("1B", 10), ("3A", 8), ("5B", 5), ("6B", 4),
+    ("4A", 4), ("7A", 3), ("14A", 3), ("18B", 3), ("10A", 2), ("24A", 1),
+]  # fmt: skip
+HOW_MANY_FACTORS = [(1, 35), (2, 40), (3, 25)]
+ASSESSMENT_WORKING_DAYS = 45  # due from its start (docs/practice.md, "Timescales")
+ASSESSMENT_DAYS_TO_AUTHORISE = (15, 75)  # calendar days: most within the 45 working days, some late
+S47_WITHOUT_CONFERENCE_SHARE = 0.15  # of child in need households: an enquiry that found no conference needed
+# Babies on the way: in about one in seven statutory households opened in the last five months, due 23 to 38
+# weeks after the referral (within the census's 40, and after today).
+UNBORN_SHARE = 0.15
+UNBORN_CASES_OPENED_WITHIN_DAYS = 150
+UNBORN_DUE_DAYS_AFTER_OPENING = (160, 270)
 OUTCOMES = [
     "The children eat breakfast every school day",
     "The home is safe and clean",
@@ -246,6 +281,8 @@ class Generator:
             Case,
             HouseholdMember,
             ChildEpisode,
+            ChildAssessment,
+            Section47Enquiry,
             CaseMember,
             Plan,
             ChildPlan,
@@ -275,6 +312,9 @@ class Generator:
         # Each child's census details from a stream of their own, so the households stay as they were.
         self.census_rng = random.Random(seed + 2)
         self.returned: set = set()  # closed cases whose family has come back in an open one
+        # Each child's statutory record (referral, assessment, enquiry) and the babies on the way: their own too.
+        self.record_rng = random.Random(seed + 3)
+        self.census_year_starts = CensusYear.current(today).starts_on
         self.upns = census_details.UpnIssuer()
         # Conferences and reviews on working days (bank holidays only: the bench adds no local closures).
         self.calendar = WorkingCalendar()
@@ -288,6 +328,10 @@ class Generator:
 
     def _uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def _record_uuid(self) -> uuid.UUID:
+        """An id from the statutory record's stream (see record_rng)."""
+        return uuid.UUID(int=self.record_rng.getrandbits(128), version=4)
 
     def _add(self, model, **values) -> dict:
         return self.tables[model].add(**values)
@@ -448,24 +492,32 @@ class Generator:
         children = self._people(case_id, opened_on, closed_on, is_open and not special)
         # Every statutory household's children have their own episode; every household here has a plan, so
         # "closed after assessment" (RC8, RC9) is not open to them: RC7 instead.
-        episodes = {}
+        episodes, baby_episodes = {}, {}
         if level != Level.EARLY_HELP:
             child_reason = "RC7" if reason in ("RC8", "RC9") else reason
-            for child in children:
-                episodes[child["id"]] = self._add(
+            record = self.record_rng
+            source, need = _weighted(record, REFERRAL_SOURCE_WEIGHTS), _weighted(record, PRIMARY_NEED_WEIGHTS)
+            recent = is_open and not special and length_days <= UNBORN_CASES_OPENED_WITHIN_DAYS
+            baby = self._unborn(case_id, opened_on) if recent and record.random() < UNBORN_SHARE else None
+            for child in children + ([baby] if baby else []):
+                (baby_episodes if child is baby else episodes)[child["id"]] = self._add(
                     ChildEpisode,
                     id=self._pk(ChildEpisode),
                     case_id=case_id,
                     child_id=child["id"],
                     started_on=opened_on,
+                    referral_source=source,
+                    primary_need=need,
                     closed_on=closed_on,
                     closure_reason=child_reason,
                     version=1,
                 )["id"]
-        self._episodes = episodes
+        self._episodes, self._baby_episodes = episodes, baby_episodes
         team = self._team(case_id, lead, opened_on)
         plan, drawn_start = self._plan(case_id, level, lead, team, opened_on, closed_on)
         self._meetings(case_id, level, lead, plan, drawn_start, opened_on, closed_on)
+        if episodes or baby_episodes:
+            self._assessments_and_enquiries(level, lead, opened_on, closed_on, plan["started_on"])
         months = length_days / 30.4
         if special:
             count = special
@@ -604,6 +656,91 @@ class Generator:
         self.children_count += len(children)
         return children
 
+    def _unborn(self, case_id, opened_on: date) -> dict:
+        """A baby on the way in a household opened lately: due within the census's 40 weeks of the referral
+        (rule 8606) and still unborn today. Not among the household's `children`, whose appointments, A&E
+        visits, GCP2 and chronology are those of born children; they have their episode and plan."""
+        record = self.record_rng
+        baby = self._add(
+            Person,
+            id=self._record_uuid(),
+            first_name="Baby",
+            last_name=self._last_people[0]["last_name"],
+            date_of_birth=None,
+            is_unborn=True,
+            expected_on=opened_on + timedelta(days=record.randint(*UNBORN_DUE_DAYS_AFTER_OPENING)),
+            sex="",
+            created_at=_at(opened_on),
+            **census_details.child_details(
+                self.census_rng, self.upns, None, born_on=None, is_unborn=True, known_on=self.today
+            ),
+        )
+        self._add(
+            HouseholdMember,
+            id=self._pk(HouseholdMember),
+            case_id=case_id,
+            person_id=baby["id"],
+            relationship="child",
+            relationship_detail="",
+            joined_on=opened_on,
+        )
+        return baby
+
+    def _assessments_and_enquiries(
+        self, level: str, lead: User, opened_on: date, closed_on: date | None, plan_started_on: date
+    ) -> None:
+        """Each child's assessment, started on the day of the referral, due 45 working days on and authorised
+        with the factors found (mostly within time, a few late); under way if not yet done today. A closed
+        case's were all authorised by its closing (rule 8867). For child protection, each child's section 47
+        enquiry from the strategy discussion, whose conference started the plan (rule 2885); now and then a
+        child in need household had one that found no conference was needed."""
+        record, calendar, today = self.record_rng, self.calendar, self.today
+        # From the referral, as the enquiry is: the census reads an enquiry without its assessment as a query
+        # (rule 2991Q), so they start together even across 31 March.
+        started = opened_on
+        due = calendar.add_working_days(started, ASSESSMENT_WORKING_DAYS)
+        done = started + timedelta(days=record.randint(*ASSESSMENT_DAYS_TO_AUTHORISE))
+        if closed_on is not None:
+            authorised = self._working_day(min(done, closed_on), latest=closed_on)
+        elif done <= today:
+            authorised = self._working_day(done, latest=today)
+        elif started < self.census_year_starts:
+            # Not left open across 31 March: the census wants an assessment still under way to have started in
+            # its year (rule 8736).
+            authorised = self._working_day(today, latest=today)
+        else:
+            authorised = None
+        factors = []
+        if authorised is not None:
+            chosen = set()
+            for _ in range(_weighted(record, HOW_MANY_FACTORS)):
+                chosen.add(_weighted(record, [(code, w) for code, w in FACTOR_WEIGHTS if code not in chosen]))
+            factors = [code for code in AssessmentFactor.values if code in chosen]  # the census's order
+        no_conference = level == Level.CHILD_IN_NEED and record.random() < S47_WITHOUT_CONFERENCE_SHARE
+        for episode_id in [*self._episodes.values(), *self._baby_episodes.values()]:
+            self._add(
+                ChildAssessment,
+                id=self._pk(ChildAssessment),
+                episode_id=episode_id,
+                started_on=started,
+                due_on=due,
+                authorised_on=authorised,
+                factors=factors,
+                authorised_by_id=lead.pk if authorised else None,
+            )
+            if level == Level.CHILD_PROTECTION or no_conference:
+                protection = level == Level.CHILD_PROTECTION
+                self._add(
+                    Section47Enquiry,
+                    id=self._pk(Section47Enquiry),
+                    episode_id=episode_id,
+                    started_on=opened_on,
+                    conference_needed=protection,
+                    conference_on=plan_started_on if protection else None,
+                    recorded_by_id=lead.pk,
+                    version=1,
+                )
+
     def _team(self, case_id, lead: User, opened_on: date) -> list[tuple[int, int, str]]:
         """The lead and 1-3 partner professionals: (user id, agency id, job) for authors of entries."""
         rng = self.rng
@@ -662,10 +799,14 @@ class Generator:
             version=1,
         )
         category = _weighted(rng, CATEGORY_WEIGHTS) if level == Level.CHILD_PROTECTION else ""
-        for child_id, episode_id in self._episodes.items():
+        # A baby on the way is on the plan too (the initial conference was about them as well); their row's id
+        # comes from the record's own stream, so the households after them draw what they drew before.
+        places = [(child_id, episode_id, self._uuid()) for child_id, episode_id in self._episodes.items()]
+        places += [(child_id, episode_id, self._record_uuid()) for child_id, episode_id in self._baby_episodes.items()]
+        for child_id, episode_id, place_id in places:
             self._add(
                 ChildPlan,
-                id=self._uuid(),
+                id=place_id,
                 plan_id=plan["id"],
                 episode_id=episode_id,
                 case_id=case_id,
