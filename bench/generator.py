@@ -2,9 +2,12 @@
 
 Households, people, case teams, chronology entries, appointments with outcomes, A&E attendances,
 GCP2 assessments, plans, meetings and reviews, and resolved flags of closed cases, in the
-proportions of docs/practice.md, "Synthetic data". Names come from small Faker (en_GB) pools drawn from a
-fixed seed: no real person is represented. Rows are written straight to the tables (no services, no
-audit rows) because the point is volume; the pages and jobs the benchmark measures are the real ones.
+proportions of docs/practice.md, "Synthetic data"; each child's statutory record (episode with its referral
+source and need, assessment and factors, section 47 enquiry, place on the plan), some babies on the way, and
+each child's census details (demo/census_details.py), so that the census return made from it passes the DfE's
+rules. Names come from small Faker (en_GB) pools drawn from a fixed seed: no real person is represented. Rows are
+written straight to the tables (no services, no audit rows) because the point is volume; the pages and jobs the
+benchmark measures are the real ones.
 """
 
 import bisect
@@ -23,8 +26,21 @@ from django.db import connection, transaction
 from faker import Faker
 
 from accounts.models import Agency, Role, Team, User
-from cases.models import Case, CaseMember, CaseReferenceCounter, ChildEpisode, HouseholdMember, Level, Person
+from cases.census import AssessmentFactor
+from cases.models import (
+    Case,
+    CaseMember,
+    CaseReferenceCounter,
+    ChildAssessment,
+    ChildEpisode,
+    HouseholdMember,
+    Level,
+    Person,
+    Section47Enquiry,
+)
 from chronology.models import Appointment, AppointmentOutcome, Entry, EntryChild, EventType
+from common.dates import months_later
+from demo import census_details
 from gcp2.models import AreaGrade, Assessment, SubAreaGrade
 from gcp2.structure import AREAS
 from monitoring.models import Flag, FlagAcknowledgement
@@ -39,7 +55,8 @@ from referrals.models import (
 )
 from referrals.services import due_times
 from referrals.sources import source_for
-from workdays.calendar import add_months
+from reporting.census import CensusYear
+from workdays.calendar import WorkingCalendar, add_months
 
 SEED = 20261210
 CASES_PER_LEAD = 25  # the lead's caseload the benchmark measures
@@ -135,6 +152,27 @@ OUTCOME_WEIGHTS = [
     ("rescheduled", 2),
 ]
 RATING_WEIGHTS = [("progressing", 45), ("no_change", 30), ("achieved", 15), ("worse", 10)]
+# Each child's statutory record (cases.census codes). Who referred: police, schools and health most often.
+REFERRAL_SOURCE_WEIGHTS = [
+    ("6", 28), ("2A", 18), ("3B", 8), ("3A", 5), ("3F", 5), ("3E", 2), ("5A", 7), ("5D", 6), ("5C", 2),
+    ("4", 3), ("1A", 6), ("1B", 3), ("1C", 1), ("7", 2), ("8", 2), ("9", 2),
+]  # fmt: skip
+# The need found: this is a neglect portal, so mostly abuse or neglect.
+PRIMARY_NEED_WEIGHTS = [("N1", 62), ("N4", 10), ("N5", 10), ("N3", 6), ("N2", 4), ("N8", 4), ("N6", 2), ("N7", 2)]
+# Factors found at assessment (none of the retired 18A and 19A), one to three per family.
+FACTOR_WEIGHTS = [
+    ("16A", 40), ("4B", 22), ("3B", 18), ("2B", 12), ("17A", 12), ("1B", 10), ("3A", 8), ("5B", 5), ("6B", 4),
+    ("4A", 4), ("7A", 3), ("14A", 3), ("18B", 3), ("10A", 2), ("24A", 1),
+]  # fmt: skip
+HOW_MANY_FACTORS = [(1, 35), (2, 40), (3, 25)]
+ASSESSMENT_WORKING_DAYS = 45  # due from its start (docs/practice.md, "Timescales")
+ASSESSMENT_DAYS_TO_AUTHORISE = (15, 75)  # calendar days: most within the 45 working days, some late
+S47_WITHOUT_CONFERENCE_SHARE = 0.15  # of child in need households: an enquiry that found no conference needed
+# Babies on the way: in about one in seven statutory households opened in the last five months, due 23 to 38
+# weeks after the referral (within the census's 40, and after today).
+UNBORN_SHARE = 0.15
+UNBORN_CASES_OPENED_WITHIN_DAYS = 150
+UNBORN_DUE_DAYS_AFTER_OPENING = (160, 270)
 OUTCOMES = [
     "The children eat breakfast every school day",
     "The home is safe and clean",
@@ -243,6 +281,8 @@ class Generator:
             Case,
             HouseholdMember,
             ChildEpisode,
+            ChildAssessment,
+            Section47Enquiry,
             CaseMember,
             Plan,
             ChildPlan,
@@ -269,6 +309,15 @@ class Generator:
         self.tables = {model: Table(model, self.now) for model in order}
         self.references: dict[int, int] = {}
         self.seed = seed
+        # Each child's census details from a stream of their own, so the households stay as they were.
+        self.census_rng = random.Random(seed + 2)
+        self.returned: set = set()  # closed cases whose family has come back in an open one
+        # Each child's statutory record (referral, assessment, enquiry) and the babies on the way: their own too.
+        self.record_rng = random.Random(seed + 3)
+        self.census_year_starts = CensusYear.current(today).starts_on
+        self.upns = census_details.UpnIssuer()
+        # Conferences and reviews on working days (bank holidays only: the bench adds no local closures).
+        self.calendar = WorkingCalendar()
         self.children_count = 0  # children of every household, for the referral rate
         self.closed_families: list[tuple[date, list[dict], list[dict]]] = []  # for re-referrals
 
@@ -279,6 +328,10 @@ class Generator:
 
     def _uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def _record_uuid(self) -> uuid.UUID:
+        """An id from the statutory record's stream (see record_rng)."""
+        return uuid.UUID(int=self.record_rng.getrandbits(128), version=4)
 
     def _add(self, model, **values) -> dict:
         return self.tables[model].add(**values)
@@ -439,24 +492,32 @@ class Generator:
         children = self._people(case_id, opened_on, closed_on, is_open and not special)
         # Every statutory household's children have their own episode; every household here has a plan, so
         # "closed after assessment" (RC8, RC9) is not open to them: RC7 instead.
-        episodes = {}
+        episodes, baby_episodes = {}, {}
         if level != Level.EARLY_HELP:
             child_reason = "RC7" if reason in ("RC8", "RC9") else reason
-            for child in children:
-                episodes[child["id"]] = self._add(
+            record = self.record_rng
+            source, need = _weighted(record, REFERRAL_SOURCE_WEIGHTS), _weighted(record, PRIMARY_NEED_WEIGHTS)
+            recent = is_open and not special and length_days <= UNBORN_CASES_OPENED_WITHIN_DAYS
+            baby = self._unborn(case_id, opened_on) if recent and record.random() < UNBORN_SHARE else None
+            for child in children + ([baby] if baby else []):
+                (baby_episodes if child is baby else episodes)[child["id"]] = self._add(
                     ChildEpisode,
                     id=self._pk(ChildEpisode),
                     case_id=case_id,
                     child_id=child["id"],
                     started_on=opened_on,
+                    referral_source=source,
+                    primary_need=need,
                     closed_on=closed_on,
                     closure_reason=child_reason,
                     version=1,
                 )["id"]
-        self._episodes = episodes
+        self._episodes, self._baby_episodes = episodes, baby_episodes
         team = self._team(case_id, lead, opened_on)
-        plan = self._plan(case_id, level, lead, team, opened_on, closed_on)
-        self._meetings(case_id, level, lead, plan, opened_on, closed_on)
+        plan, drawn_start = self._plan(case_id, level, lead, team, opened_on, closed_on)
+        self._meetings(case_id, level, lead, plan, drawn_start, opened_on, closed_on)
+        if episodes or baby_episodes:
+            self._assessments_and_enquiries(level, lead, opened_on, closed_on, plan["started_on"])
         months = length_days / 30.4
         if special:
             count = special
@@ -478,11 +539,19 @@ class Generator:
 
     def _people(self, case_id, opened_on: date, closed_on: date | None, may_return: bool) -> list[dict]:
         """Mother, perhaps a partner, 1-5 children. Some open households are returning families: the
-        same people as a closed case of this batch (re-referral and family history)."""
+        same people as a closed case of this batch (re-referral and family history). A family returns once,
+        while its children are children: drawn again, or grown up, it is a new family instead (a child cannot be
+        in two open cases at once, census rules 8815 and 8820; an adult is not a child in need, rule 8775Q)."""
         rng = self.rng
         returning = [c for c in self.closed_pool if c[0] < opened_on] if may_return and rng.random() < 0.08 else []
-        if returning:
-            _closed_on, _old_case, children, adults = rng.choice(returning)
+        family = rng.choice(returning) if returning else None
+        if (
+            family is not None
+            and family[1] not in self.returned
+            and all(months_later(child["date_of_birth"], 18 * 12) > opened_on for child in family[2])
+        ):
+            self.returned.add(family[1])
+            _closed_on, _old_case, children, adults = family
             for person in adults:
                 self._add(
                     HouseholdMember,
@@ -502,6 +571,12 @@ class Generator:
                     relationship="child",
                     relationship_detail="",
                     joined_on=opened_on,
+                )
+                # The closed case's row is still to be written (closed_pool is this batch's): known again today.
+                child.update(
+                    census_details.known_again(
+                        self.census_rng, self.upns, child, born_on=child["date_of_birth"], known_on=self.today
+                    )
                 )
             self._last_people = adults
             return children
@@ -548,6 +623,7 @@ class Generator:
                 joined_on=opened_on,
             )
         children = []
+        home = census_details.family(self.census_rng)
         oldest = max(0, min(17, mother_age - 16))
         for _ in range(_weighted(rng, CHILDREN_WEIGHTS)):
             female = rng.random() < 0.5
@@ -561,6 +637,10 @@ class Generator:
                 sex="female" if female else "male",
                 is_unborn=False,
                 created_at=_at(opened_on),
+                # As the last worker to know the child recorded them: today, or when the case closed.
+                **census_details.child_details(
+                    self.census_rng, self.upns, home, born_on=dob, is_unborn=False, known_on=closed_on or self.today
+                ),
             )
             self._add(
                 HouseholdMember,
@@ -575,6 +655,91 @@ class Generator:
         self._last_people = adults
         self.children_count += len(children)
         return children
+
+    def _unborn(self, case_id, opened_on: date) -> dict:
+        """A baby on the way in a household opened lately: due within the census's 40 weeks of the referral
+        (rule 8606) and still unborn today. Not among the household's `children`, whose appointments, A&E
+        visits, GCP2 and chronology are those of born children; they have their episode and plan."""
+        record = self.record_rng
+        baby = self._add(
+            Person,
+            id=self._record_uuid(),
+            first_name="Baby",
+            last_name=self._last_people[0]["last_name"],
+            date_of_birth=None,
+            is_unborn=True,
+            expected_on=opened_on + timedelta(days=record.randint(*UNBORN_DUE_DAYS_AFTER_OPENING)),
+            sex="",
+            created_at=_at(opened_on),
+            **census_details.child_details(
+                self.census_rng, self.upns, None, born_on=None, is_unborn=True, known_on=self.today
+            ),
+        )
+        self._add(
+            HouseholdMember,
+            id=self._pk(HouseholdMember),
+            case_id=case_id,
+            person_id=baby["id"],
+            relationship="child",
+            relationship_detail="",
+            joined_on=opened_on,
+        )
+        return baby
+
+    def _assessments_and_enquiries(
+        self, level: str, lead: User, opened_on: date, closed_on: date | None, plan_started_on: date
+    ) -> None:
+        """Each child's assessment, started on the day of the referral, due 45 working days on and authorised
+        with the factors found (mostly within time, a few late); under way if not yet done today. A closed
+        case's were all authorised by its closing (rule 8867). For child protection, each child's section 47
+        enquiry from the strategy discussion, whose conference started the plan (rule 2885); now and then a
+        child in need household had one that found no conference was needed."""
+        record, calendar, today = self.record_rng, self.calendar, self.today
+        # From the referral, as the enquiry is: the census reads an enquiry without its assessment as a query
+        # (rule 2991Q), so they start together even across 31 March.
+        started = opened_on
+        due = calendar.add_working_days(started, ASSESSMENT_WORKING_DAYS)
+        done = started + timedelta(days=record.randint(*ASSESSMENT_DAYS_TO_AUTHORISE))
+        if closed_on is not None:
+            authorised = self._working_day(min(done, closed_on), latest=closed_on)
+        elif done <= today:
+            authorised = self._working_day(done, latest=today)
+        elif started < self.census_year_starts:
+            # Not left open across 31 March: the census wants an assessment still under way to have started in
+            # its year (rule 8736).
+            authorised = self._working_day(today, latest=today)
+        else:
+            authorised = None
+        factors = []
+        if authorised is not None:
+            chosen = set()
+            for _ in range(_weighted(record, HOW_MANY_FACTORS)):
+                chosen.add(_weighted(record, [(code, w) for code, w in FACTOR_WEIGHTS if code not in chosen]))
+            factors = [code for code in AssessmentFactor.values if code in chosen]  # the census's order
+        no_conference = level == Level.CHILD_IN_NEED and record.random() < S47_WITHOUT_CONFERENCE_SHARE
+        for episode_id in [*self._episodes.values(), *self._baby_episodes.values()]:
+            self._add(
+                ChildAssessment,
+                id=self._pk(ChildAssessment),
+                episode_id=episode_id,
+                started_on=started,
+                due_on=due,
+                authorised_on=authorised,
+                factors=factors,
+                authorised_by_id=lead.pk if authorised else None,
+            )
+            if level == Level.CHILD_PROTECTION or no_conference:
+                protection = level == Level.CHILD_PROTECTION
+                self._add(
+                    Section47Enquiry,
+                    id=self._pk(Section47Enquiry),
+                    episode_id=episode_id,
+                    started_on=opened_on,
+                    conference_needed=protection,
+                    conference_on=plan_started_on if protection else None,
+                    recorded_by_id=lead.pk,
+                    version=1,
+                )
 
     def _team(self, case_id, lead: User, opened_on: date) -> list[tuple[int, int, str]]:
         """The lead and 1-3 partner professionals: (user id, agency id, job) for authors of entries."""
@@ -608,11 +773,20 @@ class Generator:
             team.append((health.pk, health.agency_id, health.job_title))  # writes entries, not on the team
         return team
 
-    def _plan(self, case_id, level: str, lead: User, team, opened_on: date, closed_on: date | None) -> dict:
+    def _plan(
+        self, case_id, level: str, lead: User, team, opened_on: date, closed_on: date | None
+    ) -> tuple[dict, date]:
+        """The household's plan and each child's place on it; returns the plan and the day drawn for its start,
+        from which its outcomes, actions and meetings are counted (so that moving the start to a working day
+        draws the same random numbers as before, and every household after it stays as it was)."""
         rng, today = self.rng, self.today
-        started = min(today, opened_on + timedelta(days=rng.randint(5, 20)))
+        drawn = min(today, opened_on + timedelta(days=rng.randint(5, 20)))
         if closed_on:
-            started = min(started, closed_on)
+            drawn = min(drawn, closed_on)
+        # A child protection plan starts at its initial conference, held on a working day (census rule 8875);
+        # a plan ends after the day it starts (rules 8840 and 4012Q), so a closed case's began the day before.
+        last_start = min(today, closed_on - timedelta(days=1)) if closed_on else today
+        started = self._working_day(min(drawn, last_start), latest=last_start)
         plan = self._add(
             Plan,
             id=self._uuid(),
@@ -625,10 +799,14 @@ class Generator:
             version=1,
         )
         category = _weighted(rng, CATEGORY_WEIGHTS) if level == Level.CHILD_PROTECTION else ""
-        for child_id, episode_id in self._episodes.items():
+        # A baby on the way is on the plan too (the initial conference was about them as well); their row's id
+        # comes from the record's own stream, so the households after them draw what they drew before.
+        places = [(child_id, episode_id, self._uuid()) for child_id, episode_id in self._episodes.items()]
+        places += [(child_id, episode_id, self._record_uuid()) for child_id, episode_id in self._baby_episodes.items()]
+        for child_id, episode_id, place_id in places:
             self._add(
                 ChildPlan,
-                id=self._uuid(),
+                id=place_id,
                 plan_id=plan["id"],
                 episode_id=episode_id,
                 case_id=case_id,
@@ -651,11 +829,11 @@ class Generator:
                 plan_id=plan["id"],
                 number=number,
                 what_must_change=what,
-                by_when=started + timedelta(days=rng.randint(60, 270)),
+                by_when=drawn + timedelta(days=rng.randint(60, 270)),
                 how_we_will_know="Seen on unannounced visits and in school records",
             )
             for _ in range(rng.randint(1, 2)):
-                due = started + timedelta(days=rng.randint(14, 120))
+                due = drawn + timedelta(days=rng.randint(14, 120))
                 owner_user, owner_agency, _job = rng.choice(team)
                 if closed_on or (due < today and rng.random() < 0.75):
                     status, completed = "done", min(due, closed_on or due)
@@ -674,7 +852,7 @@ class Generator:
                     created_by_id=lead.pk,
                     created_at=_at(started),
                 )
-        return plan
+        return plan, drawn
 
     def _meeting(self, case_id, kind: str, lead: User, *, held_on=None, due_on=None, plan=None, closing=False) -> None:
         meeting_id = self._uuid()
@@ -715,9 +893,21 @@ class Generator:
                     comment="",
                 )
 
-    def _meetings(self, case_id, level: str, lead: User, plan: dict, opened_on: date, closed_on) -> None:
-        """Held meetings at their intervals, then the next one waiting; a fifth of open cases have drifted
-        (nothing held for two months, so the waiting ones are overdue)."""
+    def _working_day(self, day: date, *, latest: date) -> date:
+        """The working day nearest `day` (a Saturday's Friday, a Sunday's Monday, the Tuesday after a bank holiday
+        Monday), but not after `latest`: meetings spread over the week as they do, none at a weekend."""
+        calendar = self.calendar
+        if calendar.is_working_day(day):
+            return day
+        earlier, later = calendar.previous_working_day(day), calendar.add_working_days(day, 1)
+        return later if later - day < day - earlier and later <= latest else earlier
+
+    def _meetings(
+        self, case_id, level: str, lead: User, plan: dict, drawn_start: date, opened_on: date, closed_on
+    ) -> None:
+        """Held meetings at their intervals from the plan's drawn start, each on the working day nearest its
+        day, then the next one waiting; a fifth of open cases have drifted (nothing held for two months, so
+        the waiting ones are overdue)."""
         rng, today = self.rng, self.today
         until = closed_on or today
         if closed_on is None and rng.random() < 0.2:
@@ -730,16 +920,16 @@ class Generator:
         if level == Level.CHILD_PROTECTION:
             self._meeting(case_id, "strategy", lead, held_on=opened_on)
             self._meeting(case_id, "icpc", lead, held_on=plan["started_on"], plan=plan)
-        start = plan["started_on"]
         for kind, every in kinds + [("supervision", 42)]:
-            day = start + timedelta(days=every if kind != "rcpc" else 91)
+            day = drawn_start + timedelta(days=every if kind != "rcpc" else 91)
             while day <= until:
-                self._meeting(case_id, kind, lead, held_on=day, plan=plan)
+                self._meeting(case_id, kind, lead, held_on=self._working_day(day, latest=until), plan=plan)
                 day += timedelta(days=every)
             if closed_on is None:
-                self._meeting(case_id, kind, lead, due_on=day, plan=plan)
+                self._meeting(case_id, kind, lead, due_on=self._working_day(day, latest=date.max), plan=plan)
         if closed_on is not None:
-            self._meeting(case_id, kinds[0][0], lead, held_on=closed_on, plan=plan, closing=True)
+            closing_on = self._working_day(closed_on, latest=closed_on)
+            self._meeting(case_id, kinds[0][0], lead, held_on=closing_on, plan=plan, closing=True)
 
     def _entry(
         self, case_id, author, occurred_on: date, event_type: str, children: list[dict], text: str, **extra

@@ -319,7 +319,7 @@ def _sample_family(lead: User, staff: dict[str, User], today: date) -> Case:
 
 
 @contextmanager
-def _while_it_was_open(case: Case):
+def while_it_was_open(case: Case):
     """Write a closed demo case's history as it was written: while it was open. The services refuse a closed
     case (cases.services.ensure_open), and the households are closed before their chronology is seeded,
     so the case is open again for the seeding only, then closed as it was (same date and version)."""
@@ -348,7 +348,7 @@ def seed_chronology(*, staff: dict[str, User], today: date) -> int:
             start, end, count = start, today, rng.randint(15, 60)
         else:
             start, end, count = case.opened_on, case.closed_on, rng.randint(8, 15)
-        with _while_it_was_open(case):
+        with while_it_was_open(case):
             _entries(rng, case, staff, start, end, count)
             _appointments(rng, case, staff, start, end)
             _ae(rng, case, staff, start, end)

@@ -15,7 +15,9 @@ from faker import Faker
 from accounts.models import Agency, Role, Team, User
 from cases import services
 from cases.models import Case, CaseMember, HouseholdMember, Level
-from demo.child_records import seed_child_records
+from demo import days
+from demo.census_details import seed_census_details
+from demo.child_records import seed_a_child_moves_to_their_father, seed_child_records
 from demo.chronology import seed_chronology
 from demo.opening import opener_for, opening_reason
 from demo.referrals import seed_referrals
@@ -111,6 +113,8 @@ LEVEL_WEIGHTS = [(Level.CHILD_PROTECTION, 35), (Level.CHILD_IN_NEED, 35), (Level
 CHILDREN_WEIGHTS = [(1, 30), (2, 32), (3, 22), (4, 10), (5, 6)]
 # Length of open cases in months, shaped like DfE D7 CP plan lengths.
 LENGTH_BANDS = [((0, 3), 16), ((3, 6), 11), ((6, 12), 43), ((12, 24), 25), ((24, 36), 5)]
+# A pregnancy is usually known to the midwife, and so to the services, from the 12-week scan.
+PREGNANCY_KNOWN_BEFORE_DUE = timedelta(weeks=28)
 
 
 def _weighted(rng: random.Random, options):
@@ -181,10 +185,19 @@ def _staff(fake: Faker, agencies, teams) -> dict[str, User]:
     return people
 
 
-def _household(rng: random.Random, fake: Faker, case: Case, lead: User, today: date) -> None:
+@dataclass(frozen=True)
+class Member:
+    """Someone drawn for a household, before the case exists to add them to."""
+
+    relationship: str
+    details: services.PersonDetails
+    relationship_detail: str = ""
+
+
+def _household_people(rng: random.Random, fake: Faker, today: date) -> list[Member]:
+    """The mother, perhaps a partner, and 1-5 children, the last now and then an unborn baby."""
     surname = fake.last_name()
     n_children = _weighted(rng, CHILDREN_WEIGHTS)
-    joined = case.opened_on
     mother_age = rng.randint(17, 42)
     mother = services.PersonDetails(
         first_name=fake.first_name_female(),
@@ -192,9 +205,7 @@ def _household(rng: random.Random, fake: Faker, case: Case, lead: User, today: d
         date_of_birth=today - timedelta(days=365 * mother_age + rng.randint(0, 364)),
         sex="female",
     )
-    services.household_member_add(
-        case=case, by=lead, details=mother, relationship="parent", relationship_detail="Mother", joined_on=joined
-    )
+    people = [Member("parent", mother, "Mother")]
     if rng.random() < 0.5:
         partner = services.PersonDetails(
             first_name=fake.first_name_male(),
@@ -202,14 +213,7 @@ def _household(rng: random.Random, fake: Faker, case: Case, lead: User, today: d
             date_of_birth=today - timedelta(days=365 * rng.randint(19, 50)),
             sex="male",
         )
-        services.household_member_add(
-            case=case,
-            by=lead,
-            details=partner,
-            relationship="partner",
-            relationship_detail="Mother's partner",
-            joined_on=joined,
-        )
+        people.append(Member("partner", partner, "Mother's partner"))
     oldest = max(0, min(17, mother_age - 16))
     for index in range(n_children):
         if index == n_children - 1 and rng.random() < 0.08:
@@ -226,9 +230,47 @@ def _household(rng: random.Random, fake: Faker, case: Case, lead: User, today: d
             child = services.PersonDetails(
                 first_name=first, last_name=surname, date_of_birth=today - timedelta(days=age_days), sex=sex
             )
-        # A baby born after the case opened joins the household at birth.
-        child_joined = max(joined, child.date_of_birth) if child.date_of_birth else joined
-        services.household_member_add(case=case, by=lead, details=child, relationship="child", joined_on=child_joined)
+        people.append(Member("child", child))
+    return people
+
+
+def _pregnancy_known_on(expected_on: date) -> date:
+    """When an unborn baby's household is first known to be expecting them: the 12-week scan, 28 weeks before
+    the due date, on a working day. Within the census's 40 weeks (rule 8606: a referral no more than 40 weeks
+    before the expected date)."""
+    return days.on_or_after(expected_on - PREGNANCY_KNOWN_BEFORE_DUE)
+
+
+def _opening_for(people: list[Member], drawn: date) -> date:
+    """The day the case opened: as drawn, unless its only child is an unborn baby. Then the case is about the
+    pregnancy and cannot have opened before it was known."""
+    children = [member.details for member in people if member.relationship == "child"]
+    if all(child.is_unborn for child in children):
+        return max(drawn, _pregnancy_known_on(children[0].expected_on))
+    return drawn
+
+
+def _joined_on(member: Member, opened_on: date) -> date:
+    """A baby born after the case opened joins the household at birth; an unborn baby when the pregnancy is
+    known, or at the opening if it was known by then; everyone else at the opening."""
+    details = member.details
+    if details.is_unborn:
+        return max(opened_on, _pregnancy_known_on(details.expected_on))
+    if member.relationship == "child" and details.date_of_birth:
+        return max(opened_on, details.date_of_birth)
+    return opened_on
+
+
+def _household(case: Case, lead: User, people: list[Member]) -> None:
+    for member in people:
+        services.household_member_add(
+            case=case,
+            by=lead,
+            details=member.details,
+            relationship=member.relationship,
+            relationship_detail=member.relationship_detail,
+            joined_on=_joined_on(member, case.opened_on),
+        )
 
 
 def _case_team(
@@ -263,6 +305,9 @@ def seed(today: date) -> int:
         referral_fake.seed_instance(REFERRALS_SEED)
         names = (SCHOOL, HEALTH, POLICE, EARLY_HELP, TEAM_A, TEAM_B)
         seed_referrals(random.Random(REFERRALS_SEED), referral_fake, staff, agencies, teams, names)
+    # Last, so that every child is there: those of the households, the chronology's families and the cases
+    # the MASH's decisions opened.
+    seed_census_details(today)
     return created
 
 
@@ -274,7 +319,9 @@ def _households(rng: random.Random, fake: Faker, staff: dict[str, User], agencie
         else:
             lead = staff[rng.choice(["lead", "lead", "sw2", "sw3"])]
         low, high = _weighted(rng, LENGTH_BANDS)
-        opened_on = today - timedelta(days=rng.randint(low * 30, high * 30))
+        drawn_opening = today - timedelta(days=rng.randint(low * 30, high * 30))
+        people = _household_people(rng, fake, today)
+        opened_on = _opening_for(people, drawn_opening)
         case = services.case_create(
             by=opener_for(lead, level),
             lead_professional=lead,
@@ -282,7 +329,7 @@ def _households(rng: random.Random, fake: Faker, staff: dict[str, User], agencie
             opened_on=opened_on,
             reason=opening_reason(level),
         )
-        _household(rng, fake, case, lead, today)
+        _household(case, lead, people)
         # practitioner (health visitor) sits on roughly half the teams, never on every case.
         _case_team(rng, case, lead, staff, with_practitioner=index % 2 == 0, with_teacher=index % 3 == 0)
         closing = index % 10 == 9
@@ -308,8 +355,9 @@ def _households(rng: random.Random, fake: Faker, staff: dict[str, User], agencie
         _plans_and_meetings(
             random.Random(SEED + HOUSEHOLDS + index), case, case.lead_professional, staff, agencies, today, None
         )
-    # A household whose children's statutory records take different paths (demo/child_records.py).
+    # Households whose children's statutory records take different paths (demo/child_records.py).
     seed_child_records(staff=staff, today=today)
+    seed_a_child_moves_to_their_father(today)
     return HOUSEHOLDS + extra + 1
 
 
@@ -391,11 +439,14 @@ def _hold_what_is_due(rng, case: Case, by_kind: dict[str, User], until: date, ag
         )
         if waiting is None:
             return
-        held_on = max(case.opened_on, waiting.due_on - timedelta(days=rng.randint(0, 3)))
+        # A few working days early at most, never at a weekend.
+        held_on = days.working_days_before(waiting.due_on, rng.randint(0, 3), not_before=case.opened_on)
         _hold(rng, case, by_kind[waiting.kind], waiting.kind, held_on, agencies)
 
 
-def _plan(rng: random.Random, case: Case, lead: User, staff, agencies, started_on: date, today: date) -> None:
+def _plan(
+    rng: random.Random, case: Case, lead: User, staff, agencies, started_on: date, today: date, children=None
+) -> None:
     kind = case.level
     category = _weighted(rng, CATEGORY_WEIGHTS) if kind == Level.CHILD_PROTECTION else ""
     outcomes = [
@@ -403,7 +454,7 @@ def _plan(rng: random.Random, case: Case, lead: User, staff, agencies, started_o
         for what, how in rng.sample(OUTCOMES, k=rng.randint(2, 3))
     ]
     plan = plan_services.plan_create(
-        case=case, by=lead, kind=kind, category=category, started_on=started_on, outcomes=outcomes
+        case=case, by=lead, kind=kind, category=category, started_on=started_on, outcomes=outcomes, children=children
     )
     for outcome in plan.outcomes.all():
         for description, owner in rng.sample(ACTIONS, k=rng.randint(1, 2)):
@@ -438,8 +489,12 @@ def _plans_and_meetings(
         _hold(rng, case, lead, MeetingKind.STRATEGY_DISCUSSION, strategy_on, agencies)
         _hold_what_is_due(rng, case, {MeetingKind.INITIAL_CONFERENCE: lead}, until, agencies)
         icpc = case.meetings.filter(kind=MeetingKind.INITIAL_CONFERENCE, held_on__isnull=False).first()
-        if icpc is not None:
-            _plan(rng, case, lead, staff, agencies, icpc.held_on, today)
+        # The conference decides for the children it met about. A baby born since, or whose pregnancy became
+        # known since, has their own episode of need from then but is on no plan: only an initial conference of
+        # their own could put them on one, and the census counts a plan from such a conference (rules 2883, 2885).
+        present = [e for e in child_plans.plan_children_choices(case) if e.started_on <= icpc.held_on] if icpc else []
+        if present:
+            _plan(rng, case, lead, staff, agencies, icpc.held_on, today, children=present)
         review_kinds = {MeetingKind.REVIEW_CONFERENCE: lead, MeetingKind.CORE_GROUP: lead}
     else:
         started_on = min(today, case.opened_on + timedelta(days=rng.randint(5, 20)))
@@ -451,6 +506,7 @@ def _plans_and_meetings(
     manager = User.objects.filter(managed_teams__id=lead.team_id).first() if lead.team_id else None
     first_supervision = case.opened_on + timedelta(days=rng.randint(5, 25))
     if manager is not None and first_supervision <= until:
+        first_supervision = days.on_or_before(first_supervision, not_before=case.opened_on)
         _hold(rng, case, manager, MeetingKind.SUPERVISION, first_supervision, agencies)
         _hold_what_is_due(rng, case, {MeetingKind.SUPERVISION: manager}, until, agencies)
     if closed_on is not None:
@@ -460,7 +516,7 @@ def _plans_and_meetings(
             case,
             lead,
             closing_kind,
-            max(case.opened_on, closed_on - timedelta(days=rng.randint(1, 5))),
+            days.working_days_before(closed_on, rng.randint(1, 5), not_before=case.opened_on),
             agencies,
             closing=True,
         )
