@@ -28,6 +28,9 @@ from plans import children as child_plans
 from plans import services as plan_services
 from plans.models import REVIEW_KINDS, MeetingKind
 from referrals.models import Referral
+from reporting.census import CensusYear
+from reporting.models import CensusCheck
+from reporting.services import readiness_check_run
 from workdays.calendar import add_months
 
 DEMO_PASSWORD = "demo"
@@ -91,6 +94,7 @@ DEMO_LOGINS = [
     DemoLogin(
         "ehmanager", "Grace", "Adeyemi", "Early help team manager", Role.Standard.TEAM_MANAGER, EARLY_HELP, EH_TEAM
     ),
+    DemoLogin("dataofficer", "Dana", "Whitfield", "Data officer", Role.Standard.DATA_OFFICER, CSC, None),
     DemoLogin("admin", "Adam", "Price", "System administrator", Role.Standard.ADMINISTRATOR, CSC, None, is_admin=True),
 ]
 
@@ -308,6 +312,11 @@ def seed(today: date) -> int:
     # Last, so that every child is there: those of the households, the chronology's families and the cases
     # the MASH's decisions opened.
     seed_census_details(today)
+    if created:
+        # The census readiness pages as the night job leaves them: the last complete year and this one.
+        current = CensusYear.current(today).year
+        for year in (current - 1, current):
+            readiness_check_run(CensusCheck.objects.create(year=year).pk)
     return created
 
 

@@ -41,6 +41,7 @@ MIN_ROUTES = {
     "admin": 18,
     "mash": 8,
     "mashmanager": 8,
+    "dataofficer": 4,
 }
 # Pages everyone on a case team (or above it) uses every day: the crawl must have been there.
 DAILY_PAGES = {
@@ -63,13 +64,15 @@ MUST_VISIT = {
     # The MASH: the inbox and a referral's page, and the referral form everyone has.
     "mash": {"home", "referrals:inbox", "referrals:detail", "referrals:new"},
     "mashmanager": {"home", "referrals:inbox", "referrals:detail", "referrals:new"},
+    # The data officer: the census pages (the return itself is a download, not a page).
+    "dataofficer": {"home", "reporting:census", "reporting:census_readiness"},
 }
 # A safety cap: a runaway crawl stops here instead of running for ever (the minimums above still hold).
 MAX_ROUTES = 90
 # Downloads and sign-out are not pages. In the admin, the people-and-agencies pages are the
 # administrator's daily work; the other apps' admin pages and the delete, history and password pages
 # are left out to keep the run short.
-SKIP_ENDINGS = (".pdf", ".csv", "/pdf/", "/logout/", "/delete/", "/history/", "/password/")
+SKIP_ENDINGS = (".pdf", ".csv", ".xml", "/pdf/", "/logout/", "/delete/", "/history/", "/password/")
 ADMIN_PAGES = ("/admin/", "/admin/accounts/")
 
 # The right-most element that sticks out past the screen and is not inside its own scroll box.
