@@ -78,6 +78,10 @@ def readiness_check_request(*, year: int, by) -> CensusCheck:
 
     if by is not None and not may_make_return(by):
         raise NotAllowed
+    # A second click while one waits would only run the same checks twice.
+    waiting = CensusCheck.objects.filter(year=year, started_at__isnull=True).order_by("requested_at").first()
+    if waiting:
+        return waiting
     check = CensusCheck.objects.create(year=year, requested_by=by)
     transaction.on_commit(lambda: _enqueue(run_census_check, check.pk))
     return check

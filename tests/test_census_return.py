@@ -203,6 +203,8 @@ def test_the_readiness_page_lists_each_broken_child_with_the_page_that_fixes_it(
     check = CensusCheck.objects.get()
     assert not check.is_finished
     assert "A new check is waiting to run" in client.get(url, {"year": YEAR}).content.decode()
+    client.post(url, {"year": YEAR})  # a second click while it waits asks for nothing more
+    assert CensusCheck.objects.count() == 1
     run_census_check(check.pk)  # as the worker does
     check.refresh_from_db()
     assert check.is_finished and check.children == 3 and check.errors == 2
@@ -266,3 +268,12 @@ def test_the_night_job_checks_the_current_year_and_runs_a_check_left_waiting(bro
     assert waiting.is_finished and waiting.errors == 2
     assert CensusCheck.objects.filter(year=current, finished_at__isnull=False).exists()
     assert nightly_census_check()["ran"] != result["ran"]  # a second night makes a new check, not the old again
+
+
+def test_a_census_year_that_is_not_offered_is_a_clear_error(client, data_officer):
+    client.force_login(data_officer)
+    for year in ("abc", "1999", "2099"):
+        response = client.get(reverse("reporting:census_readiness"), {"year": year})
+        assert response.status_code == 400 and "No such census year" in response.content.decode()
+    assert client.get(reverse("reporting:census_return", args=[1999])).status_code == 404
+    assert CensusCheck.objects.count() == 0
