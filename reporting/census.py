@@ -133,6 +133,23 @@ def la_child_id(person_id) -> str:
     return person_id.hex[:20].upper()
 
 
+def _child(person: Person, year: CensusYear) -> Child:
+    # A baby born after the reference date was still unborn on it: the return says so (expected date, sex U).
+    unborn = person.is_unborn or (person.date_of_birth is not None and person.date_of_birth > year.reference_date)
+    return Child(
+        id=str(person.pk),
+        la_child_id=la_child_id(person.pk),
+        upn=person.upn,
+        upn_unknown=person.upn_unknown_reason,
+        born_on=None if unborn else person.date_of_birth,
+        expected_on=person.expected_on if unborn else None,
+        sex="U" if unborn else SEX_CODES.get(person.sex, ""),
+        died_on=year.within(person.died_on),
+        ethnicity=person.ethnicity,
+        disabilities=list(person.disabilities),
+    )
+
+
 def _episodes_in(year: CensusYear):
     return ChildEpisode.objects.filter(started_on__lte=year.reference_date).filter(
         Q(closed_on__isnull=True) | Q(closed_on__gte=year.starts_on)
@@ -163,21 +180,7 @@ def _read_chunk(year: CensusYear, ids: list, cal) -> list[Child]:
         "id", "upn", "upn_unknown_reason", "date_of_birth", "is_unborn", "expected_on", "sex", "died_on",
         "ethnicity", "disabilities",
     )  # fmt: skip
-    children = {
-        person.pk: Child(
-            id=str(person.pk),
-            la_child_id=la_child_id(person.pk),
-            upn=person.upn,
-            upn_unknown=person.upn_unknown_reason,
-            born_on=None if person.is_unborn else person.date_of_birth,
-            expected_on=person.expected_on if person.is_unborn else None,
-            sex="U" if person.is_unborn else SEX_CODES.get(person.sex, ""),
-            died_on=year.within(person.died_on),
-            ethnicity=person.ethnicity,
-            disabilities=list(person.disabilities),
-        )
-        for person in people
-    }
+    children = {person.pk: _child(person, year) for person in people}
 
     episodes: dict[int, Episode] = {}
     episode_rows = (

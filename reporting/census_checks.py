@@ -59,6 +59,20 @@ def _school_age(child: Child, year: CensusYear) -> bool:
     return child.born_on <= cut_off
 
 
+def _year_over(ctx: Context) -> bool:
+    return ctx.as_of >= ctx.year.reference_date
+
+
+def _expected_date_query(expected_on: date, ctx: Context) -> bool:
+    """Rule 8530Q judges the expected date against the reference date. During the year a baby due before then
+    may still be born in time, so until the year is over only a date already more than 30 days past counts."""
+    reference = ctx.year.reference_date
+    if expected_on >= date(reference.year, 12, 31):  # 9 months after 31 March
+        return True
+    judged_on = reference if _year_over(ctx) else ctx.as_of
+    return expected_on <= judged_on - timedelta(days=30)
+
+
 def child_checks(child: Child, ctx: Context) -> Iterator[Problem]:
     if not child.ethnicity:
         yield Problem("4220", ERROR, "Ethnicity is not recorded.", CENSUS_DETAILS)
@@ -77,14 +91,12 @@ def child_checks(child: Child, ctx: Context) -> Iterator[Problem]:
         yield Problem(
             "8525Q", QUERY, "Neither a date of birth nor an expected date of birth is recorded.", CHILD_RECORD
         )
-    if child.expected_on is not None and not (
-        date(ctx.year.reference_date.year, 3, 1) <= child.expected_on <= date(ctx.year.reference_date.year, 12, 31)
-    ):
+    if child.expected_on is not None and _expected_date_query(child.expected_on, ctx):
         yield Problem(
             "8530Q",
             QUERY,
-            "The unborn baby's expected date of birth is outside March to December of the census year's end: "
-            "check whether the baby has been born.",
+            "The unborn baby's expected date of birth is more than 30 days before the census year's end, or more "
+            "than 9 months after it: check whether the baby has been born.",
             CHILD_RECORD,
         )
     died_on_reason = any(e.closure_reason == ClosureReason.RC2 for e in child.episodes)
@@ -146,6 +158,9 @@ def _assessment_checks(episode: Episode, ctx: Context) -> Iterator[Problem]:
     for assessment in episode.assessments:
         if assessment.started_on < episode.referral_on:
             yield Problem("1103", ERROR, "An assessment started before the referral date.", CHILD_RECORD)
+        if assessment.authorised_on is None and assessment.started_on < ctx.year.starts_on and _year_over(ctx):
+            yield Problem("8736", ERROR, "An assessment started before the census year and was still not authorised "
+                          "at its end.", CHILD_RECORD)  # fmt: skip
         if assessment.authorised_on is None and assessment.started_on < ctx.assessment_overdue_before:
             yield Problem(
                 "8670Q",
@@ -173,6 +188,14 @@ def _enquiry_checks(episode: Episode, ctx: Context) -> Iterator[Problem]:
     for enquiry in episode.enquiries:
         if enquiry.started_on < episode.referral_on:
             yield Problem("2889", ERROR, "A section 47 enquiry started before the referral date.", CHILD_RECORD)
+        if (
+            enquiry.conference_on is None
+            and enquiry.conference_needed is not False
+            and enquiry.started_on < ctx.year.starts_on
+            and _year_over(ctx)
+        ):
+            yield Problem("8740", ERROR, "A section 47 enquiry started before the census year and had no initial "
+                          "conference or finding by its end.", CHILD_RECORD)  # fmt: skip
         if enquiry.conference_on is not None and enquiry.conference_on.weekday() >= 5:
             yield Problem("8875", ERROR, "An initial child protection conference is recorded on a weekend.",
                           CHILD_RECORD)  # fmt: skip

@@ -5,7 +5,7 @@ children give the rule codes the DfE's rules give, on the readiness page too; on
 
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -56,8 +56,18 @@ def _assert_passes(year: int) -> set[str]:
     return set(re.findall(r"<(\w+)>[^<]", result.xml))
 
 
+def _on(time_machine, day: date) -> None:
+    """The demo and the generator are made relative to today: pin the day, so the return is the same each run."""
+    time_machine.move_to(datetime.combine(day, time(10), tzinfo=timezone.get_current_timezone()), tick=False)
+
+
+# Mid-year, and the first working days of the return window (when the year just ended is sent).
+MID_YEAR, RETURN_WINDOW = date(2026, 12, 4), date(2027, 4, 2)
+
+
 @pytest.mark.django_db
-def test_the_demo_return_passes_the_dfe_rules_for_the_last_and_the_current_year():
+def test_the_demo_return_passes_the_dfe_rules_for_the_last_and_the_current_year(time_machine):
+    _on(time_machine, MID_YEAR)
     demo.seed(timezone.localdate())
     current = census.CensusYear.current(timezone.localdate()).year
     elements = _assert_passes(current - 1) | _assert_passes(current)
@@ -65,7 +75,15 @@ def test_the_demo_return_passes_the_dfe_rules_for_the_last_and_the_current_year(
 
 
 @pytest.mark.django_db
-def test_a_generated_partnership_of_2000_households_passes_the_dfe_rules():
+def test_the_demo_return_made_in_the_return_window_passes_the_dfe_rules(time_machine):
+    _on(time_machine, RETURN_WINDOW)
+    demo.seed(timezone.localdate())
+    _assert_passes(census.CensusYear.current(timezone.localdate()).year - 1)
+
+
+@pytest.mark.django_db
+def test_a_generated_partnership_of_2000_households_passes_the_dfe_rules(time_machine):
+    _on(time_machine, MID_YEAR)
     generator.generate(2000, today=timezone.localdate())
     current = census.CensusYear.current(timezone.localdate()).year
     elements = _assert_passes(current - 1) | _assert_passes(current)
@@ -179,9 +197,20 @@ def test_each_rule_the_portal_checks_agrees_with_the_dfe_rules_on_a_child_that_b
         conference_on=date(2025, 6, 14),  # a Saturday
         recorded_by=weekend_case.lead_professional,
     )
+    long_case = CaseFactory(opened_on=date(2025, 3, 3))
+    long_assessment = _child("Longassessment", long_case)
+    long_episode = ChildEpisode.objects.create(
+        case=long_case, child=long_assessment, started_on=date(2025, 3, 3), referral_source="2A", primary_need="N1"
+    )
+    ChildAssessment.objects.create(episode=long_episode, started_on=date(2025, 3, 10))  # never authorised
     dfe = validate(return_xml(YEAR)).codes_by_child()
     ours = _portal_codes(YEAR)
-    for person, code in ((no_ethnicity, "4220"), (open_assessment, "8867"), (weekend, "8875")):
+    for person, code in (
+        (no_ethnicity, "4220"),
+        (open_assessment, "8867"),
+        (weekend, "8875"),
+        (long_assessment, "8736"),
+    ):
         la_id = census.la_child_id(person.pk)
         assert code in dfe[la_id], (code, dfe[la_id])
         assert ours[la_id] == dfe[la_id], (person.first_name, ours[la_id], dfe[la_id])
@@ -277,3 +306,17 @@ def test_a_census_year_that_is_not_offered_is_a_clear_error(client, data_officer
         assert response.status_code == 400 and "No such census year" in response.content.decode()
     assert client.get(reverse("reporting:census_return", args=[1999])).status_code == 404
     assert CensusCheck.objects.count() == 0
+
+
+def test_a_baby_born_after_the_census_year_is_returned_as_unborn_on_its_last_day(broken_children):
+    """Born on 14 April 2026, after the reference date of 31 March: on that day the baby was still unborn."""
+    case = CaseFactory(opened_on=date(2026, 1, 5))
+    baby = _child("Aprilbaby", case, expected_on=date(2026, 4, 20), date_of_birth=date(2026, 4, 14), sex="male")
+    ChildEpisode.objects.create(case=case, child=baby, started_on=date(2026, 1, 5), referral_source="3B",
+                                primary_need="N1")  # fmt: skip
+    result = validate(return_xml(YEAR))
+    la_id = census.la_child_id(baby.pk)
+    block = result.xml[result.xml.index(f"<LAchildID>{la_id}</LAchildID>") :].split("</ChildIdentifiers>")[0]
+    assert "<ExpectedPersonBirthDate>2026-04-20</ExpectedPersonBirthDate>" in block and "<Sex>U</Sex>" in block
+    assert "PersonBirthDate>2026-04-14" not in block
+    assert "8520" not in result.codes_by_child()[la_id]
