@@ -2,9 +2,11 @@
 page that fixes each, in a constant number of queries."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
+from django.utils import timezone
 
 from cases.models import HouseholdMember
 
@@ -24,7 +26,15 @@ def latest_check(year: int) -> CensusCheck | None:
 
 
 def waiting_check(year: int) -> CensusCheck | None:
-    return CensusCheck.objects.filter(year=year, finished_at__isnull=True).order_by("-requested_at").first()
+    """A check asked for and not finished: waiting, or running for less than an hour (one started longer ago
+    died with its worker; the next request or the night job makes a new one)."""
+    recent = timezone.now() - timedelta(hours=1)
+    return (
+        CensusCheck.objects.filter(year=year, finished_at__isnull=True)
+        .filter(Q(started_at__isnull=True) | Q(started_at__gte=recent))
+        .order_by("-requested_at")
+        .first()
+    )
 
 
 def problems_by_rule(check: CensusCheck) -> list[dict]:
