@@ -93,7 +93,7 @@ def _enqueue(task, check_id: int) -> None:
     try:
         task.delay(check_id)
     except OperationalError:
-        pass  # the check waits in the database; run_waiting_census_checks picks it up
+        pass  # the check waits in the database; nightly_census_check (reporting/tasks.py) runs it
 
 
 def readiness_check_run(check_id: int) -> CensusCheck | None:
